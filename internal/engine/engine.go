@@ -1,0 +1,158 @@
+// Package engine is the BuildKit boundary of buildtune: one small Builder
+// interface, the real implementation driving buildkitd through BuildKit's Go
+// client, and the reducer that turns BuildKit's own status stream into the
+// per-image cost breakdown every later stage (sweep, build, analyze) records.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CacheMode is the registry cache export mode of one build.
+type CacheMode string
+
+// The cache export modes, as `--cache-to type=registry,mode=...` knows them.
+const (
+	CacheOff CacheMode = "off"
+	CacheMin CacheMode = "min"
+	CacheMax CacheMode = "max"
+)
+
+// CacheModes lists the valid cache modes in their canonical order.
+var CacheModes = []CacheMode{CacheOff, CacheMin, CacheMax}
+
+// ParseCacheMode parses "off", "min" or "max".
+func ParseCacheMode(s string) (CacheMode, error) {
+	for _, m := range CacheModes {
+		if strings.EqualFold(strings.TrimSpace(s), string(m)) {
+			return m, nil
+		}
+	}
+	return "", fmt.Errorf("cache mode %q: want one of off, min, max", s)
+}
+
+// Request is one image build: a Dockerfile build of a local context, pushed
+// to one or more tags, with registry cache import and export.
+type Request struct {
+	// ID names the build in records (the instance id, or a phase name).
+	ID string
+	// ContextDir is the build context folder.
+	ContextDir string
+	// DockerfileDir is the folder holding the Dockerfile (often ContextDir).
+	DockerfileDir string
+	// DockerfileName is the Dockerfile's file name; "Dockerfile" if empty.
+	DockerfileName string
+	// Target is the stage to build; the last stage if empty.
+	Target string
+	// BuildArgs are passed as --build-arg KEY=VALUE.
+	BuildArgs map[string]string
+	// Tags are the full references pushed (registry/repo:tag).
+	Tags []string
+	// Push pushes Tags to their registry; otherwise the image stays in BuildKit.
+	Push bool
+	// CacheFrom are registry cache refs to import (like --cache-from type=registry,ref=...).
+	CacheFrom []string
+	// CacheTo is the registry cache ref exported to unless CacheMode is off.
+	CacheTo string
+	// CacheMode selects the cache export: off (none), min or max.
+	CacheMode CacheMode
+	// NoCache disables BuildKit's local cache for this build.
+	NoCache bool
+	// TracePath, when set, receives the raw status stream as JSON lines.
+	TracePath string
+}
+
+// ErrorClass tells a failed build apart from failing infrastructure.
+type ErrorClass string
+
+const (
+	// ErrNone is a successful build.
+	ErrNone ErrorClass = ""
+	// ErrBuild is a failure of the build itself (a RUN step exited non-zero,
+	// a Dockerfile does not parse, a base image is missing).
+	ErrBuild ErrorClass = "build"
+	// ErrInfra is a failure of the machinery around it (daemon gone,
+	// registry down or refusing, connection reset).
+	ErrInfra ErrorClass = "infra"
+	// ErrCanceled is a build stopped by the caller (Ctrl-C, deadline).
+	ErrCanceled ErrorClass = "canceled"
+)
+
+// Result is what one build cost, in base units (seconds, bytes), taken from
+// BuildKit's status stream where BuildKit reports it.
+type Result struct {
+	ID    string    `json:"id"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// WallSeconds is End-Start as seen by the client.
+	WallSeconds float64 `json:"wall_s"`
+	// QueueSeconds is the time from submitting the solve to the first vertex
+	// starting inside the daemon.
+	QueueSeconds float64 `json:"queue_s"`
+	// ExecSeconds is the union of the intervals of RUN (exec) steps.
+	ExecSeconds float64 `json:"exec_s"`
+	// StepSeconds is the union of the intervals of every Dockerfile step.
+	StepSeconds float64 `json:"step_s"`
+	// ImageExportSeconds is the "exporting to image" vertex, push included.
+	ImageExportSeconds float64 `json:"image_export_s"`
+	// LayerPushSeconds is the union of the layer push status intervals.
+	LayerPushSeconds float64 `json:"layer_push_s"`
+	// CacheImportSeconds is the union of "importing cache manifest" vertices.
+	CacheImportSeconds float64 `json:"cache_import_s"`
+	// CacheExportSeconds is the "exporting cache to registry" vertex.
+	CacheExportSeconds float64 `json:"cache_export_s"`
+	// CachedSteps and TotalSteps count the Dockerfile steps ([stage] lines)
+	// and how many of them BuildKit answered from cache.
+	CachedSteps int `json:"cached_steps"`
+	TotalSteps  int `json:"total_steps"`
+	// BytesPushed sums the sizes of the layers and blobs pushed.
+	BytesPushed int64 `json:"bytes_pushed"`
+	// Digest is the pushed image's manifest digest.
+	Digest string `json:"digest,omitempty"`
+	// ErrClass and Error say why the build failed, if it did.
+	ErrClass ErrorClass `json:"error_class,omitempty"`
+	Error    string     `json:"error,omitempty"`
+}
+
+// OK reports whether the build succeeded.
+func (r Result) OK() bool { return r.ErrClass == ErrNone }
+
+// Builder builds one image. Implementations must be safe for concurrent use.
+// Build returns a Result for every build that was attempted, failed or not;
+// the error is non-nil exactly when the build failed and is a *BuildError.
+type Builder interface {
+	Build(ctx context.Context, req Request) (Result, error)
+}
+
+// BuildError is the error of a failed build, carrying its class.
+type BuildError struct {
+	ID    string
+	Class ErrorClass
+	Err   error
+}
+
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("building %s (%s error): %v", e.ID, e.Class, e.Err)
+}
+
+func (e *BuildError) Unwrap() error { return e.Err }
+
+// ClassOf returns the class of err: ErrNone for nil, the class of a
+// *BuildError, ErrCanceled for context errors, else ErrBuild.
+func ClassOf(err error) ErrorClass {
+	if err == nil {
+		return ErrNone
+	}
+	var be *BuildError
+	if errors.As(err, &be) {
+		return be.Class
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return ErrCanceled
+	}
+	return ErrBuild
+}

@@ -1,0 +1,224 @@
+// Package workload describes what a fleet build builds, independent of where
+// it came from: instances, and per build strategy the ordered builds
+// (phases) each instance needs, as templates over the instance's names. The
+// fixtures package produces one for the SWT-Bench-shaped default; a real CI
+// runner describes the real SWT-Bench images the same way. The sweep and the
+// production build turn it into engine.Requests.
+package workload
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/buildtune/buildtune/internal/engine"
+)
+
+// Strategy names.
+const (
+	// Single builds each instance's image in one Dockerfile build.
+	Single = "single"
+	// ThreePhase builds the builder image once, then a base image per
+	// instance, then a thin assembly per instance.
+	ThreePhase = "three-phase"
+)
+
+// Strategies lists the strategy names.
+var Strategies = []string{Single, ThreePhase}
+
+// ParseStrategy checks a strategy name.
+func ParseStrategy(s string) (string, error) {
+	for _, v := range Strategies {
+		if strings.EqualFold(strings.TrimSpace(s), v) {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("strategy %q: want one of %s", s, strings.Join(Strategies, ", "))
+}
+
+// Instance is one task instance, e.g. django__django-11099.
+type Instance struct {
+	ID   string `json:"id"`
+	Repo string `json:"repo"` // "django"
+	Org  string `json:"org"`  // "django" (the part before "__")
+	Name string `json:"name"` // "django-11099"
+}
+
+// ParseInstance splits an SWT-Bench id "{org}__{name}"; Repo is the
+// repository name, the part of Name before its last "-".
+func ParseInstance(id string) (Instance, error) {
+	id = strings.TrimSpace(id)
+	org, name, ok := strings.Cut(id, "__")
+	if !ok || org == "" || name == "" || strings.ContainsAny(id, " /:\t") {
+		return Instance{}, fmt.Errorf("instance id %q: want {org}__{repo}-{number}", id)
+	}
+	repo := name
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		repo = name[:i]
+	}
+	return Instance{ID: id, Org: org, Repo: repo, Name: name}, nil
+}
+
+// Vars are the names a template may use.
+type Vars struct {
+	ID       string // django__django-11099
+	Org      string // django
+	Repo     string // django
+	Name     string // django-11099
+	Slug     string // sweb.eval.x86_64.django_1776_django-11099 (lower-cased)
+	Registry string // 127.0.0.1:5000
+	SDKSha   string // full SDK sha
+	SDKSha7  string // first 7 characters
+}
+
+// VarsFor returns the template variables for inst (zero Instance for shared phases).
+func VarsFor(inst Instance, registry, sdkSha string) Vars {
+	v := Vars{ID: inst.ID, Org: inst.Org, Repo: inst.Repo, Name: inst.Name, Registry: registry, SDKSha: sdkSha}
+	if inst.ID != "" {
+		v.Slug = strings.ToLower("sweb.eval.x86_64." + inst.Org + "_1776_" + inst.Name)
+	}
+	v.SDKSha7 = sdkSha
+	if len(sdkSha) > 7 {
+		v.SDKSha7 = sdkSha[:7]
+	}
+	return v
+}
+
+// Phase is one Dockerfile build; string fields are text/template templates
+// over Vars.
+type Phase struct {
+	Name           string            `json:"name"`
+	ContextDir     string            `json:"context_dir"`
+	DockerfileDir  string            `json:"dockerfile_dir,omitempty"`
+	DockerfileName string            `json:"dockerfile_name,omitempty"`
+	Target         string            `json:"target,omitempty"`
+	BuildArgs      map[string]string `json:"build_args,omitempty"`
+	// Tags are pushed; the first one is the image's name in records.
+	Tags []string `json:"tags"`
+	// CacheFrom are registry cache refs imported.
+	CacheFrom []string `json:"cache_from,omitempty"`
+	// CacheTo is the registry cache ref exported to when caching is on.
+	CacheTo string `json:"cache_to,omitempty"`
+}
+
+// Plan is the builds of one strategy.
+type Plan struct {
+	// Shared phases run once per trial before any instance.
+	Shared []Phase `json:"shared,omitempty"`
+	// PerInstance phases run in order for every instance.
+	PerInstance []Phase `json:"per_instance"`
+}
+
+// Workload is the whole description.
+type Workload struct {
+	// Name labels the workload in records (a profile name, "swtbench", ...).
+	Name      string          `json:"name"`
+	Registry  string          `json:"registry"`
+	SDKSha    string          `json:"sdk_sha"`
+	Instances []Instance      `json:"instances"`
+	Plans     map[string]Plan `json:"plans"`
+	// Bases lists the base image reference of each instance, by id, for
+	// checks; may be empty.
+	Bases map[string]string `json:"bases,omitempty"`
+}
+
+// Strategies returns the workload's strategy names, sorted.
+func (w *Workload) StrategyNames() []string {
+	var out []string
+	for k := range w.Plans {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Build is one request in a job, with the phase it came from.
+type Build struct {
+	Phase string
+	engine.Request
+}
+
+// SharedBuilds returns the once-per-trial builds of strategy.
+func (w *Workload) SharedBuilds(strategy string, mode engine.CacheMode) ([]Build, error) {
+	p, ok := w.Plans[strategy]
+	if !ok {
+		return nil, fmt.Errorf("strategy %q: workload %s has %s", strategy, w.Name, strings.Join(w.StrategyNames(), ", "))
+	}
+	return w.expand(p.Shared, Instance{ID: "", Name: ""}, "shared", mode)
+}
+
+// InstanceBuilds returns the ordered builds of one instance under strategy.
+func (w *Workload) InstanceBuilds(strategy string, inst Instance, mode engine.CacheMode) ([]Build, error) {
+	p, ok := w.Plans[strategy]
+	if !ok {
+		return nil, fmt.Errorf("strategy %q: workload %s has %s", strategy, w.Name, strings.Join(w.StrategyNames(), ", "))
+	}
+	return w.expand(p.PerInstance, inst, inst.ID, mode)
+}
+
+func (w *Workload) expand(phases []Phase, inst Instance, id string, mode engine.CacheMode) ([]Build, error) {
+	vars := VarsFor(inst, w.Registry, w.SDKSha)
+	var out []Build
+	for _, ph := range phases {
+		req := engine.Request{
+			ID:             id,
+			ContextDir:     ph.ContextDir,
+			DockerfileDir:  ph.DockerfileDir,
+			DockerfileName: ph.DockerfileName,
+			Push:           true,
+			CacheMode:      mode,
+			BuildArgs:      map[string]string{},
+		}
+		if len(phases) > 1 || id == "shared" {
+			req.ID = id + "/" + ph.Name
+		}
+		var err error
+		expand := func(what, tmpl string) string {
+			if err != nil {
+				return ""
+			}
+			var s string
+			s, err = Expand(tmpl, vars)
+			if err != nil {
+				err = fmt.Errorf("phase %s %s: %w", ph.Name, what, err)
+			}
+			return s
+		}
+		req.Target = expand("target", ph.Target)
+		for k, v := range ph.BuildArgs {
+			req.BuildArgs[k] = expand("build arg "+k, v)
+		}
+		for _, t := range ph.Tags {
+			req.Tags = append(req.Tags, expand("tag", t))
+		}
+		for _, c := range ph.CacheFrom {
+			req.CacheFrom = append(req.CacheFrom, expand("cache-from", c))
+		}
+		if mode != engine.CacheOff {
+			req.CacheTo = expand("cache-to", ph.CacheTo)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Build{Phase: ph.Name, Request: req})
+	}
+	return out, nil
+}
+
+// Expand executes one template over vars; missing keys are an error.
+func Expand(tmpl string, vars Vars) (string, error) {
+	if !strings.Contains(tmpl, "{{") {
+		return tmpl, nil
+	}
+	t, err := template.New("").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("template %q: %w", tmpl, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, vars); err != nil {
+		return "", fmt.Errorf("template %q: %w", tmpl, err)
+	}
+	return b.String(), nil
+}

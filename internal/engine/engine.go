@@ -109,8 +109,11 @@ type Result struct {
 	// and how many of them BuildKit answered from cache.
 	CachedSteps int `json:"cached_steps"`
 	TotalSteps  int `json:"total_steps"`
-	// BytesPushed sums the sizes of the layers and blobs pushed.
-	BytesPushed int64 `json:"bytes_pushed"`
+	// ImageBytes is the compressed size of the pushed image (config and
+	// layers, from its manifest). BuildKit reports no per-layer push bytes
+	// for a registry push, so the bytes that crossed the wire are counted
+	// per trial by the registry proxy instead.
+	ImageBytes int64 `json:"image_bytes"`
 	// Digest is the pushed image's manifest digest.
 	Digest string `json:"digest,omitempty"`
 	// ErrClass and Error say why the build failed, if it did.
@@ -136,6 +139,9 @@ type BuildError struct {
 }
 
 func (e *BuildError) Error() string {
+	if e.ID == "" {
+		return e.Err.Error()
+	}
 	return fmt.Sprintf("building %s (%s error): %v", e.ID, e.Class, e.Err)
 }
 

@@ -30,8 +30,8 @@ const (
 // Config is the configuration a record was measured under, as explicit keys.
 type Config struct {
 	// Cell names the grid cell (workers/batch/cache/strategy/registry).
-	Cell     string `json:"cell,omitempty"`
-	Workers  int    `json:"workers"`
+	Cell    string `json:"cell,omitempty"`
+	Workers int    `json:"workers"`
 	// Batch is the batch size; 0 means stream (one pool, no barrier).
 	Batch     int    `json:"batch"`
 	CacheMode string `json:"cache_mode"`
@@ -97,8 +97,8 @@ type Trial struct {
 	CachedSteps        int     `json:"cached_steps"`
 	TotalSteps         int     `json:"total_steps"`
 	// BuildKit disk use before and after the trial, in bytes.
-	DiskBefore int64 `json:"disk_before"`
-	DiskAfter  int64 `json:"disk_after"`
+	DiskBefore   int64   `json:"disk_before"`
+	DiskAfter    int64   `json:"disk_after"`
 	Prunes       int     `json:"prunes"`
 	PruneSeconds float64 `json:"prune_s"`
 	// Interrupted is set when the trial was stopped before it finished.

@@ -68,14 +68,16 @@ type Vars struct {
 	Repo     string // django
 	Name     string // django-11099
 	Slug     string // sweb.eval.x86_64.django_1776_django-11099 (lower-cased)
-	Registry string // 127.0.0.1:5000
-	SDKSha   string // full SDK sha
-	SDKSha7  string // first 7 characters
+	Registry string // 127.0.0.1:5000 (may carry a namespace path: 127.0.0.1:5000/u3)
+	// BaseRegistry is where base images come from: 127.0.0.1:5000.
+	BaseRegistry string
+	SDKSha       string // full SDK sha
+	SDKSha7      string // first 7 characters
 }
 
 // VarsFor returns the template variables for inst (zero Instance for shared phases).
 func VarsFor(inst Instance, registry, sdkSha string) Vars {
-	v := Vars{ID: inst.ID, Org: inst.Org, Repo: inst.Repo, Name: inst.Name, Registry: registry, SDKSha: sdkSha}
+	v := Vars{ID: inst.ID, Org: inst.Org, Repo: inst.Repo, Name: inst.Name, Registry: registry, BaseRegistry: registry, SDKSha: sdkSha}
 	if inst.ID != "" {
 		v.Slug = strings.ToLower("sweb.eval.x86_64." + inst.Org + "_1776_" + inst.Name)
 	}
@@ -114,11 +116,15 @@ type Plan struct {
 // Workload is the whole description.
 type Workload struct {
 	// Name labels the workload in records (a profile name, "swtbench", ...).
-	Name      string          `json:"name"`
-	Registry  string          `json:"registry"`
-	SDKSha    string          `json:"sdk_sha"`
-	Instances []Instance      `json:"instances"`
-	Plans     map[string]Plan `json:"plans"`
+	Name     string `json:"name"`
+	Registry string `json:"registry"`
+	// BaseRegistry is where base images are pulled from; "" = Registry.
+	// Sweeps push each unit of trials under its own namespace of Registry
+	// (so a cold trial finds no tags or cache refs) while bases stay put.
+	BaseRegistry string          `json:"base_registry,omitempty"`
+	SDKSha       string          `json:"sdk_sha"`
+	Instances    []Instance      `json:"instances"`
+	Plans        map[string]Plan `json:"plans"`
 	// Bases lists the base image reference of each instance, by id, for
 	// checks; may be empty.
 	Bases map[string]string `json:"bases,omitempty"`
@@ -160,6 +166,9 @@ func (w *Workload) InstanceBuilds(strategy string, inst Instance, mode engine.Ca
 
 func (w *Workload) expand(phases []Phase, inst Instance, id string, mode engine.CacheMode) ([]Build, error) {
 	vars := VarsFor(inst, w.Registry, w.SDKSha)
+	if w.BaseRegistry != "" {
+		vars.BaseRegistry = w.BaseRegistry
+	}
 	var out []Build
 	for _, ph := range phases {
 		req := engine.Request{

@@ -1,0 +1,62 @@
+# buildtune: see README.md. `make demo` and `make test` do their own set-up.
+GO        ?= go
+BUILDKIT  := github.com/moby/buildkit
+# runc lives in /usr/sbin on Debian.
+export PATH := $(PATH):/usr/sbin:/sbin
+
+BUILDKIT_VERSION = $(shell $(GO) list -m -f '{{.Version}}' $(BUILDKIT))
+BK_LDFLAGS = -X $(BUILDKIT)/version.Version=$(BUILDKIT_VERSION) -X $(BUILDKIT)/version.Package=$(BUILDKIT)
+
+.PHONY: setup deps demo test test-long bench fuzz vet clean bin/buildtune
+
+setup: deps bin/buildkitd bin/buildctl bin/buildtune
+
+# Debian packages: runc for BuildKit's OCI worker, busybox-static for the
+# fixture base images, docker-registry (the CNCF distribution server) for
+# the second registry the tests use. Installed only when missing.
+deps:
+	@missing=""; \
+	command -v runc >/dev/null 2>&1 || missing="$$missing runc"; \
+	[ -x /bin/busybox ] || missing="$$missing busybox-static"; \
+	[ -x /usr/bin/docker-registry ] || missing="$$missing docker-registry"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# buildkitd and buildctl from the BuildKit version pinned in go.mod.
+bin/buildkitd: go.mod go.sum
+	$(GO) build -ldflags "$(BK_LDFLAGS)" -o $@ $(BUILDKIT)/cmd/buildkitd
+
+bin/buildctl: go.mod go.sum
+	$(GO) build -ldflags "$(BK_LDFLAGS)" -o $@ $(BUILDKIT)/cmd/buildctl
+
+bin/buildtune:
+	$(GO) build -o $@ ./cmd/buildtune
+
+# The main job on the embedded default stack.
+demo: setup
+	./bin/buildtune sweep --out runs/demo
+	@echo "records: runs/demo/records.jsonl"
+
+# Unit and integration tests (real buildkitd, real registries), < 25 min.
+test: setup
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+# Longer suites: a bigger real sweep, docker-registry variants.
+test-long: setup
+	BUILDTUNE_LONG=1 $(GO) test -count=1 -timeout 80m ./...
+
+# Speed targets: medians and ratios against a baseline measured in the same run.
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./internal/record
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/fixtures"
+	"github.com/buildtune/buildtune/internal/progress"
+	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/internal/regproxy"
+	"github.com/buildtune/buildtune/internal/stack"
+	"github.com/buildtune/buildtune/sweep"
+	"github.com/spf13/pflag"
+)
+
+func cmdSweep(ctx context.Context, args []string) error {
+	var (
+		sf                                       stackFlags
+		workersS, batchS, cacheS, strategyS      string
+		tempS, bandwidthS, gridFile, out, resume string
+		profile                                  string
+		reps, sample, attempts                   int
+		seed                                     int64
+		budget                                   time.Duration
+		alpha, perImage                          float64
+		latency                                  time.Duration
+		errorRate, dropRate                      float64
+		pruneThreshold, pruneKeep                string
+		trace                                    bool
+	)
+	def := sweep.DefaultGrid()
+	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
+	fs.StringVar(&gridFile, "grid", "", "YAML grid file (flags given as well override its keys)")
+	fs.StringVar(&workersS, "workers", "", "parallel workers, e.g. 1,2,4")
+	fs.StringVar(&batchS, "batch", "", "batch sizes, e.g. 4,8,stream")
+	fs.StringVar(&cacheS, "cache-mode", "", "registry cache export modes: off,min,max")
+	fs.StringVar(&cacheS, "cache", "", "same as --cache-mode")
+	fs.StringVar(&strategyS, "strategy", "", "build strategies: single,three-phase")
+	fs.StringVar(&tempS, "temp", "", "trial temperatures: cold,warm (warm = a new SDK sha on the cold trial's state)")
+	fs.StringVar(&bandwidthS, "registry-bandwidth", "", "registry bandwidth caps, shared by all connections: e.g. 20MiB/s,unlimited")
+	fs.IntVar(&reps, "reps", 0, "repetitions per cell")
+	fs.IntVar(&sample, "sample", 0, "instances in the sample (stratified by repo)")
+	fs.Int64Var(&seed, "seed", 0, "seed of the sample and the trial order")
+	fs.StringVar(&profile, "profile", "", "fixture profile: 'default' or a YAML file")
+	fs.DurationVar(&budget, "budget", 0, "time budget: refuses a grid estimated to exceed it; with --adaptive, successive halving within it")
+	adaptive := fs.Bool("adaptive", false, "successive halving: few reps per cell, drop the significantly worse, more reps for the rest (needs --budget)")
+	fs.Float64Var(&alpha, "alpha", 0, "significance level for dropping cells (default 0.05)")
+	fs.Float64Var(&perImage, "per-image-seconds", 0, "per-image build time the estimates assume (default: the sweep package's measured figure)")
+	fs.StringVar(&out, "out", "", "output folder (default runs/<timestamp>)")
+	fs.StringVar(&resume, "resume", "", "continue the interrupted sweep in this folder")
+	fs.IntVar(&attempts, "attempts", 1, "attempts per image (the real script uses 3; 1 measures failures as they are)")
+	fs.DurationVar(&latency, "registry-latency", 0, "latency added to every registry request")
+	fs.Float64Var(&errorRate, "registry-error-rate", 0, "fraction of registry requests answered 429/503")
+	fs.Float64Var(&dropRate, "registry-drop-rate", 0, "fraction of registry connections dropped")
+	fs.StringVar(&pruneThreshold, "prune-threshold", "0", "between batches, prune a daemon whose cache reaches this size (e.g. 2GiB; 0 = never)")
+	fs.StringVar(&pruneKeep, "prune-keep", "0", "bytes of cache a prune keeps (e.g. 1GiB)")
+	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
+	sf.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+
+	// The grid: run.json when resuming, else defaults < --grid file < flags.
+	var g sweep.Grid
+	if resume != "" {
+		for _, name := range []string{"grid", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "out", "adaptive"} {
+			if fs.Changed(name) {
+				return usagef("--resume %s: --%s cannot change a sweep that has started (its settings are in run.json)", resume, name)
+			}
+		}
+		info, err := sweep.ReadRunInfo(resume)
+		if err != nil {
+			return usagef("--resume %s: %v", resume, err)
+		}
+		g, out = info.Grid, resume
+	} else {
+		g = def
+		if gridFile != "" {
+			var err error
+			if g, err = sweep.LoadGrid(gridFile); err != nil {
+				return usagef("--grid: %v", err)
+			}
+		}
+		var err error
+		set := func(name string, fn func(string) error) {
+			if err == nil && fs.Changed(name) {
+				v, _ := fs.GetString(name)
+				if e := fn(v); e != nil {
+					err = usagef("--%s: %v", name, e)
+				}
+			}
+		}
+		set("workers", func(s string) (e error) { g.Workers, e = sweep.ParseWorkers(s); return })
+		set("batch", func(s string) (e error) { g.Batches, e = sweep.ParseBatches(s); return })
+		set("cache-mode", func(s string) (e error) { g.Cache, e = sweep.ParseCacheModes(s); return })
+		set("cache", func(s string) (e error) { g.Cache, e = sweep.ParseCacheModes(s); return })
+		set("strategy", func(s string) (e error) { g.Strategies, e = sweep.ParseStrategies(s); return })
+		set("temp", func(s string) (e error) { g.Temps, e = sweep.ParseTemps(s); return })
+		set("registry-bandwidth", func(s string) (e error) { g.Registry, e = sweep.ParseBandwidths(s); return })
+		if err != nil {
+			return err
+		}
+		if fs.Changed("reps") {
+			g.Reps = reps
+		}
+		if fs.Changed("sample") {
+			g.Sample = sample
+		}
+		if fs.Changed("seed") {
+			g.Seed = seed
+		}
+		if fs.Changed("profile") {
+			g.Profile = profile
+		}
+		if err := g.Validate(); err != nil {
+			return usagef("%v", err)
+		}
+		if out == "" {
+			out = defaultOut()
+		}
+	}
+	threshold, err := fixtures.ParseBytes(pruneThreshold)
+	if err != nil {
+		return usagef("--prune-threshold: %v", err)
+	}
+	keep, err := fixtures.ParseBytes(pruneKeep)
+	if err != nil {
+		return usagef("--prune-keep: %v", err)
+	}
+	proxy := regproxy.Settings{Latency: latency, ErrorRate: errorRate, DropRate: dropRate, Seed: g.Seed}
+	if err := proxy.Validate(); err != nil {
+		return usagef("registry conditions: %v", err)
+	}
+	if attempts < 1 {
+		return usagef("--attempts %d: want 1 or more", attempts)
+	}
+	if *adaptive && budget <= 0 {
+		return usagef("--adaptive needs --budget (e.g. --budget 15m)")
+	}
+	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: *adaptive,
+		Alpha: alpha, PerImageSeconds: perImage}
+	if resume != "" {
+		opts.Grid = sweep.Grid{}
+	}
+	// Refuse a grid that cannot fit the budget before starting anything.
+	if resume == "" && budget > 0 {
+		pi := perImage
+		if pi == 0 {
+			pi = sweep.DefaultPerImageSeconds
+		}
+		check := g
+		if *adaptive {
+			check.Reps = sweep.DefaultInitialReps
+		}
+		if err := sweep.CheckBudget(check, pi, sweep.EstimateCores, budget); err != nil {
+			return usagef("--budget: %v", err)
+		}
+	}
+
+	prof, err := fixtures.LoadProfile(g.Profile)
+	if err != nil {
+		return usagef("--profile: %v", err)
+	}
+	all, err := fixtures.Instances()
+	if err != nil {
+		return err
+	}
+	insts, err := fixtures.Sample(all, g.Sample, g.Seed)
+	if err != nil {
+		return usagef("--sample: %v", err)
+	}
+	priv, err := stateDir()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(priv)
+	u, err := sf.use(priv)
+	if err != nil {
+		return err
+	}
+	disp := newDisplay()
+	env, err := stack.Connect(ctx, u)
+	if err != nil {
+		if len(u.BuildkitAddrs) > 0 {
+			return usagef("--buildkit-addr %s: %v", joinComma(u.BuildkitAddrs), err)
+		}
+		return err
+	}
+	defer env.Close()
+	disp.Log("stack: %s; registry %s (%s)", env.Source, env.Registry.Addr, env.Registry.Kind)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	w, err := fixtures.Prepare(ctx, fixtures.PrepareOptions{Registry: env.Registry.Addr,
+		ContextDir: filepath.Join(out, "context"), Profile: prof, Instances: insts, SDKSha: fixtures.SDKSha(g.Seed, 0)})
+	if err != nil {
+		return err
+	}
+	bkVersion, _ := env.Daemons[0].Version(ctx)
+	host, _ := os.Hostname()
+	var daemons []sweep.Daemon
+	for _, d := range env.Daemons {
+		daemons = append(daemons, d)
+	}
+	traceDir := ""
+	if trace {
+		traceDir = filepath.Join(out, "traces")
+		if err := os.MkdirAll(traceDir, 0o755); err != nil {
+			return fmt.Errorf("trace folder: %w", err)
+		}
+	}
+	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: daemons, Registry: env.Registry.Addr,
+		Proxy: proxy, Attempts: attempts, Prune: sweep.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
+		Host: host, BuildKitVersion: bkVersion, TraceDir: traceDir}
+	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: "fixtures/" + prof.Name}
+	opts.Progress = &sweepProgress{d: disp}
+	opts.Log = logWriter{disp}
+	disp.Log("sweep: %d cells x %d reps x %v, sample %d, seed %d -> %s", len(g.Cells()), g.Reps, g.Temps, g.Sample, g.Seed, out)
+	sum, runErr := sweep.Run(ctx, opts, runner)
+	disp.Done()
+	if sum != nil {
+		printSweepSummary(out, sum)
+	}
+	if errors.Is(runErr, context.Canceled) {
+		return fmt.Errorf("stopped; what was recorded is in %s; resume with: buildtune sweep --resume %s: %w", out, out, runErr)
+	}
+	return runErr
+}
+
+// printSweepSummary ranks the cells by images/hour from the records.
+func printSweepSummary(out string, sum *sweep.Summary) {
+	set, err := record.ReadFile(filepath.Join(out, sweep.RecordsFile))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "buildtune: reading records: %v\n", err)
+		return
+	}
+	set = sweep.Latest(set)
+	for _, temp := range []string{sweep.Cold, sweep.Warm} {
+		cells := map[string][]float64{}
+		for _, t := range set.Trials {
+			if t.Temp == temp && !t.Interrupted && t.Error == "" {
+				cells[t.Cell] = append(cells[t.Cell], t.ImagesPerHour)
+			}
+		}
+		if len(cells) == 0 {
+			continue
+		}
+		r := analyze.Rank(cells, true, analyze.DefaultAlpha)
+		fmt.Printf("\n%s trials, images/hour (median [95%% CI], n; * = significantly worse than the best, Holm-corrected p < %.2f):\n", temp, r.Alpha)
+		for _, c := range r.Cells {
+			mark := " "
+			switch {
+			case c.Best:
+				mark = "="
+			case c.Worse:
+				mark = "*"
+			}
+			fmt.Printf(" %s %-28s %8.1f [%7.1f, %7.1f] n=%d p=%.3g\n", mark, c.Name, c.Sample.Median, c.Sample.Lo, c.Sample.Hi, c.Sample.N, c.PAdjusted)
+		}
+		for _, w := range r.Warnings {
+			fmt.Printf("   note: %s\n", w)
+		}
+	}
+	fmt.Printf("\n%d trials run, %d resumed, %s elapsed; records: %s\n", sum.Ran, sum.Resumed, sum.Elapsed.Round(time.Second), filepath.Join(out, sweep.RecordsFile))
+	if sum.Stop != "" {
+		fmt.Printf("adaptive: %s (best %s)\n", sum.Stop, sum.Best)
+	}
+}
+
+// sweepProgress shows trials and images on the display.
+type sweepProgress struct {
+	d *progress.Display
+}
+
+func (p *sweepProgress) Trial(ev sweep.TrialEvent) {
+	if ev.Record == nil {
+		p.d.Stage(fmt.Sprintf("trial %d/%d %s %s rep %d", ev.N, ev.Of, ev.Trial.Cell.Name(), ev.Trial.Temp, ev.Trial.Rep), 1)
+		return
+	}
+	r := ev.Record
+	p.d.Done()
+	p.d.Log("trial %d/%d %s %s: %d/%d built in %.1fs (%.0f images/hour); sweep %s elapsed, eta %s",
+		ev.N, ev.Of, ev.Trial.Cell.Name(), ev.Trial.Temp, r.Built, r.Images, r.WallSeconds, r.ImagesPerHour,
+		ev.Elapsed.Round(time.Second), ev.ETA.Round(time.Second))
+}
+
+func (p *sweepProgress) Images(t sweep.Trial, done, total int) {
+	p.d.Total(total)
+	p.d.Update(done, "images")
+}
+
+// logWriter sends the sweep's log lines through the display.
+type logWriter struct{ d *progress.Display }
+
+func (l logWriter) Write(b []byte) (int, error) {
+	l.d.Log("%s", strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}

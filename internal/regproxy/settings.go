@@ -1,0 +1,295 @@
+// Package regproxy supplies registry conditions for sweeps: an in-process
+// HTTP reverse proxy put in front of a registry (the OCI distribution API
+// over plain HTTP) so that the BuildKit daemons pushing through it see a
+// capped shared link, added latency, throttling answers (429, 503) and
+// dropped connections. It exists to reproduce or refute the claim that
+// registry contention slows a fleet build, with the conditions a sweep
+// varies named by Settings and recorded by Settings.Label.
+package regproxy
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Settings are the registry conditions imposed by a Proxy. The zero value
+// forwards everything untouched ("direct").
+type Settings struct {
+	// BandwidthBytesPerSec caps the link between the proxy's clients and
+	// the registry, in bytes per second; 0 is unlimited. The cap applies
+	// to each direction separately (uploads share one budget, downloads
+	// another), each shared by all connections, like the two directions
+	// of a full-duplex uplink. Only bodies count; headers are free. Each
+	// budget is a token bucket holding 1/20 s of traffic, so an idle link
+	// passes that much at once before the cap takes hold.
+	BandwidthBytesPerSec int64
+	// Latency is added to every request before it is forwarded (or
+	// answered with an injected fault): one delay per request, not per
+	// round trip of the transfer.
+	Latency time.Duration
+	// ErrorRate is the fraction of requests answered 429 or 503 by the
+	// proxy without reaching the registry.
+	ErrorRate float64
+	// ErrorStatus picks the injected status: 429, 503, or 0 for an even
+	// split between the two.
+	ErrorStatus int
+	// DropRate is the fraction of requests whose connection is closed
+	// abruptly (reset) without any response. Go clients, BuildKit's among
+	// them, retry an idempotent request (GET, HEAD) on their own when a
+	// reused keep-alive connection dies this way, so fewer drops surface
+	// as errors than are injected; Stats counts the injected ones.
+	DropRate float64
+	// Seed seeds the fault decisions: for a given seed the proxy makes the
+	// same sequence of decisions, one per request in arrival order. Zero
+	// is a seed like any other.
+	Seed int64
+}
+
+// Validate reports settings that cannot be imposed.
+func (s Settings) Validate() error {
+	var errs []error
+	if s.BandwidthBytesPerSec < 0 {
+		errs = append(errs, fmt.Errorf("bandwidth %d B/s: want 0 (unlimited) or more", s.BandwidthBytesPerSec))
+	}
+	if s.Latency < 0 {
+		errs = append(errs, fmt.Errorf("latency %v: want 0 or more", s.Latency))
+	}
+	if !isFraction(s.ErrorRate) {
+		errs = append(errs, fmt.Errorf("error rate %v: want a fraction from 0 to 1", s.ErrorRate))
+	}
+	if !isFraction(s.DropRate) {
+		errs = append(errs, fmt.Errorf("drop rate %v: want a fraction from 0 to 1", s.DropRate))
+	}
+	if isFraction(s.ErrorRate) && isFraction(s.DropRate) && s.ErrorRate+s.DropRate > 1 {
+		errs = append(errs, fmt.Errorf("error rate %v plus drop rate %v: want at most 1 together", s.ErrorRate, s.DropRate))
+	}
+	switch s.ErrorStatus {
+	case 0, 429, 503:
+	default:
+		errs = append(errs, fmt.Errorf("error status %d: want 429, 503 or 0 (both)", s.ErrorStatus))
+	}
+	return errors.Join(errs...)
+}
+
+func isFraction(f float64) bool { return f >= 0 && f <= 1 } // false for NaN
+
+// Label is a short, stable name of the conditions for records: "direct"
+// when nothing is imposed, otherwise the non-zero settings in a fixed
+// order, e.g. "bw=20MiB/s,latency=20ms,errors=0.05,drops=0.01". The seed is
+// left out: repetitions of one condition may use different seeds. Label's
+// output is accepted by ParseSettings.
+func (s Settings) Label() string {
+	var parts []string
+	if s.BandwidthBytesPerSec != 0 {
+		parts = append(parts, "bw="+FormatBandwidth(s.BandwidthBytesPerSec))
+	}
+	if s.Latency != 0 {
+		parts = append(parts, "latency="+s.Latency.String())
+	}
+	if s.ErrorRate != 0 {
+		parts = append(parts, "errors="+formatFloat(s.ErrorRate))
+	}
+	if s.ErrorStatus != 0 {
+		parts = append(parts, "status="+strconv.Itoa(s.ErrorStatus))
+	}
+	if s.DropRate != 0 {
+		parts = append(parts, "drops="+formatFloat(s.DropRate))
+	}
+	if len(parts) == 0 {
+		return "direct"
+	}
+	return strings.Join(parts, ",")
+}
+
+// String is Label with the seed appended when it is not zero; ParseSettings
+// turns it back into the same Settings.
+func (s Settings) String() string {
+	if s.Seed == 0 {
+		return s.Label()
+	}
+	if s.Label() == "direct" {
+		return "seed=" + strconv.FormatInt(s.Seed, 10)
+	}
+	return s.Label() + ",seed=" + strconv.FormatInt(s.Seed, 10)
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// ParseSettings parses comma-separated key=value pairs, the form Label and
+// String write: bw (or bandwidth), latency, errors, status, drops, seed, as
+// in "latency=20ms,errors=0.05,drops=0.01,bw=20MiB/s". "" and "direct" are
+// the zero Settings. The result is validated.
+func ParseSettings(str string) (Settings, error) {
+	var s Settings
+	str = strings.TrimSpace(str)
+	if str == "" || str == "direct" {
+		return s, nil
+	}
+	seen := map[string]bool{}
+	for _, part := range strings.Split(str, ",") {
+		key, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		if !ok || key == "" {
+			return Settings{}, fmt.Errorf("registry settings %q: %q: want key=value", str, part)
+		}
+		if key == "bandwidth" {
+			key = "bw"
+		}
+		if seen[key] {
+			return Settings{}, fmt.Errorf("registry settings %q: %s given twice", str, key)
+		}
+		seen[key] = true
+		var err error
+		switch key {
+		case "bw":
+			s.BandwidthBytesPerSec, err = ParseBandwidth(val)
+		case "latency":
+			s.Latency, err = time.ParseDuration(val)
+			if err != nil {
+				err = fmt.Errorf("latency %q: want a duration like 20ms: %w", val, err)
+			}
+		case "errors":
+			s.ErrorRate, err = parseFraction("error rate", val)
+		case "status":
+			s.ErrorStatus, err = strconv.Atoi(val)
+			if err != nil {
+				err = fmt.Errorf("error status %q: want 429, 503 or 0 (both)", val)
+			}
+		case "drops":
+			s.DropRate, err = parseFraction("drop rate", val)
+		case "seed":
+			s.Seed, err = strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				err = fmt.Errorf("seed %q: want an integer", val)
+			}
+		default:
+			err = fmt.Errorf("unknown key %q: want bw, latency, errors, status, drops or seed", key)
+		}
+		if err != nil {
+			return Settings{}, fmt.Errorf("registry settings %q: %w", str, err)
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return Settings{}, fmt.Errorf("registry settings %q: %w", str, err)
+	}
+	return s, nil
+}
+
+func parseFraction(what, val string) (float64, error) {
+	f, err := strconv.ParseFloat(val, 64)
+	if err != nil || !isFraction(f) {
+		return 0, fmt.Errorf("%s %q: want a fraction from 0 to 1", what, val)
+	}
+	return f, nil
+}
+
+// Bandwidth units, SI (powers of 1000) and binary (powers of 1024).
+var bandwidthUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"GiB/s", 1 << 30},
+	{"MiB/s", 1 << 20},
+	{"KiB/s", 1 << 10},
+	{"GB/s", 1e9},
+	{"MB/s", 1e6},
+	{"kB/s", 1e3},
+	{"KB/s", 1e3},
+	{"B/s", 1},
+}
+
+const bandwidthWant = `want "unlimited", 0, or a number with a unit B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s or GiB/s (like 20MiB/s)`
+
+// ParseBandwidth parses a bandwidth cap in bytes per second: "unlimited" or
+// "0" (both 0, no cap), or a non-negative decimal number with a unit, SI
+// ("10MB/s" is 10,000,000) or binary ("20MiB/s" is 20×2^20). Units are
+// case-sensitive, so that "Mb/s" (megabits) is refused rather than misread.
+func ParseBandwidth(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if t == "unlimited" || t == "0" {
+		return 0, nil
+	}
+	for _, u := range bandwidthUnits {
+		num, ok := strings.CutSuffix(t, u.suffix)
+		if !ok {
+			continue
+		}
+		num = strings.TrimSpace(num)
+		if strings.HasPrefix(num, "-") {
+			return 0, fmt.Errorf("bandwidth %q: negative; %s", s, bandwidthWant)
+		}
+		if !isDecimal(num) {
+			return 0, fmt.Errorf("bandwidth %q: %s", s, bandwidthWant)
+		}
+		if n, err := strconv.ParseInt(num, 10, 64); err == nil {
+			if n > math.MaxInt64/u.mult {
+				return 0, fmt.Errorf("bandwidth %q: too large", s)
+			}
+			return n * u.mult, nil
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return 0, fmt.Errorf("bandwidth %q: %s", s, bandwidthWant)
+		}
+		v := math.Round(f * float64(u.mult))
+		switch {
+		case v >= math.MaxInt64:
+			return 0, fmt.Errorf("bandwidth %q: too large", s)
+		case v == 0 && f != 0:
+			return 0, fmt.Errorf("bandwidth %q: below 1 B/s", s)
+		}
+		return int64(v), nil
+	}
+	return 0, fmt.Errorf("bandwidth %q: %s", s, bandwidthWant)
+}
+
+// isDecimal reports whether s is digits with at most one decimal point and
+// at least one digit: no sign, exponent, hex or "Inf".
+func isDecimal(s string) bool {
+	digits, dots := 0, 0
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
+}
+
+// FormatBandwidth writes a cap the way ParseBandwidth reads it: "unlimited"
+// for 0, otherwise the exact value in the unit that gives the smallest whole
+// number (20971520 is "20MiB/s", 10000000 is "10MB/s").
+func FormatBandwidth(bps int64) string {
+	if bps == 0 {
+		return "unlimited"
+	}
+	best, unit := bps, "B/s"
+	for _, u := range bandwidthUnits {
+		if bps%u.mult == 0 && bps/u.mult < best {
+			best, unit = bps/u.mult, u.suffix
+		}
+	}
+	return strconv.FormatInt(best, 10) + unit
+}
+
+// ParseBandwidthList parses a comma-separated list of caps, a sweep's grid
+// dimension such as "20MiB/s,unlimited".
+func ParseBandwidthList(s string) ([]int64, error) {
+	var caps []int64
+	for _, part := range strings.Split(s, ",") {
+		bps, err := ParseBandwidth(part)
+		if err != nil {
+			return nil, err
+		}
+		caps = append(caps, bps)
+	}
+	return caps, nil
+}

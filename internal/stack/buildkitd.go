@@ -1,0 +1,185 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/engine"
+)
+
+// ErrSetup marks a missing piece that `make setup` installs.
+var ErrSetup = errors.New("run `make setup`")
+
+// DaemonConfig configures one private buildkitd.
+type DaemonConfig struct {
+	// Dir holds the daemon's root, socket, config and log.
+	Dir string
+	// Binary is the buildkitd path.
+	Binary string
+	// MaxParallelism caps the daemon's concurrent steps; 0 = BuildKit's default.
+	MaxParallelism int
+	// Registries are host:port entries allowed over plain HTTP.
+	Registries []string
+	// Detach leaves the daemon running when this process exits (stack up).
+	Detach bool
+	// ReadyTimeout bounds the wait for the daemon to answer; 0 = 60 s.
+	ReadyTimeout time.Duration
+}
+
+// Daemon is a running buildkitd.
+type Daemon struct {
+	Addr string
+	Dir  string
+	Pid  int
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// SocketPath returns where the daemon in dir listens.
+func SocketPath(dir string) string { return filepath.Join(dir, "buildkitd.sock") }
+
+// CheckSetup reports which of buildkitd and runc is missing.
+func CheckSetup(binary string) error {
+	if binary == "" {
+		return fmt.Errorf("buildkitd path is empty: %w", ErrSetup)
+	}
+	if _, err := os.Stat(binary); err != nil {
+		return fmt.Errorf("buildkitd not found at %s: %w", binary, ErrSetup)
+	}
+	if _, err := exec.LookPath("runc"); err != nil {
+		return fmt.Errorf("runc not found on PATH: %w", ErrSetup)
+	}
+	return nil
+}
+
+// Config renders the buildkitd.toml for cfg.
+func (cfg DaemonConfig) Config() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "root = %q\n\n[grpc]\n  address = [%q]\n\n", filepath.Join(cfg.Dir, "root"), "unix://"+SocketPath(cfg.Dir))
+	b.WriteString("[worker.oci]\n  enabled = true\n  gc = false\n")
+	if cfg.MaxParallelism > 0 {
+		fmt.Fprintf(&b, "  max-parallelism = %d\n", cfg.MaxParallelism)
+	}
+	b.WriteString("\n[worker.containerd]\n  enabled = false\n")
+	for _, r := range cfg.Registries {
+		fmt.Fprintf(&b, "\n[registry.%q]\n  http = true\n  insecure = true\n", r)
+	}
+	return b.String()
+}
+
+// StartDaemon starts buildkitd and waits until it lists its workers.
+func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
+	if err := CheckSetup(cfg.Binary); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("buildkitd folder: %w", err)
+	}
+	sock := SocketPath(cfg.Dir)
+	if len(sock) > 100 {
+		return nil, fmt.Errorf("buildkitd socket path %s is longer than a unix socket allows; use a shorter state folder", sock)
+	}
+	_ = os.Remove(sock)
+	cfgPath := filepath.Join(cfg.Dir, "buildkitd.toml")
+	if err := os.WriteFile(cfgPath, []byte(cfg.Config()), 0o644); err != nil {
+		return nil, fmt.Errorf("writing buildkitd config: %w", err)
+	}
+	logf, err := os.OpenFile(filepath.Join(cfg.Dir, "buildkitd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("buildkitd log: %w", err)
+	}
+	cmd := exec.Command(cfg.Binary, "--config", cfgPath)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Own process group: a Ctrl-C at the terminal reaches buildtune, which
+	// finishes what is in flight and then stops the daemon itself.
+	attr := &syscall.SysProcAttr{Setpgid: true}
+	if cfg.Detach {
+		attr = &syscall.SysProcAttr{Setsid: true}
+	} else {
+		attr.Pdeathsig = syscall.SIGTERM
+	}
+	cmd.SysProcAttr = attr
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("starting buildkitd %s: %w", cfg.Binary, err)
+	}
+	d := &Daemon{Addr: "unix://" + sock, Dir: cfg.Dir, Pid: cmd.Process.Pid, cmd: cmd, done: make(chan error, 1)}
+	go func() { d.done <- cmd.Wait(); logf.Close() }()
+	timeout := cfg.ReadyTimeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	if err := d.wait(ctx, timeout); err != nil {
+		d.Stop()
+		return nil, fmt.Errorf("buildkitd (log %s): %w", logf.Name(), err)
+	}
+	return d, nil
+}
+
+// wait asks the daemon for its workers until it answers.
+func (d *Daemon) wait(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := os.Stat(SocketPath(d.Dir)); err == nil {
+			b, err := engine.Dial(ctx, d.Addr)
+			if err == nil {
+				b.Close()
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no answer on %s after %s", d.Addr, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-d.done:
+			return fmt.Errorf("exited before it was ready: %v", err)
+		case <-tick.C:
+		}
+	}
+}
+
+// Exited reports whether the daemon process has ended.
+func (d *Daemon) Exited() bool {
+	select {
+	case err := <-d.done:
+		d.done <- err
+		return true
+	default:
+		return false
+	}
+}
+
+// Stop ends the daemon: SIGTERM, then SIGKILL after 15 s.
+func (d *Daemon) Stop() error {
+	if d == nil || d.cmd == nil || d.cmd.Process == nil {
+		return nil
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(15 * time.Second):
+		_ = syscall.Kill(-d.Pid, syscall.SIGKILL)
+		<-d.done
+	}
+	return nil
+}
+
+// Kill ends the daemon at once (tests of infrastructure failure).
+func (d *Daemon) Kill() {
+	if d != nil && d.cmd != nil && d.cmd.Process != nil {
+		_ = d.cmd.Process.Kill()
+		<-d.done
+		d.done <- nil
+	}
+}

@@ -1,0 +1,114 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/buildtune/buildtune/internal/engine"
+)
+
+// Use says where the daemons and the registry come from: given addresses,
+// a stack left running by `stack up`, or a private stack started now.
+type Use struct {
+	// BuildkitAddrs are daemons already running; empty = none given.
+	BuildkitAddrs []string
+	// Registry is host:port of a running registry, "embedded",
+	// "distribution", or "" (embedded unless a running stack has one).
+	Registry string
+	// StateDir is where `stack up` leaves its state; "" = don't look.
+	StateDir string
+	// Start configures a private stack when one is needed (its Registry
+	// field is overridden by Registry).
+	Start Config
+}
+
+// Env is a connected stack: clients for every daemon and the registry.
+type Env struct {
+	Daemons  []*engine.BuildKit
+	Registry *Registry
+	// Private is the stack started for this command, nil when reusing one.
+	Private *Stack
+	// Source says where the stack came from, for messages.
+	Source string
+}
+
+// Connect resolves u into a connected Env. Given daemon addresses are
+// dialled (an unreachable one is an error naming it); a running `stack up`
+// is reused; otherwise a private stack is started.
+func Connect(ctx context.Context, u Use) (*Env, error) {
+	env := &Env{}
+	addrs := u.BuildkitAddrs
+	registry := u.Registry
+	if len(addrs) == 0 && u.StateDir != "" {
+		st, err := ReadState(u.StateDir)
+		switch {
+		case err == nil && st.Alive():
+			addrs = st.BuildkitAddrs
+			if registry == "" {
+				registry = st.Registry
+			}
+			env.Source = "stack in " + u.StateDir
+		case err != nil && !errors.Is(err, os.ErrNotExist):
+			return nil, err
+		}
+	}
+	if len(addrs) == 0 {
+		cfg := u.Start
+		cfg.Registry = registry
+		s, err := Start(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		env.Private, env.Registry = s, s.Registry
+		addrs = s.Addrs()
+		env.Source = "private stack in " + cfg.Dir
+	} else {
+		if env.Source == "" {
+			env.Source = "given daemons"
+		}
+		switch registry {
+		case "", RegistryEmbedded:
+			r, err := StartEmbedded(u.Start.Dir+"/registry", "")
+			if err != nil {
+				return nil, err
+			}
+			env.Registry = r
+		case RegistryDistribution:
+			r, err := StartDistribution(ctx, u.Start.Dir+"/distribution", "")
+			if err != nil {
+				return nil, err
+			}
+			env.Registry = r
+		default:
+			env.Registry = External(registry)
+			if err := env.Registry.Ping(ctx); err != nil {
+				return nil, fmt.Errorf("--registry: %w", err)
+			}
+		}
+	}
+	for _, a := range addrs {
+		b, err := engine.Dial(ctx, a)
+		if err != nil {
+			env.Close()
+			return nil, err
+		}
+		env.Daemons = append(env.Daemons, b)
+	}
+	return env, nil
+}
+
+// Close closes the clients and stops what Connect started.
+func (e *Env) Close() error {
+	var errs []error
+	for _, d := range e.Daemons {
+		errs = append(errs, d.Close())
+	}
+	if e.Private != nil {
+		errs = append(errs, e.Private.Stop())
+	} else if e.Registry != nil {
+		errs = append(errs, e.Registry.Close())
+	}
+	return errors.Join(errs...)
+}

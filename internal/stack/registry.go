@@ -1,0 +1,188 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+)
+
+// Registry is a running registry: embedded (in this process), Debian's
+// docker-registry (a child process), or an external one given by address.
+type Registry struct {
+	// Addr is host:port.
+	Addr string
+	// Kind is "embedded", "distribution" or "external".
+	Kind string
+	srv  *http.Server
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// StartEmbedded serves go-containerregistry's registry with blobs on disk
+// under dir, on addr ("" = 127.0.0.1 with a free port). Manifests live in
+// memory, as pkg/registry keeps them.
+func StartEmbedded(dir, addr string) (*Registry, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("registry blob folder: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening for the embedded registry on %s: %w", addr, err)
+	}
+	h := registry.New(
+		registry.WithBlobHandler(registry.NewDiskBlobHandler(dir)),
+		registry.Logger(log.New(io.Discard, "", 0)),
+	)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	r := &Registry{Addr: ln.Addr().String(), Kind: "embedded", srv: srv, done: make(chan error, 1)}
+	go func() { r.done <- srv.Serve(ln) }()
+	return r, nil
+}
+
+// DistributionBinary is where Debian's docker-registry package installs the
+// CNCF distribution server.
+const DistributionBinary = "/usr/bin/docker-registry"
+
+// StartDistribution runs Debian's docker-registry (the CNCF distribution
+// server) with filesystem storage under dir, on a free loopback port.
+func StartDistribution(ctx context.Context, dir, binary string) (*Registry, error) {
+	if binary == "" {
+		binary = DistributionBinary
+	}
+	if _, err := os.Stat(binary); err != nil {
+		return nil, fmt.Errorf("docker-registry not found at %s (run `make setup`, which installs Debian's docker-registry): %w", binary, err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "storage"), 0o755); err != nil {
+		return nil, fmt.Errorf("registry folder: %w", err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cfg := fmt.Sprintf(`version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+http:
+  addr: %s
+`, filepath.Join(dir, "storage"), addr)
+	cfgPath := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		return nil, fmt.Errorf("writing registry config: %w", err)
+	}
+	logf, err := os.Create(filepath.Join(dir, "registry.log"))
+	if err != nil {
+		return nil, fmt.Errorf("registry log: %w", err)
+	}
+	cmd := exec.Command(binary, "serve", cfgPath)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("starting docker-registry: %w", err)
+	}
+	r := &Registry{Addr: addr, Kind: "distribution", cmd: cmd, done: make(chan error, 1)}
+	go func() { r.done <- cmd.Wait(); logf.Close() }()
+	if err := waitRegistry(ctx, r, 15*time.Second); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("docker-registry on %s (log %s): %w", addr, logf.Name(), err)
+	}
+	return r, nil
+}
+
+// External names a registry that something else runs.
+func External(addr string) *Registry { return &Registry{Addr: addr, Kind: "external"} }
+
+// Ping checks that the registry answers GET /v2/.
+func (r *Registry) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+r.Addr+"/v2/", nil)
+	if err != nil {
+		return fmt.Errorf("registry %s: %w", r.Addr, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("registry %s does not answer: %w", r.Addr, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {
+		return fmt.Errorf("registry %s: GET /v2/ answered %s", r.Addr, resp.Status)
+	}
+	return nil
+}
+
+// waitRegistry asks the registry until it answers, the process exits, or
+// the timeout passes.
+func waitRegistry(ctx context.Context, r *Registry, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := r.Ping(ctx)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %s: %w", timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e := <-r.done:
+			return fmt.Errorf("exited before it was ready: %v", e)
+		case <-tick.C:
+		}
+	}
+}
+
+// Close stops a registry this package started; an external one is left alone.
+func (r *Registry) Close() error {
+	switch {
+	case r.srv != nil:
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := r.srv.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = r.srv.Close()
+		}
+		return err
+	case r.cmd != nil && r.cmd.Process != nil:
+		_ = r.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-r.done:
+		case <-time.After(10 * time.Second):
+			_ = r.cmd.Process.Kill()
+			<-r.done
+		}
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

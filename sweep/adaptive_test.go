@@ -1,0 +1,210 @@
+package sweep
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/record"
+)
+
+// throughputRunner is a fakeRunner whose trials reach images/hour drawn
+// from a fixed normal distribution per cell: mean base[cell], 2% spread,
+// seeded by (cell, rep, temp) so that a trial always gets the same value.
+func throughputRunner(clock *fakeClock, sample int, base map[string]float64) *fakeRunner {
+	return &fakeRunner{clock: clock, sample: sample, wall: func(t Trial) float64 {
+		seed := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d", t.Cell.Name(), t.Temp, t.Rep))
+		rng := rand.New(rand.NewChaCha8(seed))
+		mean := base[t.Cell.Name()]
+		iph := mean * (1 + 0.02*rng.NormFloat64())
+		return float64(sample) * 3600 / iph
+	}}
+}
+
+func adaptiveGrid() Grid {
+	return Grid{Workers: []int{1, 2, 4}, Batches: []int{2}, Cache: []engine.CacheMode{"off", "max"}, Strategies: []string{"single"},
+		Registry: []string{Direct}, Temps: []string{Cold}, Reps: 1, Sample: 4, Seed: 11}
+}
+
+func adaptiveOptions(t *testing.T, clock *fakeClock, budget time.Duration) Options {
+	opts := testOptions(t, adaptiveGrid(), clock)
+	opts.Adaptive = true
+	opts.Budget = budget
+	opts.PerImageSeconds = 5
+	return opts
+}
+
+const best = "w2-b2-off-single"
+
+var clearlyWorse = []string{"w1-b2-off-single", "w1-b2-max-single", "w4-b2-off-single", "w4-b2-max-single"}
+
+func baseThroughput(runnerUp float64) map[string]float64 {
+	return map[string]float64{
+		best:               1000,
+		"w2-b2-max-single": runnerUp,
+		"w1-b2-off-single": 300,
+		"w1-b2-max-single": 250,
+		"w4-b2-off-single": 600,
+		"w4-b2-max-single": 550,
+	}
+}
+
+func events(set *record.Set, typ string) []record.Event {
+	var out []record.Event
+	for _, e := range set.Events {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestAdaptiveFindsBest(t *testing.T) {
+	clock := newFakeClock()
+	budget := time.Hour
+	opts := adaptiveOptions(t, clock, budget)
+	runner := throughputRunner(clock, 4, baseThroughput(975))
+	sum, err := Run(context.Background(), opts, runner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Best != best || !strings.HasPrefix(sum.Stop, "done: "+best) || !reflect.DeepEqual(sum.Kept, []string{best}) {
+		t.Errorf("best %q kept %v stop %q; want %s alone, done", sum.Best, sum.Kept, sum.Stop, best)
+	}
+	if sum.Elapsed > budget {
+		t.Errorf("elapsed %v, over the budget %v", sum.Elapsed, budget)
+	}
+	set := readRecords(t, opts.OutDir)
+	drops := events(set, EventDrop)
+	var dropped []string
+	for _, e := range drops {
+		dropped = append(dropped, e.Cell)
+		if !strings.Contains(e.Message, "median") || !strings.Contains(e.Message, "p=") || !strings.Contains(e.Message, "n=") {
+			t.Errorf("drop event %q lacks the evidence", e.Message)
+		}
+	}
+	for _, c := range clearlyWorse {
+		if !slices.Contains(dropped, c) {
+			t.Errorf("clearly worse cell %s not dropped (dropped %v)", c, dropped)
+		}
+	}
+	if slices.Contains(dropped, best) {
+		t.Errorf("the best cell was dropped")
+	}
+	// Round 1 (3 reps) cannot separate anything with a two-sided test; the
+	// clearly worse go after round 2.
+	for _, e := range drops {
+		if strings.HasPrefix(e.Message, "round 1:") {
+			t.Errorf("dropped in round 1: %s", e.Message)
+		}
+	}
+	stops := events(set, EventStop)
+	if len(stops) != 1 || stops[0].Message != sum.Stop {
+		t.Errorf("stop events %+v, want one saying %q", stops, sum.Stop)
+	}
+	// Survivors got doubling reps; dropped cells stopped getting trials.
+	reps := map[string]int{}
+	for _, tr := range Latest(set).Trials {
+		reps[tr.Cell] = max(reps[tr.Cell], tr.Rep)
+	}
+	if reps[best] < 12 || reps[clearlyWorse[0]] != 6 {
+		t.Errorf("reps per cell %v: want >= 12 for the best, 6 for the dropped after round 2", reps)
+	}
+	if sum.Planned != len(Latest(set).Trials) {
+		t.Errorf("planned %d, %d trials recorded", sum.Planned, len(Latest(set).Trials))
+	}
+}
+
+func TestAdaptiveRespectsBudget(t *testing.T) {
+	clock := newFakeClock()
+	budget := 30 * time.Minute
+	opts := adaptiveOptions(t, clock, budget)
+	// Two cells alike: no test can ever separate them, only the budget stops.
+	runner := throughputRunner(clock, 4, baseThroughput(1000))
+	sum, err := Run(context.Background(), opts, runner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sum.Stop, "budget: ") || !strings.Contains(sum.Stop, "still in the running") {
+		t.Errorf("stop %q, want a budget stop naming the remaining cells", sum.Stop)
+	}
+	if sum.Elapsed > budget {
+		t.Errorf("elapsed %v, over the budget %v", sum.Elapsed, budget)
+	}
+	if sum.Rounds < 3 {
+		t.Errorf("%d rounds, want the budget to allow at least 3", sum.Rounds)
+	}
+	if len(sum.Kept) != 2 || !slices.Contains(sum.Kept, best) || !slices.Contains(sum.Kept, "w2-b2-max-single") {
+		t.Errorf("kept %v, want the two alike cells", sum.Kept)
+	}
+	var dropped []string
+	for _, d := range sum.Dropped {
+		dropped = append(dropped, d.Cell)
+	}
+	slices.Sort(dropped)
+	want := slices.Clone(clearlyWorse)
+	slices.Sort(want)
+	if !slices.Equal(dropped, want) {
+		t.Errorf("dropped %v, want %v", dropped, want)
+	}
+}
+
+func TestAdaptiveRefusals(t *testing.T) {
+	clock := newFakeClock()
+	opts := adaptiveOptions(t, clock, 0)
+	if _, err := Run(context.Background(), opts, &fakeRunner{clock: clock}); err == nil || !strings.Contains(err.Error(), "needs a budget") {
+		t.Errorf("adaptive without budget = %v", err)
+	}
+	opts = adaptiveOptions(t, clock, time.Minute)
+	_, err := Run(context.Background(), opts, &fakeRunner{clock: clock})
+	if err == nil || !strings.Contains(err.Error(), "round 1") || !strings.Contains(err.Error(), "budget 1m0s") {
+		t.Errorf("adaptive with a budget too small for round 1 = %v", err)
+	}
+}
+
+func TestAdaptiveResume(t *testing.T) {
+	// An uninterrupted sweep...
+	clock := newFakeClock()
+	opts := adaptiveOptions(t, clock, time.Hour)
+	want, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(950)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ...and the same one interrupted in round 2 (trial 25), then resumed.
+	clock = newFakeClock()
+	opts = adaptiveOptions(t, clock, time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := throughputRunner(clock, 4, baseThroughput(950))
+	first.behave = interruptAt(25, cancel)
+	if _, err := Run(ctx, opts, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	opts.Resume = true
+	opts.Adaptive = false // taken from run.json
+	opts.Grid = Grid{}
+	got, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(950)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Best != want.Best || !reflect.DeepEqual(got.Kept, want.Kept) || got.Rounds != want.Rounds ||
+		got.Planned != want.Planned || len(got.Dropped) != len(want.Dropped) || got.Resumed != 24 {
+		t.Errorf("resumed sweep %+v, want the decisions of %+v", got, want)
+	}
+	set := readRecords(t, opts.OutDir)
+	seen := map[string]bool{}
+	for _, e := range events(set, EventDrop) {
+		if seen[e.Cell] {
+			t.Errorf("cell %s dropped twice in the records", e.Cell)
+		}
+		seen[e.Cell] = true
+	}
+}

@@ -1,0 +1,264 @@
+package sweep_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/buildtune/buildtune/fixtures"
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/internal/stack"
+	"github.com/buildtune/buildtune/internal/testenv"
+	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/buildtune/buildtune/sweep"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+type fleetEnv struct {
+	reg     string
+	daemons []sweep.Daemon
+	bk      *engine.BuildKit
+	insts   []workload.Instance
+	prof    *fixtures.Profile
+	ctxDir  string
+}
+
+func newFleetEnv(t *testing.T, n int, prof *fixtures.Profile, cfg stack.Config) *fleetEnv {
+	t.Helper()
+	s := testenv.Stack(t, cfg)
+	bks := testenv.Dial(t, s)
+	all, err := fixtures.Instances()
+	if err != nil {
+		t.Fatal(err)
+	}
+	insts, err := fixtures.Sample(all, n, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prof == nil {
+		if prof, err = fixtures.LoadProfile("default"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &fleetEnv{reg: s.Registry.Addr, bk: bks[0], insts: insts, prof: prof, ctxDir: filepath.Join(t.TempDir(), "context")}
+	for _, b := range bks {
+		e.daemons = append(e.daemons, b)
+	}
+	return e
+}
+
+// workload prepares the fixtures and returns a workload pushing under ns.
+func (e *fleetEnv) workload(t *testing.T, ns, sha string) *workload.Workload {
+	t.Helper()
+	w, err := fixtures.Prepare(context.Background(), fixtures.PrepareOptions{Registry: e.reg, ContextDir: e.ctxDir,
+		Profile: e.prof, Instances: e.insts, SDKSha: sha})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.BaseRegistry = e.reg
+	w.Registry = e.reg + "/" + ns
+	return w
+}
+
+func (e *fleetEnv) run(t *testing.T, w *workload.Workload, strategy string, mode engine.CacheMode, out *record.Writer) record.Trial {
+	t.Helper()
+	tr, err := sweep.RunFleet(context.Background(), sweep.FleetOptions{Workload: w, Instances: e.insts, Strategy: strategy,
+		Cache: mode, Workers: 2, Daemons: e.daemons, Attempts: 1, Out: out,
+		Config: record.Config{Workers: 2, CacheMode: string(mode), Strategy: strategy}})
+	if err != nil {
+		t.Fatalf("%s/%s: %v", strategy, mode, err)
+	}
+	return tr
+}
+
+func expand(t *testing.T, tmpl string, w *workload.Workload, inst workload.Instance) string {
+	t.Helper()
+	v := workload.VarsFor(inst, w.Registry, w.SDKSha)
+	v.BaseRegistry = w.BaseRegistry
+	s, err := workload.Expand(tmpl, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func headOK(ref string) bool {
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		return false
+	}
+	_, err = remote.Head(r)
+	return err == nil
+}
+
+// TestFleetModesAndStrategies builds 3 fixture images with each cache mode
+// and both strategies on the real stack and checks what landed in the
+// registry: the tags, their platform, the base layers inside them, and the
+// cache refs (present for min and max, absent for off).
+func TestFleetModesAndStrategies(t *testing.T) {
+	e := newFleetEnv(t, 3, nil, stack.Config{})
+	for _, strategy := range workload.Strategies {
+		for _, mode := range engine.CacheModes {
+			ns := fmt.Sprintf("%s-%s", strategy, mode)
+			// Each combination starts cold, so that its own steps run.
+			if _, err := e.bk.Prune(context.Background(), 0, true); err != nil {
+				t.Fatal(err)
+			}
+			w := e.workload(t, ns, fixtures.SDKSha(1, 0))
+			tr := e.run(t, w, strategy, mode, nil)
+			if tr.Built != 3 || tr.Failed != 0 {
+				t.Fatalf("%s: built %d failed %d", ns, tr.Built, tr.Failed)
+			}
+			if tr.TotalSteps == 0 || tr.ExecSeconds <= 0 || tr.ImageExportSeconds <= 0 {
+				t.Errorf("%s: no timings from the status stream: %+v", ns, tr)
+			}
+			if mode != engine.CacheOff && tr.CacheExportSeconds <= 0 {
+				t.Errorf("%s: no cache export time", ns)
+			}
+			for _, inst := range e.insts {
+				tag := expand(t, fixtures.FinalTagTemplate, w, inst)
+				ref, err := name.ParseReference(tag, name.Insecure)
+				if err != nil {
+					t.Fatal(err)
+				}
+				img, err := remote.Image(ref)
+				if err != nil {
+					t.Fatalf("%s: final tag %s: %v", ns, tag, err)
+				}
+				cf, err := img.ConfigFile()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cf.OS != "linux" || cf.Architecture != "amd64" {
+					t.Errorf("%s: %s is %s/%s", ns, tag, cf.OS, cf.Architecture)
+				}
+				baseRef, _ := name.ParseReference(fixtures.BaseRef(e.reg, inst), name.Insecure)
+				base, err := remote.Image(baseRef)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bl, _ := base.Layers()
+				il, _ := img.Layers()
+				var have []string
+				for _, l := range il {
+					d, _ := l.Digest()
+					have = append(have, d.String())
+				}
+				for _, l := range bl {
+					d, _ := l.Digest()
+					if !slices.Contains(have, d.String()) {
+						t.Errorf("%s: %s lacks base layer %s", ns, tag, d)
+					}
+				}
+				if len(il) <= len(bl) {
+					t.Errorf("%s: %s has %d layers, base has %d", ns, tag, len(il), len(bl))
+				}
+				cacheTmpl := fixtures.CacheRefTemplate
+				if strategy == workload.ThreePhase {
+					cacheTmpl = fixtures.AssemblyCacheRefTemplate
+				}
+				cache := expand(t, cacheTmpl, w, inst)
+				if got, want := headOK(cache), mode != engine.CacheOff; got != want {
+					t.Errorf("%s: cache ref %s exists=%v, want %v", ns, cache, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestCacheImportAfterPrune: after emptying BuildKit's cache (prune --all),
+// a rebuild with registry cache import reports cached steps; without the
+// registry cache (mode off) it reports none of the expensive ones.
+func TestCacheImportAfterPrune(t *testing.T) {
+	e := newFleetEnv(t, 2, nil, stack.Config{})
+	for _, mode := range []engine.CacheMode{engine.CacheMax, engine.CacheOff} {
+		w := e.workload(t, "prune-"+string(mode), fixtures.SDKSha(2, 0))
+		e.run(t, w, workload.Single, mode, nil)
+		if _, err := e.bk.Prune(context.Background(), 0, true); err != nil {
+			t.Fatal(err)
+		}
+		if du, _ := e.bk.DiskUsage(context.Background()); du != 0 {
+			t.Logf("disk after prune --all: %d", du)
+		}
+		// A new SDK sha: new tags, the same cache refs.
+		w.SDKSha = fixtures.SDKSha(2, 1)
+		tr := e.run(t, w, workload.Single, mode, nil)
+		switch mode {
+		case engine.CacheMax:
+			if tr.CachedSteps == 0 || tr.CacheImportSeconds <= 0 {
+				t.Errorf("max: rebuild after prune cached %d of %d steps, import %.3fs; want cached steps", tr.CachedSteps, tr.TotalSteps, tr.CacheImportSeconds)
+			}
+		case engine.CacheOff:
+			if tr.CachedSteps >= tr.TotalSteps/2 {
+				t.Errorf("off: rebuild after prune cached %d of %d steps; want few", tr.CachedSteps, tr.TotalSteps)
+			}
+		}
+		t.Logf("%s: rebuild after prune: cached %d of %d steps", mode, tr.CachedSteps, tr.TotalSteps)
+	}
+}
+
+// TestArgPosition: with the SDK-sha ARG after the install steps, a new SDK
+// sha on a warm builder keeps them cached; moved before them, it makes them
+// miss (the 0-of-414 apt layers of the real pipeline).
+func TestArgPosition(t *testing.T) {
+	cached := map[string]int{}
+	for _, pos := range []string{fixtures.ArgAfter, fixtures.ArgBefore} {
+		prof, err := fixtures.LoadProfile("default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prof.ArgPosition = pos
+		e := newFleetEnv(t, 2, prof, stack.Config{})
+		w := e.workload(t, "arg-"+pos, fixtures.SDKSha(3, 0))
+		e.run(t, w, workload.Single, engine.CacheOff, nil)
+		w.SDKSha = fixtures.SDKSha(3, 1)
+		tr := e.run(t, w, workload.Single, engine.CacheOff, nil)
+		cached[pos] = tr.CachedSteps
+		t.Logf("arg %s: second SDK sha cached %d of %d steps, exec %.2fs", pos, tr.CachedSteps, tr.TotalSteps, tr.ExecSeconds)
+	}
+	// Two images, each with the apt, npm and settings steps: at least 2 x 2
+	// more cached steps when the ARG comes after them.
+	if cached[fixtures.ArgAfter] < cached[fixtures.ArgBefore]+4 {
+		t.Errorf("cached steps: after=%d before=%d; the ARG before the installs should make them miss", cached[fixtures.ArgAfter], cached[fixtures.ArgBefore])
+	}
+}
+
+// TestFailedBuildGoesOn: an instance whose base image is missing fails as a
+// build error, is recorded, and the other images are built.
+func TestFailedBuildGoesOn(t *testing.T) {
+	e := newFleetEnv(t, 3, nil, stack.Config{})
+	w := e.workload(t, "fail", fixtures.SDKSha(4, 0))
+	ghost := workload.Instance{ID: "ghost__ghost-1", Org: "ghost", Repo: "ghost", Name: "ghost-1"}
+	insts := append([]workload.Instance{ghost}, e.insts...)
+	path := filepath.Join(t.TempDir(), "records.jsonl")
+	out, err := record.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sweep.RunFleet(context.Background(), sweep.FleetOptions{Workload: w, Instances: insts, Strategy: workload.Single,
+		Cache: engine.CacheOff, Workers: 2, Daemons: e.daemons, Attempts: 2, Out: out})
+	out.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Built != 3 || tr.Failed != 1 || tr.InfraFailed != 0 {
+		t.Fatalf("built %d failed %d infra %d, want 3, 1, 0", tr.Built, tr.Failed, tr.InfraFailed)
+	}
+	set, err := record.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []record.Image
+	for _, im := range set.Images {
+		if im.Status == record.StatusFailed {
+			failed = append(failed, im)
+		}
+	}
+	if len(failed) != 1 || failed[0].Instance != ghost.ID || failed[0].ErrClass != engine.ErrBuild || failed[0].Attempts != 2 || failed[0].Error == "" {
+		t.Fatalf("failed records: %+v", failed)
+	}
+}

@@ -1,0 +1,738 @@
+// Package sweep is the evidence generator of buildtune: it plans a grid of
+// build settings (parallel workers x batch size x registry cache mode x build
+// strategy x registry bandwidth), runs every cell as repeated, interleaved
+// cold and warm trials through a TrialRunner with the same batch-and-barrier
+// scheduling as the real build script, and appends one record per trial (and
+// per dropped cell in an adaptive sweep) to OutDir/records.jsonl, resumable
+// after an interruption. It neither drives BuildKit itself nor computes
+// statistics beyond asking package analyze which cells to drop.
+package sweep
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/internal/regproxy"
+	"github.com/buildtune/buildtune/internal/workload"
+)
+
+// Temperatures of a trial.
+const (
+	// Cold trials start from a reset stack: empty BuildKit cache, empty registry.
+	Cold = "cold"
+	// Warm trials follow the cold trial of the same unit with its state kept
+	// and a new SDK sha, like the next CI run after an SDK bump.
+	Warm = "warm"
+)
+
+// Temps lists the valid temperatures in their canonical order.
+var Temps = []string{Cold, Warm}
+
+// Direct is the registry label of a cell that talks to the registry without
+// a bandwidth cap.
+const Direct = "unlimited"
+
+// Cell is one point of the grid: the settings a trial builds the sample with.
+type Cell struct {
+	Workers int
+	// Batch is the batch size; 0 is stream (one pool, no barrier).
+	Batch    int
+	Cache    engine.CacheMode
+	Strategy string
+	// Registry is the registry bandwidth label; "" or "unlimited" is direct.
+	Registry string
+}
+
+// Name is the cell's stable short label, like "w4-b8-min-single",
+// "w2-stream-off-three-phase" or "w4-b8-max-single-bw20MiB/s".
+func (c Cell) Name() string {
+	b := "stream"
+	if c.Batch > 0 {
+		b = "b" + strconv.Itoa(c.Batch)
+	}
+	name := fmt.Sprintf("w%d-%s-%s-%s", c.Workers, b, c.Cache, c.Strategy)
+	if !c.direct() {
+		name += "-bw" + c.Registry
+	}
+	return name
+}
+
+func (c Cell) direct() bool { return c.Registry == "" || c.Registry == Direct }
+
+// Config returns the record keys of the cell; the trial-level keys (temp,
+// rep, profile) are filled by Trial.Config.
+func (c Cell) Config() record.Config {
+	cfg := record.Config{
+		Cell:      c.Name(),
+		Workers:   c.Workers,
+		Batch:     c.Batch,
+		CacheMode: string(c.Cache),
+		Strategy:  c.Strategy,
+	}
+	if !c.direct() {
+		cfg.Registry = c.Registry
+	}
+	return cfg
+}
+
+// Grid is the set of settings a sweep measures, and how often.
+type Grid struct {
+	Workers []int
+	// Batches are batch sizes; 0 is stream.
+	Batches    []int
+	Cache      []engine.CacheMode
+	Strategies []string
+	// Registry are bandwidth labels as regproxy.FormatBandwidth writes them
+	// ("unlimited" is direct).
+	Registry []string
+	// Temps says which temperatures are recorded: "cold", or "cold" and
+	// "warm" (a warm trial needs the cold one before it).
+	Temps []string
+	// Reps is the number of units (cold trial, then warm trial) per cell.
+	Reps int
+	// Sample is the number of instances each trial builds.
+	Sample int
+	// Seed fixes the trial order, the SDK shas and the sample.
+	Seed int64
+	// Profile names the workload profile, for records.
+	Profile string
+}
+
+// The numbers behind DefaultGrid and the estimate model. They are guesses
+// until real per-image timings of the fixtures are known: change them here.
+const (
+	// DefaultSample is the number of instances a default trial builds:
+	// two batches of DefaultBatch.
+	DefaultSample = 6
+	// DefaultBatch is the default grid's batch size.
+	DefaultBatch = 3
+	// DefaultReps is the number of units per cell of a default sweep. It
+	// is the smallest n at which analyze.Rank (two-sided Mann-Whitney,
+	// Holm-corrected over the 5 comparisons of 6 cells) can call a cell
+	// significantly worse at alpha 0.05: 5 vs 5 gives p >= 0.0079, times
+	// 5 is 0.04. With 4 reps (p >= 0.029) no ranking of 6 cells can
+	// separate anything; more cells need more reps.
+	DefaultReps = 5
+	// DefaultPerImageSeconds is the assumed time one worker needs for one
+	// instance's builds on an idle machine, until measured.
+	DefaultPerImageSeconds = 4.0
+	// DefaultSeed is the default grid's seed.
+	DefaultSeed = 1
+	// TrialOverheadSeconds is the fixed cost of a trial in the estimate:
+	// resetting the stack for a cold trial (restart buildkitd, empty the
+	// registry), opening sessions, writing records.
+	TrialOverheadSeconds = 5.0
+	// BarrierTailFactor is the estimate's allowance, in per-image times,
+	// for the slowest job of a batch outlasting the others (the barrier
+	// waits for it); images are never equally long.
+	BarrierTailFactor = 0.25
+	// EstimateCores is the core count Estimate assumes: the target
+	// machine's 2 cores.
+	EstimateCores = 2
+)
+
+// DefaultGrid is the no-flag sweep. It is chosen to finish in about 10
+// minutes on 2 cores at DefaultPerImageSeconds (Estimate: 10m30s) with
+// enough reps for a significant ranking, so it measures only what cannot
+// be predicted from per-image times:
+//
+//   - cache off, min and max: the largest measured effect (#540: 50.7,
+//     38.2, 35.5 img/h) and never measured apart from cold/warm;
+//   - workers 2 (= cores) and 4 (the production W, oversubscribed here):
+//     contention, which per-image times do not show;
+//   - batch 3 only (a barrier every 3 images, as B=15 in production): the
+//     barrier loss of other batch sizes follows from measured per-image
+//     times with analyze.Makespan / PredictMakespan;
+//   - the single strategy, direct registry, cold trials only.
+//
+// That is 2 x 3 = 6 cells x 5 reps = 30 cold trials of 6 images. Stream,
+// three-phase, warm trials and registry caps are one flag away (--batch
+// 3,stream --strategy single,three-phase --temp cold,warm
+// --registry-bandwidth 20MiB/s,unlimited) and multiply the time: use
+// --budget with them.
+func DefaultGrid() Grid {
+	return Grid{
+		Workers:    []int{2, 4},
+		Batches:    []int{DefaultBatch},
+		Cache:      []engine.CacheMode{engine.CacheOff, engine.CacheMin, engine.CacheMax},
+		Strategies: []string{workload.Single},
+		Registry:   []string{Direct},
+		Temps:      []string{Cold},
+		Reps:       DefaultReps,
+		Sample:     DefaultSample,
+		Seed:       DefaultSeed,
+	}
+}
+
+// Cells returns the cartesian product of the grid's dimensions in a stable
+// order: workers, then batch, cache, strategy and registry, each in the
+// order given.
+func (g Grid) Cells() []Cell {
+	var cells []Cell
+	for _, w := range g.Workers {
+		for _, b := range g.Batches {
+			for _, c := range g.Cache {
+				for _, s := range g.Strategies {
+					for _, r := range g.Registry {
+						cells = append(cells, Cell{Workers: w, Batch: b, Cache: c, Strategy: s, Registry: normRegistry(r)})
+					}
+				}
+			}
+		}
+	}
+	return cells
+}
+
+// HasWarm reports whether the grid records warm trials.
+func (g Grid) HasWarm() bool { return slices.Contains(g.Temps, Warm) }
+
+// GridError lists every problem Validate found.
+type GridError struct {
+	Problems []string
+}
+
+func (e *GridError) Error() string {
+	return "invalid grid: " + strings.Join(e.Problems, "; ")
+}
+
+// Validate checks every dimension and names each bad value and what was
+// expected. Batch 0 is stream; the text forms spell it "stream".
+func (g Grid) Validate() error {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+
+	checkInts := func(name string, vals []int, zeroOK bool) {
+		if len(vals) == 0 {
+			add("%s: empty, want at least one value", name)
+		}
+		seen := map[int]bool{}
+		for _, v := range vals {
+			switch {
+			case v < 0 || (v == 0 && !zeroOK):
+				add("%s %d: want a positive integer", name, v)
+			case seen[v]:
+				add("%s %s: listed twice", name, batchLabel(v, zeroOK))
+			}
+			seen[v] = true
+		}
+	}
+	checkInts("workers", g.Workers, false)
+	checkInts("batch", g.Batches, true)
+
+	if len(g.Cache) == 0 {
+		add("cache: empty, want one or more of %s", joinModes(engine.CacheModes))
+	}
+	seenCache := map[engine.CacheMode]bool{}
+	for _, c := range g.Cache {
+		switch {
+		case !slices.Contains(engine.CacheModes, c):
+			add("cache %q: want one of %s", c, joinModes(engine.CacheModes))
+		case seenCache[c]:
+			add("cache %s: listed twice", c)
+		}
+		seenCache[c] = true
+	}
+
+	checkNames := func(name string, vals, valid []string) {
+		if len(vals) == 0 {
+			add("%s: empty, want one or more of %s", name, strings.Join(valid, ", "))
+		}
+		seen := map[string]bool{}
+		for _, v := range vals {
+			switch {
+			case !slices.Contains(valid, v):
+				add("%s %q: want one of %s", name, v, strings.Join(valid, ", "))
+			case seen[v]:
+				add("%s %s: listed twice", name, v)
+			}
+			seen[v] = true
+		}
+	}
+	checkNames("strategy", g.Strategies, workload.Strategies)
+	checkNames("temp", g.Temps, Temps)
+	if len(g.Temps) > 0 && !slices.Contains(g.Temps, Cold) {
+		add("temp %s: a warm trial needs the cold trial before it; want cold or cold,warm", strings.Join(g.Temps, ","))
+	}
+
+	if len(g.Registry) == 0 {
+		add("registry-bandwidth: empty, want unlimited or a bandwidth like 20MiB/s")
+	}
+	seenBW := map[string]bool{}
+	for _, r := range g.Registry {
+		label, err := NormalizeBandwidth(r)
+		switch {
+		case err != nil:
+			add("registry-bandwidth: %v", err)
+		case seenBW[label]:
+			add("registry-bandwidth %s: listed twice", label)
+		}
+		seenBW[label] = true
+	}
+
+	if g.Reps < 1 {
+		add("reps %d: want 1 or more", g.Reps)
+	}
+	if g.Sample < 1 {
+		add("sample %d: want 1 or more instances", g.Sample)
+	}
+	if len(p) > 0 {
+		return &GridError{Problems: p}
+	}
+	return nil
+}
+
+func batchLabel(v int, zeroIsStream bool) string {
+	if v == 0 && zeroIsStream {
+		return "stream"
+	}
+	return strconv.Itoa(v)
+}
+
+func joinModes(ms []engine.CacheMode) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ", ")
+}
+
+// ParseList splits a comma-separated flag value into trimmed items. An empty
+// value or an empty item (",," or a trailing comma) is an error.
+func ParseList(what, s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("%s: empty list, want comma-separated values", what)
+	}
+	parts := strings.Split(s, ",")
+	out := make([]string, 0, len(parts))
+	for i, part := range parts {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return nil, fmt.Errorf("%s %q: item %d is empty", what, s, i+1)
+		}
+		out = append(out, part)
+	}
+	return out, nil
+}
+
+func noDuplicates[T comparable](what string, vals []T, label func(T) string) error {
+	seen := map[T]bool{}
+	for _, v := range vals {
+		if seen[v] {
+			return fmt.Errorf("%s %s: listed twice", what, label(v))
+		}
+		seen[v] = true
+	}
+	return nil
+}
+
+// ParseWorkers parses "--workers 1,2,4": positive integers.
+func ParseWorkers(s string) ([]int, error) {
+	items, err := ParseList("workers", s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, 0, len(items))
+	for _, it := range items {
+		n, err := strconv.Atoi(it)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("workers %q: want a positive integer", it)
+		}
+		out = append(out, n)
+	}
+	if err := noDuplicates("workers", out, strconv.Itoa); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ParseBatches parses "--batch 4,8,stream": positive integers, or "stream"
+// (returned as 0: one continuous pool, no barrier).
+func ParseBatches(s string) ([]int, error) {
+	items, err := ParseList("batch", s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, 0, len(items))
+	for _, it := range items {
+		if strings.EqualFold(it, "stream") {
+			out = append(out, 0)
+			continue
+		}
+		n, err := strconv.Atoi(it)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("batch %q: want a positive integer or stream", it)
+		}
+		out = append(out, n)
+	}
+	if err := noDuplicates("batch", out, func(v int) string { return batchLabel(v, true) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ParseCacheModes parses "--cache off,min,max".
+func ParseCacheModes(s string) ([]engine.CacheMode, error) {
+	items, err := ParseList("cache", s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.CacheMode, 0, len(items))
+	for _, it := range items {
+		m, err := engine.ParseCacheMode(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	if err := noDuplicates("cache", out, func(m engine.CacheMode) string { return string(m) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ParseStrategies parses "--strategy single,three-phase".
+func ParseStrategies(s string) ([]string, error) {
+	items, err := ParseList("strategy", s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		v, err := workload.ParseStrategy(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := noDuplicates("strategy", out, func(s string) string { return s }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ParseTemps parses "--temp cold,warm".
+func ParseTemps(s string) ([]string, error) {
+	items, err := ParseList("temp", s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		v := strings.ToLower(it)
+		if !slices.Contains(Temps, v) {
+			return nil, fmt.Errorf("temp %q: want one of %s", it, strings.Join(Temps, ", "))
+		}
+		out = append(out, v)
+	}
+	if err := noDuplicates("temp", out, func(s string) string { return s }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ParseBandwidths parses "--registry-bandwidth 20MiB/s,unlimited" with
+// regproxy.ParseBandwidth and returns normalised labels.
+func ParseBandwidths(s string) ([]string, error) {
+	items, err := ParseList("registry-bandwidth", s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		label, err := NormalizeBandwidth(it)
+		if err != nil {
+			return nil, fmt.Errorf("registry-bandwidth: %w", err)
+		}
+		out = append(out, label)
+	}
+	if err := noDuplicates("registry-bandwidth", out, func(s string) string { return s }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NormalizeBandwidth returns the canonical label of a bandwidth: "" and
+// "unlimited" (and "0") are "unlimited"; "20971520B/s" is "20MiB/s".
+func NormalizeBandwidth(s string) (string, error) {
+	if strings.TrimSpace(s) == "" {
+		return Direct, nil
+	}
+	bps, err := regproxy.ParseBandwidth(s)
+	if err != nil {
+		return "", err
+	}
+	return regproxy.FormatBandwidth(bps), nil
+}
+
+// normRegistry normalises a label that Validate accepted; an invalid one is
+// kept as given.
+func normRegistry(s string) string {
+	label, err := NormalizeBandwidth(s)
+	if err != nil {
+		return s
+	}
+	return label
+}
+
+// The grid's keys, in files (YAML, run.json) as on the command line.
+var gridKeys = []string{"workers", "batch", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile"}
+
+// MarshalJSON writes the grid with the same keys and value forms as a grid
+// file: batch 0 is "stream".
+func (g Grid) MarshalJSON() ([]byte, error) {
+	batches := make([]any, len(g.Batches))
+	for i, b := range g.Batches {
+		if b == 0 {
+			batches[i] = "stream"
+		} else {
+			batches[i] = b
+		}
+	}
+	return json.Marshal(struct {
+		Workers  []int              `json:"workers"`
+		Batch    []any              `json:"batch"`
+		Cache    []engine.CacheMode `json:"cache"`
+		Strategy []string           `json:"strategy"`
+		Temp     []string           `json:"temp"`
+		Registry []string           `json:"registry-bandwidth"`
+		Reps     int                `json:"reps"`
+		Sample   int                `json:"sample"`
+		Seed     int64              `json:"seed"`
+		Profile  string             `json:"profile,omitempty"`
+	}{g.Workers, batches, g.Cache, g.Strategies, g.Temps, g.Registry, g.Reps, g.Sample, g.Seed, g.Profile})
+}
+
+// UnmarshalJSON reads the keys of a grid file over the grid's current
+// values: keys absent from data keep them. Unknown keys are an error naming
+// them. Each dimension may be a list ([4, 8, stream]) or a comma-separated
+// string ("4,8,stream"), parsed like the flag.
+func (g *Grid) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("grid: want a mapping of %s: %w", strings.Join(gridKeys, ", "), err)
+	}
+	var unknown []string
+	for k := range raw {
+		if !slices.Contains(gridKeys, k) {
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("grid: unknown key %s; known keys are %s", strings.Join(unknown, ", "), strings.Join(gridKeys, ", "))
+	}
+	out := *g
+	for _, k := range gridKeys {
+		v, ok := raw[k]
+		if !ok {
+			continue
+		}
+		var err error
+		switch k {
+		case "workers":
+			err = parseDim(k, v, func(s string) (e error) { out.Workers, e = ParseWorkers(s); return e })
+		case "batch":
+			err = parseDim(k, v, func(s string) (e error) { out.Batches, e = ParseBatches(s); return e })
+		case "cache":
+			err = parseDim(k, v, func(s string) (e error) { out.Cache, e = ParseCacheModes(s); return e })
+		case "strategy":
+			err = parseDim(k, v, func(s string) (e error) { out.Strategies, e = ParseStrategies(s); return e })
+		case "temp":
+			err = parseDim(k, v, func(s string) (e error) { out.Temps, e = ParseTemps(s); return e })
+		case "registry-bandwidth":
+			err = parseDim(k, v, func(s string) (e error) { out.Registry, e = ParseBandwidths(s); return e })
+		case "reps":
+			err = decodeScalar(k, v, &out.Reps)
+		case "sample":
+			err = decodeScalar(k, v, &out.Sample)
+		case "seed":
+			err = decodeScalar(k, v, &out.Seed)
+		case "profile":
+			err = decodeScalar(k, v, &out.Profile)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	*g = out
+	return nil
+}
+
+func decodeScalar(key string, v json.RawMessage, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(v))
+	if err := dec.Decode(dst); err != nil {
+		return fmt.Errorf("grid key %s: %s is not a %T", key, v, dst)
+	}
+	return nil
+}
+
+// parseDim turns a list or a comma-separated string into the flag form and
+// hands it to parse.
+func parseDim(key string, v json.RawMessage, parse func(string) error) error {
+	var val any
+	if err := json.Unmarshal(v, &val); err != nil {
+		return fmt.Errorf("grid key %s: %w", key, err)
+	}
+	if s, ok := val.(string); ok {
+		return parse(s) // the flag form: "4,8,stream"
+	}
+	items, ok := val.([]any)
+	if !ok {
+		items = []any{val} // one value: "workers: 4"
+	}
+	if len(items) == 0 {
+		return fmt.Errorf("grid key %s: empty list, want at least one value", key)
+	}
+	strs := make([]string, len(items))
+	for i, it := range items {
+		switch x := it.(type) {
+		case string:
+			if strings.Contains(x, ",") {
+				return fmt.Errorf("grid key %s: item %q holds a comma; list items one by one", key, x)
+			}
+			strs[i] = x
+		case bool:
+			// YAML 1.1 reads an unquoted off (and no) as false, on as
+			// true: give the word back, so that "cache: [off, max]"
+			// means what it says.
+			strs[i] = map[bool]string{false: "off", true: "on"}[x]
+		case float64:
+			if x != math.Trunc(x) {
+				return fmt.Errorf("grid key %s: item %v is not an integer", key, x)
+			}
+			strs[i] = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			return fmt.Errorf("grid key %s: %s is neither a value, a list of values nor a comma-separated string", key, v)
+		}
+	}
+	return parse(strings.Join(strs, ","))
+}
+
+// LoadGrid reads a YAML grid file with the flags' keys (workers, batch,
+// cache, strategy, temp, registry-bandwidth, reps, sample, seed, profile)
+// over DefaultGrid: keys absent from the file keep the default. Unknown and
+// duplicate keys are errors. The result is validated.
+func LoadGrid(path string) (Grid, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Grid{}, fmt.Errorf("reading grid: %w", err)
+	}
+	g, err := ParseGrid(data)
+	if err != nil {
+		return Grid{}, fmt.Errorf("grid file %s: %w", path, err)
+	}
+	return g, nil
+}
+
+// ParseGrid is LoadGrid on the file's contents.
+func ParseGrid(data []byte) (Grid, error) {
+	j, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return Grid{}, fmt.Errorf("parsing YAML: %w", err)
+	}
+	g := DefaultGrid()
+	if t := bytes.TrimSpace(j); len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return g, nil
+	}
+	if err := json.Unmarshal(j, &g); err != nil {
+		return Grid{}, err
+	}
+	if err := g.Validate(); err != nil {
+		return Grid{}, err
+	}
+	return g, nil
+}
+
+// Estimate is the expected duration of the whole sweep of g on
+// EstimateCores cores when one instance takes perImageSeconds on one idle
+// worker. See EstimateOn for the model.
+func Estimate(g Grid, perImageSeconds float64) time.Duration {
+	return EstimateOn(g, perImageSeconds, EstimateCores)
+}
+
+// EstimateOn is Estimate on a machine with cores cores. The model, per
+// trial of cell (W workers, batch B, sample n, per-image time p):
+//
+//   - CPU-bound builds share the cores: with k = min(W, B or n) jobs
+//     running, each takes p' = p * max(1, k/cores);
+//   - the jobs are scheduled like the real script (analyze.Makespan of n
+//     jobs of p' with W workers and batch B), so a partial last round of
+//     a batch costs a whole round;
+//   - each barrier adds BarrierTailFactor*p for the slowest image of the
+//     batch (stream has no barrier);
+//   - three-phase adds one p for the shared builder image, built alone;
+//   - every trial adds TrialOverheadSeconds.
+//
+// Warm trials are estimated like cold ones (an upper bound: they hit the
+// local cache). The sweep's estimate is the sum over all its trials.
+func EstimateOn(g Grid, perImageSeconds float64, cores int) time.Duration {
+	if cores < 1 {
+		cores = 1
+	}
+	temps := len(g.Temps)
+	if temps == 0 {
+		temps = 1
+	}
+	var total float64
+	for _, c := range g.Cells() {
+		total += float64(g.Reps*temps) * trialSeconds(c, g.Sample, perImageSeconds, cores)
+	}
+	return seconds(total)
+}
+
+// trialSeconds is the model of one trial; see EstimateOn.
+func trialSeconds(c Cell, sample int, p float64, cores int) float64 {
+	if sample < 1 || c.Workers < 1 {
+		return TrialOverheadSeconds
+	}
+	size := c.Batch
+	if size <= 0 || size > sample {
+		size = sample
+	}
+	k := min(c.Workers, size)
+	pp := p * math.Max(1, float64(k)/float64(cores))
+	durations := make([]float64, sample)
+	for i := range durations {
+		durations[i] = pp
+	}
+	t := analyze.Makespan(durations, c.Workers, c.Batch)
+	if c.Batch > 0 {
+		batches := (sample + c.Batch - 1) / c.Batch
+		t += float64(batches) * BarrierTailFactor * p
+	}
+	if c.Strategy == workload.ThreePhase {
+		t += p
+	}
+	return t + TrialOverheadSeconds
+}
+
+func seconds(s float64) time.Duration {
+	return time.Duration(math.Round(s * float64(time.Second)))
+}
+
+// CheckBudget returns an error stating the estimate and the budget when the
+// estimate of g exceeds budget (budget <= 0 is no limit).
+func CheckBudget(g Grid, perImageSeconds float64, cores int, budget time.Duration) error {
+	if budget <= 0 {
+		return nil
+	}
+	est := EstimateOn(g, perImageSeconds, cores)
+	if est > budget {
+		return fmt.Errorf("grid needs about %v (%d trials at %gs per image on %d cores), more than the budget %v: shrink the grid, lower --reps or --sample, or drop --reps for an adaptive sweep",
+			est.Round(time.Second), len(Plan(g)), perImageSeconds, cores, budget)
+	}
+	return nil
+}

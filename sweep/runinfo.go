@@ -1,0 +1,234 @@
+package sweep
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RunInfoFile is the name of the run description in a sweep's folder.
+const RunInfoFile = "run.json"
+
+// RecordsFile is the name of the records file in a sweep's folder.
+const RecordsFile = "records.jsonl"
+
+// RunInfo describes one sweep: where it ran, with what, and how it was
+// planned. Run writes it to OutDir/run.json before the first trial; a
+// resumed sweep reads its grid and adaptive settings back from it.
+type RunInfo struct {
+	// ID names the run in records ("run" key): the start time, UTC.
+	ID      string  `json:"id"`
+	Machine Machine `json:"machine"`
+	// BuildKitVersion is filled by the caller (the daemon's version).
+	BuildKitVersion string `json:"buildkit_version,omitempty"`
+	// Buildtune's module version, VCS commit and whether the tree was
+	// modified, from the binary's build info.
+	Version   string `json:"buildtune_version"`
+	Commit    string `json:"git_commit,omitempty"`
+	Modified  bool   `json:"git_modified,omitempty"`
+	GoVersion string `json:"go_version"`
+	Grid      Grid   `json:"grid"`
+	Seed      int64  `json:"seed"`
+	// Adaptive settings; zero for a fixed sweep.
+	Adaptive      bool    `json:"adaptive,omitempty"`
+	InitialReps   int     `json:"initial_reps,omitempty"`
+	Alpha         float64 `json:"alpha,omitempty"`
+	BudgetSeconds float64 `json:"budget_s,omitempty"`
+	// PerImageSeconds is the per-image time the estimates assumed.
+	PerImageSeconds float64   `json:"per_image_s,omitempty"`
+	Start           time.Time `json:"start"`
+	// CommandLine is filled by the caller (os.Args of the command).
+	CommandLine []string `json:"command_line,omitempty"`
+	// Workload names the workload (its profile or source), filled by the caller.
+	Workload string `json:"workload,omitempty"`
+}
+
+// Machine is what the sweep ran on.
+type Machine struct {
+	Hostname string `json:"hostname,omitempty"`
+	CPUModel string `json:"cpu_model,omitempty"`
+	// Cores is the number of CPUs the process may use.
+	Cores       int   `json:"cores"`
+	MemoryBytes int64 `json:"memory_bytes,omitempty"`
+	// DiskPath and DiskFreeBytes: free space (for unprivileged users) of
+	// the file system holding the sweep's folder.
+	DiskPath      string `json:"disk_path,omitempty"`
+	DiskFreeBytes int64  `json:"disk_free_bytes,omitempty"`
+	// Kernel is uname's system, release, version and machine.
+	Kernel string `json:"kernel,omitempty"`
+	OS     string `json:"os"`
+	Arch   string `json:"arch"`
+	// Warnings say which facts could not be read, and why.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// CollectMachine reads the facts of this machine: CPU model
+// (/proc/cpuinfo), cores, memory (/proc/meminfo), kernel (uname), and the
+// free disk space of the file system holding dir (statfs; skipped if dir is
+// empty). A fact it cannot read is left zero and explained in Warnings.
+func CollectMachine(dir string) Machine {
+	m := Machine{Cores: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	warn := func(format string, args ...any) { m.Warnings = append(m.Warnings, fmt.Sprintf(format, args...)) }
+	if h, err := os.Hostname(); err == nil {
+		m.Hostname = h
+	} else {
+		warn("hostname: %v", err)
+	}
+	if v, err := procField("/proc/cpuinfo", "model name", "Model", "cpu model", "Processor"); err == nil {
+		m.CPUModel = v
+	} else {
+		warn("cpu model: %v", err)
+	}
+	if v, err := procField("/proc/meminfo", "MemTotal"); err == nil {
+		m.MemoryBytes, err = parseKB(v)
+		if err != nil {
+			warn("memory: %v", err)
+		}
+	} else {
+		warn("memory: %v", err)
+	}
+	if k, err := kernel(); err == nil {
+		m.Kernel = k
+	} else {
+		warn("kernel: %v", err)
+	}
+	if dir != "" {
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		m.DiskPath = dir
+		if free, err := diskFree(dir); err == nil {
+			m.DiskFreeBytes = free
+		} else {
+			warn("free disk of %s: %v", dir, err)
+		}
+	}
+	return m
+}
+
+// procField returns the value of the first line of a /proc file whose key
+// (before the colon) is one of keys, trying keys in order.
+func procField(path string, keys ...string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	found := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if _, dup := found[k]; !dup {
+			found[k] = strings.TrimSpace(v)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	for _, k := range keys {
+		if v, ok := found[k]; ok && v != "" {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("%s has no %s line", path, strings.Join(keys, " or "))
+}
+
+// parseKB parses a /proc/meminfo value like "16315644 kB" into bytes.
+func parseKB(v string) (int64, error) {
+	num, unit, _ := strings.Cut(strings.TrimSpace(v), " ")
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("meminfo value %q: %w", v, err)
+	}
+	switch strings.TrimSpace(unit) {
+	case "kB":
+		return n * 1024, nil
+	case "":
+		return n, nil
+	}
+	return 0, fmt.Errorf("meminfo value %q: unknown unit", v)
+}
+
+// BuildVersion returns buildtune's module version and, when the binary was
+// built with VCS stamping, the commit and whether the tree was modified.
+func BuildVersion() (version, commit string, modified bool) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown", "", false
+	}
+	version = bi.Main.Version
+	if version == "" {
+		version = "(devel)"
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	return version, commit, modified
+}
+
+// WriteRunInfo writes info to dir/run.json, replacing it atomically.
+func WriteRunInfo(dir string, info RunInfo) error {
+	data, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding run info: %w", err)
+	}
+	data = append(data, '\n')
+	path := filepath.Join(dir, RunInfoFile)
+	tmp, err := os.CreateTemp(dir, RunInfoFile+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadRunInfo reads dir/run.json.
+func ReadRunInfo(dir string) (RunInfo, error) {
+	path := filepath.Join(dir, RunInfoFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return RunInfo{}, fmt.Errorf("reading run info: %w", err)
+	}
+	var info RunInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		return RunInfo{}, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return info, nil
+}
+
+// runInfoExists reports whether dir holds a run.json.
+func runInfoExists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, RunInfoFile))
+	return !errors.Is(err, os.ErrNotExist)
+}

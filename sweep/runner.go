@@ -1,0 +1,104 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/internal/regproxy"
+	"github.com/buildtune/buildtune/internal/workload"
+)
+
+// StackRunner is the real TrialRunner: it builds the sample on running
+// BuildKit daemons, pushing to a registry through a registry proxy that
+// imposes the cell's registry conditions and counts the bytes pushed.
+//
+// Each unit pushes under its own namespace of the registry
+// (REGISTRY/uN/...), so a cold trial finds no tags and no cache refs,
+// while the warm trial after it, with a new SDK sha, finds the cold
+// trial's. A cold trial also starts from an empty BuildKit cache
+// (prune --all on every daemon). Base images stay at the registry root.
+type StackRunner struct {
+	// Workload holds the templates; its Registry is the real registry.
+	Workload  *workload.Workload
+	Instances []workload.Instance
+	Daemons   []Daemon
+	// Registry is host:port of the registry behind the proxy.
+	Registry string
+	// Proxy are extra proxy settings (latency, faults) applied to every
+	// trial; the bandwidth comes from the cell.
+	Proxy    regproxy.Settings
+	Attempts int
+	Prune    PrunePolicy
+	// Host, BuildKitVersion label records.
+	Host            string
+	BuildKitVersion string
+	TraceDir        string
+	// OnImage reports progress within a trial.
+	OnImage func(t Trial, done, total int, rec *record.Image)
+}
+
+// RunTrial runs one trial and returns its record (written by the caller).
+func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (record.Trial, error) {
+	settings := r.Proxy
+	settings.Seed += int64(t.Index)
+	if t.Cell.Registry != "" {
+		bw, err := regproxy.ParseBandwidth(t.Cell.Registry)
+		if err != nil {
+			return record.Trial{}, fmt.Errorf("cell %s: %w", t.Cell.Name(), err)
+		}
+		settings.BandwidthBytesPerSec = bw
+	}
+	px, err := regproxy.New(r.Registry, settings)
+	if err != nil {
+		return record.Trial{}, fmt.Errorf("registry proxy: %w", err)
+	}
+	addr, err := px.Start("127.0.0.1:0")
+	if err != nil {
+		return record.Trial{}, fmt.Errorf("registry proxy: %w", err)
+	}
+	defer px.Close()
+
+	cfg := t.Config()
+	cfg.Host, cfg.BuildKitVersion, cfg.Daemons = r.Host, r.BuildKitVersion, len(r.Daemons)
+	cfg.Registry = settings.Label()
+
+	if t.Temp == Cold {
+		t0 := time.Now()
+		var freed int64
+		for _, d := range r.Daemons {
+			n, err := d.Prune(ctx, 0, true)
+			if err != nil {
+				return record.Trial{}, fmt.Errorf("%w: emptying the cache for a cold trial: %v", ErrInfra, err)
+			}
+			freed += n
+		}
+		if w != nil {
+			if err := w.Write(&record.Event{Run: t.Run, Trial: t.Index, Time: t0, Type: "reset", Cell: cfg.Cell,
+				Seconds: time.Since(t0).Seconds(), Bytes: freed, Message: "cold trial: prune --all"}); err != nil {
+				return record.Trial{}, err
+			}
+		}
+	}
+	wl := *r.Workload
+	wl.Registry = fmt.Sprintf("%s/u%d", addr, t.Unit)
+	wl.BaseRegistry = addr
+	wl.SDKSha = t.SDKSha
+	before := px.Stats()
+	tr, err := RunFleet(ctx, FleetOptions{
+		Workload: &wl, Instances: r.Instances, Strategy: t.Cell.Strategy, Cache: t.Cell.Cache,
+		Workers: t.Cell.Workers, Batch: t.Cell.Batch, Daemons: r.Daemons, Attempts: r.Attempts,
+		SkipExisting: true, Prune: r.Prune, Config: cfg, Run: t.Run, Trial: t.Index, Out: w,
+		TraceDir: r.TraceDir,
+		OnImage: func(done, total int, rec *record.Image) {
+			ReportImages(ctx, done, total)
+			if r.OnImage != nil {
+				r.OnImage(t, done, total, rec)
+			}
+		},
+	})
+	after := px.Stats()
+	tr.BytesPushed = after.BytesUp - before.BytesUp
+	return tr, err
+}

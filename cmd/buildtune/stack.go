@@ -145,4 +145,3 @@ func stackServe(ctx context.Context, sf stackFlags, state string) error {
 	<-ctx.Done()
 	return nil
 }
-

@@ -105,8 +105,8 @@ func TestReducer(t *testing.T) {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}
 	}
-	check("exec", res.ExecSeconds, 4)          // [2,5] u [4,6]
-	check("steps", res.StepSeconds, 5)         // [1,2] u [2,6] u [6,6]
+	check("exec", res.ExecSeconds, 4)  // [2,5] u [4,6]
+	check("steps", res.StepSeconds, 5) // [1,2] u [2,6] u [6,6]
 	check("image export", res.ImageExportSeconds, 2)
 	check("layer push", res.LayerPushSeconds, 1)
 	check("cache export", res.CacheExportSeconds, 1)

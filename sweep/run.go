@@ -426,7 +426,7 @@ func (s *session) runOne(ctx context.Context, t Trial, of int, rest []Trial) err
 	t.Run = s.info.ID
 	ev := TrialEvent{Trial: t, N: t.Index, Of: of, Elapsed: s.elapsed()}
 	if s.o.Progress != nil {
-		ev.ETA = s.estimate(append([]Trial{t}, rest...))
+		ev.ETA = s.estimate(append([]Trial{t}, pending(rest, s.last)...))
 		s.o.Progress.Trial(ev)
 	}
 	tctx := context.WithValue(ctx, progressKey{}, &imageReporter{p: s.o.Progress, t: t})
@@ -472,7 +472,7 @@ func (s *session) runOne(ctx context.Context, t Trial, of int, rest []Trial) err
 	if s.o.Progress != nil {
 		ev.Record = &rec
 		ev.Elapsed = s.elapsed()
-		ev.ETA = s.estimate(rest)
+		ev.ETA = s.estimate(pending(rest, s.last))
 		s.o.Progress.Trial(ev)
 	}
 	return stop

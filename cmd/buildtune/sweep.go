@@ -48,8 +48,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	fs.IntVar(&sample, "sample", 0, "instances in the sample (stratified by repo)")
 	fs.Int64Var(&seed, "seed", 0, "seed of the sample and the trial order")
 	fs.StringVar(&profile, "profile", "", "fixture profile: 'default' or a YAML file")
-	fs.DurationVar(&budget, "budget", 0, "time budget: refuses a grid estimated to exceed it; with --adaptive, successive halving within it")
-	adaptive := fs.Bool("adaptive", false, "successive halving: few reps per cell, drop the significantly worse, more reps for the rest (needs --budget)")
+	fs.DurationVar(&budget, "budget", 0, "time budget: without --reps, an adaptive sweep (successive halving) within it; with --reps, refuses a grid estimated to exceed it")
 	fs.Float64Var(&alpha, "alpha", 0, "significance level for dropping cells (default 0.05)")
 	fs.Float64Var(&perImage, "per-image-seconds", 0, "per-image build time the estimates assume (default: the sweep package's measured figure)")
 	fs.StringVar(&out, "out", "", "output folder (default runs/<timestamp>)")
@@ -65,11 +64,13 @@ func cmdSweep(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	adaptive := new(bool)
+	*adaptive = budget > 0 && !fs.Changed("reps")
 
 	// The grid: run.json when resuming, else defaults < --grid file < flags.
 	var g sweep.Grid
 	if resume != "" {
-		for _, name := range []string{"grid", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "out", "adaptive"} {
+		for _, name := range []string{"grid", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "out"} {
 			if fs.Changed(name) {
 				return usagef("--resume %s: --%s cannot change a sweep that has started (its settings are in run.json)", resume, name)
 			}
@@ -139,9 +140,6 @@ func cmdSweep(ctx context.Context, args []string) error {
 	}
 	if attempts < 1 {
 		return usagef("--attempts %d: want 1 or more", attempts)
-	}
-	if *adaptive && budget <= 0 {
-		return usagef("--adaptive needs --budget (e.g. --budget 15m)")
 	}
 	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: *adaptive,
 		Alpha: alpha, PerImageSeconds: perImage}
@@ -280,14 +278,11 @@ type sweepProgress struct {
 
 func (p *sweepProgress) Trial(ev sweep.TrialEvent) {
 	if ev.Record == nil {
-		p.d.Stage(fmt.Sprintf("trial %d/%d %s %s rep %d", ev.N, ev.Of, ev.Trial.Cell.Name(), ev.Trial.Temp, ev.Trial.Rep), 1)
+		p.d.Stage(fmt.Sprintf("trial %d/%d %s %s rep %d (sweep %s elapsed, eta %s)", ev.N, ev.Of, ev.Trial.Cell.Name(),
+			ev.Trial.Temp, ev.Trial.Rep, ev.Elapsed.Round(time.Second), ev.ETA.Round(time.Second)), 0)
 		return
 	}
-	r := ev.Record
 	p.d.Done()
-	p.d.Log("trial %d/%d %s %s: %d/%d built in %.1fs (%.0f images/hour); sweep %s elapsed, eta %s",
-		ev.N, ev.Of, ev.Trial.Cell.Name(), ev.Trial.Temp, r.Built, r.Images, r.WallSeconds, r.ImagesPerHour,
-		ev.Elapsed.Round(time.Second), ev.ETA.Round(time.Second))
 }
 
 func (p *sweepProgress) Images(t sweep.Trial, done, total int) {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/codes"
@@ -26,9 +27,15 @@ const DialTimeout = 10 * time.Second
 // BuildKit is the real Builder: it drives one buildkitd through BuildKit's
 // Go client.
 type BuildKit struct {
-	addr string
-	c    *client.Client
+	addr   string
+	c      *client.Client
+	attach []session.Attachable
 }
+
+// Attach adds session attachables to every later build, e.g. registry
+// credentials: authprovider.NewDockerAuthProvider(...). Call it before
+// building.
+func (b *BuildKit) Attach(a ...session.Attachable) { b.attach = append(b.attach, a...) }
 
 var _ Builder = (*BuildKit)(nil)
 
@@ -195,6 +202,7 @@ func SolveOpt(req Request) (client.SolveOpt, error) {
 func (b *BuildKit) Build(ctx context.Context, req Request) (Result, error) {
 	res := Result{ID: req.ID}
 	opt, err := SolveOpt(req)
+	opt.Session = b.attach
 	if err != nil {
 		res.Start = time.Now()
 		res.End = res.Start

@@ -73,6 +73,8 @@ type Vars struct {
 	BaseRegistry string
 	SDKSha       string // full SDK sha
 	SDKSha7      string // first 7 characters
+	// Base is the instance\'s base image: Workload.BaseImage expanded.
+	Base string
 }
 
 // VarsFor returns the template variables for inst (zero Instance for shared phases).
@@ -125,6 +127,9 @@ type Workload struct {
 	SDKSha       string          `json:"sdk_sha"`
 	Instances    []Instance      `json:"instances"`
 	Plans        map[string]Plan `json:"plans"`
+	// BaseImage is a template of the instance's base image reference,
+	// available to the phases as {{.Base}}; may be empty.
+	BaseImage string `json:"base_image,omitempty"`
 	// Bases lists the base image reference of each instance, by id, for
 	// checks; may be empty.
 	Bases map[string]string `json:"bases,omitempty"`
@@ -168,6 +173,13 @@ func (w *Workload) expand(phases []Phase, inst Instance, id string, mode engine.
 	vars := VarsFor(inst, w.Registry, w.SDKSha)
 	if w.BaseRegistry != "" {
 		vars.BaseRegistry = w.BaseRegistry
+	}
+	if w.BaseImage != "" && inst.ID != "" {
+		base, err := Expand(w.BaseImage, vars)
+		if err != nil {
+			return nil, fmt.Errorf("base image: %w", err)
+		}
+		vars.Base = base
 	}
 	var out []Build
 	for _, ph := range phases {

@@ -1,0 +1,175 @@
+package workload
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// ParseInstanceList parses one instance id per line; blank lines and lines
+// starting with # are skipped. Duplicates are an error naming the line.
+func ParseInstanceList(data []byte, source string) ([]Instance, error) {
+	var out []Instance
+	seen := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		inst, err := ParseInstance(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", source, n, err)
+		}
+		if prev, dup := seen[inst.ID]; dup {
+			return nil, fmt.Errorf("%s line %d: instance %s repeats line %d", source, n, inst.ID, prev)
+		}
+		seen[inst.ID] = n
+		out = append(out, inst)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", source, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no instance ids", source)
+	}
+	return out, nil
+}
+
+// LoadInstanceList reads an instance list file.
+func LoadInstanceList(path string) ([]Instance, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("instance list: %w", err)
+	}
+	return ParseInstanceList(data, path)
+}
+
+// Load reads a workload description (YAML or JSON, the Workload fields).
+// Unknown keys are an error; relative context and Dockerfile folders are
+// taken relative to the file.
+func Load(path string) (*Workload, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("workload: %w", err)
+	}
+	var w Workload
+	if err := yaml.UnmarshalStrict(data, &w); err != nil {
+		return nil, fmt.Errorf("workload %s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	for name, p := range w.Plans {
+		for _, phases := range [][]Phase{p.Shared, p.PerInstance} {
+			for i := range phases {
+				if phases[i].ContextDir != "" && !filepath.IsAbs(phases[i].ContextDir) {
+					phases[i].ContextDir = filepath.Join(dir, phases[i].ContextDir)
+				}
+				if phases[i].DockerfileDir != "" && !filepath.IsAbs(phases[i].DockerfileDir) {
+					phases[i].DockerfileDir = filepath.Join(dir, phases[i].DockerfileDir)
+				}
+			}
+		}
+		w.Plans[name] = p
+	}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("workload %s: %w", path, err)
+	}
+	return &w, nil
+}
+
+// Validate checks that the workload can be built: instances, at least one
+// plan, phases with a context and a tag, templates that parse and expand.
+func (w *Workload) Validate() error {
+	if len(w.Plans) == 0 {
+		return fmt.Errorf("no plans: want at least %q", Single)
+	}
+	for name, p := range w.Plans {
+		if _, err := ParseStrategy(name); err != nil {
+			return fmt.Errorf("plan %q: %w", name, err)
+		}
+		if len(p.PerInstance) == 0 {
+			return fmt.Errorf("plan %s: no per_instance phases", name)
+		}
+		for _, ph := range append(append([]Phase(nil), p.Shared...), p.PerInstance...) {
+			if ph.ContextDir == "" {
+				return fmt.Errorf("plan %s phase %q: context_dir is empty", name, ph.Name)
+			}
+			if len(ph.Tags) == 0 {
+				return fmt.Errorf("plan %s phase %q: no tags", name, ph.Name)
+			}
+		}
+		probe := Instance{ID: "org__repo-1", Org: "org", Repo: "repo", Name: "repo-1"}
+		if _, err := w.InstanceBuilds(name, probe, "max"); err != nil {
+			return fmt.Errorf("plan %s: %w", name, err)
+		}
+		if _, err := w.SharedBuilds(name, "max"); err != nil {
+			return fmt.Errorf("plan %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// SimpleOptions describe a one-Dockerfile workload, the shape of the real
+// SWT-Bench agent image build.
+type SimpleOptions struct {
+	Name      string
+	Instances []Instance
+	Registry  string
+	SDKSha    string
+	// BaseImage is the base image template (e.g.
+	// "docker.io/swebench/{{.Slug}}:latest"), passed as build arg BASE_IMAGE
+	// unless BuildArgs sets that.
+	BaseImage  string
+	ContextDir string
+	// Dockerfile is the Dockerfile's path; "" = ContextDir/Dockerfile.
+	Dockerfile string
+	Target     string
+	BuildArgs  map[string]string
+	// Tag and CacheRef are templates; CacheRef "" disables cache export.
+	Tag       string
+	CacheRef  string
+	CacheFrom []string
+}
+
+// Simple builds a single-strategy workload from SimpleOptions.
+func Simple(o SimpleOptions) (*Workload, error) {
+	if o.ContextDir == "" {
+		return nil, fmt.Errorf("workload: context folder is empty")
+	}
+	if o.Tag == "" {
+		return nil, fmt.Errorf("workload: tag template is empty")
+	}
+	args := map[string]string{}
+	if o.BaseImage != "" {
+		args["BASE_IMAGE"] = "{{.Base}}"
+	}
+	for k, v := range o.BuildArgs {
+		args[k] = v
+	}
+	ph := Phase{Name: "image", ContextDir: o.ContextDir, Target: o.Target, BuildArgs: args, Tags: []string{o.Tag},
+		CacheTo: o.CacheRef}
+	if o.Dockerfile != "" {
+		ph.DockerfileDir, ph.DockerfileName = filepath.Split(o.Dockerfile)
+		if ph.DockerfileDir == "" {
+			ph.DockerfileDir = "."
+		}
+	}
+	if o.CacheRef != "" {
+		ph.CacheFrom = append(ph.CacheFrom, o.CacheRef)
+	}
+	ph.CacheFrom = append(ph.CacheFrom, o.CacheFrom...)
+	w := &Workload{Name: o.Name, Registry: o.Registry, SDKSha: o.SDKSha, Instances: o.Instances, BaseImage: o.BaseImage,
+		Plans: map[string]Plan{Single: {PerInstance: []Phase{ph}}}}
+	if w.Name == "" {
+		w.Name = "custom"
+	}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("workload: %w", err)
+	}
+	return w, nil
+}

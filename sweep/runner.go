@@ -28,7 +28,10 @@ type StackRunner struct {
 	Registry string
 	// Proxy are extra proxy settings (latency, faults) applied to every
 	// trial; the bandwidth comes from the cell.
-	Proxy    regproxy.Settings
+	Proxy regproxy.Settings
+	// Direct skips the proxy (a registry that is not on loopback, such as
+	// a real one reached over TLS): no registry conditions, no byte count.
+	Direct   bool
 	Attempts int
 	Prune    PrunePolicy
 	// Host, BuildKitVersion label records.
@@ -50,19 +53,27 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 		}
 		settings.BandwidthBytesPerSec = bw
 	}
-	px, err := regproxy.New(r.Registry, settings)
-	if err != nil {
-		return record.Trial{}, fmt.Errorf("registry proxy: %w", err)
+	addr := r.Registry
+	var px *regproxy.Proxy
+	if !r.Direct {
+		var err error
+		if px, err = regproxy.New(r.Registry, settings); err != nil {
+			return record.Trial{}, fmt.Errorf("registry proxy: %w", err)
+		}
+		if addr, err = px.Start("127.0.0.1:0"); err != nil {
+			return record.Trial{}, fmt.Errorf("registry proxy: %w", err)
+		}
+		defer px.Close()
+	} else if t.Cell.Registry != "" && t.Cell.Registry != Direct {
+		return record.Trial{}, fmt.Errorf("cell %s: registry conditions need the local registry proxy, and registry %s is not on loopback", t.Cell.Name(), r.Registry)
 	}
-	addr, err := px.Start("127.0.0.1:0")
-	if err != nil {
-		return record.Trial{}, fmt.Errorf("registry proxy: %w", err)
-	}
-	defer px.Close()
 
 	cfg := t.Config()
 	cfg.Host, cfg.BuildKitVersion, cfg.Daemons = r.Host, r.BuildKitVersion, len(r.Daemons)
 	cfg.Registry = settings.Label()
+	if r.Direct {
+		cfg.Registry = "direct"
+	}
 
 	if t.Temp == Cold {
 		t0 := time.Now()
@@ -85,7 +96,10 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 	wl.Registry = fmt.Sprintf("%s/u%d", addr, t.Unit)
 	wl.BaseRegistry = addr
 	wl.SDKSha = t.SDKSha
-	before := px.Stats()
+	var before regproxy.Stats
+	if px != nil {
+		before = px.Stats()
+	}
 	tr, err := RunFleet(ctx, FleetOptions{
 		Workload: &wl, Instances: r.Instances, Strategy: t.Cell.Strategy, Cache: t.Cell.Cache,
 		Workers: t.Cell.Workers, Batch: t.Cell.Batch, Daemons: r.Daemons, Attempts: r.Attempts,
@@ -98,7 +112,8 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 			}
 		},
 	})
-	after := px.Stats()
-	tr.BytesPushed = after.BytesUp - before.BytesUp
+	if px != nil {
+		tr.BytesPushed = px.Stats().BytesUp - before.BytesUp
+	}
 	return tr, err
 }

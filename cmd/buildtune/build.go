@@ -44,6 +44,7 @@ func cmdBuild(ctx context.Context, args []string) error {
 		attempts  int
 		skip      bool
 		trace     bool
+		src       sourceFlags
 	)
 	fs := pflag.NewFlagSet("build", pflag.ContinueOnError)
 	wf.register(fs, 6)
@@ -55,8 +56,12 @@ func cmdBuild(ctx context.Context, args []string) error {
 	fs.IntVar(&attempts, "attempts", 3, "attempts per image")
 	fs.BoolVar(&skip, "skip-existing", true, "skip an image whose tag is already in the registry")
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
+	src.register(fs)
 	sf.register(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := src.check(); err != nil {
 		return err
 	}
 	if workers < 1 {
@@ -84,7 +89,7 @@ func cmdBuild(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--profile: %v", err)
 	}
-	insts, err := fixtures.Instances()
+	insts, err := src.universe()
 	if err != nil {
 		return err
 	}
@@ -121,10 +126,8 @@ func cmdBuild(ctx context.Context, args []string) error {
 	if sha == "" {
 		sha = fixtures.SDKSha(wf.seed, 0)
 	}
-	w, err := fixtures.Prepare(ctx, fixtures.PrepareOptions{
-		Registry: env.Registry.Addr, ContextDir: filepath.Join(out, "context"), Profile: prof,
-		Instances: insts, SDKSha: sha,
-	})
+	src.attachAuth(env.Daemons)
+	w, err := src.prepare(ctx, env.Registry.Addr, out, prof, insts, sha)
 	if err != nil {
 		return err
 	}
@@ -143,7 +146,7 @@ func cmdBuild(ctx context.Context, args []string) error {
 	bkVersion, _ := env.Daemons[0].Version(ctx)
 	host, _ := os.Hostname()
 	cfg := record.Config{Workers: workers, Batch: batches[0], CacheMode: string(cache), Strategy: strategy,
-		Profile: prof.Name, Daemons: len(env.Daemons), BuildKitVersion: bkVersion, Host: host}
+		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: bkVersion, Host: host}
 	cfg.Cell = sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()
 	var daemons []sweep.Daemon
 	for _, d := range env.Daemons {

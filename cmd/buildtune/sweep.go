@@ -33,6 +33,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 		errorRate, dropRate                      float64
 		pruneThreshold, pruneKeep                string
 		trace                                    bool
+		src                                      sourceFlags
 	)
 	def := sweep.DefaultGrid()
 	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
@@ -60,6 +61,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	fs.StringVar(&pruneThreshold, "prune-threshold", "0", "between batches, prune a daemon whose cache reaches this size (e.g. 2GiB; 0 = never)")
 	fs.StringVar(&pruneKeep, "prune-keep", "0", "bytes of cache a prune keeps (e.g. 1GiB)")
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
+	src.register(fs)
 	sf.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -70,7 +72,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	// The grid: run.json when resuming, else defaults < --grid file < flags.
 	var g sweep.Grid
 	if resume != "" {
-		for _, name := range []string{"grid", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "out"} {
+		for _, name := range []string{"workload", "instances", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "grid", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "out"} {
 			if fs.Changed(name) {
 				return usagef("--resume %s: --%s cannot change a sweep that has started (its settings are in run.json)", resume, name)
 			}
@@ -80,7 +82,16 @@ func cmdSweep(ctx context.Context, args []string) error {
 			return usagef("--resume %s: %v", resume, err)
 		}
 		g, out = info.Grid, resume
+		saved, err := loadSource(resume)
+		if err != nil {
+			return usagef("--resume %s: %v", resume, err)
+		}
+		saved.DockerAuth = src.DockerAuth
+		src = *saved
 	} else {
+		if err := src.check(); err != nil {
+			return err
+		}
 		g = def
 		if gridFile != "" {
 			var err error
@@ -165,7 +176,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--profile: %v", err)
 	}
-	all, err := fixtures.Instances()
+	all, err := src.universe()
 	if err != nil {
 		return err
 	}
@@ -195,8 +206,13 @@ func cmdSweep(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
-	w, err := fixtures.Prepare(ctx, fixtures.PrepareOptions{Registry: env.Registry.Addr,
-		ContextDir: filepath.Join(out, "context"), Profile: prof, Instances: insts, SDKSha: fixtures.SDKSha(g.Seed, 0)})
+	if resume == "" {
+		if err := src.save(out); err != nil {
+			return err
+		}
+	}
+	src.attachAuth(env.Daemons)
+	w, err := src.prepare(ctx, env.Registry.Addr, out, prof, insts, fixtures.SDKSha(g.Seed, 0))
 	if err != nil {
 		return err
 	}
@@ -215,8 +231,8 @@ func cmdSweep(ctx context.Context, args []string) error {
 	}
 	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: daemons, Registry: env.Registry.Addr,
 		Proxy: proxy, Attempts: attempts, Prune: sweep.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
-		Host: host, BuildKitVersion: bkVersion, TraceDir: traceDir}
-	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: "fixtures/" + prof.Name}
+		Host: host, BuildKitVersion: bkVersion, TraceDir: traceDir, Direct: !stack.Loopback(env.Registry.Addr)}
+	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name}
 	opts.Progress = &sweepProgress{d: disp}
 	opts.Log = logWriter{disp}
 	disp.Log("sweep: %d cells x %d reps x %v, sample %d, seed %d -> %s", len(g.Cells()), g.Reps, g.Temps, g.Sample, g.Seed, out)

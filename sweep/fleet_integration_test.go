@@ -262,3 +262,30 @@ func TestFailedBuildGoesOn(t *testing.T) {
 		t.Fatalf("failed records: %+v", failed)
 	}
 }
+
+// TestCustomWorkloadFile builds the example workload file (the form a real
+// CI runner describes the real images in) on the fixture base images.
+func TestCustomWorkloadFile(t *testing.T) {
+	e := newFleetEnv(t, 2, nil, stack.Config{})
+	w, err := workload.Load(filepath.Join(testenv.Root(t), "testdata", "workload.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fixtures.PushBases(context.Background(), e.reg, w.Instances, e.prof); err != nil {
+		t.Fatal(err)
+	}
+	w.Registry, w.BaseRegistry, w.SDKSha = e.reg+"/custom-file", e.reg, fixtures.SDKSha(5, 0)
+	tr, err := sweep.RunFleet(context.Background(), sweep.FleetOptions{Workload: w, Instances: w.Instances, Strategy: workload.Single,
+		Cache: engine.CacheMin, Workers: 2, Daemons: e.daemons, Attempts: 1})
+	if err != nil || tr.Built != 2 {
+		t.Fatalf("built %d: %v (%s)", tr.Built, err, tr.Error)
+	}
+	for _, inst := range w.Instances {
+		if !headOK(expand(t, "{{.Registry}}/custom/agent:{{.SDKSha7}}-{{.Slug}}", w, inst)) {
+			t.Errorf("%s: tag missing", inst.ID)
+		}
+		if !headOK(expand(t, "{{.Registry}}/custom/agent:cache-{{.Slug}}", w, inst)) {
+			t.Errorf("%s: cache ref missing", inst.ID)
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package workload
+
+import (
+	"github.com/buildtune/buildtune/internal/engine"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseInstance(t *testing.T) {
+	tests := []struct {
+		id, org, repo, name string
+		bad                 bool
+	}{
+		{id: "django__django-11099", org: "django", repo: "django", name: "django-11099"},
+		{id: "scikit-learn__scikit-learn-10297", org: "scikit-learn", repo: "scikit-learn", name: "scikit-learn-10297"},
+		{id: "psf__requests-1142", org: "psf", repo: "requests", name: "requests-1142"},
+		{id: "nounderscores", bad: true},
+		{id: "__x-1", bad: true},
+		{id: "a__b c", bad: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseInstance(tt.id)
+		if tt.bad {
+			if err == nil || !strings.Contains(err.Error(), tt.id) {
+				t.Errorf("ParseInstance(%q): err %v, want one naming it", tt.id, err)
+			}
+			continue
+		}
+		if err != nil || got.Org != tt.org || got.Repo != tt.repo || got.Name != tt.name {
+			t.Errorf("ParseInstance(%q) = %+v, %v", tt.id, got, err)
+		}
+	}
+}
+
+func TestVarsSlug(t *testing.T) {
+	inst, _ := ParseInstance("Pallets__Flask-4045")
+	v := VarsFor(inst, "127.0.0.1:5000", "0123456789abcdef")
+	if v.Slug != "sweb.eval.x86_64.pallets_1776_flask-4045" || v.SDKSha7 != "0123456" || v.BaseRegistry != v.Registry {
+		t.Errorf("vars: %+v", v)
+	}
+}
+
+func TestExpandErrors(t *testing.T) {
+	if _, err := Expand("{{.Nope}}", Vars{}); err == nil {
+		t.Error("unknown key expanded")
+	}
+	if _, err := Expand("{{.ID", Vars{}); err == nil {
+		t.Error("bad template parsed")
+	}
+	if s, _ := Expand("plain", Vars{}); s != "plain" {
+		t.Error(s)
+	}
+}
+
+func TestInstanceBuilds(t *testing.T) {
+	w, err := Simple(SimpleOptions{Registry: "r:1/u2", SDKSha: "abcdef0123", BaseImage: "{{.BaseRegistry}}/swebench/{{.Slug}}:latest",
+		ContextDir: "/ctx", Dockerfile: "/df/Dockerfile.agent", Target: "source-minimal",
+		BuildArgs: map[string]string{"X": "{{.Name}}"}, Tag: "{{.Registry}}/img:{{.SDKSha7}}-{{.Slug}}", CacheRef: "{{.Registry}}/img:cache-{{.Slug}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.BaseRegistry = "r:1"
+	inst, _ := ParseInstance("django__django-11099")
+	for _, mode := range []string{"off", "max"} {
+		bs, err := w.InstanceBuilds(Single, inst, engineMode(mode))
+		if err != nil || len(bs) != 1 {
+			t.Fatalf("%s: %v %d", mode, err, len(bs))
+		}
+		r := bs[0].Request
+		if r.Tags[0] != "r:1/u2/img:abcdef0-sweb.eval.x86_64.django_1776_django-11099" {
+			t.Errorf("tag %s", r.Tags[0])
+		}
+		if r.BuildArgs["BASE_IMAGE"] != "r:1/swebench/sweb.eval.x86_64.django_1776_django-11099:latest" || r.BuildArgs["X"] != "django-11099" {
+			t.Errorf("build args %v", r.BuildArgs)
+		}
+		if r.DockerfileDir != "/df/" || r.DockerfileName != "Dockerfile.agent" || r.Target != "source-minimal" {
+			t.Errorf("dockerfile %s %s %s", r.DockerfileDir, r.DockerfileName, r.Target)
+		}
+		if (mode == "off") != (r.CacheTo == "") {
+			t.Errorf("%s: cache-to %q", mode, r.CacheTo)
+		}
+		if len(r.CacheFrom) != 1 || !strings.HasSuffix(r.CacheFrom[0], "cache-sweb.eval.x86_64.django_1776_django-11099") {
+			t.Errorf("cache-from %v", r.CacheFrom)
+		}
+	}
+	if _, err := w.InstanceBuilds(ThreePhase, inst, "off"); err == nil || !strings.Contains(err.Error(), "single") {
+		t.Errorf("missing strategy: %v", err)
+	}
+}
+
+func TestLoadExample(t *testing.T) {
+	w, err := Load(filepath.Join("..", "..", "testdata", "workload.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Instances) != 2 || w.Plans[Single].PerInstance[0].ContextDir == "custom" {
+		t.Errorf("loaded %+v", w)
+	}
+	if _, err := os.Stat(filepath.Join(w.Plans[Single].PerInstance[0].ContextDir, "Dockerfile")); err != nil {
+		t.Errorf("context not resolved relative to the file: %v", err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ name, body, want string }{
+		{"unknown key", "name: x\nplanz: {}\n", "planz"},
+		{"no plans", "name: x\n", "no plans"},
+		{"bad strategy", "plans:\n  double: {per_instance: [{name: a, context_dir: /c, tags: [t]}]}\n", "double"},
+		{"no tags", "plans:\n  single: {per_instance: [{name: a, context_dir: /c}]}\n", "no tags"},
+		{"bad template", "plans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: ['{{.Nope}}']}]}\n", "Nope"},
+	}
+	for _, tt := range tests {
+		p := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".yaml")
+		os.WriteFile(p, []byte(tt.body), 0o644)
+		_, err := Load(p)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: err %v, want it to name %q and the file", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestParseInstanceList(t *testing.T) {
+	got, err := ParseInstanceList([]byte("# c\n\ndjango__django-1\nsympy__sympy-2\n"), "ids")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("%v %v", got, err)
+	}
+	for _, bad := range []string{"", "# only\n", "django__django-1\ndjango__django-1\n", "x\n"} {
+		if _, err := ParseInstanceList([]byte(bad), "ids"); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func engineMode(s string) engine.CacheMode { return engine.CacheMode(s) }

@@ -27,7 +27,7 @@ type fleetEnv struct {
 	ctxDir  string
 }
 
-func newFleetEnv(t *testing.T, n int, prof *fixtures.Profile, cfg stack.Config) *fleetEnv {
+func newFleetEnv(t testing.TB, n int, prof *fixtures.Profile, cfg stack.Config) *fleetEnv {
 	t.Helper()
 	s := testenv.Stack(t, cfg)
 	bks := testenv.Dial(t, s)
@@ -52,7 +52,7 @@ func newFleetEnv(t *testing.T, n int, prof *fixtures.Profile, cfg stack.Config) 
 }
 
 // workload prepares the fixtures and returns a workload pushing under ns.
-func (e *fleetEnv) workload(t *testing.T, ns, sha string) *workload.Workload {
+func (e *fleetEnv) workload(t testing.TB, ns, sha string) *workload.Workload {
 	t.Helper()
 	w, err := fixtures.Prepare(context.Background(), fixtures.PrepareOptions{Registry: e.reg, ContextDir: e.ctxDir,
 		Profile: e.prof, Instances: e.insts, SDKSha: sha})

@@ -96,3 +96,35 @@ func TestRealSweep(t *testing.T) {
 		}
 	}
 }
+
+// TestBandwidthCell: a cell with a registry bandwidth cap pushes through
+// the proxy at no more than the cap: the trial cannot be shorter than
+// its bytes pushed divided by the cap.
+func TestBandwidthCell(t *testing.T) {
+	e := newFleetEnv(t, 2, nil, stack.Config{})
+	w := e.workload(t, "unused", fixtures.SDKSha(8, 0))
+	w.Registry = e.reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1}
+	const capBps = 4 << 20
+	for i, bw := range []string{"4MiB/s", sweep.Direct} {
+		cell := sweep.Cell{Workers: 2, Batch: 0, Cache: engine.CacheMax, Strategy: workload.Single, Registry: bw}
+		tr, err := runner.RunTrial(context.Background(), sweep.Trial{Index: i + 1, Unit: i + 1, Cell: cell, Rep: 1, Temp: sweep.Cold,
+			SDKSha: fixtures.SDKSha(8, i)}, nil)
+		if err != nil || tr.Built != 2 {
+			t.Fatalf("%s: built %d: %v", bw, tr.Built, err)
+		}
+		floor := float64(tr.BytesPushed) / capBps
+		t.Logf("%s: %d bytes pushed in %.2fs (at the cap that takes at least %.2fs); registry %q", bw, tr.BytesPushed, tr.WallSeconds, floor, tr.Registry)
+		if bw != sweep.Direct {
+			if tr.BytesPushed < 4<<20 {
+				t.Fatalf("only %d bytes pushed: too few to test a cap", tr.BytesPushed)
+			}
+			if tr.WallSeconds < 0.9*floor {
+				t.Errorf("%s: %.2fs for %d bytes: faster than the cap allows", bw, tr.WallSeconds, tr.BytesPushed)
+			}
+			if tr.Registry == "direct" || tr.Registry == "" {
+				t.Errorf("capped trial labelled %q", tr.Registry)
+			}
+		}
+	}
+}

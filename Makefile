@@ -36,8 +36,7 @@ bin/buildtune:
 
 # The main job on the embedded default stack.
 demo: setup
-	./bin/buildtune sweep --out runs/demo
-	@echo "records: runs/demo/records.jsonl"
+	./bin/buildtune sweep --out runs/demo-$$(date +%Y%m%d-%H%M%S)
 
 # Unit and integration tests (real buildkitd, real registries), < 25 min.
 test: setup

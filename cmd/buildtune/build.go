@@ -111,7 +111,6 @@ func cmdBuild(ctx context.Context, args []string) error {
 		return err
 	}
 	disp := newDisplay()
-	disp.Log("starting stack ...")
 	env, err := stack.Connect(ctx, u)
 	if err != nil {
 		if len(u.BuildkitAddrs) > 0 {

@@ -28,9 +28,9 @@ type stackFlags struct {
 }
 
 func (s *stackFlags) register(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&s.buildkitAddrs, "buildkit-addr", nil, "buildkitd address(es) to use (default $BUILDKIT_HOST; else a running `stack up`; else a private stack)")
+	fs.StringSliceVar(&s.buildkitAddrs, "buildkit-addr", nil, "buildkitd address(es) to use (default $BUILDKIT_HOST; else a running 'buildtune stack up'; else a private stack)")
 	fs.StringVar(&s.registry, "registry", "", "registry: host:port of a running one, 'embedded' (default) or 'distribution' (Debian's docker-registry)")
-	fs.StringVar(&s.state, "state", "runs/stack", "folder of the stack kept by `buildtune stack up`")
+	fs.StringVar(&s.state, "state", "runs/stack", "folder of the stack kept by 'buildtune stack up'")
 	fs.StringVar(&s.buildkitd, "buildkitd", "", "buildkitd binary for a private stack (default: bin/buildkitd beside buildtune)")
 	fs.IntVar(&s.maxParallelism, "max-parallelism", 0, "buildkitd max-parallelism for a private stack (0 = BuildKit's default)")
 	fs.IntVar(&s.daemons, "daemons", 1, "BuildKit daemons in a private stack; images are spread across them")

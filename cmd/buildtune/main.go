@@ -121,7 +121,7 @@ func interruptContext() (context.Context, func()) {
 		case <-ctx.Done():
 			return
 		}
-		fmt.Fprintln(os.Stderr, "\nbuildtune: stopping after the builds in flight (Ctrl-C again to exit now)")
+		fmt.Fprintln(os.Stderr, "\nbuildtune: stopping: the builds in flight are cancelled and recorded, the run stays resumable (Ctrl-C again to exit now)")
 		cancel()
 		<-ch
 		os.Exit(exitInterrupted)

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/buildtune/buildtune/analyze"
@@ -94,6 +96,9 @@ func cmdSweep(ctx context.Context, args []string) error {
 		}
 		g = def
 		if gridFile != "" {
+			if data, err := os.ReadFile(gridFile); err == nil && strings.TrimSpace(string(data)) == "" {
+				return usagef("--grid %s: the file is empty; want YAML with keys such as workers, batch, cache, reps", gridFile)
+			}
 			var err error
 			if g, err = sweep.LoadGrid(gridFile); err != nil {
 				return usagef("--grid: %v", err)
@@ -234,7 +239,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 		Host: host, BuildKitVersion: bkVersion, TraceDir: traceDir, Direct: !stack.Loopback(env.Registry.Addr)}
 	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name}
 	opts.Progress = &sweepProgress{d: disp}
-	opts.Log = logWriter{disp}
+	opts.Log = &logWriter{d: disp}
 	disp.Log("sweep: %d cells x %d reps x %v, sample %d, seed %d -> %s", len(g.Cells()), g.Reps, g.Temps, g.Sample, g.Seed, out)
 	sum, runErr := sweep.Run(ctx, opts, runner)
 	disp.Done()
@@ -247,7 +252,8 @@ func cmdSweep(ctx context.Context, args []string) error {
 	return runErr
 }
 
-// printSweepSummary ranks the cells by images/hour from the records.
+// printSweepSummary ranks the cells by images/hour from the records and
+// writes the ranking to stdout and OUT/summary.md.
 func printSweepSummary(out string, sum *sweep.Summary) {
 	set, err := record.ReadFile(filepath.Join(out, sweep.RecordsFile))
 	if err != nil {
@@ -255,6 +261,8 @@ func printSweepSummary(out string, sum *sweep.Summary) {
 		return
 	}
 	set = sweep.Latest(set)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Sweep %s\n", sum.RunID)
 	for _, temp := range []string{sweep.Cold, sweep.Warm} {
 		cells := map[string][]float64{}
 		for _, t := range set.Trials {
@@ -266,25 +274,36 @@ func printSweepSummary(out string, sum *sweep.Summary) {
 			continue
 		}
 		r := analyze.Rank(cells, true, analyze.DefaultAlpha)
-		fmt.Printf("\n%s trials, images/hour (median [95%% CI], n; * = significantly worse than the best, Holm-corrected p < %.2f):\n", temp, r.Alpha)
+		fmt.Fprintf(&b, "\n%s trials, images/hour: median with its 95%% CI; p = Mann-Whitney against the best, Holm-corrected; worse = significantly worse at %.2f\n\n", temp, r.Alpha)
+		b.WriteString("| | cell | median | 95% CI | n | p | |\n|---|---|---|---|---|---|---|\n")
 		for _, c := range r.Cells {
-			mark := " "
+			mark := ""
 			switch {
 			case c.Best:
-				mark = "="
+				mark = "best"
 			case c.Worse:
-				mark = "*"
+				mark = "worse"
 			}
-			fmt.Printf(" %s %-28s %8.1f [%7.1f, %7.1f] n=%d p=%.3g\n", mark, c.Name, c.Sample.Median, c.Sample.Lo, c.Sample.Hi, c.Sample.N, c.PAdjusted)
+			fmt.Fprintf(&b, "| %d | %s | %.1f | %.1f-%.1f | %d | %.3g | %s |\n", c.Position, c.Name, c.Sample.Median, c.Sample.Lo, c.Sample.Hi, c.Sample.N, c.PAdjusted, mark)
 		}
 		for _, w := range r.Warnings {
-			fmt.Printf("   note: %s\n", w)
+			fmt.Fprintf(&b, "\nNote: %s\n", w)
 		}
 	}
-	fmt.Printf("\n%d trials run, %d resumed, %s elapsed; records: %s\n", sum.Ran, sum.Resumed, sum.Elapsed.Round(time.Second), filepath.Join(out, sweep.RecordsFile))
+	fmt.Fprintf(&b, "\n%d trials run, %d resumed, %s elapsed. Records: `%s`.\n", sum.Ran, sum.Resumed, sum.Elapsed.Round(time.Second), filepath.Join(out, sweep.RecordsFile))
 	if sum.Stop != "" {
-		fmt.Printf("adaptive: %s (best %s)\n", sum.Stop, sum.Best)
+		fmt.Fprintf(&b, "\nAdaptive: %s (best %s).\n", sum.Stop, sum.Best)
+		for _, d := range sum.Dropped {
+			fmt.Fprintf(&b, "- dropped %s\n", d.String())
+		}
 	}
+	fmt.Print("\n" + b.String())
+	path := filepath.Join(out, "summary.md")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "buildtune: writing %s: %v\n", path, err)
+		return
+	}
+	fmt.Printf("summary: %s\n", path)
 }
 
 // sweepProgress shows trials and images on the display.
@@ -306,10 +325,24 @@ func (p *sweepProgress) Images(t sweep.Trial, done, total int) {
 	p.d.Update(done, "images")
 }
 
-// logWriter sends the sweep's log lines through the display.
-type logWriter struct{ d *progress.Display }
+// logWriter sends the sweep's log lines through the display, a whole line
+// at a time.
+type logWriter struct {
+	d   *progress.Display
+	mu  sync.Mutex
+	buf []byte
+}
 
-func (l logWriter) Write(b []byte) (int, error) {
-	l.d.Log("%s", strings.TrimRight(string(b), "\n"))
-	return len(b), nil
+func (l *logWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, b...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		l.d.Log("%s", l.buf[:i])
+		l.buf = l.buf[i+1:]
+	}
 }

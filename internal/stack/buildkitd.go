@@ -39,7 +39,9 @@ type Daemon struct {
 	Dir  string
 	Pid  int
 	cmd  *exec.Cmd
-	done chan error
+	// exited is closed when the process has ended; waitErr is its status.
+	exited  chan struct{}
+	waitErr error
 }
 
 // SocketPath returns where the daemon in dir listens.
@@ -110,8 +112,8 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		logf.Close()
 		return nil, fmt.Errorf("starting buildkitd %s: %w", cfg.Binary, err)
 	}
-	d := &Daemon{Addr: "unix://" + sock, Dir: cfg.Dir, Pid: cmd.Process.Pid, cmd: cmd, done: make(chan error, 1)}
-	go func() { d.done <- cmd.Wait(); logf.Close() }()
+	d := &Daemon{Addr: "unix://" + sock, Dir: cfg.Dir, Pid: cmd.Process.Pid, cmd: cmd, exited: make(chan struct{})}
+	go func() { d.waitErr = cmd.Wait(); logf.Close(); close(d.exited) }()
 	timeout := cfg.ReadyTimeout
 	if timeout == 0 {
 		timeout = 60 * time.Second
@@ -142,8 +144,8 @@ func (d *Daemon) wait(ctx context.Context, timeout time.Duration) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case err := <-d.done:
-			return fmt.Errorf("exited before it was ready: %v", err)
+		case <-d.exited:
+			return fmt.Errorf("exited before it was ready: %v", d.waitErr)
 		case <-tick.C:
 		}
 	}
@@ -152,8 +154,7 @@ func (d *Daemon) wait(ctx context.Context, timeout time.Duration) error {
 // Exited reports whether the daemon process has ended.
 func (d *Daemon) Exited() bool {
 	select {
-	case err := <-d.done:
-		d.done <- err
+	case <-d.exited:
 		return true
 	default:
 		return false
@@ -165,21 +166,23 @@ func (d *Daemon) Stop() error {
 	if d == nil || d.cmd == nil || d.cmd.Process == nil {
 		return nil
 	}
+	if d.Exited() {
+		return nil
+	}
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-d.done:
+	case <-d.exited:
 	case <-time.After(15 * time.Second):
 		_ = syscall.Kill(-d.Pid, syscall.SIGKILL)
-		<-d.done
+		<-d.exited
 	}
 	return nil
 }
 
 // Kill ends the daemon at once (tests of infrastructure failure).
 func (d *Daemon) Kill() {
-	if d != nil && d.cmd != nil && d.cmd.Process != nil {
+	if d != nil && d.cmd != nil && d.cmd.Process != nil && !d.Exited() {
 		_ = d.cmd.Process.Kill()
-		<-d.done
-		d.done <- nil
+		<-d.exited
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/buildtune/buildtune/internal/engine"
 )
@@ -46,8 +47,9 @@ func Connect(ctx context.Context, u Use) (*Env, error) {
 		switch {
 		case err == nil && st.Alive():
 			addrs = st.BuildkitAddrs
-			if registry == "" {
-				registry = st.Registry
+			if registry == "" || registry == st.Registry {
+				registry = ""
+				env.Registry = &Registry{Addr: st.Registry, Kind: st.RegistryKind}
 			}
 			env.Source = "stack in " + u.StateDir
 		case err != nil && !errors.Is(err, os.ErrNotExist):
@@ -68,15 +70,20 @@ func Connect(ctx context.Context, u Use) (*Env, error) {
 		if env.Source == "" {
 			env.Source = "given daemons"
 		}
-		switch registry {
-		case "", RegistryEmbedded:
-			r, err := StartEmbedded(u.Start.Dir+"/registry", "")
+		if u.Start.Dir == "" && (registry == "" || registry == RegistryEmbedded || registry == RegistryDistribution) && env.Registry == nil {
+			return nil, errors.New("stack: a folder for the registry is needed (Use.Start.Dir is empty)")
+		}
+		switch {
+		case env.Registry != nil:
+			// the running stack's own registry
+		case registry == "" || registry == RegistryEmbedded:
+			r, err := StartEmbedded(filepath.Join(u.Start.Dir, "registry"), "")
 			if err != nil {
 				return nil, err
 			}
 			env.Registry = r
-		case RegistryDistribution:
-			r, err := StartDistribution(ctx, u.Start.Dir+"/distribution", "")
+		case registry == RegistryDistribution:
+			r, err := StartDistribution(ctx, filepath.Join(u.Start.Dir, "distribution"), "")
 			if err != nil {
 				return nil, err
 			}

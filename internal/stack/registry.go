@@ -26,7 +26,9 @@ type Registry struct {
 	Kind string
 	srv  *http.Server
 	cmd  *exec.Cmd
-	done chan error
+	// exited is closed when the server or process has ended.
+	exited  chan struct{}
+	waitErr error
 }
 
 // StartEmbedded serves go-containerregistry's registry with blobs on disk
@@ -48,8 +50,8 @@ func StartEmbedded(dir, addr string) (*Registry, error) {
 		registry.Logger(log.New(io.Discard, "", 0)),
 	)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
-	r := &Registry{Addr: ln.Addr().String(), Kind: "embedded", srv: srv, done: make(chan error, 1)}
-	go func() { r.done <- srv.Serve(ln) }()
+	r := &Registry{Addr: ln.Addr().String(), Kind: "embedded", srv: srv, exited: make(chan struct{})}
+	go func() { r.waitErr = srv.Serve(ln); close(r.exited) }()
 	return r, nil
 }
 
@@ -100,8 +102,8 @@ http:
 		logf.Close()
 		return nil, fmt.Errorf("starting docker-registry: %w", err)
 	}
-	r := &Registry{Addr: addr, Kind: "distribution", cmd: cmd, done: make(chan error, 1)}
-	go func() { r.done <- cmd.Wait(); logf.Close() }()
+	r := &Registry{Addr: addr, Kind: "distribution", cmd: cmd, exited: make(chan struct{})}
+	go func() { r.waitErr = cmd.Wait(); logf.Close(); close(r.exited) }()
 	if err := waitRegistry(ctx, r, 15*time.Second); err != nil {
 		r.Close()
 		return nil, fmt.Errorf("docker-registry on %s (log %s): %w", addr, logf.Name(), err)
@@ -148,8 +150,8 @@ func waitRegistry(ctx context.Context, r *Registry, timeout time.Duration) error
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case e := <-r.done:
-			return fmt.Errorf("exited before it was ready: %v", e)
+		case <-r.exited:
+			return fmt.Errorf("exited before it was ready: %v", r.waitErr)
 		case <-tick.C:
 		}
 	}
@@ -167,12 +169,17 @@ func (r *Registry) Close() error {
 		}
 		return err
 	case r.cmd != nil && r.cmd.Process != nil:
+		select {
+		case <-r.exited:
+			return nil
+		default:
+		}
 		_ = r.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-r.done:
+		case <-r.exited:
 		case <-time.After(10 * time.Second):
 			_ = r.cmd.Process.Kill()
-			<-r.done
+			<-r.exited
 		}
 	}
 	return nil

@@ -162,6 +162,16 @@ func (st *State) Alive() bool {
 	return len(st.Pids) > 0
 }
 
+// anyAlive reports whether any process of st still runs.
+func (st *State) anyAlive() bool {
+	for _, p := range st.Pids {
+		if syscall.Kill(p, 0) == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Down ends the processes of a detached stack, waits for them to exit
 // (at most 30 s) and removes its state file.
 func Down(dir string) error {
@@ -178,7 +188,7 @@ func Down(dir string) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(30 * time.Second)
-	for st.Alive() {
+	for st.anyAlive() {
 		select {
 		case <-deadline:
 			return fmt.Errorf("stack (pid %v) still running 30s after SIGTERM", st.Pids)

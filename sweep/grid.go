@@ -111,8 +111,7 @@ type Grid struct {
 	Profile string
 }
 
-// The numbers behind DefaultGrid and the estimate model. They are guesses
-// until real per-image timings of the fixtures are known: change them here.
+// The numbers behind DefaultGrid and the estimate model.
 const (
 	// DefaultSample is the number of instances a default trial builds:
 	// two batches of DefaultBatch.
@@ -121,20 +120,27 @@ const (
 	DefaultBatch = 3
 	// DefaultReps is the number of units per cell of a default sweep. It
 	// is the smallest n at which analyze.Rank (two-sided Mann-Whitney,
-	// Holm-corrected over the 5 comparisons of 6 cells) can call a cell
-	// significantly worse at alpha 0.05: 5 vs 5 gives p >= 0.0079, times
-	// 5 is 0.04. With 4 reps (p >= 0.029) no ranking of 6 cells can
-	// separate anything; more cells need more reps.
-	DefaultReps = 5
-	// DefaultPerImageSeconds is the assumed time one worker needs for one
-	// instance's builds on an idle machine, until measured.
-	DefaultPerImageSeconds = 4.0
+	// Holm-corrected over the 8 comparisons of 9 cells) can call a cell
+	// significantly worse at alpha 0.05: 6 vs 6 gives p >= 0.0022, times
+	// 8 is 0.017. With 5 reps (p >= 0.0079, times 8 = 0.063) no ranking
+	// of 9 cells can separate anything; more cells need more reps.
+	DefaultReps = 6
+	// DefaultPerImageSeconds is the time one instance's builds of the
+	// default profile take alone (one worker): measured 13.5-14.5 s per
+	// 6-image trial at W=1 in a default sweep on an idle 2-core machine
+	// (2026-11-26), about 2.3 s per image.
+	DefaultPerImageSeconds = 2.3
+	// BuildCPUShare is the cores one build keeps busy on its own: the RUN
+	// steps plus buildkitd's own work (layer compression, export). Fitted
+	// to the same sweep: W=2 batches of 3 took 10.5 s where 2 images at
+	// once would take 2.3 s each if a build used one core.
+	BuildCPUShare = 1.33
 	// DefaultSeed is the default grid's seed.
 	DefaultSeed = 1
 	// TrialOverheadSeconds is the fixed cost of a trial in the estimate:
-	// resetting the stack for a cold trial (restart buildkitd, empty the
-	// registry), opening sessions, writing records.
-	TrialOverheadSeconds = 5.0
+	// resetting the cache for a cold trial (prune --all), starting the
+	// registry proxy, writing records (about 1 s measured).
+	TrialOverheadSeconds = 1.0
 	// BarrierTailFactor is the estimate's allowance, in per-image times,
 	// for the slowest job of a batch outlasting the others (the barrier
 	// waits for it); images are never equally long.
@@ -145,27 +151,26 @@ const (
 )
 
 // DefaultGrid is the no-flag sweep. It is chosen to finish in about 10
-// minutes on 2 cores at DefaultPerImageSeconds (Estimate: 10m30s) with
-// enough reps for a significant ranking, so it measures only what cannot
-// be predicted from per-image times:
+// minutes on 2 cores (measured: BENCHMARKS.md; Estimate gives an upper
+// bound) with enough reps for a significant ranking:
 //
-//   - cache off, min and max: the largest measured effect (#540: 50.7,
-//     38.2, 35.5 img/h) and never measured apart from cold/warm;
-//   - workers 2 (= cores) and 4 (the production W, oversubscribed here):
-//     contention, which per-image times do not show;
-//   - batch 3 only (a barrier every 3 images, as B=15 in production): the
+//   - workers 1, 2 (= cores) and 4 (oversubscribed, like W=16 on a larger
+//     machine): the knob the real PR turned;
+//   - cache off, min and max: the cache export cost (#540: 0, 11.7 and
+//     22.4 s per image), the other knob of the PR;
+//   - batch 3 (a barrier every 3 images, as B=15 in production): the
 //     barrier loss of other batch sizes follows from measured per-image
 //     times with analyze.Makespan / PredictMakespan;
 //   - the single strategy, direct registry, cold trials only.
 //
-// That is 2 x 3 = 6 cells x 5 reps = 30 cold trials of 6 images. Stream,
+// That is 3 x 3 = 9 cells x 6 reps = 54 cold trials of 6 images. Stream,
 // three-phase, warm trials and registry caps are one flag away (--batch
 // 3,stream --strategy single,three-phase --temp cold,warm
 // --registry-bandwidth 20MiB/s,unlimited) and multiply the time: use
 // --budget with them.
 func DefaultGrid() Grid {
 	return Grid{
-		Workers:    []int{2, 4},
+		Workers:    []int{1, 2, 4},
 		Batches:    []int{DefaultBatch},
 		Cache:      []engine.CacheMode{engine.CacheOff, engine.CacheMin, engine.CacheMax},
 		Strategies: []string{workload.Single},
@@ -667,7 +672,7 @@ func Estimate(g Grid, perImageSeconds float64) time.Duration {
 // trial of cell (W workers, batch B, sample n, per-image time p):
 //
 //   - CPU-bound builds share the cores: with k = min(W, B or n) jobs
-//     running, each takes p' = p * max(1, k/cores);
+//     running, each takes p' = p * max(1, k*BuildCPUShare/cores);
 //   - the jobs are scheduled like the real script (analyze.Makespan of n
 //     jobs of p' with W workers and batch B), so a partial last round of
 //     a batch costs a whole round;
@@ -703,7 +708,7 @@ func trialSeconds(c Cell, sample int, p float64, cores int) float64 {
 		size = sample
 	}
 	k := min(c.Workers, size)
-	pp := p * math.Max(1, float64(k)/float64(cores))
+	pp := p * math.Max(1, float64(k)*BuildCPUShare/float64(cores))
 	durations := make([]float64, sample)
 	for i := range durations {
 		durations[i] = pp

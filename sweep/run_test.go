@@ -233,10 +233,10 @@ func TestRunRefusesBadGridAndBudget(t *testing.T) {
 		t.Errorf("Run(reps 0) = %v", err)
 	}
 	opts = testOptions(t, smallGrid(Cold), clock)
-	opts.Budget = time.Minute
-	_, err := Run(context.Background(), opts, &fakeRunner{clock: clock})
 	est := EstimateOn(opts.Grid, 1, 2)
-	if err == nil || !strings.Contains(err.Error(), "budget 1m0s") || !strings.Contains(err.Error(), est.String()) {
+	opts.Budget = est / 2
+	_, err := Run(context.Background(), opts, &fakeRunner{clock: clock})
+	if err == nil || !strings.Contains(err.Error(), "budget "+opts.Budget.String()) || !strings.Contains(err.Error(), est.Round(time.Second).String()) {
 		t.Errorf("Run over budget = %v, want an error stating %v and the budget", err, est)
 	}
 	if _, serr := os.Stat(opts.OutDir); !errors.Is(serr, os.ErrNotExist) {

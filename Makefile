@@ -31,8 +31,9 @@ bin/buildkitd: go.mod go.sum
 bin/buildctl: go.mod go.sum
 	$(GO) build -ldflags "$(BK_LDFLAGS)" -o $@ $(BUILDKIT)/cmd/buildctl
 
+# -buildvcs=true: run.json records the git commit buildtune was built from.
 bin/buildtune:
-	$(GO) build -o $@ ./cmd/buildtune
+	$(GO) build -buildvcs=true -o $@ ./cmd/buildtune
 
 # The main job on the embedded default stack.
 demo: setup

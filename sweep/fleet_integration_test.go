@@ -289,3 +289,64 @@ func TestCustomWorkloadFile(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetOnDistribution: the same builds against Debian's docker-registry
+// (the CNCF distribution server): images pushed, cache exported and
+// imported after prune --all.
+func TestFleetOnDistribution(t *testing.T) {
+	e := newFleetEnv(t, 2, nil, stack.Config{Registry: stack.RegistryDistribution})
+	w := e.workload(t, "dist", fixtures.SDKSha(6, 0))
+	tr := e.run(t, w, workload.Single, engine.CacheMax, nil)
+	if tr.Built != 2 || tr.CacheExportSeconds <= 0 {
+		t.Fatalf("built %d, cache export %.3fs", tr.Built, tr.CacheExportSeconds)
+	}
+	for _, inst := range e.insts {
+		if !headOK(expand(t, fixtures.FinalTagTemplate, w, inst)) || !headOK(expand(t, fixtures.CacheRefTemplate, w, inst)) {
+			t.Errorf("%s: tag or cache ref missing on distribution", inst.ID)
+		}
+	}
+	if _, err := e.bk.Prune(context.Background(), 0, true); err != nil {
+		t.Fatal(err)
+	}
+	w.SDKSha = fixtures.SDKSha(6, 1)
+	tr = e.run(t, w, workload.Single, engine.CacheMax, nil)
+	if tr.CachedSteps == 0 {
+		t.Errorf("after prune --all, cache import from distribution gave no cached steps (of %d)", tr.TotalSteps)
+	}
+}
+
+// TestPrunePolicy: with a threshold every daemon passes, the real script's
+// prune runs between batches (never after the last, never in a stream)
+// and each one is recorded as an event with its time.
+func TestPrunePolicy(t *testing.T) {
+	e := newFleetEnv(t, 3, nil, stack.Config{})
+	w := e.workload(t, "prune-policy", fixtures.SDKSha(10, 0))
+	path := filepath.Join(t.TempDir(), "records.jsonl")
+	out, err := record.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sweep.RunFleet(context.Background(), sweep.FleetOptions{Workload: w, Instances: e.insts, Strategy: workload.Single,
+		Cache: engine.CacheOff, Workers: 1, Batch: 1, Daemons: e.daemons, Attempts: 1, Out: out,
+		Prune: sweep.PrunePolicy{ThresholdBytes: 1, KeepBytes: 0}})
+	out.Close()
+	if err != nil || tr.Built != 3 {
+		t.Fatalf("built %d: %v", tr.Built, err)
+	}
+	if tr.Prunes != 2 || tr.PruneSeconds <= 0 {
+		t.Errorf("prunes %d (%.3fs), want 2: between 3 batches of 1", tr.Prunes, tr.PruneSeconds)
+	}
+	set, err := record.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range set.Events {
+		if ev.Type == "prune" && ev.Bytes > 0 && ev.Seconds > 0 {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d prune events with freed bytes and a time, want 2", n)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/record"
-	"github.com/buildtune/buildtune/internal/stack"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/sweep"
 	"github.com/spf13/pflag"
@@ -101,25 +100,12 @@ func cmdBuild(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
-	priv, err := stateDir()
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(priv)
-	u, err := sf.use(priv)
-	if err != nil {
-		return err
-	}
 	disp := newDisplay()
-	env, err := stack.Connect(ctx, u)
+	env, closeEnv, err := sf.connect(ctx, disp)
 	if err != nil {
-		if len(u.BuildkitAddrs) > 0 {
-			return usagef("--buildkit-addr %s: %v", joinComma(u.BuildkitAddrs), err)
-		}
 		return err
 	}
-	defer env.Close()
-	disp.Log("stack: %s; registry %s (%s)", env.Source, env.Registry.Addr, env.Registry.Kind)
+	defer closeEnv()
 
 	sha := wf.sdkSha
 	if sha == "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -65,6 +66,31 @@ func (s *stackFlags) use(privateDir string) (stack.Use, error) {
 			Daemons:        s.daemons,
 		},
 	}, nil
+}
+
+// connect resolves the stack flags into a connected stack (a private one
+// in a temporary folder when nothing running is named) and says which on
+// disp. The returned func closes it and removes the folder.
+func (s *stackFlags) connect(ctx context.Context, disp *progress.Display) (*stack.Env, func(), error) {
+	priv, err := stateDir()
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.use(priv)
+	if err != nil {
+		os.RemoveAll(priv)
+		return nil, nil, err
+	}
+	env, err := stack.Connect(ctx, u)
+	if err != nil {
+		os.RemoveAll(priv)
+		if len(u.BuildkitAddrs) > 0 {
+			return nil, nil, usagef("--buildkit-addr %s: %v", joinComma(u.BuildkitAddrs), err)
+		}
+		return nil, nil, err
+	}
+	disp.Log("stack: %s; registry %s (%s)", env.Source, env.Registry.Addr, env.Registry.Kind)
+	return env, func() { env.Close(); os.RemoveAll(priv) }, nil
 }
 
 // defaultBuildkitd looks beside the buildtune binary, then in ./bin, then PATH.

@@ -189,25 +189,12 @@ func cmdSweep(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--sample: %v", err)
 	}
-	priv, err := stateDir()
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(priv)
-	u, err := sf.use(priv)
-	if err != nil {
-		return err
-	}
 	disp := newDisplay()
-	env, err := stack.Connect(ctx, u)
+	env, closeEnv, err := sf.connect(ctx, disp)
 	if err != nil {
-		if len(u.BuildkitAddrs) > 0 {
-			return usagef("--buildkit-addr %s: %v", joinComma(u.BuildkitAddrs), err)
-		}
 		return err
 	}
-	defer env.Close()
-	disp.Log("stack: %s; registry %s (%s)", env.Source, env.Registry.Addr, env.Registry.Kind)
+	defer closeEnv()
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}

@@ -2,9 +2,11 @@ package sweep_test
 
 import (
 	"context"
+	"github.com/buildtune/buildtune/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
@@ -126,5 +128,54 @@ func TestBandwidthCell(t *testing.T) {
 				t.Errorf("capped trial labelled %q", tr.Registry)
 			}
 		}
+	}
+}
+
+// TestLongAdaptiveSweep (make test-long): a real adaptive sweep within a
+// budget. W=1 against W=4 on 2 cores differ enough that successive halving
+// drops W=1 on evidence, records why, and stops within the budget.
+func TestLongAdaptiveSweep(t *testing.T) {
+	if !testenv.Long() {
+		t.Skip("long: run with make test-long")
+	}
+	e := newFleetEnv(t, 4, nil, stack.Config{})
+	g := sweep.Grid{Workers: []int{1, 4}, Batches: []int{0}, Cache: []engine.CacheMode{engine.CacheOff},
+		Strategies: []string{workload.Single}, Registry: []string{sweep.Direct}, Temps: []string{sweep.Cold},
+		Reps: 1, Sample: 4, Seed: 3}
+	w := e.workload(t, "unused", fixtures.SDKSha(3, 0))
+	w.Registry = e.reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1}
+	out := filepath.Join(t.TempDir(), "adaptive")
+	const budget = 6 * time.Minute
+	sum, err := sweep.Run(context.Background(), sweep.Options{Grid: g, OutDir: out, Adaptive: true, Budget: budget,
+		PerImageSeconds: sweep.DefaultPerImageSeconds}, runner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("adaptive: %d rounds, %d trials, %s; best %s; stop: %s", sum.Rounds, sum.Ran, sum.Elapsed, sum.Best, sum.Stop)
+	if sum.Elapsed > budget+time.Minute {
+		t.Errorf("took %s, budget %s", sum.Elapsed, budget)
+	}
+	if sum.Best != "w4-stream-off-single" || len(sum.Dropped) != 1 || sum.Dropped[0].Cell != "w1-stream-off-single" {
+		t.Errorf("best %q, dropped %+v: want W=1 dropped on evidence", sum.Best, sum.Dropped)
+	}
+	set, err := record.ReadFile(filepath.Join(out, sweep.RecordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drops, stops int
+	for _, ev := range set.Events {
+		switch ev.Type {
+		case sweep.EventDrop:
+			drops++
+			if ev.Message == "" {
+				t.Error("drop event without its evidence")
+			}
+		case sweep.EventStop:
+			stops++
+		}
+	}
+	if drops != 1 || stops != 1 {
+		t.Errorf("%d drop and %d stop events, want 1 and 1", drops, stops)
 	}
 }

@@ -227,7 +227,11 @@ func cmdSweep(ctx context.Context, args []string) error {
 	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name}
 	opts.Progress = &sweepProgress{d: disp}
 	opts.Log = &logWriter{d: disp}
-	disp.Log("sweep: %d cells x %d reps x %v, sample %d, seed %d -> %s", len(g.Cells()), g.Reps, g.Temps, g.Sample, g.Seed, out)
+	if *adaptive {
+		disp.Log("sweep: %d cells, adaptive (successive halving) within %s, %v, sample %d, seed %d -> %s", len(g.Cells()), budget, g.Temps, g.Sample, g.Seed, out)
+	} else {
+		disp.Log("sweep: %d cells x %d reps x %v, sample %d, seed %d -> %s", len(g.Cells()), g.Reps, g.Temps, g.Sample, g.Seed, out)
+	}
 	sum, runErr := sweep.Run(ctx, opts, runner)
 	disp.Done()
 	if sum != nil {

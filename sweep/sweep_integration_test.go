@@ -131,13 +131,10 @@ func TestBandwidthCell(t *testing.T) {
 	}
 }
 
-// TestLongAdaptiveSweep (make test-long): a real adaptive sweep within a
-// budget. W=1 against W=4 on 2 cores differ enough that successive halving
-// drops W=1 on evidence, records why, and stops within the budget.
-func TestLongAdaptiveSweep(t *testing.T) {
-	if !testenv.Long() {
-		t.Skip("long: run with make test-long")
-	}
+// TestAdaptiveSweep: a real adaptive sweep within a budget (about 90 s).
+// W=1 against W=4 on 2 cores differ enough that successive halving drops
+// W=1 on evidence, records why, and stops within the budget.
+func TestAdaptiveSweep(t *testing.T) {
 	e := newFleetEnv(t, 4, nil, stack.Config{})
 	g := sweep.Grid{Workers: []int{1, 4}, Batches: []int{0}, Cache: []engine.CacheMode{engine.CacheOff},
 		Strategies: []string{workload.Single}, Registry: []string{sweep.Direct}, Temps: []string{sweep.Cold},
@@ -178,4 +175,102 @@ func TestLongAdaptiveSweep(t *testing.T) {
 	if drops != 1 || stops != 1 {
 		t.Errorf("%d drop and %d stop events, want 1 and 1", drops, stops)
 	}
+}
+
+// TestWarmTrials: a cold trial, then a warm one on its state with a new
+// SDK sha. With the ARG after the install steps, the warm trial finds them
+// in BuildKit's cache.
+func TestWarmTrials(t *testing.T) {
+	e := newFleetEnv(t, 2, nil, stack.Config{})
+	g := sweep.Grid{Workers: []int{2}, Batches: []int{0}, Cache: []engine.CacheMode{engine.CacheMin},
+		Strategies: []string{workload.Single}, Registry: []string{sweep.Direct}, Temps: []string{sweep.Cold, sweep.Warm},
+		Reps: 1, Sample: 2, Seed: 11}
+	w := e.workload(t, "unused", fixtures.SDKSha(11, 0))
+	w.Registry = e.reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1}
+	out := filepath.Join(t.TempDir(), "warm")
+	if _, err := sweep.Run(context.Background(), sweep.Options{Grid: g, OutDir: out}, runner); err != nil {
+		t.Fatal(err)
+	}
+	set, err := record.ReadFile(filepath.Join(out, sweep.RecordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Trials) != 2 || set.Trials[0].Temp != sweep.Cold || set.Trials[1].Temp != sweep.Warm {
+		t.Fatalf("trials %+v", set.Trials)
+	}
+	cold, warm := set.Trials[0], set.Trials[1]
+	t.Logf("cold: cached %d/%d exec %.2fs; warm: cached %d/%d exec %.2fs", cold.CachedSteps, cold.TotalSteps, cold.ExecSeconds, warm.CachedSteps, warm.TotalSteps, warm.ExecSeconds)
+	if warm.Built != 2 || warm.Skipped != 0 {
+		t.Errorf("warm trial built %d skipped %d: a new SDK sha must build new tags", warm.Built, warm.Skipped)
+	}
+	if warm.CachedSteps < cold.CachedSteps+4 {
+		t.Errorf("warm trial cached %d steps, cold %d: the install steps should come from the cold trial's cache", warm.CachedSteps, cold.CachedSteps)
+	}
+	resets := 0
+	for _, ev := range set.Events {
+		if ev.Type == "reset" {
+			resets++
+		}
+	}
+	if resets != 1 {
+		t.Errorf("%d resets, want 1 (the cold trial only)", resets)
+	}
+}
+
+// TestLongSweep (make test-long): a larger real sweep over both strategies,
+// cold and warm trials and a registry bandwidth cap, interrupted after a
+// few trials and resumed.
+func TestLongSweep(t *testing.T) {
+	if !testenv.Long() {
+		t.Skip("long: run with make test-long")
+	}
+	e := newFleetEnv(t, 4, nil, stack.Config{})
+	g := sweep.Grid{Workers: []int{2}, Batches: []int{2, 0}, Cache: []engine.CacheMode{engine.CacheOff, engine.CacheMax},
+		Strategies: workload.Strategies, Registry: []string{"8MiB/s", sweep.Direct}, Temps: []string{sweep.Cold, sweep.Warm},
+		Reps: 1, Sample: 4, Seed: 12}
+	w := e.workload(t, "unused", fixtures.SDKSha(12, 0))
+	w.Registry = e.reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1}
+	out := filepath.Join(t.TempDir(), "long")
+	ctx, cancel := context.WithCancel(context.Background())
+	stopAfter := &stopRunner{inner: runner, after: 5, cancel: cancel}
+	if _, err := sweep.Run(ctx, sweep.Options{Grid: g, OutDir: out}, stopAfter); err == nil {
+		t.Fatal("interrupted sweep returned no error")
+	}
+	sum, err := sweep.Run(context.Background(), sweep.Options{OutDir: out, Resume: true}, runner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := record.ReadFile(filepath.Join(out, sweep.RecordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := sweep.Latest(set)
+	want := len(g.Cells()) * 2
+	if len(latest.Trials) != want || sum.Resumed == 0 {
+		t.Fatalf("%d finished trials (resumed %d), want %d", len(latest.Trials), sum.Resumed, want)
+	}
+	for _, tr := range latest.Trials {
+		if tr.Built != 4 || tr.Interrupted || tr.Error != "" {
+			t.Errorf("trial %d %s %s: %+v", tr.Trial, tr.Cell, tr.Temp, tr)
+		}
+	}
+}
+
+// stopRunner cancels the sweep once `after` trials have finished.
+type stopRunner struct {
+	inner  sweep.TrialRunner
+	after  int
+	n      int
+	cancel func()
+}
+
+func (s *stopRunner) RunTrial(ctx context.Context, t sweep.Trial, w *record.Writer) (record.Trial, error) {
+	tr, err := s.inner.RunTrial(ctx, t, w)
+	s.n++
+	if s.n == s.after {
+		s.cancel()
+	}
+	return tr, err
 }

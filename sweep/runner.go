@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/buildtune/buildtune/internal/record"
@@ -15,7 +16,7 @@ import (
 // imposes the cell's registry conditions and counts the bytes pushed.
 //
 // Each unit pushes under its own namespace of the registry
-// (REGISTRY/uN/...), so a cold trial finds no tags and no cache refs,
+// (REGISTRY/uN-<nonce>/...), so a cold trial finds no tags and no cache refs,
 // while the warm trial after it, with a new SDK sha, finds the cold
 // trial's. A cold trial also starts from an empty BuildKit cache
 // (prune --all on every daemon). Base images stay at the registry root.
@@ -40,6 +41,26 @@ type StackRunner struct {
 	TraceDir        string
 	// OnImage reports progress within a trial.
 	OnImage func(t Trial, done, total int, rec *record.Image)
+
+	mu         sync.Mutex
+	namespaces map[int]string // unit -> registry namespace of its cold trial
+}
+
+// namespace returns the registry namespace of t: a fresh one for a cold
+// trial (also when a resumed sweep runs a unit again, so nothing of the
+// interrupted attempt is found), the cold trial's for the warm one.
+func (r *StackRunner) namespace(t Trial) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.namespaces == nil {
+		r.namespaces = map[int]string{}
+	}
+	ns, ok := r.namespaces[t.Unit]
+	if t.Temp == Cold || !ok {
+		ns = fmt.Sprintf("u%d-%x", t.Unit, time.Now().UnixNano())
+		r.namespaces[t.Unit] = ns
+	}
+	return ns
 }
 
 // RunTrial runs one trial and returns its record (written by the caller).
@@ -93,7 +114,7 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 		}
 	}
 	wl := *r.Workload
-	wl.Registry = fmt.Sprintf("%s/u%d", addr, t.Unit)
+	wl.Registry = addr + "/" + r.namespace(t)
 	wl.BaseRegistry = addr
 	wl.SDKSha = t.SDKSha
 	var before regproxy.Stats

@@ -68,8 +68,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	adaptive := new(bool)
-	*adaptive = budget > 0 && !fs.Changed("reps")
+	adaptive := budget > 0 && !fs.Changed("reps")
 
 	// The grid: run.json when resuming, else defaults < --grid file < flags.
 	var g sweep.Grid
@@ -157,7 +156,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	if attempts < 1 {
 		return usagef("--attempts %d: want 1 or more", attempts)
 	}
-	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: *adaptive,
+	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: adaptive,
 		Alpha: alpha, PerImageSeconds: perImage}
 	if resume != "" {
 		opts.Grid = sweep.Grid{}
@@ -169,7 +168,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 			pi = sweep.DefaultPerImageSeconds
 		}
 		check := g
-		if *adaptive {
+		if adaptive {
 			check.Reps = sweep.DefaultInitialReps
 		}
 		if err := sweep.CheckBudget(check, pi, sweep.EstimateCores, budget); err != nil {
@@ -227,7 +226,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name}
 	opts.Progress = &sweepProgress{d: disp}
 	opts.Log = &logWriter{d: disp}
-	if *adaptive {
+	if adaptive {
 		disp.Log("sweep: %d cells, adaptive (successive halving) within %s, %v, sample %d, seed %d -> %s", len(g.Cells()), budget, g.Temps, g.Sample, g.Seed, out)
 	} else {
 		disp.Log("sweep: %d cells x %d reps x %v, sample %d, seed %d -> %s", len(g.Cells()), g.Reps, g.Temps, g.Sample, g.Seed, out)

@@ -27,8 +27,6 @@ type DaemonConfig struct {
 	MaxParallelism int
 	// Registries are host:port entries allowed over plain HTTP.
 	Registries []string
-	// Detach leaves the daemon running when this process exits (stack up).
-	Detach bool
 	// ReadyTimeout bounds the wait for the daemon to answer; 0 = 60 s.
 	ReadyTimeout time.Duration
 }
@@ -101,13 +99,9 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Own process group: a Ctrl-C at the terminal reaches buildtune, which
 	// finishes what is in flight and then stops the daemon itself.
-	attr := &syscall.SysProcAttr{Setpgid: true}
-	if cfg.Detach {
-		attr = &syscall.SysProcAttr{Setsid: true}
-	} else {
-		attr.Pdeathsig = syscall.SIGTERM
-	}
-	cmd.SysProcAttr = attr
+	// Pdeathsig: the daemon never outlives buildtune (`stack up` keeps a
+	// buildtune process serving the stack instead).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting buildkitd %s: %w", cfg.Binary, err)

@@ -36,10 +36,6 @@ type Config struct {
 	// Registry is "" or "embedded", "distribution", or host:port of a
 	// registry already running.
 	Registry string
-	// Detach leaves everything running after this process exits; only
-	// meaningful with an external registry (the embedded one lives in the
-	// process that serves it).
-	Detach bool
 }
 
 // Stack is a running stack.
@@ -84,7 +80,6 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 			Binary:         cfg.Buildkitd,
 			MaxParallelism: cfg.MaxParallelism,
 			Registries:     []string{s.Registry.Addr},
-			Detach:         cfg.Detach,
 		})
 		if err != nil {
 			s.Stop()

@@ -53,7 +53,7 @@ func repairTail(path string) error {
 	return nil
 }
 
-// Write appends one record (an *Image, *Trial or *Event, or the value) and
+// Write appends one record (an *Image, *Trial or *Event) and
 // syncs it. The version and kind keys are filled in.
 func (w *Writer) Write(rec any) error {
 	switch r := rec.(type) {
@@ -63,15 +63,6 @@ func (w *Writer) Write(rec any) error {
 		r.V, r.Kind = Version, KindTrial
 	case *Event:
 		r.V, r.Kind = Version, KindEvent
-	case Image:
-		r.V, r.Kind = Version, KindImage
-		rec = r
-	case Trial:
-		r.V, r.Kind = Version, KindTrial
-		rec = r
-	case Event:
-		r.V, r.Kind = Version, KindEvent
-		rec = r
 	default:
 		return fmt.Errorf("writing record: unsupported type %T", rec)
 	}

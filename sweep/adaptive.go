@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/analyze"
-	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // DefaultInitialReps is an adaptive sweep's reps per cell in round 1. With
@@ -16,13 +16,6 @@ import (
 // round 1 only measures; the first drops come after round 2 (6 vs 6, p at
 // best 0.0022, enough for Holm's correction over a dozen cells).
 const DefaultInitialReps = 3
-
-// Event types an adaptive sweep records.
-const (
-	EventDrop  = "drop"
-	EventStop  = "stop"
-	EventRerun = "rerun"
-)
 
 // adaptive runs successive halving within the budget:
 //
@@ -85,7 +78,7 @@ func (s *session) adaptive(ctx context.Context) error {
 				continue // recorded by the run that was resumed
 			}
 			s.drops[ev.Cell] = true
-			if err := s.w.Write(&record.Event{Run: s.info.ID, Trial: lastTrial, Time: s.o.Now(), Type: EventDrop,
+			if err := s.w.Write(&record.Event{Run: s.info.ID, Trial: lastTrial, Time: s.o.Now(), Type: record.EventDrop,
 				Cell: ev.Cell, Message: fmt.Sprintf("round %d: %s", round, ev)}); err != nil {
 				return err
 			}
@@ -107,7 +100,7 @@ func (s *session) adaptive(ctx context.Context) error {
 	}
 	fmt.Fprintln(s.log, "stop: "+msg)
 	s.sum.Stop = msg
-	return s.w.Write(&record.Event{Run: s.info.ID, Trial: lastTrial, Time: s.o.Now(), Type: EventStop, Message: msg})
+	return s.w.Write(&record.Event{Run: s.info.ID, Trial: lastTrial, Time: s.o.Now(), Type: record.EventStop, Message: msg})
 }
 
 // coldThroughput returns, per cell, the images/hour of its finished cold
@@ -124,7 +117,7 @@ func (s *session) coldThroughput(cells []Cell) map[string][]float64 {
 	sort.Ints(idx) // values in trial order, whatever the map's order
 	for _, i := range idx {
 		t := s.last[i]
-		if t.Interrupted || t.Temp != Cold {
+		if !record.Counts(t) || t.Temp != Cold {
 			continue
 		}
 		if _, ok := out[t.Cell]; ok {

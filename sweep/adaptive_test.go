@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/internal/engine"
-	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // throughputRunner is a fakeRunner whose trials reach images/hour drawn
@@ -57,7 +57,7 @@ func baseThroughput(runnerUp float64) map[string]float64 {
 	}
 }
 
-func events(set *record.Set, typ string) []record.Event {
+func events(set *record.Set, typ record.EventType) []record.Event {
 	var out []record.Event
 	for _, e := range set.Events {
 		if e.Type == typ {
@@ -83,7 +83,7 @@ func TestAdaptiveFindsBest(t *testing.T) {
 		t.Errorf("elapsed %v, over the budget %v", sum.Elapsed, budget)
 	}
 	set := readRecords(t, opts.OutDir)
-	drops := events(set, EventDrop)
+	drops := events(set, record.EventDrop)
 	var dropped []string
 	for _, e := range drops {
 		dropped = append(dropped, e.Cell)
@@ -106,20 +106,20 @@ func TestAdaptiveFindsBest(t *testing.T) {
 			t.Errorf("dropped in round 1: %s", e.Message)
 		}
 	}
-	stops := events(set, EventStop)
+	stops := events(set, record.EventStop)
 	if len(stops) != 1 || stops[0].Message != sum.Stop {
 		t.Errorf("stop events %+v, want one saying %q", stops, sum.Stop)
 	}
 	// Survivors got doubling reps; dropped cells stopped getting trials.
 	reps := map[string]int{}
-	for _, tr := range Latest(set).Trials {
+	for _, tr := range record.Latest(set).Trials {
 		reps[tr.Cell] = max(reps[tr.Cell], tr.Rep)
 	}
 	if reps[best] < 12 || reps[clearlyWorse[0]] != 6 {
 		t.Errorf("reps per cell %v: want >= 12 for the best, 6 for the dropped after round 2", reps)
 	}
-	if sum.Planned != len(Latest(set).Trials) {
-		t.Errorf("planned %d, %d trials recorded", sum.Planned, len(Latest(set).Trials))
+	if sum.Planned != len(record.Latest(set).Trials) {
+		t.Errorf("planned %d, %d trials recorded", sum.Planned, len(record.Latest(set).Trials))
 	}
 }
 
@@ -201,7 +201,7 @@ func TestAdaptiveResume(t *testing.T) {
 	}
 	set := readRecords(t, opts.OutDir)
 	seen := map[string]bool{}
-	for _, e := range events(set, EventDrop) {
+	for _, e := range events(set, record.EventDrop) {
 		if seen[e.Cell] {
 			t.Errorf("cell %s dropped twice in the records", e.Cell)
 		}

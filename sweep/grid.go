@@ -24,9 +24,9 @@ import (
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/internal/engine"
-	"github.com/buildtune/buildtune/internal/record"
-	"github.com/buildtune/buildtune/internal/regproxy"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // Temperatures of a trial.
@@ -314,160 +314,45 @@ func joinModes(ms []engine.CacheMode) string {
 	return strings.Join(s, ", ")
 }
 
-// ParseList splits a comma-separated flag value into trimmed items. An empty
-// value or an empty item (",," or a trailing comma) is an error.
-func ParseList(what, s string) ([]string, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, fmt.Errorf("%s: empty list, want comma-separated values", what)
-	}
-	parts := strings.Split(s, ",")
-	out := make([]string, 0, len(parts))
-	for i, part := range parts {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			return nil, fmt.Errorf("%s %q: item %d is empty", what, s, i+1)
-		}
-		out = append(out, part)
-	}
-	return out, nil
-}
-
-func noDuplicates[T comparable](what string, vals []T, label func(T) string) error {
-	seen := map[T]bool{}
-	for _, v := range vals {
-		if seen[v] {
-			return fmt.Errorf("%s %s: listed twice", what, label(v))
-		}
-		seen[v] = true
-	}
-	return nil
-}
-
 // ParseWorkers parses "--workers 1,2,4": positive integers.
 func ParseWorkers(s string) ([]int, error) {
-	items, err := ParseList("workers", s)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int, 0, len(items))
-	for _, it := range items {
-		n, err := strconv.Atoi(it)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("workers %q: want a positive integer", it)
-		}
-		out = append(out, n)
-	}
-	if err := noDuplicates("workers", out, strconv.Itoa); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return input.List("workers", s, input.PositiveInt, strconv.Itoa)
 }
 
 // ParseBatches parses "--batch 4,8,stream": positive integers, or "stream"
 // (returned as 0: one continuous pool, no barrier).
 func ParseBatches(s string) ([]int, error) {
-	items, err := ParseList("batch", s)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int, 0, len(items))
-	for _, it := range items {
-		if strings.EqualFold(it, "stream") {
-			out = append(out, 0)
-			continue
-		}
-		n, err := strconv.Atoi(it)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("batch %q: want a positive integer or stream", it)
-		}
-		out = append(out, n)
-	}
-	if err := noDuplicates("batch", out, func(v int) string { return batchLabel(v, true) }); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return input.List("batch", s, input.Batch, input.BatchLabel)
 }
 
 // ParseCacheModes parses "--cache off,min,max".
 func ParseCacheModes(s string) ([]engine.CacheMode, error) {
-	items, err := ParseList("cache", s)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engine.CacheMode, 0, len(items))
-	for _, it := range items {
-		m, err := engine.ParseCacheMode(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if err := noDuplicates("cache", out, func(m engine.CacheMode) string { return string(m) }); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return input.List("cache", s, engine.ParseCacheMode, func(m engine.CacheMode) string { return string(m) })
 }
 
 // ParseStrategies parses "--strategy single,three-phase".
 func ParseStrategies(s string) ([]string, error) {
-	items, err := ParseList("strategy", s)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(items))
-	for _, it := range items {
-		v, err := workload.ParseStrategy(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if err := noDuplicates("strategy", out, func(s string) string { return s }); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return input.List("strategy", s, workload.ParseStrategy, same)
 }
 
 // ParseTemps parses "--temp cold,warm".
 func ParseTemps(s string) ([]string, error) {
-	items, err := ParseList("temp", s)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(items))
-	for _, it := range items {
+	return input.List("temp", s, func(it string) (string, error) {
 		v := strings.ToLower(it)
 		if !slices.Contains(Temps, v) {
-			return nil, fmt.Errorf("temp %q: want one of %s", it, strings.Join(Temps, ", "))
+			return "", fmt.Errorf("%q: want one of %s", it, strings.Join(Temps, ", "))
 		}
-		out = append(out, v)
-	}
-	if err := noDuplicates("temp", out, func(s string) string { return s }); err != nil {
-		return nil, err
-	}
-	return out, nil
+		return v, nil
+	}, same)
 }
 
-// ParseBandwidths parses "--registry-bandwidth 20MiB/s,unlimited" with
-// regproxy.ParseBandwidth and returns normalised labels.
+// ParseBandwidths parses "--registry-bandwidth 20MiB/s,unlimited" and
+// returns normalised labels.
 func ParseBandwidths(s string) ([]string, error) {
-	items, err := ParseList("registry-bandwidth", s)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(items))
-	for _, it := range items {
-		label, err := NormalizeBandwidth(it)
-		if err != nil {
-			return nil, fmt.Errorf("registry-bandwidth: %w", err)
-		}
-		out = append(out, label)
-	}
-	if err := noDuplicates("registry-bandwidth", out, func(s string) string { return s }); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return input.List("registry-bandwidth", s, NormalizeBandwidth, same)
 }
+
+func same(s string) string { return s }
 
 // NormalizeBandwidth returns the canonical label of a bandwidth: "" and
 // "unlimited" (and "0") are "unlimited"; "20971520B/s" is "20MiB/s".
@@ -475,11 +360,11 @@ func NormalizeBandwidth(s string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return Direct, nil
 	}
-	bps, err := regproxy.ParseBandwidth(s)
+	bps, err := input.Bandwidth(s)
 	if err != nil {
 		return "", err
 	}
-	return regproxy.FormatBandwidth(bps), nil
+	return input.FormatBandwidth(bps), nil
 }
 
 // normRegistry normalises a label that Validate accepted; an invalid one is

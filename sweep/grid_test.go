@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/internal/engine"
-	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 func TestCellName(t *testing.T) {
@@ -89,7 +89,7 @@ func TestParsers(t *testing.T) {
 		{"temp unknown", wrap(ParseTemps), "hot", nil, `temp "hot": want one of cold, warm`},
 		{"bandwidth", wrap(ParseBandwidths), "20MiB/s,unlimited", []string{"20MiB/s", "unlimited"}, ""},
 		{"bandwidth normalised", wrap(ParseBandwidths), "20971520B/s,0", []string{"20MiB/s", "unlimited"}, ""},
-		{"bandwidth bits", wrap(ParseBandwidths), "20Mb/s", nil, `registry-bandwidth: bandwidth "20Mb/s"`},
+		{"bandwidth bits", wrap(ParseBandwidths), "20Mb/s", nil, `registry-bandwidth bandwidth "20Mb/s"`},
 		{"bandwidth duplicate", wrap(ParseBandwidths), "20MiB/s,20971520B/s", nil, "registry-bandwidth 20MiB/s: listed twice"},
 		{"bandwidth duplicate unlimited", wrap(ParseBandwidths), "unlimited,0", nil, "registry-bandwidth unlimited: listed twice"},
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // Trial is one cell building the whole sample once.

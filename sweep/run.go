@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/analyze"
-	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // TrialRunner runs one trial: it builds the trial's sample once with the
@@ -28,9 +29,9 @@ import (
 // returned. An error returned is one of:
 //   - the context's error, when ctx was cancelled: the trial is recorded
 //     as Interrupted and the sweep stops, resumable;
-//   - an infrastructure failure (IsInfra: wraps ErrInfra, or classed
+//   - an infrastructure failure (fleet.IsInfra: wraps fleet.ErrInfra, or classed
 //     engine.ErrInfra): recorded as Interrupted, and the sweep stops with
-//     an error wrapping ErrInfra, resumable once fixed;
+//     an error wrapping fleet.ErrInfra, resumable once fixed;
 //   - anything else: the trial could not run as planned (a workload that
 //     does not expand, a shared builder image that failed); it is recorded
 //     with Error set, counts as finished, and the sweep goes on.
@@ -172,14 +173,14 @@ type session struct {
 // finished record (not Interrupted). A unit whose cold trial finished but
 // whose warm trial did not is run again whole, because the warm trial needs
 // the state the cold one leaves: its trials are recorded a second time
-// under the same trial index, after an Event{Type: EventRerun}; the latest
+// under the same trial index, after an Event{Type: record.EventRerun}; the latest
 // record of an index supersedes the earlier ones (see Latest).
 //
 // Each trial record is written when RunTrial returns. When ctx is
 // cancelled, the trial in flight is recorded as Interrupted and Run returns
 // an error wrapping context.Canceled: the folder can be resumed. An
 // infrastructure failure stops the sweep the same way with an error
-// wrapping ErrInfra. The Summary is returned in every case where the sweep
+// wrapping fleet.ErrInfra. The Summary is returned in every case where the sweep
 // started.
 func Run(ctx context.Context, opts Options, runner TrialRunner) (*Summary, error) {
 	if runner == nil {
@@ -346,7 +347,7 @@ func (s *session) resume() error {
 		}
 	}
 	for _, e := range set.Events {
-		if e.Type == "drop" {
+		if e.Type == record.EventDrop {
 			s.drops[e.Cell] = true
 		}
 	}
@@ -400,7 +401,7 @@ func (s *session) runTrials(ctx context.Context, trials []Trial, of int) error {
 			msg := fmt.Sprintf("unit %d of %s rep %d runs again: a later trial of it did not finish; the records written from here supersede trial %d's earlier one",
 				t.Unit, t.Cell.Name(), t.Rep, t.Index)
 			fmt.Fprintln(s.log, msg)
-			if err := s.w.Write(&record.Event{Run: s.info.ID, Trial: t.Index, Time: s.o.Now(), Type: EventRerun, Cell: t.Cell.Name(), Message: msg}); err != nil {
+			if err := s.w.Write(&record.Event{Run: s.info.ID, Trial: t.Index, Time: s.o.Now(), Type: record.EventRerun, Cell: t.Cell.Name(), Message: msg}); err != nil {
 				return err
 			}
 		}
@@ -448,13 +449,13 @@ func (s *session) runOne(ctx context.Context, t Trial, of int, rest []Trial) err
 		}
 		rec.Error = cause.Error()
 		stop = fmt.Errorf("sweep stopped during %v (%d of %d): %w", t, t.Index, of, cause)
-	case IsInfra(err):
+	case fleet.IsInfra(err):
 		rec.Interrupted = true
 		rec.Error = err.Error()
-		if errors.Is(err, ErrInfra) {
+		if errors.Is(err, fleet.ErrInfra) {
 			stop = fmt.Errorf("sweep stopped during %v: %w", t, err)
 		} else {
-			stop = fmt.Errorf("sweep stopped during %v: %w: %w", t, ErrInfra, err)
+			stop = fmt.Errorf("sweep stopped during %v: %w: %w", t, fleet.ErrInfra, err)
 		}
 	case err != nil:
 		rec.Error = err.Error()
@@ -504,7 +505,7 @@ func (s *session) complete(rec *record.Trial, t Trial, start, end time.Time) {
 		rec.WallSeconds = rec.End.Sub(rec.Start).Seconds()
 	}
 	if rec.ImagesPerHour == 0 && rec.Built > 0 && rec.WallSeconds > 0 {
-		rec.ImagesPerHour = float64(rec.Built) / rec.WallSeconds * 3600
+		rec.ImagesPerHour = record.ImagesPerHour(rec.Built, rec.WallSeconds)
 	}
 }
 
@@ -553,36 +554,4 @@ func (s *session) estimate(trials []Trial) time.Duration {
 		total += trialSeconds(t.Cell, s.g.Sample, s.o.PerImageSeconds, s.o.Cores)
 	}
 	return seconds(total)
-}
-
-// Latest returns the records that count in a sweep's records: per trial
-// index the latest trial record (earlier ones were superseded by a rerun on
-// resume), without interrupted trials, and the image records written by
-// those trials (matched by trial index and run id, and, when they carry a
-// start time, starting within the trial's Start..End: a superseded
-// attempt's images have the same trial index). Events are kept as they are.
-func Latest(set *record.Set) *record.Set {
-	out := &record.Set{Events: set.Events, Torn: set.Torn}
-	last := map[int]int{}
-	for i, t := range set.Trials {
-		last[t.Trial] = i
-	}
-	keep := map[int]record.Trial{}
-	for i, t := range set.Trials {
-		if last[t.Trial] == i && !t.Interrupted {
-			out.Trials = append(out.Trials, t)
-			keep[t.Trial] = t
-		}
-	}
-	for _, im := range set.Images {
-		t, ok := keep[im.Trial]
-		if !ok || (im.Run != "" && t.Run != "" && im.Run != t.Run) {
-			continue
-		}
-		if !im.Start.IsZero() && (im.Start.Before(t.Start) || im.Start.After(t.End)) {
-			continue
-		}
-		out.Images = append(out.Images, im)
-	}
-	return out
 }

@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/internal/engine"
-	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // fakeClock is a clock that only moves when told to.
@@ -298,7 +299,7 @@ func TestRunCancelThenResume(t *testing.T) {
 		t.Errorf("elapsed %v, want %v (earlier trials included, the interrupted one too)", sum.Elapsed, want)
 	}
 	set = readRecords(t, opts.OutDir)
-	latest := Latest(set)
+	latest := record.Latest(set)
 	if len(latest.Trials) != len(plan) {
 		t.Fatalf("Latest: %d trials, want %d", len(latest.Trials), len(plan))
 	}
@@ -342,14 +343,14 @@ func TestResumeRerunsUnitWithUnfinishedWarm(t *testing.T) {
 	set := readRecords(t, opts.OutDir)
 	var reruns []record.Event
 	for _, e := range set.Events {
-		if e.Type == EventRerun {
+		if e.Type == record.EventRerun {
 			reruns = append(reruns, e)
 		}
 	}
 	if len(reruns) != 1 || reruns[0].Trial != 5 || reruns[0].Cell != plan[4].Cell.Name() {
 		t.Errorf("rerun events %+v, want one for trial 5", reruns)
 	}
-	latest := Latest(set)
+	latest := record.Latest(set)
 	if len(latest.Trials) != len(plan) {
 		t.Errorf("Latest: %d trials, want %d", len(latest.Trials), len(plan))
 	}
@@ -394,8 +395,8 @@ func TestResumeTornLastLine(t *testing.T) {
 		t.Errorf("log %q does not mention the torn line", logBuf.String())
 	}
 	set := readRecords(t, opts.OutDir)
-	if set.Torn || len(Latest(set).Trials) != len(Plan(g)) {
-		t.Errorf("records after resume: torn %v, %d trials", set.Torn, len(Latest(set).Trials))
+	if set.Torn || len(record.Latest(set).Trials) != len(Plan(g)) {
+		t.Errorf("records after resume: torn %v, %d trials", set.Torn, len(record.Latest(set).Trials))
 	}
 }
 
@@ -438,7 +439,7 @@ func TestResumeChecks(t *testing.T) {
 
 func TestRunInfraStops(t *testing.T) {
 	for name, infra := range map[string]error{
-		"sentinel":     fmt.Errorf("%w: buildkitd exited", ErrInfra),
+		"sentinel":     fmt.Errorf("%w: buildkitd exited", fleet.ErrInfra),
 		"engine class": &engine.BuildError{ID: "x", Class: engine.ErrInfra, Err: errors.New("registry refused")},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -452,7 +453,7 @@ func TestRunInfraStops(t *testing.T) {
 				return nil
 			}
 			sum, err := Run(context.Background(), opts, runner)
-			if !errors.Is(err, ErrInfra) || !IsInfra(err) || !strings.Contains(err.Error(), "trial 2") {
+			if !errors.Is(err, fleet.ErrInfra) || !fleet.IsInfra(err) || !strings.Contains(err.Error(), "trial 2") {
 				t.Fatalf("Run = %v, want an infrastructure error naming trial 2", err)
 			}
 			if sum.Ran != 2 {

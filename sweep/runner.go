@@ -6,9 +6,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/regproxy"
 	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // StackRunner is the real TrialRunner: it builds the sample on running
@@ -24,7 +26,7 @@ type StackRunner struct {
 	// Workload holds the templates; its Registry is the real registry.
 	Workload  *workload.Workload
 	Instances []workload.Instance
-	Daemons   []Daemon
+	Daemons   []fleet.Daemon
 	// Registry is host:port of the registry behind the proxy.
 	Registry string
 	// Proxy are extra proxy settings (latency, faults) applied to every
@@ -34,7 +36,7 @@ type StackRunner struct {
 	// a real one reached over TLS): no registry conditions, no byte count.
 	Direct   bool
 	Attempts int
-	Prune    PrunePolicy
+	Prune    fleet.PrunePolicy
 	// Host, BuildKitVersion label records.
 	Host            string
 	BuildKitVersion string
@@ -68,7 +70,7 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 	settings := r.Proxy
 	settings.Seed += int64(t.Index)
 	if t.Cell.Registry != "" {
-		bw, err := regproxy.ParseBandwidth(t.Cell.Registry)
+		bw, err := input.Bandwidth(t.Cell.Registry)
 		if err != nil {
 			return record.Trial{}, fmt.Errorf("cell %s: %w", t.Cell.Name(), err)
 		}
@@ -102,12 +104,12 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 		for _, d := range r.Daemons {
 			n, err := d.Prune(ctx, 0, true)
 			if err != nil {
-				return record.Trial{}, fmt.Errorf("%w: emptying the cache for a cold trial: %v", ErrInfra, err)
+				return record.Trial{}, fmt.Errorf("%w: emptying the cache for a cold trial: %v", fleet.ErrInfra, err)
 			}
 			freed += n
 		}
 		if w != nil {
-			if err := w.Write(&record.Event{Run: t.Run, Trial: t.Index, Time: t0, Type: "reset", Cell: cfg.Cell,
+			if err := w.Write(&record.Event{Run: t.Run, Trial: t.Index, Time: t0, Type: record.EventReset, Cell: cfg.Cell,
 				Seconds: time.Since(t0).Seconds(), Bytes: freed, Message: "cold trial: prune --all"}); err != nil {
 				return record.Trial{}, err
 			}
@@ -121,7 +123,7 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 	if px != nil {
 		before = px.Stats()
 	}
-	tr, err := RunFleet(ctx, FleetOptions{
+	tr, err := fleet.Run(ctx, fleet.Options{
 		Workload: &wl, Instances: r.Instances, Strategy: t.Cell.Strategy, Cache: t.Cell.Cache,
 		Workers: t.Cell.Workers, Batch: t.Cell.Batch, Daemons: r.Daemons, Attempts: r.Attempts,
 		SkipExisting: true, Prune: r.Prune, Config: cfg, Run: t.Run, Trial: t.Index, Out: w,

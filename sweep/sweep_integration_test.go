@@ -2,31 +2,32 @@ package sweep_test
 
 import (
 	"context"
-	"github.com/buildtune/buildtune/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/testenv"
+
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
-	"github.com/buildtune/buildtune/internal/record"
 	"github.com/buildtune/buildtune/internal/stack"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/sweep"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // TestRealSweep runs a tiny real sweep end to end: 2 worker counts x 2
 // cache modes x 2 reps over 2 images, cold, on the embedded registry
 // behind the proxy, and checks the records.
 func TestRealSweep(t *testing.T) {
-	e := newFleetEnv(t, 2, nil, stack.Config{})
+	e := testenv.Fleet(t, 2, nil, stack.Config{})
 	g := sweep.Grid{Workers: []int{1, 2}, Batches: []int{0}, Cache: []engine.CacheMode{engine.CacheOff, engine.CacheMax},
 		Strategies: []string{workload.Single}, Registry: []string{sweep.Direct}, Temps: []string{sweep.Cold},
 		Reps: 2, Sample: 2, Seed: 7}
-	w := e.workload(t, "unused", fixtures.SDKSha(7, 0))
-	w.Registry = e.reg
-	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1,
+	w := e.Workload(t, "unused", fixtures.SDKSha(7, 0))
+	w.Registry = e.Reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.Insts, Daemons: e.Daemons, Registry: e.Reg, Attempts: 1,
 		Host: "test", BuildKitVersion: "test"}
 	out := filepath.Join(t.TempDir(), "sweep")
 	sum, err := sweep.Run(context.Background(), sweep.Options{Grid: g, OutDir: out}, runner)
@@ -52,7 +53,7 @@ func TestRealSweep(t *testing.T) {
 	}
 	resets := 0
 	for _, ev := range set.Events {
-		if ev.Type == "reset" {
+		if ev.Type == record.EventReset {
 			resets++
 		}
 	}
@@ -103,10 +104,10 @@ func TestRealSweep(t *testing.T) {
 // the proxy at no more than the cap: the trial cannot be shorter than
 // its bytes pushed divided by the cap.
 func TestBandwidthCell(t *testing.T) {
-	e := newFleetEnv(t, 2, nil, stack.Config{})
-	w := e.workload(t, "unused", fixtures.SDKSha(8, 0))
-	w.Registry = e.reg
-	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1}
+	e := testenv.Fleet(t, 2, nil, stack.Config{})
+	w := e.Workload(t, "unused", fixtures.SDKSha(8, 0))
+	w.Registry = e.Reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.Insts, Daemons: e.Daemons, Registry: e.Reg, Attempts: 1}
 	const capBps = 4 << 20
 	for i, bw := range []string{"4MiB/s", sweep.Direct} {
 		cell := sweep.Cell{Workers: 2, Batch: 0, Cache: engine.CacheMax, Strategy: workload.Single, Registry: bw}
@@ -135,13 +136,13 @@ func TestBandwidthCell(t *testing.T) {
 // W=1 against W=4 on 2 cores differ enough that successive halving drops
 // W=1 on evidence, records why, and stops within the budget.
 func TestAdaptiveSweep(t *testing.T) {
-	e := newFleetEnv(t, 4, nil, stack.Config{})
+	e := testenv.Fleet(t, 4, nil, stack.Config{})
 	g := sweep.Grid{Workers: []int{1, 4}, Batches: []int{0}, Cache: []engine.CacheMode{engine.CacheOff},
 		Strategies: []string{workload.Single}, Registry: []string{sweep.Direct}, Temps: []string{sweep.Cold},
 		Reps: 1, Sample: 4, Seed: 3}
-	w := e.workload(t, "unused", fixtures.SDKSha(3, 0))
-	w.Registry = e.reg
-	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1}
+	w := e.Workload(t, "unused", fixtures.SDKSha(3, 0))
+	w.Registry = e.Reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.Insts, Daemons: e.Daemons, Registry: e.Reg, Attempts: 1}
 	out := filepath.Join(t.TempDir(), "adaptive")
 	const budget = 6 * time.Minute
 	sum, err := sweep.Run(context.Background(), sweep.Options{Grid: g, OutDir: out, Adaptive: true, Budget: budget,
@@ -163,12 +164,12 @@ func TestAdaptiveSweep(t *testing.T) {
 	var drops, stops int
 	for _, ev := range set.Events {
 		switch ev.Type {
-		case sweep.EventDrop:
+		case record.EventDrop:
 			drops++
 			if ev.Message == "" {
 				t.Error("drop event without its evidence")
 			}
-		case sweep.EventStop:
+		case record.EventStop:
 			stops++
 		}
 	}
@@ -181,13 +182,13 @@ func TestAdaptiveSweep(t *testing.T) {
 // SDK sha. With the ARG after the install steps, the warm trial finds them
 // in BuildKit's cache.
 func TestWarmTrials(t *testing.T) {
-	e := newFleetEnv(t, 2, nil, stack.Config{})
+	e := testenv.Fleet(t, 2, nil, stack.Config{})
 	g := sweep.Grid{Workers: []int{2}, Batches: []int{0}, Cache: []engine.CacheMode{engine.CacheMin},
 		Strategies: []string{workload.Single}, Registry: []string{sweep.Direct}, Temps: []string{sweep.Cold, sweep.Warm},
 		Reps: 1, Sample: 2, Seed: 11}
-	w := e.workload(t, "unused", fixtures.SDKSha(11, 0))
-	w.Registry = e.reg
-	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1}
+	w := e.Workload(t, "unused", fixtures.SDKSha(11, 0))
+	w.Registry = e.Reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.Insts, Daemons: e.Daemons, Registry: e.Reg, Attempts: 1}
 	out := filepath.Join(t.TempDir(), "warm")
 	if _, err := sweep.Run(context.Background(), sweep.Options{Grid: g, OutDir: out}, runner); err != nil {
 		t.Fatal(err)
@@ -209,7 +210,7 @@ func TestWarmTrials(t *testing.T) {
 	}
 	resets := 0
 	for _, ev := range set.Events {
-		if ev.Type == "reset" {
+		if ev.Type == record.EventReset {
 			resets++
 		}
 	}
@@ -225,13 +226,13 @@ func TestLongSweep(t *testing.T) {
 	if !testenv.Long() {
 		t.Skip("long: run with make test-long")
 	}
-	e := newFleetEnv(t, 4, nil, stack.Config{})
+	e := testenv.Fleet(t, 4, nil, stack.Config{})
 	g := sweep.Grid{Workers: []int{2}, Batches: []int{2, 0}, Cache: []engine.CacheMode{engine.CacheOff, engine.CacheMax},
 		Strategies: workload.Strategies, Registry: []string{"8MiB/s", sweep.Direct}, Temps: []string{sweep.Cold, sweep.Warm},
 		Reps: 1, Sample: 4, Seed: 12}
-	w := e.workload(t, "unused", fixtures.SDKSha(12, 0))
-	w.Registry = e.reg
-	runner := &sweep.StackRunner{Workload: w, Instances: e.insts, Daemons: e.daemons, Registry: e.reg, Attempts: 1}
+	w := e.Workload(t, "unused", fixtures.SDKSha(12, 0))
+	w.Registry = e.Reg
+	runner := &sweep.StackRunner{Workload: w, Instances: e.Insts, Daemons: e.Daemons, Registry: e.Reg, Attempts: 1}
 	out := filepath.Join(t.TempDir(), "long")
 	ctx, cancel := context.WithCancel(context.Background())
 	stopAfter := &stopRunner{inner: runner, after: 5, cancel: cancel}
@@ -246,7 +247,7 @@ func TestLongSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest := sweep.Latest(set)
+	latest := record.Latest(set)
 	want := len(g.Cells()) * 2
 	if len(latest.Trials) != want || sum.Resumed == 0 {
 		t.Fatalf("%d finished trials (resumed %d), want %d", len(latest.Trials), sum.Resumed, want)

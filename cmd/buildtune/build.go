@@ -3,14 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
-	"github.com/buildtune/buildtune/internal/record"
+	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/sweep"
+	"github.com/buildtune/buildtune/sweep/record"
 	"github.com/spf13/pflag"
 )
 
@@ -31,7 +31,7 @@ func (w *workloadFlags) register(fs *pflag.FlagSet, defSample int) {
 	fs.StringVar(&w.sdkSha, "sdk-sha", "", "SDK commit the images are tagged with (default: derived from --seed)")
 }
 
-func cmdBuild(ctx context.Context, args []string) error {
+func (c *cli) build(ctx context.Context, args []string) error {
 	var (
 		sf        stackFlags
 		wf        workloadFlags
@@ -45,7 +45,7 @@ func cmdBuild(ctx context.Context, args []string) error {
 		trace     bool
 		src       sourceFlags
 	)
-	fs := pflag.NewFlagSet("build", pflag.ContinueOnError)
+	fs := c.flags("build")
 	wf.register(fs, 6)
 	fs.IntVar(&workers, "workers", 2, "parallel builds")
 	fs.StringVar(&batchS, "batch", "stream", "batch size (a barrier after each batch, as the real script), or 'stream'")
@@ -57,7 +57,7 @@ func cmdBuild(ctx context.Context, args []string) error {
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
 	src.register(fs)
 	sf.register(fs)
-	if err := parse(fs, args); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if err := src.check(); err != nil {
@@ -88,7 +88,7 @@ func cmdBuild(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--profile: %v", err)
 	}
-	insts, err := src.universe()
+	insts, err := src.Universe()
 	if err != nil {
 		return err
 	}
@@ -97,51 +97,36 @@ func cmdBuild(ctx context.Context, args []string) error {
 			return usagef("--sample: %v", err)
 		}
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %w", out, err)
-	}
-	disp := newDisplay()
-	env, closeEnv, err := sf.connect(ctx, disp)
-	if err != nil {
-		return err
-	}
-	defer closeEnv()
-
 	sha := wf.sdkSha
 	if sha == "" {
 		sha = fixtures.SDKSha(wf.seed, 0)
 	}
-	src.attachAuth(env.Daemons)
-	w, err := src.prepare(ctx, env.Registry.Addr, out, prof, insts, sha)
+	u, err := sf.use()
 	if err != nil {
 		return err
 	}
+	disp := c.newDisplay()
+	env, err := fleet.Open(ctx, fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts, SDKSha: sha,
+		Out: out, Trace: trace, Warn: c.stderr})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	disp.Log("stack: %s; registry %s (%s)", env.Stack.Source, env.Stack.Registry.Addr, env.Stack.Registry.Kind)
+	w := env.Workload
 	recs, err := record.Create(filepath.Join(out, "records.jsonl"))
 	if err != nil {
 		return err
 	}
 	defer recs.Close()
-	traceDir := ""
-	if trace {
-		traceDir = filepath.Join(out, "traces")
-		if err := os.MkdirAll(traceDir, 0o755); err != nil {
-			return fmt.Errorf("trace folder: %w", err)
-		}
-	}
-	bkVersion, _ := env.Daemons[0].Version(ctx)
-	host, _ := os.Hostname()
 	cfg := record.Config{Workers: workers, Batch: batches[0], CacheMode: string(cache), Strategy: strategy,
-		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: bkVersion, Host: host}
+		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: env.BuildKitVersion, Host: env.Host}
 	cfg.Cell = sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()
-	var daemons []sweep.Daemon
-	for _, d := range env.Daemons {
-		daemons = append(daemons, d)
-	}
 	disp.Stage(fmt.Sprintf("build %s", cfg.Cell), len(insts))
-	tr, runErr := sweep.RunFleet(ctx, sweep.FleetOptions{
+	tr, runErr := fleet.Run(ctx, fleet.Options{
 		Workload: w, Instances: insts, Strategy: strategy, Cache: cache, Workers: workers, Batch: batches[0],
-		Daemons: daemons, Attempts: attempts, SkipExisting: skip, Config: cfg, Run: filepath.Base(out), Out: recs,
-		TraceDir: traceDir, Health: env.Registry.Ping,
+		Daemons: env.Daemons, Attempts: attempts, SkipExisting: skip, Config: cfg, Run: filepath.Base(out), Out: recs,
+		TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping,
 		OnImage: func(done, total int, rec *record.Image) {
 			msg := ""
 			if rec != nil {
@@ -154,11 +139,11 @@ func cmdBuild(ctx context.Context, args []string) error {
 	if err := recs.Write(&tr); err != nil {
 		return err
 	}
-	fmt.Printf("%d images: %d built, %d skipped, %d failed in %.1fs (%.0f images/hour)\n",
+	fmt.Fprintf(c.stdout, "%d images: %d built, %d skipped, %d failed in %.1fs (%.0f images/hour)\n",
 		tr.Images, tr.Built, tr.Skipped, tr.Failed, tr.WallSeconds, tr.ImagesPerHour)
-	fmt.Printf("per image (sums): exec %.1fs, image export %.1fs, cache export %.1fs, cache import %.1fs; cached steps %d/%d\n",
+	fmt.Fprintf(c.stdout, "per image (sums): exec %.1fs, image export %.1fs, cache export %.1fs, cache import %.1fs; cached steps %d/%d\n",
 		tr.ExecSeconds, tr.ImageExportSeconds, tr.CacheExportSeconds, tr.CacheImportSeconds, tr.CachedSteps, tr.TotalSteps)
-	fmt.Printf("records: %s\n", filepath.Join(out, "records.jsonl"))
+	fmt.Fprintf(c.stdout, "records: %s\n", filepath.Join(out, "records.jsonl"))
 	if runErr != nil {
 		return runErr
 	}

@@ -1,15 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/progress"
 	"github.com/buildtune/buildtune/internal/stack"
 	"github.com/spf13/pflag"
@@ -37,8 +38,8 @@ func (s *stackFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&s.daemons, "daemons", 1, "BuildKit daemons in a private stack; images are spread across them")
 }
 
-// use turns the flags into stack.Use; privateDir holds a private stack.
-func (s *stackFlags) use(privateDir string) (stack.Use, error) {
+// use turns the flags into stack.Use.
+func (s *stackFlags) use() (stack.Use, error) {
 	addrs := s.buildkitAddrs
 	if len(addrs) == 0 {
 		if h := os.Getenv("BUILDKIT_HOST"); h != "" {
@@ -60,7 +61,6 @@ func (s *stackFlags) use(privateDir string) (stack.Use, error) {
 		Registry:      s.registry,
 		StateDir:      s.state,
 		Start: stack.Config{
-			Dir:            privateDir,
 			Buildkitd:      bin,
 			MaxParallelism: s.maxParallelism,
 			Daemons:        s.daemons,
@@ -68,29 +68,33 @@ func (s *stackFlags) use(privateDir string) (stack.Use, error) {
 	}, nil
 }
 
-// connect resolves the stack flags into a connected stack (a private one
-// in a temporary folder when nothing running is named) and says which on
-// disp. The returned func closes it and removes the folder.
-func (s *stackFlags) connect(ctx context.Context, disp *progress.Display) (*stack.Env, func(), error) {
-	priv, err := stateDir()
+// sourceFlags fill a fleet.Source: what is built.
+type sourceFlags struct {
+	fleet.Source
+	buildArgs []string
+}
+
+func (s *sourceFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&s.Workload, "workload", "", "workload file (YAML/JSON: instances, plans of phases with templates) instead of the fixtures")
+	fs.StringVar(&s.Instances, "instances", "", "instance id list, one per line (default: the 433 SWT-Bench ids)")
+	fs.StringVar(&s.Context, "context", "", "build context folder of a custom workload (instead of the fixtures)")
+	fs.StringVar(&s.Dockerfile, "dockerfile", "", "Dockerfile of a custom workload (default CONTEXT/Dockerfile)")
+	fs.StringVar(&s.Target, "target", "", "Dockerfile target stage of a custom workload")
+	fs.StringVar(&s.BaseImage, "base-image", "", "base image template, passed as build arg BASE_IMAGE, e.g. docker.io/swebench/{{.Slug}}:latest")
+	fs.StringVar(&s.Tag, "tag", "", "tag template of a custom workload, e.g. {{.Registry}}/eval-agent-server:{{.SDKSha7}}-{{.Slug}}-source-minimal")
+	fs.StringVar(&s.CacheRef, "cache-ref", "", "registry cache ref template of a custom workload (imported, and exported unless cache mode is off)")
+	fs.StringArrayVar(&s.buildArgs, "build-arg", nil, "KEY=VALUE build arg (value may be a template); repeatable")
+	fs.BoolVar(&s.DockerAuth, "docker-auth", false, "send registry credentials from the Docker config file (~/.docker/config.json) to BuildKit")
+}
+
+// check validates the flags (bad input, exit 2).
+func (s *sourceFlags) check() error {
+	args, err := fleet.ParseBuildArgs(s.buildArgs)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	u, err := s.use(priv)
-	if err != nil {
-		os.RemoveAll(priv)
-		return nil, nil, err
-	}
-	env, err := stack.Connect(ctx, u)
-	if err != nil {
-		os.RemoveAll(priv)
-		if len(u.BuildkitAddrs) > 0 {
-			return nil, nil, usagef("--buildkit-addr %s: %v", joinComma(u.BuildkitAddrs), err)
-		}
-		return nil, nil, err
-	}
-	disp.Log("stack: %s; registry %s (%s)", env.Source, env.Registry.Addr, env.Registry.Kind)
-	return env, func() { env.Close(); os.RemoveAll(priv) }, nil
+	s.BuildArgs = args
+	return s.Check()
 }
 
 // defaultBuildkitd looks beside the buildtune binary, then in ./bin, then PATH.
@@ -108,25 +112,38 @@ func defaultBuildkitd() string {
 	return "bin/buildkitd"
 }
 
-// stateDir is a short private folder for daemon state (unix socket paths
-// are limited to about 100 bytes, so it does not live under --out).
-func stateDir() (string, error) {
-	d, err := os.MkdirTemp("", "buildtune-")
-	if err != nil {
-		return "", fmt.Errorf("creating state folder: %w", err)
-	}
-	return d, nil
-}
-
 func defaultOut() string {
 	return filepath.Join("runs", time.Now().Format("20060102-150405"))
 }
 
-// parse parses args, mapping flag errors to usage errors.
-func parse(fs *pflag.FlagSet, args []string) error {
+// flags returns the flag set of a command, with a --help that prints its
+// usage line, an example and the flags to stdout.
+func (c *cli) flags(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// usage prints the help of the command named by fs.
+func (c *cli) usage(fs *pflag.FlagSet) {
+	name := strings.Fields(fs.Name())[0]
+	for _, cmd := range subcommands {
+		if cmd.name == name {
+			fmt.Fprintf(c.stdout, "Usage: %s\n\nExample:\n  %s\n", cmd.usage, cmd.example)
+		}
+	}
+	if f := fs.FlagUsages(); f != "" {
+		fmt.Fprintf(c.stdout, "\nFlags:\n%s", f)
+	}
+}
+
+// parse parses args, mapping flag errors to usage errors; --help prints the
+// command's usage and returns errHelp (exit 0).
+func (c *cli) parse(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
+			c.usage(fs)
 			return errHelp
 		}
 		return usagef("%s: %v", fs.Name(), err)
@@ -137,8 +154,9 @@ func parse(fs *pflag.FlagSet, args []string) error {
 	return nil
 }
 
-func newDisplay() *progress.Display {
-	return progress.New(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("CI") == "")
+func (c *cli) newDisplay() *progress.Display {
+	f, ok := c.stderr.(*os.File)
+	return progress.New(c.stderr, ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "")
 }
 
 func version() string {

@@ -1,6 +1,6 @@
 // Command buildtune measures and tunes fleets of container image builds:
 // sweep (the evidence generator), build (a fleet build with fixed settings)
-// and stack (a local BuildKit + registry kept between commands). It only
+// and stack (a local BuildKit + registry kept between subcommands). It only
 // parses flags and calls the library packages.
 package main
 
@@ -8,12 +8,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/stack"
-	"github.com/buildtune/buildtune/sweep"
 )
 
 // Exit statuses.
@@ -42,44 +45,76 @@ const topUsage = `buildtune: measure and tune fleets of BuildKit image builds
 Usage:
   buildtune sweep [flags]            build a sample over a grid of settings, repeated and interleaved
   buildtune build [flags]            build a sample (or all 433) with fixed settings
-  buildtune stack up|down|status     keep a local buildkitd + registry running between commands
+  buildtune stack up|down|status     keep a local buildkitd + registry running between subcommands
   buildtune version                  print the version
 
 Run 'buildtune COMMAND --help' for the flags of a command.
 `
 
-func main() {
-	os.Exit(run(os.Args[1:]))
+// cli is one invocation: where it writes, and the subcommands it knows.
+type cli struct {
+	stdout, stderr io.Writer
 }
 
-func run(args []string) int {
+// command is a subcommand: its usage line, an example, and its body.
+type subcommand struct {
+	name, usage, example string
+	run                  func(c *cli, ctx context.Context, args []string) error
+}
+
+var subcommands []subcommand
+
+func init() {
+	subcommands = []subcommand{
+		{"sweep", "buildtune sweep [flags]", "buildtune sweep --workers 1,2,4 --cache off,max --reps 3 --sample 6", (*cli).sweep},
+		{"build", "buildtune build [flags]", "buildtune build --all --workers 4 --cache-mode off --out runs/full", (*cli).build},
+		{"stack", "buildtune stack up|down|status [flags]", "buildtune stack up && buildtune sweep && buildtune stack down", (*cli).stack},
+		{"version", "buildtune version", "buildtune version", (*cli).version},
+	}
+}
+
+func main() {
+	ctx, stop := interruptContext()
+	code := run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run runs one buildtune command line in-process and returns its exit
+// status; main only adds the signals.
+func run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
+	c := &cli{stdout: stdout, stderr: stderr}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(os.Stderr, topUsage)
 		if len(args) == 0 {
+			fmt.Fprint(stderr, topUsage)
 			return exitUsage
 		}
+		fmt.Fprint(stdout, topUsage)
 		return exitOK
 	}
-	ctx, stop := interruptContext()
-	defer stop()
-	var err error
-	switch args[0] {
-	case "build":
-		err = cmdBuild(ctx, args[1:])
-	case "sweep":
-		err = cmdSweep(ctx, args[1:])
-	case "stack":
-		err = cmdStack(ctx, args[1:])
-	case "version":
-		fmt.Println(version())
-	default:
-		err = usagef("unknown command %q: want sweep, build, stack or version", args[0])
+	for _, cmd := range subcommands {
+		if cmd.name == args[0] {
+			return c.report(cmd.run(c, ctx, args[1:]))
+		}
 	}
-	return report(err)
+	names := make([]string, len(subcommands))
+	for i, cmd := range subcommands {
+		names[i] = cmd.name
+	}
+	return c.report(usagef("unknown command %q: want %s", args[0], strings.Join(names, ", ")))
+}
+
+func (c *cli) version(_ context.Context, args []string) error {
+	fs := c.flags("version")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, version())
+	return nil
 }
 
 // report prints err as one line and maps it to an exit status.
-func report(err error) int {
+func (c *cli) report(err error) int {
 	if err == nil {
 		return exitOK
 	}
@@ -87,24 +122,27 @@ func report(err error) int {
 	var fe *failedError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "buildtune: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitUsage
 	case errors.Is(err, errHelp):
 		return exitOK
 	case errors.As(err, &fe):
-		fmt.Fprintf(os.Stderr, "buildtune: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitFailed
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(os.Stderr, "buildtune: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitInterrupted
 	case errors.Is(err, stack.ErrSetup):
-		fmt.Fprintf(os.Stderr, "buildtune: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitUsage
-	case sweep.IsInfra(err):
-		fmt.Fprintf(os.Stderr, "buildtune: infrastructure failure: %v\n", err)
+	case errors.Is(err, input.ErrBad):
+		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
+		return exitUsage
+	case fleet.IsInfra(err):
+		fmt.Fprintf(c.stderr, "buildtune: infrastructure failure: %v\n", err)
 		return exitInfra
 	default:
-		fmt.Fprintf(os.Stderr, "buildtune: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitFailed
 	}
 }

@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/internal/engine"
-	"github.com/buildtune/buildtune/internal/record"
 	"github.com/buildtune/buildtune/internal/stack"
 	"github.com/buildtune/buildtune/internal/testenv"
 	"github.com/buildtune/buildtune/sweep"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // buildtuneBin is the binary TestMain builds.
@@ -135,6 +135,15 @@ func runBT(t *testing.T, timeout time.Duration, args ...string) result {
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
 }
 
+// runIn runs buildtune in-process, as main does without the signals.
+func runIn(t *testing.T, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := run(t.Context(), &stdout, &stderr, args)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+}
+
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
@@ -186,7 +195,7 @@ func TestBadInput(t *testing.T) {
 			if limit == 0 {
 				limit = 20 * time.Second
 			}
-			r := runBT(t, limit, args...)
+			r := runIn(t, args...)
 			if r.code != exitUsage {
 				t.Fatalf("buildtune %v: want exit %d\n%s", args, exitUsage, r)
 			}
@@ -227,17 +236,41 @@ func TestBadInput(t *testing.T) {
 // takes a back-quoted word of the usage as the value's name).
 func TestHelpFlagNames(t *testing.T) {
 	for _, sub := range []string{"build", "sweep"} {
-		r := runBT(t, 20*time.Second, sub, "--help")
+		r := runIn(t, sub, "--help")
 		if r.code != exitOK {
 			t.Fatalf("%s --help: want exit 0\n%s", sub, r)
 		}
-		for _, line := range strings.Split(r.stderr, "\n") {
+		for _, line := range strings.Split(r.stdout, "\n") {
 			for _, f := range []string{"--buildkit-addr ", "--state "} {
 				if strings.Contains(line, f) && (strings.Contains(line, f+"stack up") || strings.Contains(line, f+"buildtune stack up")) {
 					t.Errorf("%s --help shows a usage word as the value name: %q", sub, strings.TrimSpace(line))
 				}
 			}
 		}
+	}
+}
+
+// TestHelpEverywhere: --help works on every subcommand and
+// sub-subcommand: exit 0, its usage and an example on stdout.
+func TestHelpEverywhere(t *testing.T) {
+	var cmds [][]string
+	for _, c := range subcommands {
+		cmds = append(cmds, []string{c.name})
+	}
+	cmds = append(cmds, []string{"stack", "up"}, []string{"stack", "down"}, []string{"stack", "status"})
+	for _, args := range cmds {
+		for _, h := range []string{"--help", "-h"} {
+			r := runIn(t, append(args, h)...)
+			if r.code != exitOK || !strings.Contains(r.stdout, "Usage: buildtune "+args[0]) || !strings.Contains(r.stdout, "buildtune "+args[0]) {
+				t.Errorf("buildtune %v %s: want exit 0 and its usage on stdout\n%s", args, h, r)
+			}
+			if args[0] != "version" && args[0] != "stack" && !strings.Contains(r.stdout, "Example:") {
+				t.Errorf("buildtune %v %s: no example\n%s", args, h, r)
+			}
+		}
+	}
+	if r := runIn(t, "--help"); r.code != exitOK || !strings.Contains(r.stdout, "Usage:") {
+		t.Errorf("buildtune --help: want exit 0 and the usage\n%s", r)
 	}
 }
 
@@ -442,7 +475,7 @@ wait:
 		}
 	}
 	// Every finished trial's images are on record.
-	if latest := sweep.Latest(set); len(latest.Images) != 2*len(plan) {
+	if latest := record.Latest(set); len(latest.Images) != 2*len(plan) {
 		t.Errorf("%d image records of finished trials, want %d", len(latest.Images), 2*len(plan))
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/internal/stack"
-	"github.com/spf13/pflag"
 )
 
 const stackUsage = `Usage: buildtune stack up|down|status [flags]
@@ -20,17 +19,24 @@ const stackUsage = `Usage: buildtune stack up|down|status [flags]
           and print their addresses; build and sweep then use them (warm cache)
   down    stop them
   status  say whether they run
+
+Example:
+  buildtune stack up && buildtune sweep && buildtune stack down
 `
 
-func cmdStack(ctx context.Context, args []string) error {
+func (c *cli) stack(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, stackUsage)
+		fmt.Fprint(c.stderr, stackUsage)
 		return usagef("stack: want up, down or status")
 	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(c.stdout, stackUsage)
+		return errHelp
+	}
 	var sf stackFlags
-	fs := pflag.NewFlagSet("stack "+args[0], pflag.ContinueOnError)
+	fs := c.flags("stack " + args[0])
 	sf.register(fs)
-	if err := parse(fs, args[1:]); err != nil {
+	if err := c.parse(fs, args[1:]); err != nil {
 		return err
 	}
 	state, err := filepath.Abs(sf.state)
@@ -39,23 +45,23 @@ func cmdStack(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "up":
-		return stackUp(ctx, sf, state)
+		return c.stackUp(ctx, sf, state)
 	case "down":
 		if err := stack.Down(state); err != nil {
 			return err
 		}
-		fmt.Println("stack stopped")
+		fmt.Fprintln(c.stdout, "stack stopped")
 		return nil
 	case "status":
 		st, err := stack.ReadState(state)
 		if errors.Is(err, os.ErrNotExist) || (err == nil && !st.Alive()) {
-			fmt.Println("stack: not running")
+			fmt.Fprintln(c.stdout, "stack: not running")
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Printf("stack: running (pid %v)\nbuildkit: %s\nregistry: %s (%s)\n", st.Pids, joinComma(st.BuildkitAddrs), st.Registry, st.RegistryKind)
+		fmt.Fprintf(c.stdout, "stack: running (pid %v)\nbuildkit: %s\nregistry: %s (%s)\n", st.Pids, joinComma(st.BuildkitAddrs), st.Registry, st.RegistryKind)
 		return nil
 	case "serve":
 		return stackServe(ctx, sf, state)
@@ -64,9 +70,9 @@ func cmdStack(ctx context.Context, args []string) error {
 }
 
 // stackUp starts `buildtune stack serve` detached and waits for its state file.
-func stackUp(ctx context.Context, sf stackFlags, state string) error {
+func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
 	if st, err := stack.ReadState(state); err == nil && st.Alive() {
-		fmt.Printf("stack: already running\nbuildkit: %s\nregistry: %s\n", joinComma(st.BuildkitAddrs), st.Registry)
+		fmt.Fprintf(c.stdout, "stack: already running\nbuildkit: %s\nregistry: %s\n", joinComma(st.BuildkitAddrs), st.Registry)
 		return nil
 	}
 	if err := os.MkdirAll(state, 0o755); err != nil {
@@ -107,7 +113,7 @@ func stackUp(ctx context.Context, sf stackFlags, state string) error {
 	deadline := time.After(90 * time.Second)
 	for {
 		if st, err := stack.ReadState(state); err == nil {
-			fmt.Printf("stack: up (pid %d)\nbuildkit: %s\nregistry: %s (%s)\nstop it with: buildtune stack down --state %s\n",
+			fmt.Fprintf(c.stdout, "stack: up (pid %d)\nbuildkit: %s\nregistry: %s (%s)\nstop it with: buildtune stack down --state %s\n",
 				cmd.Process.Pid, joinComma(st.BuildkitAddrs), st.Registry, st.RegistryKind, sf.state)
 			return nil
 		}
@@ -128,10 +134,11 @@ func stackUp(ctx context.Context, sf stackFlags, state string) error {
 // stackServe runs the stack in the foreground until signalled; `stack up`
 // starts it detached.
 func stackServe(ctx context.Context, sf stackFlags, state string) error {
-	u, err := sf.use(state)
+	u, err := sf.use()
 	if err != nil {
 		return err
 	}
+	u.Start.Dir = state
 	s, err := stack.Start(ctx, u.Start)
 	if err != nil {
 		return err

@@ -11,17 +11,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/fixtures"
+	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/progress"
-	"github.com/buildtune/buildtune/internal/record"
 	"github.com/buildtune/buildtune/internal/regproxy"
 	"github.com/buildtune/buildtune/internal/stack"
+	"github.com/buildtune/buildtune/reports"
 	"github.com/buildtune/buildtune/sweep"
-	"github.com/spf13/pflag"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
-func cmdSweep(ctx context.Context, args []string) error {
+func (c *cli) sweep(ctx context.Context, args []string) error {
 	var (
 		sf                                       stackFlags
 		workersS, batchS, cacheS, strategyS      string
@@ -38,7 +38,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 		src                                      sourceFlags
 	)
 	def := sweep.DefaultGrid()
-	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
+	fs := c.flags("sweep")
 	fs.StringVar(&gridFile, "grid", "", "YAML grid file (flags given as well override its keys)")
 	fs.StringVar(&workersS, "workers", "", "parallel workers, e.g. 1,2,4")
 	fs.StringVar(&batchS, "batch", "", "batch sizes, e.g. 4,8,stream")
@@ -65,7 +65,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
 	src.register(fs)
 	sf.register(fs)
-	if err := parse(fs, args); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	adaptive := budget > 0 && !fs.Changed("reps")
@@ -83,12 +83,12 @@ func cmdSweep(ctx context.Context, args []string) error {
 			return usagef("--resume %s: %v", resume, err)
 		}
 		g, out = info.Grid, resume
-		saved, err := loadSource(resume)
+		saved, err := fleet.LoadSource(resume)
 		if err != nil {
 			return usagef("--resume %s: %v", resume, err)
 		}
 		saved.DockerAuth = src.DockerAuth
-		src = *saved
+		src.Source = *saved
 	} else {
 		if err := src.check(); err != nil {
 			return err
@@ -180,7 +180,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--profile: %v", err)
 	}
-	all, err := src.universe()
+	all, err := src.Universe()
 	if err != nil {
 		return err
 	}
@@ -188,41 +188,28 @@ func cmdSweep(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--sample: %v", err)
 	}
-	disp := newDisplay()
-	env, closeEnv, err := sf.connect(ctx, disp)
+	u, err := sf.use()
 	if err != nil {
 		return err
 	}
-	defer closeEnv()
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %w", out, err)
+	disp := c.newDisplay()
+	env, err := fleet.Open(ctx, fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts,
+		SDKSha: fixtures.SDKSha(g.Seed, 0), Out: out, Trace: trace, Warn: c.stderr})
+	if err != nil {
+		return err
 	}
+	defer env.Close()
+	disp.Log("stack: %s; registry %s (%s)", env.Stack.Source, env.Stack.Registry.Addr, env.Stack.Registry.Kind)
 	if resume == "" {
-		if err := src.save(out); err != nil {
+		if err := src.Save(out); err != nil {
 			return err
 		}
 	}
-	src.attachAuth(env.Daemons)
-	w, err := src.prepare(ctx, env.Registry.Addr, out, prof, insts, fixtures.SDKSha(g.Seed, 0))
-	if err != nil {
-		return err
-	}
-	bkVersion, _ := env.Daemons[0].Version(ctx)
-	host, _ := os.Hostname()
-	var daemons []sweep.Daemon
-	for _, d := range env.Daemons {
-		daemons = append(daemons, d)
-	}
-	traceDir := ""
-	if trace {
-		traceDir = filepath.Join(out, "traces")
-		if err := os.MkdirAll(traceDir, 0o755); err != nil {
-			return fmt.Errorf("trace folder: %w", err)
-		}
-	}
-	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: daemons, Registry: env.Registry.Addr,
-		Proxy: proxy, Attempts: attempts, Prune: sweep.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
-		Host: host, BuildKitVersion: bkVersion, TraceDir: traceDir, Direct: !stack.Loopback(env.Registry.Addr)}
+	w := env.Workload
+	bkVersion, host := env.BuildKitVersion, env.Host
+	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: env.Daemons, Registry: env.Stack.Registry.Addr,
+		Proxy: proxy, Attempts: attempts, Prune: fleet.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
+		Host: host, BuildKitVersion: bkVersion, TraceDir: env.TraceDir, Direct: !stack.Loopback(env.Stack.Registry.Addr)}
 	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name}
 	opts.Progress = &sweepProgress{d: disp}
 	opts.Log = &logWriter{d: disp}
@@ -234,7 +221,7 @@ func cmdSweep(ctx context.Context, args []string) error {
 	sum, runErr := sweep.Run(ctx, opts, runner)
 	disp.Done()
 	if sum != nil {
-		printSweepSummary(out, sum)
+		c.writeSweepSummary(out, sum)
 	}
 	if errors.Is(runErr, context.Canceled) {
 		return fmt.Errorf("stopped; what was recorded is in %s; resume with: buildtune sweep --resume %s: %w", out, out, runErr)
@@ -242,58 +229,28 @@ func cmdSweep(ctx context.Context, args []string) error {
 	return runErr
 }
 
-// printSweepSummary ranks the cells by images/hour from the records and
-// writes the ranking to stdout and OUT/summary.md.
-func printSweepSummary(out string, sum *sweep.Summary) {
-	set, err := record.ReadFile(filepath.Join(out, sweep.RecordsFile))
+// writeSweepSummary ranks the cells from the records and writes the
+// ranking to stdout and OUT/summary.md.
+func (c *cli) writeSweepSummary(out string, sum *sweep.Summary) {
+	recs := filepath.Join(out, sweep.RecordsFile)
+	set, err := record.ReadFile(recs)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "buildtune: reading records: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: reading records: %v\n", err)
 		return
 	}
-	set = sweep.Latest(set)
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Sweep %s\n", sum.RunID)
-	for _, temp := range []string{sweep.Cold, sweep.Warm} {
-		cells := map[string][]float64{}
-		for _, t := range set.Trials {
-			if t.Temp == temp && !t.Interrupted && t.Error == "" {
-				cells[t.Cell] = append(cells[t.Cell], t.ImagesPerHour)
-			}
-		}
-		if len(cells) == 0 {
-			continue
-		}
-		r := analyze.Rank(cells, true, analyze.DefaultAlpha)
-		fmt.Fprintf(&b, "\n%s trials, images/hour: median with its 95%% CI; p = Mann-Whitney against the best, Holm-corrected; worse = significantly worse at %.2f\n\n", temp, r.Alpha)
-		b.WriteString("| | cell | median | 95% CI | n | p | |\n|---|---|---|---|---|---|---|\n")
-		for _, c := range r.Cells {
-			mark := ""
-			switch {
-			case c.Best:
-				mark = "best"
-			case c.Worse:
-				mark = "worse"
-			}
-			fmt.Fprintf(&b, "| %d | %s | %.1f | %.1f-%.1f | %d | %.3g | %s |\n", c.Position, c.Name, c.Sample.Median, c.Sample.Lo, c.Sample.Hi, c.Sample.N, c.PAdjusted, mark)
-		}
-		for _, w := range r.Warnings {
-			fmt.Fprintf(&b, "\nNote: %s\n", w)
-		}
+	info := reports.SweepInfo{RunID: sum.RunID, Records: recs, Ran: sum.Ran, Resumed: sum.Resumed, Elapsed: sum.Elapsed,
+		Stop: sum.Stop, Best: sum.Best}
+	for _, d := range sum.Dropped {
+		info.Dropped = append(info.Dropped, d.String())
 	}
-	fmt.Fprintf(&b, "\n%d trials run, %d resumed, %s elapsed. Records: `%s`.\n", sum.Ran, sum.Resumed, sum.Elapsed.Round(time.Second), filepath.Join(out, sweep.RecordsFile))
-	if sum.Stop != "" {
-		fmt.Fprintf(&b, "\nAdaptive: %s (best %s).\n", sum.Stop, sum.Best)
-		for _, d := range sum.Dropped {
-			fmt.Fprintf(&b, "- dropped %s\n", d.String())
-		}
-	}
-	fmt.Print("\n" + b.String())
+	text := reports.SweepSummary(set, info)
+	fmt.Fprint(c.stdout, "\n"+text)
 	path := filepath.Join(out, "summary.md")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		fmt.Fprintf(os.Stderr, "buildtune: writing %s: %v\n", path, err)
+	if err := record.WriteAtomic(path, []byte(text)); err != nil {
+		fmt.Fprintf(c.stderr, "buildtune: writing %s: %v\n", path, err)
 		return
 	}
-	fmt.Printf("summary: %s\n", path)
+	fmt.Fprintf(c.stdout, "summary: %s\n", path)
 }
 
 // sweepProgress shows trials and images on the display.

@@ -9,7 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // CacheMode is the registry cache export mode of one build.
@@ -66,63 +67,21 @@ type Request struct {
 	TracePath string
 }
 
-// ErrorClass tells a failed build apart from failing infrastructure.
-type ErrorClass string
+// ErrorClass tells a failed build apart from failing infrastructure; the
+// records format defines it.
+type ErrorClass = record.ErrorClass
 
+// Error classes, as the records format names them.
 const (
-	// ErrNone is a successful build.
-	ErrNone ErrorClass = ""
-	// ErrBuild is a failure of the build itself (a RUN step exited non-zero,
-	// a Dockerfile does not parse, a base image is missing).
-	ErrBuild ErrorClass = "build"
-	// ErrInfra is a failure of the machinery around it (daemon gone,
-	// registry down or refusing, connection reset).
-	ErrInfra ErrorClass = "infra"
-	// ErrCanceled is a build stopped by the caller (Ctrl-C, deadline).
-	ErrCanceled ErrorClass = "canceled"
+	ErrNone     = record.ErrNone
+	ErrBuild    = record.ErrBuild
+	ErrInfra    = record.ErrInfra
+	ErrCanceled = record.ErrCanceled
 )
 
-// Result is what one build cost, in base units (seconds, bytes), taken from
-// BuildKit's status stream where BuildKit reports it.
-type Result struct {
-	ID    string    `json:"id"`
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-	// WallSeconds is End-Start as seen by the client.
-	WallSeconds float64 `json:"wall_s"`
-	// QueueSeconds is the time from submitting the solve to the first vertex
-	// starting inside the daemon.
-	QueueSeconds float64 `json:"queue_s"`
-	// ExecSeconds is the union of the intervals of RUN (exec) steps.
-	ExecSeconds float64 `json:"exec_s"`
-	// StepSeconds is the union of the intervals of every Dockerfile step.
-	StepSeconds float64 `json:"step_s"`
-	// ImageExportSeconds is the "exporting to image" vertex, push included.
-	ImageExportSeconds float64 `json:"image_export_s"`
-	// LayerPushSeconds is the union of the layer push status intervals.
-	LayerPushSeconds float64 `json:"layer_push_s"`
-	// CacheImportSeconds is the union of "importing cache manifest" vertices.
-	CacheImportSeconds float64 `json:"cache_import_s"`
-	// CacheExportSeconds is the "exporting cache to registry" vertex.
-	CacheExportSeconds float64 `json:"cache_export_s"`
-	// CachedSteps and TotalSteps count the Dockerfile steps ([stage] lines)
-	// and how many of them BuildKit answered from cache.
-	CachedSteps int `json:"cached_steps"`
-	TotalSteps  int `json:"total_steps"`
-	// ImageBytes is the compressed size of the pushed image (config and
-	// layers, from its manifest). BuildKit reports no per-layer push bytes
-	// for a registry push, so the bytes that crossed the wire are counted
-	// per trial by the registry proxy instead.
-	ImageBytes int64 `json:"image_bytes"`
-	// Digest is the pushed image's manifest digest.
-	Digest string `json:"digest,omitempty"`
-	// ErrClass and Error say why the build failed, if it did.
-	ErrClass ErrorClass `json:"error_class,omitempty"`
-	Error    string     `json:"error,omitempty"`
-}
-
-// OK reports whether the build succeeded.
-func (r Result) OK() bool { return r.ErrClass == ErrNone }
+// Result is what one build cost: the records format's Cost, which the
+// engine fills from BuildKit's status stream.
+type Result = record.Cost
 
 // Builder builds one image. Implementations must be safe for concurrent use.
 // Build returns a Result for every build that was attempted, failed or not;

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -341,7 +342,7 @@ func checkRate(t *testing.T, what string, n int64, elapsed time.Duration, limit 
 	_, burst := budget(limit)
 	got := float64(n-int64(burst)) / elapsed.Seconds()
 	dev := got/float64(limit) - 1
-	t.Logf("%s: %d bytes in %v: %.0f B/s, %+.1f%% off the cap of %s", what, n, elapsed.Round(time.Millisecond), got, 100*dev, FormatBandwidth(limit))
+	t.Logf("%s: %d bytes in %v: %.0f B/s, %+.1f%% off the cap of %s", what, n, elapsed.Round(time.Millisecond), got, 100*dev, input.FormatBandwidth(limit))
 	if math.Abs(dev) > 0.10 {
 		t.Errorf("%s: %.0f B/s, more than 10%% off the cap of %d B/s", what, got, limit)
 	}

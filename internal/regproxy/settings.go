@@ -10,10 +10,11 @@ package regproxy
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/buildtune/buildtune/internal/input"
 )
 
 // Settings are the registry conditions imposed by a Proxy. The zero value
@@ -85,7 +86,7 @@ func isFraction(f float64) bool { return f >= 0 && f <= 1 } // false for NaN
 func (s Settings) Label() string {
 	var parts []string
 	if s.BandwidthBytesPerSec != 0 {
-		parts = append(parts, "bw="+FormatBandwidth(s.BandwidthBytesPerSec))
+		parts = append(parts, "bw="+input.FormatBandwidth(s.BandwidthBytesPerSec))
 	}
 	if s.Latency != 0 {
 		parts = append(parts, "latency="+s.Latency.String())
@@ -146,7 +147,7 @@ func ParseSettings(str string) (Settings, error) {
 		var err error
 		switch key {
 		case "bw":
-			s.BandwidthBytesPerSec, err = ParseBandwidth(val)
+			s.BandwidthBytesPerSec, err = input.Bandwidth(val)
 		case "latency":
 			s.Latency, err = time.ParseDuration(val)
 			if err != nil {
@@ -188,108 +189,3 @@ func parseFraction(what, val string) (float64, error) {
 }
 
 // Bandwidth units, SI (powers of 1000) and binary (powers of 1024).
-var bandwidthUnits = []struct {
-	suffix string
-	mult   int64
-}{
-	{"GiB/s", 1 << 30},
-	{"MiB/s", 1 << 20},
-	{"KiB/s", 1 << 10},
-	{"GB/s", 1e9},
-	{"MB/s", 1e6},
-	{"kB/s", 1e3},
-	{"KB/s", 1e3},
-	{"B/s", 1},
-}
-
-const bandwidthWant = `want "unlimited", 0, or a number with a unit B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s or GiB/s (like 20MiB/s)`
-
-// ParseBandwidth parses a bandwidth cap in bytes per second: "unlimited" or
-// "0" (both 0, no cap), or a non-negative decimal number with a unit, SI
-// ("10MB/s" is 10,000,000) or binary ("20MiB/s" is 20×2^20). Units are
-// case-sensitive, so that "Mb/s" (megabits) is refused rather than misread.
-func ParseBandwidth(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	if t == "unlimited" || t == "0" {
-		return 0, nil
-	}
-	for _, u := range bandwidthUnits {
-		num, ok := strings.CutSuffix(t, u.suffix)
-		if !ok {
-			continue
-		}
-		num = strings.TrimSpace(num)
-		if strings.HasPrefix(num, "-") {
-			return 0, fmt.Errorf("bandwidth %q: negative; %s", s, bandwidthWant)
-		}
-		if !isDecimal(num) {
-			return 0, fmt.Errorf("bandwidth %q: %s", s, bandwidthWant)
-		}
-		if n, err := strconv.ParseInt(num, 10, 64); err == nil {
-			if n > math.MaxInt64/u.mult {
-				return 0, fmt.Errorf("bandwidth %q: too large", s)
-			}
-			return n * u.mult, nil
-		}
-		f, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return 0, fmt.Errorf("bandwidth %q: %s", s, bandwidthWant)
-		}
-		v := math.Round(f * float64(u.mult))
-		switch {
-		case v >= math.MaxInt64:
-			return 0, fmt.Errorf("bandwidth %q: too large", s)
-		case v == 0 && f != 0:
-			return 0, fmt.Errorf("bandwidth %q: below 1 B/s", s)
-		}
-		return int64(v), nil
-	}
-	return 0, fmt.Errorf("bandwidth %q: %s", s, bandwidthWant)
-}
-
-// isDecimal reports whether s is digits with at most one decimal point and
-// at least one digit: no sign, exponent, hex or "Inf".
-func isDecimal(s string) bool {
-	digits, dots := 0, 0
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.':
-			dots++
-		default:
-			return false
-		}
-	}
-	return digits > 0 && dots <= 1
-}
-
-// FormatBandwidth writes a cap the way ParseBandwidth reads it: "unlimited"
-// for 0, otherwise the exact value in the unit that gives the smallest whole
-// number (20971520 is "20MiB/s", 10000000 is "10MB/s").
-func FormatBandwidth(bps int64) string {
-	if bps == 0 {
-		return "unlimited"
-	}
-	best, unit := bps, "B/s"
-	for _, u := range bandwidthUnits {
-		if bps%u.mult == 0 && bps/u.mult < best {
-			best, unit = bps/u.mult, u.suffix
-		}
-	}
-	return strconv.FormatInt(best, 10) + unit
-}
-
-// ParseBandwidthList parses a comma-separated list of caps, a sweep's grid
-// dimension such as "20MiB/s,unlimited".
-func ParseBandwidthList(s string) ([]int64, error) {
-	var caps []int64
-	for _, part := range strings.Split(s, ",") {
-		bps, err := ParseBandwidth(part)
-		if err != nil {
-			return nil, err
-		}
-		caps = append(caps, bps)
-	}
-	return caps, nil
-}

@@ -1,0 +1,185 @@
+package evidence
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/analyze/model"
+	"github.com/buildtune/buildtune/sweep/record"
+)
+
+// DefaultBaseline is the real CI pipeline's configuration before the
+// three-phase redesign: 4 workers, batch 15, cache max.
+var DefaultBaseline = Config{Workers: 4, Batch: 15, CacheMode: "max", Strategy: "single"}
+
+// DefaultImages is the number of SWT-Bench images of a full build.
+const DefaultImages = 433
+
+// Options set how a run is analysed. Zero values mean the defaults.
+type Options struct {
+	// Baseline is the configuration cells are compared against and
+	// savings are computed from (DefaultBaseline when zero).
+	Baseline Config `json:"baseline"`
+	// EquivalenceMargin is the relative TOST margin (model.DefaultMargin,
+	// 0.03, when not in (0, 1)); Alpha the significance level
+	// (analyze.DefaultAlpha when not in (0, 0.5)).
+	EquivalenceMargin float64 `json:"equivalence_margin"`
+	Alpha             float64 `json:"alpha"`
+	// Seed fixes every resampling.
+	Seed uint64 `json:"seed"`
+	// Images is the full build's image count used for barrier losses
+	// (DefaultImages when <= 0).
+	Images int `json:"images"`
+	// Reps is the number of simulated builds per prediction
+	// (model.DefaultReps when <= 0).
+	Reps int `json:"reps"`
+}
+
+func (o Options) withDefaults() Options {
+	if o.Baseline.Workers == 0 {
+		o.Baseline = DefaultBaseline
+	}
+	if !(o.EquivalenceMargin > 0 && o.EquivalenceMargin < 1) {
+		o.EquivalenceMargin = model.DefaultMargin
+	}
+	if !(o.Alpha > 0 && o.Alpha < 0.5) {
+		o.Alpha = analyze.DefaultAlpha
+	}
+	if o.Images <= 0 {
+		o.Images = DefaultImages
+	}
+	if o.Reps <= 0 {
+		o.Reps = model.DefaultReps
+	}
+	return o
+}
+
+// Analysis is the evidence from one run folder.
+type Analysis struct {
+	Dir string `json:"dir"`
+	// Run metadata from run.json (empty for a folder without one).
+	RunID            string   `json:"run_id,omitempty"`
+	Machine          *Machine `json:"machine,omitempty"`
+	BuildKitVersion  string   `json:"buildkit_version,omitempty"`
+	BuildtuneVersion string   `json:"buildtune_version,omitempty"`
+	Commit           string   `json:"git_commit,omitempty"`
+	GoVersion        string   `json:"go_version,omitempty"`
+	Workload         string   `json:"workload,omitempty"`
+	Grid             *Grid    `json:"grid,omitempty"`
+	// Reps is the planned reps per cell (the grid's, or the most trials
+	// of a cold cell without run.json) and Temps the temperatures seen.
+	Reps    int      `json:"reps"`
+	Temps   []string `json:"temps"`
+	Options Options  `json:"options"`
+	// Cells are the cold cells by name; Warm the warm ones, reported
+	// apart and not used for decisions.
+	Cells       []*Cell     `json:"cells"`
+	Warm        []*Cell     `json:"warm,omitempty"`
+	Comparisons Comparisons `json:"comparisons"`
+	Models      Models      `json:"models"`
+	Warnings    []string    `json:"warnings,omitempty"`
+
+	run *Run
+}
+
+// Analyze turns a loaded run into evidence: cell summaries, comparisons
+// and models. It fails only when the run has no cold trial that counts.
+func Analyze(run *Run, o Options) (*Analysis, error) {
+	if run == nil || run.Selected == nil {
+		return nil, fmt.Errorf("analyzing: no run loaded")
+	}
+	o = o.withDefaults()
+	a := &Analysis{Dir: run.Dir, Options: o, run: run}
+	a.Warnings = append(a.Warnings, run.Warnings...)
+	if in := run.Info; in != nil {
+		m := in.Machine
+		g := in.Grid
+		a.RunID, a.Machine, a.BuildKitVersion, a.BuildtuneVersion = in.ID, &m, in.BuildKitVersion, in.BuildtuneVersion
+		a.Commit, a.GoVersion, a.Workload, a.Grid, a.Reps = in.Commit, in.GoVersion, in.Workload, &g, g.Reps
+	}
+	a.Cells, a.Warm = buildCells(run.Selected)
+	if len(a.Cells) == 0 {
+		return nil, fmt.Errorf("analyzing %s: %d trials count but none is cold", run.Dir, len(run.Selected.Trials))
+	}
+	for _, c := range append(slices.Clone(a.Cells), a.Warm...) {
+		if !slices.Contains(a.Temps, c.Temp) {
+			a.Temps = append(a.Temps, c.Temp)
+		}
+		if run.Info == nil {
+			a.Reps = max(a.Reps, c.N)
+		}
+	}
+	if a.BuildKitVersion == "" {
+		for _, t := range run.Selected.Trials {
+			if t.BuildKitVersion != "" {
+				a.BuildKitVersion = t.BuildKitVersion
+				break
+			}
+		}
+	}
+	a.Comparisons = compareCells(a.Cells, o.Baseline, o.EquivalenceMargin, o.Alpha)
+	a.Models = fitModels(a.Cells, prunesOf(run.Selected), o.Images, o.Seed)
+	return a, nil
+}
+
+// prunesOf returns the prune events of trials that count.
+func prunesOf(sel *record.Set) []record.Event {
+	keep := map[int]bool{}
+	for _, t := range sel.Trials {
+		keep[t.Trial] = true
+	}
+	var out []record.Event
+	for _, e := range sel.Events {
+		if e.Type == record.EventPrune && keep[e.Trial] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Cell returns the cold cell measured with config c, nil if none.
+func (a *Analysis) Cell(c Config) *Cell {
+	for _, cell := range a.Cells {
+		if cell.Config == c {
+			return cell
+		}
+	}
+	return nil
+}
+
+// WriteJSON writes the analysis to path as indented JSON, atomically (a
+// temporary file in the same folder, then a rename).
+func (a *Analysis) WriteJSON(path string) error {
+	data, err := json.MarshalIndent(a, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding analysis: %w", err)
+	}
+	return writeAtomic(path, append(data, '\n'))
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package evidence
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/sweep/record"
+)
+
+// File names inside a run folder, as the sweep writes them.
+const (
+	RunInfoFile = "run.json"
+	RecordsFile = "records.jsonl"
+)
+
+// Run is one run folder as read from disk.
+type Run struct {
+	// Dir is the folder.
+	Dir string `json:"dir"`
+	// Info is run.json, nil for a folder without one (a build folder).
+	Info *RunInfo `json:"info,omitempty"`
+	// Records are all records of records.jsonl; Selected are those that
+	// count (record.Select: latest attempt, finished, no error, no infra
+	// failure, not warm-up).
+	Records  *record.Set `json:"-"`
+	Selected *record.Set `json:"-"`
+	// Warnings say what was read with reservations (a torn last line).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// RunInfo holds the fields of run.json the evidence needs.
+type RunInfo struct {
+	ID               string    `json:"id"`
+	Machine          Machine   `json:"machine"`
+	BuildKitVersion  string    `json:"buildkit_version,omitempty"`
+	BuildtuneVersion string    `json:"buildtune_version,omitempty"`
+	Commit           string    `json:"git_commit,omitempty"`
+	Modified         bool      `json:"git_modified,omitempty"`
+	GoVersion        string    `json:"go_version,omitempty"`
+	Grid             Grid      `json:"grid"`
+	Seed             int64     `json:"seed,omitempty"`
+	Adaptive         bool      `json:"adaptive,omitempty"`
+	Alpha            float64   `json:"alpha,omitempty"`
+	Start            time.Time `json:"start"`
+	CommandLine      []string  `json:"command_line,omitempty"`
+	Workload         string    `json:"workload,omitempty"`
+}
+
+// Machine is what the run ran on.
+type Machine struct {
+	Hostname    string `json:"hostname,omitempty"`
+	CPUModel    string `json:"cpu_model,omitempty"`
+	Cores       int    `json:"cores"`
+	MemoryBytes int64  `json:"memory_bytes,omitempty"`
+	Kernel      string `json:"kernel,omitempty"`
+	OS          string `json:"os,omitempty"`
+	Arch        string `json:"arch,omitempty"`
+}
+
+// Grid is the sweep's grid as run.json writes it. Batch 0 is stream.
+type Grid struct {
+	Workers  []int    `json:"workers"`
+	Batch    []int    `json:"batch"`
+	Cache    []string `json:"cache"`
+	Strategy []string `json:"strategy"`
+	Temp     []string `json:"temp"`
+	Registry []string `json:"registry_bandwidth,omitempty"`
+	Reps     int      `json:"reps"`
+	Sample   int      `json:"sample"`
+	Seed     int64    `json:"seed"`
+	Profile  string   `json:"profile,omitempty"`
+}
+
+// UnmarshalJSON reads the grid keys of run.json, where batch is a list of
+// numbers and "stream" and the bandwidth key is "registry-bandwidth".
+func (g *Grid) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Workers  []int             `json:"workers"`
+		Batch    []json.RawMessage `json:"batch"`
+		Cache    []string          `json:"cache"`
+		Strategy []string          `json:"strategy"`
+		Temp     []string          `json:"temp"`
+		Registry []string          `json:"registry-bandwidth"`
+		Registr2 []string          `json:"registry_bandwidth"`
+		Reps     int               `json:"reps"`
+		Sample   int               `json:"sample"`
+		Seed     int64             `json:"seed"`
+		Profile  string            `json:"profile"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("grid: %w", err)
+	}
+	*g = Grid{Workers: raw.Workers, Cache: raw.Cache, Strategy: raw.Strategy, Temp: raw.Temp,
+		Registry: raw.Registry, Reps: raw.Reps, Sample: raw.Sample, Seed: raw.Seed, Profile: raw.Profile}
+	if len(g.Registry) == 0 {
+		g.Registry = raw.Registr2
+	}
+	for _, b := range raw.Batch {
+		s := strings.Trim(string(b), `"`)
+		if s == "stream" {
+			g.Batch = append(g.Batch, 0)
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("grid batch %s: want a number or stream", b)
+		}
+		g.Batch = append(g.Batch, n)
+	}
+	return nil
+}
+
+const wantFolder = "want a buildtune run folder with records.jsonl (and run.json for a sweep)"
+
+// Load reads a run folder: dir/run.json (optional: a build folder has
+// none) and dir/records.jsonl. A folder that is missing, empty or not a
+// run, records of a newer schema, or records without one trial that counts
+// are bad input (errors wrapping input.ErrBad). A torn last line is a
+// warning.
+func Load(dir string) (*Run, error) {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, input.Errorf(dir, "no such folder; %s", wantFolder)
+	case err != nil:
+		return nil, fmt.Errorf("reading run folder %s: %w", dir, err)
+	case !st.IsDir():
+		return nil, input.Errorf(dir, "not a folder; %s", wantFolder)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading run folder %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil, input.Errorf(dir, "empty folder; %s", wantFolder)
+	}
+	path := filepath.Join(dir, RecordsFile)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, input.Errorf(dir, "no %s: not a buildtune run folder; %s", RecordsFile, wantFolder)
+	}
+	run := &Run{Dir: dir}
+	info, err := readRunInfo(dir)
+	if err != nil {
+		return nil, err
+	}
+	run.Info = info
+	set, err := record.ReadFile(path)
+	if err != nil {
+		return nil, input.Bad(dir, fmt.Errorf("reading records: %w", err))
+	}
+	if set.Torn {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("%s: the last line is torn (an interrupted write): ignored", path))
+	}
+	run.Records = set
+	run.Selected = record.Select(set)
+	if len(run.Selected.Trials) == 0 {
+		return nil, input.Errorf(dir, "%d trial records, none that counts (finished, no error, no infra failure, not warm-up); want at least one", len(set.Trials))
+	}
+	if n := len(set.Trials) - len(run.Selected.Trials); n > 0 {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("%d of %d trial records do not count (retried, interrupted, failed or warm-up)", n, len(set.Trials)))
+	}
+	return run, nil
+}
+
+func readRunInfo(dir string) (*RunInfo, error) {
+	path := filepath.Join(dir, RunInfoFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	var info RunInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		return nil, input.Errorf(dir, "%s is not valid run info: %v", RunInfoFile, err)
+	}
+	return &info, nil
+}
+
+// repoOf returns the repo of an instance id: the part before "__"
+// ("django__django-11099" is "django"); the id itself when it has none.
+func repoOf(id string) string {
+	repo, _, _ := strings.Cut(id, "__")
+	return repo
+}

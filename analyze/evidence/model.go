@@ -1,0 +1,237 @@
+package evidence
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/analyze/model"
+	"github.com/buildtune/buildtune/sweep/record"
+)
+
+// uslReps is the number of bootstrap resamples of each USL fit.
+const uslReps = 300
+
+// USLSeries is the Universal Scalability Law fitted to per-trial throughput
+// against workers, for cold cells that share cache mode, strategy, batch and
+// registry.
+type USLSeries struct {
+	CacheMode string `json:"cache_mode"`
+	Strategy  string `json:"strategy"`
+	Batch     int    `json:"batch"`
+	Registry  string `json:"registry,omitempty"`
+	// Workers are the distinct measured worker counts and Points the
+	// number of trials fitted.
+	Workers []int `json:"workers"`
+	Points  int   `json:"points"`
+	// Lambda, Sigma, Kappa, R2, NStar and Peak are the point fit; the
+	// intervals are bootstrap percentiles at Confidence.
+	Lambda     float64 `json:"lambda"`
+	Sigma      float64 `json:"sigma"`
+	Kappa      float64 `json:"kappa"`
+	R2         float64 `json:"r2"`
+	NStar      float64 `json:"n_star"`
+	Peak       float64 `json:"peak_images_per_hour"`
+	Amdahl     bool    `json:"amdahl,omitempty"`
+	Confidence float64 `json:"confidence"`
+	SigmaLo    float64 `json:"sigma_lo"`
+	SigmaHi    float64 `json:"sigma_hi"`
+	KappaLo    float64 `json:"kappa_lo"`
+	KappaHi    float64 `json:"kappa_hi"`
+	NStarLo    float64 `json:"n_star_lo"`
+	NStarHi    float64 `json:"n_star_hi"`
+	// Error says why the fit failed ("" when it succeeded).
+	Error    string   `json:"error,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+
+	fit analyze.USLFit
+	ok  bool
+}
+
+// matches reports whether the series is the one of config c.
+func (s *USLSeries) matches(c Config) bool {
+	return s.CacheMode == c.CacheMode && s.Strategy == c.Strategy && s.Batch == c.Batch && s.Registry == c.Registry
+}
+
+// FixedCost is a cell's fixed per-run cost: trial wall minus the simulated
+// makespan of its own images (model.FixedCost).
+type FixedCost struct {
+	Cell     string   `json:"cell"`
+	Seconds  float64  `json:"seconds"`
+	Lo       float64  `json:"lo"`
+	Hi       float64  `json:"hi"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// PruneCost is what a BuildKit prune cost in the run's prune events.
+type PruneCost struct {
+	Events int `json:"events"`
+	// MedianSeconds is the median prune duration and SecondsPerGiB the
+	// median over events that freed bytes of seconds per GiB freed.
+	MedianSeconds float64  `json:"median_s"`
+	SecondsPerGiB float64  `json:"seconds_per_gib"`
+	Warnings      []string `json:"warnings,omitempty"`
+}
+
+// Barrier is the share of a full build's wall time lost to batch barriers
+// at a batched cell's workers and batch (model.BarrierLoss).
+type Barrier struct {
+	Cell     string   `json:"cell"`
+	Workers  int      `json:"workers"`
+	Batch    int      `json:"batch"`
+	Images   int      `json:"images"`
+	Median   float64  `json:"median"`
+	Lo       float64  `json:"lo"`
+	Hi       float64  `json:"hi"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Models are the fitted models of a run.
+type Models struct {
+	USL     []USLSeries `json:"usl"`
+	Fixed   []FixedCost `json:"fixed"`
+	Prune   PruneCost   `json:"prune"`
+	Barrier []Barrier   `json:"barrier"`
+}
+
+// observations converts a cell's records into model observations: one
+// ImageObs per built image (Image: the instance id; First: the trial's
+// first-started image) and one TrialObs per trial, image seconds in start
+// order.
+func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
+	byTrial := map[int][]record.Image{}
+	for _, im := range c.images {
+		byTrial[im.Trial] = append(byTrial[im.Trial], im)
+	}
+	var ims []model.ImageObs
+	var trs []model.TrialObs
+	for _, t := range c.trials {
+		list := slices.Clone(byTrial[t.Trial])
+		slices.SortStableFunc(list, func(a, b record.Image) int { return a.Start.Compare(b.Start) })
+		to := model.TrialObs{Trial: t.Trial, WallSeconds: t.WallSeconds, Images: len(list)}
+		for i, im := range list {
+			id := im.Instance
+			if id == "" {
+				id = im.ID
+			}
+			ims = append(ims, model.ImageObs{Repo: repoOf(id), Seconds: im.WallSeconds, Image: id,
+				Trial: t.Trial, First: i == 0, Bytes: im.ImageBytes})
+			to.SumImageSeconds += im.WallSeconds
+			to.ImageSeconds = append(to.ImageSeconds, im.WallSeconds)
+		}
+		trs = append(trs, to)
+	}
+	return ims, trs
+}
+
+func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Models {
+	var m Models
+	// USL series.
+	type key struct {
+		cache, strategy, registry string
+		batch                     int
+	}
+	series := map[key]*USLSeries{}
+	var order []key
+	pts := map[key][2][]float64{}
+	for _, c := range cells {
+		k := key{c.Config.CacheMode, c.Config.Strategy, c.Config.Registry, c.Config.Batch}
+		if series[k] == nil {
+			series[k] = &USLSeries{CacheMode: k.cache, Strategy: k.strategy, Batch: k.batch, Registry: k.registry}
+			order = append(order, k)
+		}
+		s := series[k]
+		s.Workers = append(s.Workers, c.Config.Workers)
+		p := pts[k]
+		for _, x := range c.throughput() {
+			p[0] = append(p[0], float64(c.Config.Workers))
+			p[1] = append(p[1], x)
+		}
+		pts[k] = p
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.cache, b.cache), cmp.Compare(a.strategy, b.strategy), cmp.Compare(a.batch, b.batch), cmp.Compare(a.registry, b.registry))
+	})
+	for _, k := range order {
+		s := series[k]
+		s.Workers = sortedInts(s.Workers)
+		if len(s.Workers) < 2 {
+			continue
+		}
+		p := pts[k]
+		s.Points = len(p[0])
+		fit, err := analyze.FitUSLBootstrap(p[0], p[1], uslReps, seed, 0)
+		if err != nil {
+			s.Error = fmt.Sprintf("fitting USL: %v", err)
+			m.USL = append(m.USL, *s)
+			continue
+		}
+		s.fit, s.ok = fit.USLFit, true
+		s.Lambda, s.Sigma, s.Kappa, s.R2 = fit.Lambda, fit.Sigma, fit.Kappa, fit.R2
+		s.NStar, s.Peak, s.Amdahl = fit.NStar, fit.PeakThroughput, fit.Amdahl
+		s.Confidence = fit.Confidence
+		s.SigmaLo, s.SigmaHi, s.KappaLo, s.KappaHi = fit.SigmaLo, fit.SigmaHi, fit.KappaLo, fit.KappaHi
+		s.NStarLo, s.NStarHi = fit.NStarLo, fit.NStarHi
+		s.Warnings = fit.Warnings
+		m.USL = append(m.USL, *s)
+	}
+
+	for _, c := range cells {
+		_, trs := c.observations()
+		fixed, ci, warns := model.FixedCost(trs, c.Config.Workers, c.Config.Batch)
+		m.Fixed = append(m.Fixed, FixedCost{Cell: c.Name, Seconds: finite(fixed), Lo: finite(ci[0]), Hi: finite(ci[1]), Warnings: warns})
+		if c.Config.Batch > 0 && c.Images > 0 {
+			var ds []float64
+			for _, im := range c.images {
+				ds = append(ds, im.WallSeconds)
+			}
+			l := model.BarrierLoss(ds, c.Config.Workers, c.Config.Batch, images, 0, seed)
+			m.Barrier = append(m.Barrier, Barrier{Cell: c.Name, Workers: c.Config.Workers, Batch: c.Config.Batch, Images: images,
+				Median: finite(l.Median), Lo: finite(l.Lo), Hi: finite(l.Hi), Warnings: l.Warnings})
+		}
+	}
+	m.Prune = pruneCost(events)
+	return m
+}
+
+func pruneCost(events []record.Event) PruneCost {
+	var p PruneCost
+	var secs, perGiB []float64
+	for _, e := range events {
+		if e.Type != record.EventPrune || !(e.Seconds >= 0) {
+			continue
+		}
+		p.Events++
+		secs = append(secs, e.Seconds)
+		if e.Bytes > 0 {
+			perGiB = append(perGiB, e.Seconds/(float64(e.Bytes)/(1<<30)))
+		}
+	}
+	p.MedianSeconds = med(secs)
+	p.SecondsPerGiB = med(perGiB)
+	if p.Events == 0 {
+		p.Warnings = append(p.Warnings, "no prune events: predictions with a prune policy cannot price a prune")
+	}
+	return p
+}
+
+// fitFor returns the USL series of config c's cache mode, strategy, batch
+// and registry, or the series with the same cache mode and strategy whose
+// batch is nearest (nil when none was fitted).
+func (m *Models) fitFor(c Config) *USLSeries {
+	var best *USLSeries
+	for i := range m.USL {
+		s := &m.USL[i]
+		if !s.ok || s.CacheMode != c.CacheMode || s.Strategy != c.Strategy || s.Registry != c.Registry {
+			continue
+		}
+		if s.matches(c) {
+			return s
+		}
+		if best == nil || abs(s.Batch-c.Batch) < abs(best.Batch-c.Batch) {
+			best = s
+		}
+	}
+	return best
+}

@@ -1,0 +1,164 @@
+package evidence
+
+import (
+	"fmt"
+	"hash/fnv"
+
+	"github.com/buildtune/buildtune/analyze/model"
+	"github.com/buildtune/buildtune/internal/input"
+)
+
+// Target is the build to predict.
+type Target struct {
+	// Images is the number of images; Repos, when given, lists the repo
+	// of each target image in build order (see ReposOf) and sets the
+	// count.
+	Images int
+	Repos  []string
+	// PruneThreshold and PruneKeep are the prune policy in bytes (0: no
+	// prune), as the real script's prune between batches.
+	PruneThreshold, PruneKeep int64
+	// Seed is mixed with the config's name, so that two configurations'
+	// predictions are independent draws.
+	Seed uint64
+}
+
+// ReposOf returns the repo of each instance id: the part before "__"
+// ("django__django-11099" is "django").
+func ReposOf(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = repoOf(id)
+	}
+	return out
+}
+
+// source is the measured cell a prediction is drawn from.
+type source struct {
+	cell         *Cell
+	exact        bool
+	scaling      model.Scaling
+	warnings     []string
+	extrapolated bool
+}
+
+// sourceFor finds the cell to predict cfg from: the cell measured with cfg,
+// or the cell with the same cache mode, strategy and registry and the
+// nearest workers (then batch), with its per-image seconds scaled to cfg's
+// workers by the series' USL fit.
+func (a *Analysis) sourceFor(cfg Config) (source, error) {
+	var s source
+	if cfg.Workers < 1 || cfg.Batch < 0 {
+		return s, input.Errorf("config", "%s: want workers >= 1 and batch >= 0 (0: stream)", cfg)
+	}
+	cell, exact := nearestCell(a.Cells, cfg)
+	if cell == nil {
+		return s, input.Errorf("config", "%s: no measured cell with cache %s and strategy %s to predict it from", cfg, cfg.CacheMode, cfg.Strategy)
+	}
+	if cell.Images == 0 {
+		return s, input.Errorf("config", "%s: its cell has no built image records to predict from", cfg)
+	}
+	s.cell, s.exact = cell, exact
+	if exact {
+		return s, nil
+	}
+	s.extrapolated = true
+	s.warnings = append(s.warnings, fmt.Sprintf("%s was not measured: predicted from the measured cell %s", cfg.Name(), cell.Name))
+	if cell.Config.Batch != cfg.Batch {
+		s.warnings = append(s.warnings, fmt.Sprintf("batch %s simulated from images measured at batch %s: the simulation supplies the barrier effect",
+			input.BatchLabel(cfg.Batch), input.BatchLabel(cell.Config.Batch)))
+	}
+	if cell.Config.Workers == cfg.Workers {
+		return s, nil
+	}
+	fit := a.Models.fitFor(cell.Config)
+	if fit == nil {
+		s.warnings = append(s.warnings, fmt.Sprintf(
+			"no USL fit for cache %s, strategy %s: per-image seconds measured at %d workers are used unscaled at %d",
+			cfg.CacheMode, cfg.Strategy, cell.Config.Workers, cfg.Workers))
+		return s, nil
+	}
+	sc, err := model.ScaleForWorkers(fit.fit, cell.Config.Workers, cfg.Workers, fit.Workers[0], fit.Workers[len(fit.Workers)-1])
+	if err != nil {
+		s.warnings = append(s.warnings, fmt.Sprintf("scaling to %d workers failed (%v): per-image seconds are used unscaled", cfg.Workers, err))
+		return s, nil
+	}
+	s.scaling = sc
+	return s, nil
+}
+
+// Predict predicts the wall time of building target with cfg. A measured
+// cold cell is predicted from its own image and trial observations. Any
+// other cfg is predicted from the measured cell with the same cache mode
+// and strategy and the nearest workers, its per-image seconds scaled by
+// that series' USL fit and the requested batch simulated; the prediction
+// is then Extrapolated, with warnings. The cell's disk growth per image and
+// the run's prune cost feed the target's prune policy.
+func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) {
+	src, err := a.sourceFor(cfg)
+	if err != nil {
+		return model.Prediction{}, err
+	}
+	n := target.Images
+	if len(target.Repos) > 0 {
+		n = len(target.Repos)
+	}
+	if n < 1 {
+		return model.Prediction{}, input.Errorf("images", "%d: want at least 1 image to predict", n)
+	}
+	if target.PruneThreshold < 0 || target.PruneKeep < 0 {
+		return model.Prediction{}, input.Errorf("prune", "threshold %d and keep %d: want sizes >= 0", target.PruneThreshold, target.PruneKeep)
+	}
+	ims, trs := src.cell.observations()
+	in := model.PredictInput{
+		Images: ims, Trials: trs, N: n, Repos: target.Repos,
+		Workers: cfg.Workers, Batch: cfg.Batch,
+		FixedSeconds: a.fixedOf(src.cell.Name),
+		DiskPerImage: src.cell.DiskPerImage,
+		Scaling:      src.scaling,
+		Reps:         a.Options.Reps,
+		Seed:         mixSeed(target.Seed, cfg.Name()),
+	}
+	var warns []string
+	if target.PruneThreshold > 0 {
+		in.PruneThreshold, in.PruneKeep = float64(target.PruneThreshold), float64(target.PruneKeep)
+		pc := a.Models.Prune
+		freed := float64(target.PruneThreshold-target.PruneKeep) / (1 << 30)
+		switch {
+		case pc.SecondsPerGiB > 0 && freed > 0:
+			in.PruneSeconds = pc.SecondsPerGiB * freed
+		default:
+			in.PruneSeconds = pc.MedianSeconds
+		}
+		if pc.Events == 0 {
+			warns = append(warns, "no prune was measured: prunes are simulated at no cost")
+		}
+		if in.DiskPerImage == 0 {
+			warns = append(warns, fmt.Sprintf("cell %s recorded no disk growth: the prune policy never triggers", src.cell.Name))
+		}
+	}
+	p, err := model.Predict(in)
+	if err != nil {
+		return p, fmt.Errorf("predicting %s for %d images: %w", cfg.Name(), n, err)
+	}
+	p.Extrapolated = p.Extrapolated || src.extrapolated
+	p.Warnings = append(append(src.warnings, warns...), p.Warnings...)
+	return p, nil
+}
+
+// fixedOf returns the fixed per-run cost estimated for a cell.
+func (a *Analysis) fixedOf(cell string) float64 {
+	for _, f := range a.Models.Fixed {
+		if f.Cell == cell {
+			return f.Seconds
+		}
+	}
+	return 0
+}
+
+// mixSeed derives a per-config seed.
+func mixSeed(seed uint64, name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return seed ^ h.Sum64()
+}

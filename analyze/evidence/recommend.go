@@ -1,0 +1,250 @@
+package evidence
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/analyze/model"
+	"github.com/buildtune/buildtune/internal/input"
+)
+
+// Constraints say what to recommend for and what limits the choice.
+type Constraints struct {
+	// Target is the build to recommend for (Images DefaultImages when
+	// zero and no Repos).
+	Target Target
+	// Baseline is the configuration to compute the saving against
+	// (Options.Baseline when zero); it may lie outside the grid.
+	Baseline Config
+	// Deadline must be met by a candidate's predicted Hi (0: none).
+	Deadline time.Duration
+	// MaxWorkers caps workers and MaxRegistryBytes the bytes a full build
+	// sends to the registry (0: none).
+	MaxWorkers       int
+	MaxRegistryBytes int64
+	// EquivalenceMargin is the relative TOST margin (Options' when <= 0).
+	EquivalenceMargin float64
+}
+
+// Interval is a median with its interval.
+type Interval struct {
+	Median float64 `json:"median"`
+	Lo     float64 `json:"lo"`
+	Hi     float64 `json:"hi"`
+}
+
+// Choice is one configuration with its predicted wall time in seconds.
+type Choice struct {
+	Config       Config   `json:"config"`
+	Name         string   `json:"name"`
+	PredictedS   Interval `json:"predicted_s"`
+	Extrapolated bool     `json:"extrapolated,omitempty"`
+}
+
+func choiceOf(c Config, p model.Prediction) Choice {
+	return Choice{Config: c, Name: c.Name(), PredictedS: Interval{p.Median, p.Lo, p.Hi}, Extrapolated: p.Extrapolated}
+}
+
+// Recommendation is the recommended configuration for a target build and
+// the evidence for it. Its JSON is the recommendation's published shape.
+type Recommendation struct {
+	Images      int       `json:"images"`
+	Recommended Choice    `json:"recommended"`
+	Baseline    *Choice   `json:"baseline,omitempty"`
+	RunnerUp    *Choice   `json:"runner_up,omitempty"`
+	SavingS     *Interval `json:"saving_s,omitempty"`
+	// Significant says the gap to the runner-up is significant
+	// (Mann-Whitney on per-trial throughput).
+	Significant bool `json:"significant"`
+	// Confident is false when the data cannot support the choice; then
+	// Warnings say why and a report must say so.
+	Confident  bool     `json:"confident"`
+	Equivalent []string `json:"equivalent,omitempty"`
+	Excluded   []string `json:"excluded,omitempty"`
+	Reasons    []string `json:"reasons"`
+	Warnings   []string `json:"warnings,omitempty"`
+
+	// Model is model.Recommend's full result.
+	Model model.Recommendation `json:"-"`
+}
+
+// JSON encodes the recommendation, indented.
+func (r Recommendation) JSON() ([]byte, error) {
+	return json.MarshalIndent(r, "", "  ")
+}
+
+// Recommend picks one configuration among the measured cold cells, each
+// predicted for the target (model.Recommend: the fastest, or the cheapest
+// of those equivalent to it), and computes the saving against the
+// baseline, which is predicted like any configuration (extrapolated when
+// it was not measured). No feasible cell is an error wrapping
+// model.ErrInfeasible.
+func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
+	var r Recommendation
+	t := c.Target
+	if t.Images <= 0 && len(t.Repos) == 0 {
+		t.Images = a.Options.Images
+	}
+	if c.Deadline < 0 || c.MaxWorkers < 0 || c.MaxRegistryBytes < 0 {
+		return r, input.Errorf("constraints", "deadline, max workers and max registry bytes must not be negative")
+	}
+	baseline := c.Baseline
+	if baseline.Workers == 0 {
+		baseline = a.Options.Baseline
+	}
+	margin := c.EquivalenceMargin
+	if margin <= 0 {
+		margin = a.Options.EquivalenceMargin
+	}
+
+	var cands []model.Candidate
+	byName := map[string]Config{}
+	baseName := ""
+	for _, cell := range a.Cells {
+		if cell.Images == 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s has no built images: not a candidate", cell.Name))
+			continue
+		}
+		p, err := a.Predict(cell.Config, t)
+		if err != nil {
+			return r, fmt.Errorf("recommending: %w", err)
+		}
+		cands = append(cands, model.Candidate{
+			Config:     model.Config{Name: cell.Name, Workers: cell.Config.Workers, Batch: cell.Config.Batch, CacheMode: cell.Config.CacheMode, Strategy: cell.Config.Strategy},
+			Prediction: p, Throughput: cell.throughput(),
+			RegistryBytesPerImage: cell.BytesPushedPerImage, CacheExportSeconds: cell.Phases.CacheExport,
+			CachedStepsFrac: cell.CachedStepFraction,
+		})
+		byName[cell.Name] = cell.Config
+		if cell.Config == baseline {
+			baseName = cell.Name
+		}
+	}
+	if len(cands) == 0 {
+		return r, fmt.Errorf("recommending: no cell with built images: %w", model.ErrInfeasible)
+	}
+	r.Images = cands[0].Prediction.Images
+	mr, err := model.Recommend(cands, model.Constraints{
+		Deadline: c.Deadline.Seconds(), MaxWorkers: c.MaxWorkers, MaxRegistryBytes: float64(c.MaxRegistryBytes),
+		EquivalenceMargin: margin, Alpha: a.Options.Alpha, Baseline: baseName,
+	})
+	r.Model = mr
+	for _, ex := range mr.Excluded {
+		r.Excluded = append(r.Excluded, fmt.Sprintf("%s: %s (%s)", ex.Name, ex.Constraint, ex.Detail))
+	}
+	if err != nil {
+		return r, fmt.Errorf("recommending for %d images: %w", r.Images, err)
+	}
+	r.Recommended = choiceOf(byName[mr.Best.Config.Name], mr.Best.Prediction)
+	r.Recommended.Name = mr.Best.Config.Name
+	if mr.RunnerUp != "" {
+		i := slices.IndexFunc(cands, func(cd model.Candidate) bool { return cd.Config.Name == mr.RunnerUp })
+		ru := choiceOf(byName[mr.RunnerUp], cands[i].Prediction)
+		ru.Name = mr.RunnerUp
+		r.RunnerUp = &ru
+	}
+	r.Significant, r.Confident = mr.Significant, mr.Confident
+	r.Equivalent = mr.Equivalent
+	r.Reasons = append(r.Reasons, mr.Reasons...)
+	r.Warnings = append(r.Warnings, mr.Warnings...)
+
+	// Too few reps: the best cannot be separated from some other cell.
+	best := a.cellNamed(mr.Best.Config.Name)
+	for _, cell := range a.Cells {
+		if cell != best && best != nil && !analyze.CanSeparate(cell.N, best.N, a.Options.Alpha) {
+			r.Confident = false
+			r.Warnings = append(r.Warnings, fmt.Sprintf(
+				"too few reps: %s (%d trials) cannot be separated from %s (%d trials) at alpha=%v whatever the data; run more reps before trusting this choice",
+				cell.Name, cell.N, best.Name, best.N, a.Options.Alpha))
+			break
+		}
+	}
+
+	// Baseline and saving.
+	var bp model.Prediction
+	if baseName != "" {
+		i := slices.IndexFunc(cands, func(cd model.Candidate) bool { return cd.Config.Name == baseName })
+		bp = cands[i].Prediction
+	} else {
+		bp, err = a.Predict(baseline, t)
+		if err != nil && !errors.Is(err, input.ErrBad) {
+			return r, fmt.Errorf("recommending: baseline: %w", err)
+		}
+		if err != nil {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("baseline %s cannot be predicted: %v", baseline, err))
+		}
+	}
+	if err == nil {
+		b := choiceOf(baseline, bp)
+		r.Baseline = &b
+		if bp.Extrapolated {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("baseline %s was not measured: its prediction is extrapolated", baseline.Name()))
+		}
+		if s := mr.Saving; s != nil {
+			r.SavingS = &Interval{s.Median, s.Lo, s.Hi}
+		} else if iv, ok := pairedDiff(bp.Samples, mr.Best.Prediction.Samples, bp.Confidence); ok {
+			r.SavingS = &iv
+			r.Reasons = append(r.Reasons, fmt.Sprintf("Against the baseline %s it saves %s [%s, %s] (%.0f%% interval of paired reps).",
+				baseline.Name(), hours(iv.Median), hours(iv.Lo), hours(iv.Hi), 100*confOr(bp.Confidence)))
+		}
+	}
+	return r, nil
+}
+
+// cellNamed returns the cold cell of that name, nil if none.
+func (a *Analysis) cellNamed(name string) *Cell {
+	for _, c := range a.Cells {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// pairedDiff pairs rep i of a with rep i of b and returns the median and
+// central conf interval of a[i] − b[i].
+func pairedDiff(a, b []float64, conf float64) (Interval, bool) {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return Interval{}, false
+	}
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = a[i] - b[i]
+	}
+	slices.Sort(d)
+	conf = confOr(conf)
+	return Interval{quantile7(d, 0.5), quantile7(d, (1-conf)/2), quantile7(d, 1-(1-conf)/2)}, true
+}
+
+func confOr(c float64) float64 {
+	if c > 0 && c < 1 {
+		return c
+	}
+	return model.DefaultConfidence
+}
+
+// quantile7 is the p-quantile of sorted xs, interpolated as R's type 7.
+func quantile7(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	h := p * float64(len(xs)-1)
+	lo := int(math.Floor(h))
+	if lo+1 >= len(xs) {
+		return xs[len(xs)-1]
+	}
+	return finite(xs[lo] + (h-float64(lo))*(xs[lo+1]-xs[lo]))
+}
+
+func hours(s float64) string {
+	if math.Abs(s) < 3600 {
+		return fmt.Sprintf("%.0f min", s/60)
+	}
+	return fmt.Sprintf("%.2f h", s/3600)
+}

@@ -1,0 +1,601 @@
+package model
+
+// Prediction of a full build's wall time.
+//
+// Method (Predict). The observations of one sweep cell are per-image build
+// seconds, each tagged with its trial, and per-trial totals. A trial's
+// speed factor is its mean image seconds divided by the cell's pooled mean
+// image seconds: it is how fast the machine was during that trial, the
+// between-trial spread that resampling images alone would miss (trials of
+// one cell build the same stratified sample of images, so their means
+// differ by the machine, not by the images). Each image observation is
+// divided by its own trial's factor, so the pool holds machine-neutral
+// per-image costs. Then, per rep:
+//
+//  1. draw one trial factor uniformly from the observed trials;
+//  2. resample each stratum's measured images with replacement (a bootstrap
+//     replicate of the sample of images, so the uncertainty of the mean
+//     image cost is carried, not only the spread of single images). The
+//     unit is the image, not the observation: the trials of a cell build
+//     the same images, so k trials of m images are m independent values,
+//     not k×m (ImageObs.Image names the image; observations without it
+//     count as images of their own);
+//  3. draw the N target durations with replacement from those replicates
+//     (an image, then one of its observations), stratified by repo when
+//     target repos are given (each target image from its own repo's images,
+//     or from the pooled set when its repo was never observed);
+//  4. multiply each by the trial factor and by the worker-count Scaling;
+//  5. order them ("input" keeps the target order, as the real script builds
+//     its sorted list; "lpt" puts the longest first);
+//  6. Simulate the build (batches, barriers, prunes, fixed cost).
+//
+// The prediction is the median, mean and central Confidence interval of
+// the rep makespans (percentiles interpolated as in R's default, type 7). Confidence
+// defaults to 0.90: its upper end is then the 95th percentile, so "Hi meets
+// the deadline" is a one-sided 95% statement, which is what planning needs.
+//
+// The first image of a trial also builds the stage shared by all images
+// (TrialObs.FirstImageExtraSeconds). That extra is taken out of the first
+// image's observation (ImageObs.First) and out of the trial mean, and its
+// median over trials is paid once per predicted build, on top of
+// FixedSeconds.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/buildtune/buildtune/analyze"
+)
+
+const (
+	// DefaultConfidence is the coverage of prediction intervals: the upper
+	// end is the 95th percentile.
+	DefaultConfidence = 0.90
+	// DefaultReps is the number of simulated builds per prediction.
+	DefaultReps = 1000
+	// OrderInput builds the target images in the order given.
+	OrderInput = "input"
+	// OrderLPT builds the longest images first.
+	OrderLPT = "lpt"
+)
+
+// ErrNoData means there is nothing to predict from.
+var ErrNoData = errors.New("no usable observations")
+
+// ImageObs is one measured image build of a sweep cell.
+type ImageObs struct {
+	// Repo is the image's repository (such as "django"); it stratifies
+	// the draws.
+	Repo string
+	// Seconds is the image's build seconds.
+	Seconds float64
+	// Image names the image (such as the instance id); the observations
+	// of one image in several trials form one bootstrap unit. Empty: the
+	// observation is a unit of its own.
+	Image string
+	// Trial identifies the trial (TrialObs.Trial) the image was built in.
+	Trial int
+	// First marks the trial's first image, which also paid the trial's
+	// FirstImageExtraSeconds.
+	First bool
+	// Bytes is the bytes the image pushed (optional).
+	Bytes int64
+}
+
+// TrialObs is one trial of a sweep cell.
+type TrialObs struct {
+	// Trial identifies the trial.
+	Trial int
+	// WallSeconds is the trial's wall time.
+	WallSeconds float64
+	// Images is the number of images built and SumImageSeconds the sum of
+	// their build seconds.
+	Images          int
+	SumImageSeconds float64
+	// FirstImageExtraSeconds is the extra cost the first image paid for
+	// the shared stage (optional).
+	FirstImageExtraSeconds float64
+	// ImageSeconds are the trial's per-image seconds in start order
+	// (optional; FixedCost needs them).
+	ImageSeconds []float64
+}
+
+// PredictInput describes a prediction of one configuration's full build.
+type PredictInput struct {
+	// Images and Trials are the observations of the cell.
+	Images []ImageObs
+	Trials []TrialObs
+	// N is the number of images to predict, or Repos lists the repo of each
+	// target image in build order (then N may be 0 or len(Repos)).
+	N     int
+	Repos []string
+	// Workers and Batch are the configuration (Batch 0 = stream); Order is
+	// OrderInput (default) or OrderLPT.
+	Workers, Batch int
+	Order          string
+	// FixedSeconds is a per-run cost paid once.
+	FixedSeconds float64
+	// Disk growth per image, start, prune policy and prune cost, as in
+	// Schedule.
+	DiskPerImage, DiskStart, PruneThreshold, PruneKeep, PruneSeconds float64
+	// Scaling rescales per-image seconds to another worker count (zero
+	// value: no scaling); see ScaleForWorkers.
+	Scaling Scaling
+	// Reps is the number of simulated builds (DefaultReps if <= 0), Seed
+	// the random seed, Confidence the interval coverage
+	// (DefaultConfidence if not in (0, 1)).
+	Reps       int
+	Seed       uint64
+	Confidence float64
+}
+
+// Prediction is a predicted wall time of a full build.
+type Prediction struct {
+	// Images, Workers and Batch describe the predicted build.
+	Images, Workers, Batch int
+	// Median, Mean, Lo and Hi are in seconds; [Lo, Hi] is the central
+	// Confidence interval of the simulated makespans.
+	Median, Mean, Lo, Hi float64
+	Confidence           float64
+	// ImagesPerHour is Images per Median hour; its interval comes from Hi
+	// and Lo.
+	ImagesPerHour, ImagesPerHourLo, ImagesPerHourHi float64
+	// Reps is the number of simulated builds and Samples their makespans
+	// in rep order (not sorted), so two predictions can be paired rep by
+	// rep.
+	Reps    int
+	Samples []float64
+	// Observations is the number of per-image observations used, Units
+	// the distinct images among them, and TrialFactors the observed trial
+	// speed factors.
+	Observations, Units int
+	TrialFactors        []float64
+	// FixedSeconds is the per-run cost included.
+	FixedSeconds float64
+	// Prunes is the mean number of prunes per build and PruneShare the
+	// mean share of wall time spent in prunes.
+	Prunes, PruneShare float64
+	// BarrierIdleShare is the mean share of worker time idle at barriers.
+	BarrierIdleShare float64
+	// Extrapolated says the prediction relies on a scaling outside the
+	// measured worker counts.
+	Extrapolated bool
+	// Warnings explain limits of the prediction.
+	Warnings []string
+}
+
+// Predict predicts the wall time of a full build (see the method at the top
+// of this file). The result depends only on its input, seed included. It
+// returns an error wrapping ErrNoData when there are no usable per-image
+// observations, and an error for a build it cannot describe.
+func Predict(in PredictInput) (Prediction, error) {
+	p := Prediction{Workers: in.Workers, Batch: max(in.Batch, 0)}
+	if in.Workers < 1 {
+		return p, fmt.Errorf("predicting %d workers: need at least 1", in.Workers)
+	}
+	n := in.N
+	if len(in.Repos) > 0 {
+		if n != 0 && n != len(in.Repos) {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("N = %d differs from the %d target repos: using the repos", n, len(in.Repos)))
+		}
+		n = len(in.Repos)
+	}
+	if n < 1 {
+		return p, fmt.Errorf("predicting a build of %d images: need at least 1", n)
+	}
+	p.Images = n
+	order := in.Order
+	switch order {
+	case "":
+		order = OrderInput
+	case OrderInput, OrderLPT:
+	default:
+		return p, fmt.Errorf("predicting with order %q: want %q or %q", in.Order, OrderInput, OrderLPT)
+	}
+	conf := in.Confidence
+	if !(conf > 0 && conf < 1) {
+		conf = DefaultConfidence
+	}
+	p.Confidence = conf
+	reps := in.Reps
+	if reps <= 0 {
+		reps = DefaultReps
+	}
+	p.Reps = reps
+
+	cell, err := prepareCell(in.Images, in.Trials)
+	if err != nil {
+		return p, fmt.Errorf("predicting %d images at %d workers: %w", n, in.Workers, err)
+	}
+	p.Warnings = append(p.Warnings, cell.warnings...)
+	p.Observations = cell.observations
+	p.Units = len(cell.pooled)
+	p.TrialFactors = cell.factors
+	p.FixedSeconds = nonNeg(in.FixedSeconds) + cell.firstExtra
+
+	scale := 1.0
+	if in.Scaling.Factor > 0 && isFinite(in.Scaling.Factor) {
+		scale = in.Scaling.Factor
+		p.Extrapolated = in.Scaling.Extrapolated
+		p.Warnings = append(p.Warnings, in.Scaling.Warnings...)
+	}
+
+	// Target strata: strata[stratum[i]] holds the observations image i is
+	// drawn from (stratum 0: the pooled set); repos in first-seen order.
+	strata := [][][]float64{cell.pooled}
+	stratum := make([]int, n)
+	index := map[string]int{}
+	unseenRepos := map[string]bool{}
+	unseenImages := 0
+	for i := range stratum {
+		if len(in.Repos) == 0 {
+			continue
+		}
+		repo := in.Repos[i]
+		obs, ok := cell.byRepo[repo]
+		if !ok {
+			unseenImages++
+			unseenRepos[repo] = true
+			continue
+		}
+		k, ok := index[repo]
+		if !ok {
+			k = len(strata)
+			index[repo] = k
+			strata = append(strata, obs)
+		}
+		stratum[i] = k
+	}
+	if unseenImages > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf(
+			"%d of %d target images (%d repos) have no observations of their repo: drawn from the pooled set",
+			unseenImages, n, len(unseenRepos)))
+	}
+	if len(cell.pooled) < 30 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf(
+			"only %d measured images: the draws can only reuse these values, so the interval understates the uncertainty", len(cell.pooled)))
+	}
+	if reps < 200 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("only %d reps: the ends of the interval are noisy", reps))
+	}
+
+	rng := newRNG(in.Seed)
+	draw := make([]float64, n)
+	ordered := make([]float64, n)
+	boot := make([][]int, len(strata)) // resampled image indexes per stratum
+	for k, st := range strata {
+		boot[k] = make([]int, len(st))
+	}
+	p.Samples = make([]float64, reps)
+	var prunes, pruneShare, idleShare float64
+	for r := range reps {
+		f := 1.0
+		if len(cell.factors) > 0 {
+			f = cell.factors[rng.IntN(len(cell.factors))]
+		}
+		for k, st := range strata {
+			for j := range boot[k] {
+				boot[k][j] = rng.IntN(len(st))
+			}
+		}
+		for i := range draw {
+			st, bs := strata[stratum[i]], boot[stratum[i]]
+			obs := st[bs[rng.IntN(len(bs))]]
+			draw[i] = obs[rng.IntN(len(obs))] * f * scale
+		}
+		ds := draw
+		if order == OrderLPT {
+			for j, k := range LPTOrder(draw) {
+				ordered[j] = draw[k]
+			}
+			ds = ordered
+		}
+		res := Simulate(Schedule{
+			Durations: ds, Workers: in.Workers, Batch: in.Batch,
+			FixedSeconds: p.FixedSeconds,
+			DiskPerImage: in.DiskPerImage, DiskStart: in.DiskStart,
+			PruneThreshold: in.PruneThreshold, PruneKeep: in.PruneKeep, PruneSeconds: in.PruneSeconds,
+		})
+		if r == 0 {
+			p.Warnings = append(p.Warnings, res.Warnings...)
+		}
+		p.Samples[r] = res.Makespan
+		prunes += float64(res.Prunes)
+		pruneShare += safeDiv(res.PruneSeconds, res.Makespan)
+		idleShare += safeDiv(res.BarrierIdleSeconds, float64(in.Workers)*res.Makespan)
+	}
+	p.Prunes = prunes / float64(reps)
+	p.PruneShare = pruneShare / float64(reps)
+	p.BarrierIdleShare = idleShare / float64(reps)
+	p.Median, p.Mean, p.Lo, p.Hi = summarize(p.Samples, conf)
+	p.ImagesPerHour = safeDiv(float64(n)*3600, p.Median)
+	p.ImagesPerHourLo = safeDiv(float64(n)*3600, p.Hi)
+	p.ImagesPerHourHi = safeDiv(float64(n)*3600, p.Lo)
+	return p, nil
+}
+
+// cell is a sweep cell's observations prepared for drawing.
+type cell struct {
+	// pooled and byRepo hold images, each the list of its normalised
+	// observations.
+	pooled       [][]float64
+	byRepo       map[string][][]float64
+	observations int
+	factors      []float64
+	firstExtra   float64
+	warnings     []string
+}
+
+func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
+	var c cell
+	extra := map[int]float64{}
+	var extras []float64
+	for _, t := range trials {
+		if e := t.FirstImageExtraSeconds; isFinite(e) && e > 0 {
+			extra[t.Trial] = e
+			extras = append(extras, e)
+		}
+	}
+	if len(extras) > 0 {
+		c.firstExtra = median(extras)
+	}
+
+	// Per-image costs with the first-image extra taken out.
+	type obs struct {
+		repo  string
+		image string
+		trial int
+		s     float64
+	}
+	var all []obs
+	bad := 0
+	for _, im := range images {
+		s := im.Seconds
+		if !isFinite(s) || s < 0 {
+			bad++
+			continue
+		}
+		if im.First {
+			s = math.Max(0, s-extra[im.Trial])
+		}
+		all = append(all, obs{im.Repo, im.Image, im.Trial, s})
+	}
+	if bad > 0 {
+		c.warnings = append(c.warnings, fmt.Sprintf("dropped %d non-finite or negative image seconds", bad))
+	}
+	if len(all) == 0 {
+		return c, ErrNoData
+	}
+	var pooledMean float64
+	for _, o := range all {
+		pooledMean += o.s
+	}
+	pooledMean /= float64(len(all))
+
+	// Trial speed factors: trial mean image seconds / pooled mean.
+	factorOf := map[int]float64{}
+	if pooledMean > 0 {
+		byTrial := map[int][]float64{}
+		for _, o := range all {
+			byTrial[o.trial] = append(byTrial[o.trial], o.s)
+		}
+		for _, t := range trials {
+			var m float64
+			switch {
+			case t.Images > 0 && t.SumImageSeconds > 0 && isFinite(t.SumImageSeconds):
+				m = math.Max(0, t.SumImageSeconds-extra[t.Trial]) / float64(t.Images)
+			case len(t.ImageSeconds) > 0:
+				m = math.Max(0, floats.Sum(t.ImageSeconds)-extra[t.Trial]) / float64(len(t.ImageSeconds))
+			case len(byTrial[t.Trial]) > 0:
+				m = stat.Mean(byTrial[t.Trial], nil)
+			default:
+				continue
+			}
+			if f := m / pooledMean; isFinite(f) && f > 0 {
+				factorOf[t.Trial] = f
+				c.factors = append(c.factors, f)
+			}
+		}
+	}
+	switch len(c.factors) {
+	case 0:
+		c.warnings = append(c.warnings, "no trial speed factors: the interval covers image resampling only, not the machine's between-trial spread")
+	case 1, 2:
+		c.warnings = append(c.warnings, fmt.Sprintf("only %d trial speed factors: the machine's between-trial spread is poorly known", len(c.factors)))
+	}
+
+	c.byRepo = map[string][][]float64{}
+	c.observations = len(all)
+	// Images in first-seen order: where is image i in pooled and in its
+	// repo's list.
+	type place struct{ pooled, repo int }
+	places := map[[2]string]place{}
+	unmatched := 0
+	for _, o := range all {
+		s := o.s
+		if f, ok := factorOf[o.trial]; ok {
+			s /= f
+		} else if len(c.factors) > 0 {
+			unmatched++
+		}
+		key := [2]string{o.repo, o.image}
+		pl, ok := places[key]
+		if !ok || o.image == "" {
+			pl = place{len(c.pooled), len(c.byRepo[o.repo])}
+			c.pooled = append(c.pooled, nil)
+			c.byRepo[o.repo] = append(c.byRepo[o.repo], nil)
+			places[key] = pl
+		}
+		c.pooled[pl.pooled] = append(c.pooled[pl.pooled], s)
+		c.byRepo[o.repo][pl.repo] = append(c.byRepo[o.repo][pl.repo], s)
+	}
+	if unmatched > 0 {
+		c.warnings = append(c.warnings, fmt.Sprintf("%d image observations belong to no trial with a speed factor: used unnormalised", unmatched))
+	}
+	return c, nil
+}
+
+// Scaling rescales per-image seconds measured at one worker count to
+// another.
+type Scaling struct {
+	// Factor multiplies per-image seconds (0 in a zero Scaling: none).
+	Factor float64
+	// Measured and Target are the worker counts.
+	Measured, Target int
+	// Extrapolated says Target is outside the measured worker counts.
+	Extrapolated bool
+	Warnings     []string
+}
+
+// ScaleForWorkers returns the factor by which per-image seconds measured at
+// measured workers grow at target workers under contention, from a USL fit
+// of throughput against workers: with X(n) the fitted throughput, an image
+// at n workers takes n/X(n), so the factor is (target/X(target)) /
+// (measured/X(measured)). minW and maxW are the smallest and largest
+// measured worker counts (both 0: only measured); a target outside them is
+// marked Extrapolated, with a warning, and the fit's own warnings are
+// passed on.
+func ScaleForWorkers(fit analyze.USLFit, measured, target, minW, maxW int) (Scaling, error) {
+	s := Scaling{Measured: measured, Target: target}
+	if measured < 1 || target < 1 {
+		return s, fmt.Errorf("scaling from %d to %d workers: worker counts must be >= 1", measured, target)
+	}
+	xm, xt := fit.Throughput(float64(measured)), fit.Throughput(float64(target))
+	if !(xm > 0 && xt > 0 && isFinite(xm) && isFinite(xt)) {
+		return s, fmt.Errorf("scaling from %d to %d workers: fitted throughput %.4g and %.4g must be positive", measured, target, xm, xt)
+	}
+	s.Factor = (float64(target) / xt) / (float64(measured) / xm)
+	if minW == 0 && maxW == 0 {
+		minW, maxW = measured, measured
+	}
+	if target < minW || target > maxW {
+		s.Extrapolated = true
+		s.Warnings = append(s.Warnings, fmt.Sprintf(
+			"%d workers is outside the measured %d-%d: per-image seconds extrapolated by the USL fit (x%.3g)", target, minW, maxW, s.Factor))
+	}
+	for _, w := range fit.Warnings {
+		s.Warnings = append(s.Warnings, "usl fit: "+w)
+	}
+	return s, nil
+}
+
+// FixedCost estimates a configuration's fixed per-run cost: for each trial
+// with ImageSeconds, its wall time minus the simulated makespan of its own
+// image seconds (in start order, at workers and batch, no prunes). fixed is
+// the median over trials and ci the distribution-free 95% interval of that
+// median (analyze.Summary), each clamped at 0.
+func FixedCost(trials []TrialObs, workers, batch int) (fixed float64, ci [2]float64, warnings []string) {
+	var xs []float64
+	skipped := 0
+	for _, t := range trials {
+		if len(t.ImageSeconds) == 0 || !isFinite(t.WallSeconds) {
+			skipped++
+			continue
+		}
+		sim := Simulate(Schedule{Durations: t.ImageSeconds, Workers: workers, Batch: batch})
+		xs = append(xs, t.WallSeconds-sim.Makespan)
+	}
+	if skipped > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d trials without per-image seconds skipped", skipped))
+	}
+	if len(xs) == 0 {
+		warnings = append(warnings, "no trial to estimate the fixed cost from")
+		return 0, ci, warnings
+	}
+	s := analyze.Summary(xs, analyze.DefaultConfidence)
+	warnings = append(warnings, s.Warnings...)
+	if s.Median < 0 {
+		warnings = append(warnings, fmt.Sprintf("median fixed cost %.3g s is negative (the simulation overestimates the trials): clamped at 0", s.Median))
+	}
+	return math.Max(0, s.Median), [2]float64{math.Max(0, s.Lo), math.Max(0, s.Hi)}, warnings
+}
+
+// Loss is an estimated relative loss with its interval.
+type Loss struct {
+	// Median and Mean of the loss, and the central Confidence interval
+	// [Lo, Hi] over Reps resamples.
+	Median, Mean, Lo, Hi float64
+	Confidence           float64
+	Reps                 int
+	Warnings             []string
+}
+
+// BarrierLoss estimates the share of wall time lost to batch barriers: per
+// rep it draws n durations with replacement, and computes (batched −
+// stream) / batched from the makespans of the same draw built in batches of
+// batch and as a stream, at workers workers. reps <= 0 means DefaultReps;
+// the interval has DefaultConfidence.
+func BarrierLoss(durations []float64, workers, batch, n, reps int, seed uint64) Loss {
+	l := Loss{Confidence: DefaultConfidence}
+	if reps <= 0 {
+		reps = DefaultReps
+	}
+	l.Reps = reps
+	var ds []float64
+	for _, d := range durations {
+		if isFinite(d) && d >= 0 {
+			ds = append(ds, d)
+		}
+	}
+	switch {
+	case len(ds) == 0:
+		l.Warnings = append(l.Warnings, "no durations: nothing to resample")
+		return l
+	case n < 1 || workers < 1:
+		l.Warnings = append(l.Warnings, fmt.Sprintf("n = %d images at %d workers: nothing to simulate", n, workers))
+		return l
+	case batch <= 0:
+		l.Warnings = append(l.Warnings, "batch is a stream: no barriers")
+		return l
+	}
+	rng := newRNG(seed)
+	draw := make([]float64, n)
+	losses := make([]float64, reps)
+	for r := range losses {
+		for i := range draw {
+			draw[i] = ds[rng.IntN(len(ds))]
+		}
+		b := Simulate(Schedule{Durations: draw, Workers: workers, Batch: batch}).Makespan
+		s := Simulate(Schedule{Durations: draw, Workers: workers}).Makespan
+		losses[r] = safeDiv(b-s, b)
+	}
+	l.Median, l.Mean, l.Lo, l.Hi = summarize(losses, l.Confidence)
+	return l
+}
+
+// summarize returns the median, mean and central conf interval of xs (not
+// modified, not empty).
+func summarize(xs []float64, conf float64) (med, mean, lo, hi float64) {
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	return quantile(s, 0.5), stat.Mean(s, nil), quantile(s, (1-conf)/2), quantile(s, (1+conf)/2)
+}
+
+// quantile is the p-quantile of sorted, non-empty s, interpolated between
+// order statistics at h = (n-1)p (Hyndman-Fan type 7, R's default). Unlike
+// gonum's stat.LinInterp it is symmetric: the (1-p)-quantile of -s is minus
+// the p-quantile of s, so a central interval is centred.
+func quantile(s []float64, p float64) float64 {
+	h := float64(len(s)-1) * p
+	i := int(math.Floor(h))
+	if i >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[i] + (h-float64(i))*(s[i+1]-s[i])
+}
+
+func median(xs []float64) float64 {
+	med, _, _, _ := summarize(xs, DefaultConfidence)
+	return med
+}
+
+func newRNG(seed uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+}

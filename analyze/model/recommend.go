@@ -1,0 +1,346 @@
+package model
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/buildtune/buildtune/analyze"
+)
+
+// DefaultMargin is the relative equivalence margin used when Constraints
+// gives none: throughputs within ±3% count as the same.
+const DefaultMargin = 0.03
+
+// Constraint names used in Exclusion.Constraint and in ErrInfeasible
+// errors.
+const (
+	ConstraintDeadline      = "deadline"
+	ConstraintMaxWorkers    = "max workers"
+	ConstraintRegistryBytes = "max registry bytes"
+)
+
+// Config is one configuration of the build.
+type Config struct {
+	Name      string
+	Workers   int
+	Batch     int
+	CacheMode string
+	Strategy  string
+}
+
+// Candidate is a configuration with its prediction and measurements.
+type Candidate struct {
+	Config     Config
+	Prediction Prediction
+	// Throughput is the measured images/hour of each trial.
+	Throughput []float64
+	// RegistryBytesPerImage is the bytes each image sends to the registry.
+	RegistryBytesPerImage float64
+	// CacheExportSeconds is the cache export seconds per image and
+	// CachedStepsFrac the fraction of build steps that were cache hits.
+	CacheExportSeconds float64
+	CachedStepsFrac    float64
+	// Extrapolated says the candidate was not measured directly.
+	Extrapolated bool
+}
+
+// Constraints limit the candidates.
+type Constraints struct {
+	// Deadline in seconds must be met by the prediction's Hi (0: none).
+	Deadline float64
+	// MaxWorkers caps Config.Workers (0: none).
+	MaxWorkers int
+	// MaxRegistryBytes caps RegistryBytesPerImage × Prediction.Images
+	// (0: none).
+	MaxRegistryBytes float64
+	// EquivalenceMargin is the relative margin within which throughputs
+	// are equivalent (DefaultMargin if <= 0), and Alpha the significance
+	// level (analyze.DefaultAlpha if not in (0, 0.5)).
+	EquivalenceMargin float64
+	Alpha             float64
+	// Baseline names the candidate to compute the saving against ("":
+	// none).
+	Baseline string
+}
+
+// Exclusion is a candidate a constraint ruled out.
+type Exclusion struct {
+	Name       string
+	Constraint string
+	Detail     string
+}
+
+// Saving is the predicted wall time saved against a baseline.
+type Saving struct {
+	Baseline string
+	// Median, Lo and Hi are in seconds (baseline minus recommended);
+	// [Lo, Hi] is the central Confidence interval of the paired rep
+	// differences, Pairs of them.
+	Median, Lo, Hi float64
+	Confidence     float64
+	Pairs          int
+}
+
+// Recommendation is the chosen configuration and the evidence for it.
+type Recommendation struct {
+	// Best is the recommended candidate; Fastest names the feasible
+	// candidate with the lowest predicted median and RunnerUp the next
+	// ("" when alone).
+	Best     Candidate
+	Fastest  string
+	RunnerUp string
+	// Gap compares the runner-up's throughput (B) with the fastest's (A);
+	// Significant is its Mann-Whitney verdict, and IntervalsOverlap says
+	// whether their predicted [Lo, Hi] intervals overlap.
+	Gap              analyze.Comparison
+	Significant      bool
+	IntervalsOverlap bool
+	// Equivalent names the feasible candidates whose throughput is
+	// equivalent to the fastest's by TOST (the fastest included, first);
+	// PickedCheapest says Best is the cheapest of them rather than the
+	// fastest.
+	Equivalent     []string
+	PickedCheapest bool
+	// Saving is against Constraints.Baseline (nil when none).
+	Saving *Saving
+	// Excluded lists the candidates the constraints ruled out.
+	Excluded []Exclusion
+	// Confident is false when the data cannot support the choice (too few
+	// trials for significance, an extrapolated prediction, an unresolved
+	// gap); Warnings say why.
+	Confident bool
+	// Reasons are plain sentences built from the numbers.
+	Reasons  []string
+	Warnings []string
+}
+
+// Recommend picks the feasible candidate with the lowest predicted median
+// wall time, unless candidates are equivalent to it in throughput by TOST
+// (analyze.Equivalent within EquivalenceMargin): then it picks the
+// cheapest of the equivalent set, fewest registry bytes per image first,
+// then fewest workers. The gap to the runner-up is tested with
+// analyze.Compare on per-trial throughput.
+//
+// The saving against the baseline pairs rep i of the baseline's
+// Prediction.Samples with rep i of the recommended one: the reps of two
+// predictions are independent draws, so the paired differences are draws
+// of the difference itself. Sorting each sample and differencing the
+// percentiles would couple the two predictions' extremes and understate
+// the interval.
+//
+// A candidate is feasible when its prediction's Hi meets the deadline, its
+// workers are within MaxWorkers and its registry bytes within
+// MaxRegistryBytes. With no feasible candidate, the error wraps
+// ErrInfeasible and names the constraints that ruled candidates out; the
+// returned Recommendation still lists the exclusions.
+func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
+	var rec Recommendation
+	if len(cands) == 0 {
+		return rec, fmt.Errorf("recommending: no candidates: %w", ErrInfeasible)
+	}
+	margin := c.EquivalenceMargin
+	if !(margin > 0 && margin < 1) {
+		margin = DefaultMargin
+	}
+	alpha := c.Alpha
+	if !(alpha > 0 && alpha < 0.5) {
+		alpha = analyze.DefaultAlpha
+	}
+	seen := map[string]bool{}
+	for _, cd := range cands {
+		if seen[cd.Config.Name] {
+			rec.Warnings = append(rec.Warnings, fmt.Sprintf("candidate name %q appears more than once", cd.Config.Name))
+		}
+		seen[cd.Config.Name] = true
+	}
+
+	var feasible []Candidate
+	for _, cd := range cands {
+		if ex, ok := excluded(cd, c); ok {
+			rec.Excluded = append(rec.Excluded, ex)
+			continue
+		}
+		feasible = append(feasible, cd)
+	}
+	if len(feasible) == 0 {
+		counts := map[string]int{}
+		var order []string
+		for _, ex := range rec.Excluded {
+			if counts[ex.Constraint] == 0 {
+				order = append(order, ex.Constraint)
+			}
+			counts[ex.Constraint]++
+		}
+		var parts []string
+		for _, k := range order {
+			parts = append(parts, fmt.Sprintf("%s ruled out %d", k, counts[k]))
+		}
+		return rec, fmt.Errorf("recommending among %d candidates: %s: %w", len(cands), strings.Join(parts, ", "), ErrInfeasible)
+	}
+	// Fastest first; ties keep input order.
+	slices.SortStableFunc(feasible, func(a, b Candidate) int {
+		return cmp.Compare(a.Prediction.Median, b.Prediction.Median)
+	})
+	fastest := feasible[0]
+	rec.Fastest = fastest.Config.Name
+	rec.Best = fastest
+	rec.Confident = true
+	rec.Reasons = append(rec.Reasons, fmt.Sprintf(
+		"%s is predicted to build %d images in %s [%s, %s], the lowest median of %d feasible candidates.",
+		fastest.Config.Name, fastest.Prediction.Images, hours(fastest.Prediction.Median),
+		hours(fastest.Prediction.Lo), hours(fastest.Prediction.Hi), len(feasible)))
+	for _, ex := range rec.Excluded {
+		rec.Reasons = append(rec.Reasons, fmt.Sprintf("%s was ruled out by the %s: %s.", ex.Name, ex.Constraint, ex.Detail))
+	}
+
+	if len(feasible) > 1 {
+		ru := feasible[1]
+		rec.RunnerUp = ru.Config.Name
+		rec.Gap = analyze.Compare(fastest.Throughput, ru.Throughput, alpha)
+		rec.Significant = rec.Gap.Significant
+		rec.IntervalsOverlap = fastest.Prediction.Lo <= ru.Prediction.Hi && ru.Prediction.Lo <= fastest.Prediction.Hi
+		overlap := "do not overlap"
+		if rec.IntervalsOverlap {
+			overlap = "overlap"
+		}
+		verdict := "significant"
+		if !rec.Significant {
+			verdict = "not significant"
+		}
+		rec.Reasons = append(rec.Reasons, fmt.Sprintf(
+			"The runner-up %s is predicted at %s; its measured throughput is %.3fx the fastest's (Mann-Whitney p=%.3g, %s at alpha=%v) and the predicted intervals %s.",
+			ru.Config.Name, hours(ru.Prediction.Median), rec.Gap.Ratio, rec.Gap.P, verdict, alpha, overlap))
+		if n := min(len(fastest.Throughput), len(ru.Throughput)); n < rec.Gap.MinN {
+			rec.Confident = false
+			rec.Warnings = append(rec.Warnings, fmt.Sprintf(
+				"too few trials: %d and %d throughput values, need at least %d per candidate for significance at alpha=%v",
+				len(fastest.Throughput), len(ru.Throughput), rec.Gap.MinN, alpha))
+		}
+
+		// The equivalent set and its cheapest member.
+		rec.Equivalent = []string{fastest.Config.Name}
+		set := []Candidate{fastest}
+		for _, cd := range feasible[1:] {
+			e := analyze.Equivalent(fastest.Throughput, cd.Throughput, margin, alpha)
+			if e.Equivalent {
+				rec.Equivalent = append(rec.Equivalent, cd.Config.Name)
+				set = append(set, cd)
+			}
+		}
+		if len(set) > 1 {
+			cheapest := slices.MinFunc(set, cheaper)
+			if cheapest.Config.Name != fastest.Config.Name {
+				rec.Best = cheapest
+				rec.PickedCheapest = true
+			}
+			rec.Reasons = append(rec.Reasons, fmt.Sprintf(
+				"%s are equivalent within ±%.0f%% in throughput (TOST at alpha=%v): no significant difference, picked the cheapest, %s (%.2f GB to the registry per image, %d workers).",
+				strings.Join(rec.Equivalent, ", "), 100*margin, alpha, rec.Best.Config.Name,
+				rec.Best.RegistryBytesPerImage/1e9, rec.Best.Config.Workers))
+		} else if !rec.Significant {
+			rec.Confident = false
+			rec.Warnings = append(rec.Warnings, fmt.Sprintf(
+				"%s and %s differ neither significantly nor within ±%.0f%%: more trials are needed to separate them",
+				fastest.Config.Name, ru.Config.Name, 100*margin))
+		}
+	}
+	if rec.Best.Extrapolated || rec.Best.Prediction.Extrapolated {
+		rec.Confident = false
+		rec.Warnings = append(rec.Warnings, fmt.Sprintf("%s was not measured directly: its prediction is extrapolated", rec.Best.Config.Name))
+	}
+	rec.Reasons = append(rec.Reasons, cacheReasons(rec.Best)...)
+
+	if c.Baseline != "" {
+		saving(&rec, cands, c.Baseline)
+	}
+	return rec, nil
+}
+
+// excluded says whether a constraint rules cd out, and which.
+func excluded(cd Candidate, c Constraints) (Exclusion, bool) {
+	name := cd.Config.Name
+	if c.Deadline > 0 && !(cd.Prediction.Hi <= c.Deadline) {
+		return Exclusion{name, ConstraintDeadline, fmt.Sprintf(
+			"predicted up to %s against a deadline of %s", hours(cd.Prediction.Hi), hours(c.Deadline))}, true
+	}
+	if c.MaxWorkers > 0 && cd.Config.Workers > c.MaxWorkers {
+		return Exclusion{name, ConstraintMaxWorkers, fmt.Sprintf(
+			"%d workers against at most %d", cd.Config.Workers, c.MaxWorkers)}, true
+	}
+	if c.MaxRegistryBytes > 0 {
+		total := cd.RegistryBytesPerImage * float64(cd.Prediction.Images)
+		if total > c.MaxRegistryBytes {
+			return Exclusion{name, ConstraintRegistryBytes, fmt.Sprintf(
+				"%.3g GB to the registry against at most %.3g GB", total/1e9, c.MaxRegistryBytes/1e9)}, true
+		}
+	}
+	return Exclusion{}, false
+}
+
+// cheaper orders by registry bytes per image, then workers, then median.
+func cheaper(a, b Candidate) int {
+	return cmp.Or(
+		cmp.Compare(a.RegistryBytesPerImage, b.RegistryBytesPerImage),
+		cmp.Compare(a.Config.Workers, b.Config.Workers),
+		cmp.Compare(a.Prediction.Median, b.Prediction.Median),
+	)
+}
+
+// cacheReasons describes what the candidate's cache mode cost and brought.
+func cacheReasons(cd Candidate) []string {
+	mode := cd.Config.CacheMode
+	if mode == "" || mode == "off" {
+		return nil
+	}
+	p := cd.Prediction
+	// Worker-seconds of wall time per image.
+	perImage := safeDiv(p.Median*float64(max(cd.Config.Workers, 1)), float64(p.Images))
+	share := ""
+	if perImage > 0 {
+		share = fmt.Sprintf(" (%.0f%% of the %.0f worker-seconds per image)", 100*cd.CacheExportSeconds/perImage, perImage)
+	}
+	return []string{fmt.Sprintf("Cache %s costs %.2f s/image of export%s and brought %.0f%% cached steps.",
+		mode, cd.CacheExportSeconds, share, 100*cd.CachedStepsFrac)}
+}
+
+// saving fills rec.Saving against the named baseline.
+func saving(rec *Recommendation, cands []Candidate, name string) {
+	i := slices.IndexFunc(cands, func(cd Candidate) bool { return cd.Config.Name == name })
+	if i < 0 {
+		rec.Warnings = append(rec.Warnings, fmt.Sprintf("baseline %q is not a candidate: no saving", name))
+		return
+	}
+	base, best := cands[i].Prediction, rec.Best.Prediction
+	n := min(len(base.Samples), len(best.Samples))
+	if n == 0 {
+		rec.Warnings = append(rec.Warnings, fmt.Sprintf("baseline %q or the recommendation has no rep samples: no saving interval", name))
+		return
+	}
+	if len(base.Samples) != len(best.Samples) {
+		rec.Warnings = append(rec.Warnings, fmt.Sprintf("rep counts differ (%d and %d): paired the first %d", len(base.Samples), len(best.Samples), n))
+	}
+	diffs := make([]float64, n)
+	for k := range diffs {
+		diffs[k] = base.Samples[k] - best.Samples[k]
+	}
+	conf := best.Confidence
+	if !(conf > 0 && conf < 1) {
+		conf = DefaultConfidence
+	}
+	s := &Saving{Baseline: name, Confidence: conf, Pairs: n}
+	s.Median, _, s.Lo, s.Hi = summarize(diffs, conf)
+	rec.Saving = s
+	rec.Reasons = append(rec.Reasons, fmt.Sprintf("Against %s it saves %s [%s, %s] (%.0f%% interval of %d paired reps).",
+		name, hours(s.Median), hours(s.Lo), hours(s.Hi), 100*conf, n))
+}
+
+// hours formats seconds as hours with two decimals.
+func hours(s float64) string {
+	if math.Abs(s) < 3600 {
+		return fmt.Sprintf("%.0f min", s/60)
+	}
+	return fmt.Sprintf("%.2f h", s/3600)
+}

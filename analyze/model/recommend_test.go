@@ -1,0 +1,182 @@
+package model
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// cand is a candidate predicted at median seconds (±10%) for 433 images,
+// with per-trial throughputs around tput (±0.5%).
+func cand(name string, workers int, median, tput, regBytes float64) Candidate {
+	th := make([]float64, 12)
+	for i := range th {
+		th[i] = tput * (1 + 0.005*float64(i%5-2)/2)
+	}
+	return Candidate{
+		Config:                Config{Name: name, Workers: workers, Batch: 15, CacheMode: "off", Strategy: "single"},
+		Prediction:            Prediction{Images: 433, Workers: workers, Median: median, Lo: 0.9 * median, Hi: 1.1 * median, Confidence: DefaultConfidence},
+		Throughput:            th,
+		RegistryBytesPerImage: regBytes,
+	}
+}
+
+func TestRecommendOrdering(t *testing.T) {
+	cands := []Candidate{
+		cand("c", 4, 15000, 60, 1e9),
+		cand("a", 8, 10000, 100, 1e9),
+		cand("b", 6, 12000, 80, 1e9),
+	}
+	rec, err := Recommend(cands, Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Best.Config.Name != "a" || rec.Fastest != "a" || rec.RunnerUp != "b" || !rec.Significant || rec.PickedCheapest || !rec.Confident {
+		t.Errorf("rec = %+v", rec)
+	}
+	// a: [9000, 11000], b: [10800, 13200].
+	if !rec.IntervalsOverlap || !near(rec.Gap.Ratio, 0.8, 1e-9) {
+		t.Errorf("overlap %v ratio %v", rec.IntervalsOverlap, rec.Gap.Ratio)
+	}
+	if len(rec.Equivalent) != 1 || !strings.Contains(rec.Reasons[0], "a is predicted to build 433 images in 2.78 h") {
+		t.Errorf("equivalent %v reasons %q", rec.Equivalent, rec.Reasons)
+	}
+}
+
+func TestRecommendEquivalentPicksCheapest(t *testing.T) {
+	cands := []Candidate{
+		cand("fast", 8, 10000, 100, 3e9),
+		cand("same-cheap", 8, 10050, 100.1, 1e9),
+		cand("same-fewer-workers", 4, 10100, 99.9, 1e9),
+		cand("slow", 2, 20000, 50, 1e8),
+	}
+	rec, err := Recommend(cands, Constraints{EquivalenceMargin: 0.03})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Best.Config.Name != "same-fewer-workers" || !rec.PickedCheapest || rec.Fastest != "fast" {
+		t.Errorf("best %q picked cheapest %v", rec.Best.Config.Name, rec.PickedCheapest)
+	}
+	if want := []string{"fast", "same-cheap", "same-fewer-workers"}; !reflect.DeepEqual(rec.Equivalent, want) {
+		t.Errorf("equivalent %v, want %v", rec.Equivalent, want)
+	}
+	if !hasWarning(rec.Reasons, "no significant difference, picked the cheapest") {
+		t.Errorf("reasons %q", rec.Reasons)
+	}
+}
+
+func TestRecommendConstraints(t *testing.T) {
+	cands := []Candidate{
+		cand("a", 16, 10000, 100, 1e9), // Hi 11000
+		cand("b", 8, 12000, 80, 2e9),   // Hi 13200
+		cand("c", 4, 15000, 60, 1e8),   // Hi 16500
+	}
+	tests := []struct {
+		name     string
+		c        Constraints
+		want     string
+		excluded []string
+	}{
+		{"deadline", Constraints{Deadline: 12000}, "a", []string{"b", "c"}},
+		{"max workers", Constraints{MaxWorkers: 8}, "b", []string{"a"}},
+		{"registry bytes", Constraints{MaxRegistryBytes: 433 * 1.5e9}, "a", []string{"b"}},
+		{"all three", Constraints{Deadline: 14000, MaxWorkers: 8, MaxRegistryBytes: 433 * 1.5e9}, "", []string{"a", "b", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, err := Recommend(cands, tt.c)
+			var ex []string
+			for _, e := range rec.Excluded {
+				ex = append(ex, e.Name)
+			}
+			if !reflect.DeepEqual(ex, tt.excluded) {
+				t.Errorf("excluded %v, want %v", ex, tt.excluded)
+			}
+			if tt.want == "" {
+				if !errors.Is(err, ErrInfeasible) {
+					t.Fatalf("err = %v, want ErrInfeasible", err)
+				}
+				for _, s := range []string{"max workers ruled out 1", "max registry bytes ruled out 1", "deadline ruled out 1"} {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q lacks %q", err, s)
+					}
+				}
+				return
+			}
+			if err != nil || rec.Best.Config.Name != tt.want {
+				t.Errorf("best %q err %v, want %q", rec.Best.Config.Name, err, tt.want)
+			}
+		})
+	}
+	if _, err := Recommend(nil, Constraints{}); !errors.Is(err, ErrInfeasible) {
+		t.Errorf("no candidates: err = %v", err)
+	}
+}
+
+func TestRecommendTooFewTrials(t *testing.T) {
+	a, b := cand("a", 4, 10000, 100, 1e9), cand("b", 4, 12000, 80, 1e9)
+	a.Throughput, b.Throughput = a.Throughput[:2], b.Throughput[:2]
+	rec, err := Recommend([]Candidate{a, b}, Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Confident || !hasWarning(rec.Warnings, "too few trials") || rec.Significant {
+		t.Errorf("confident %v significant %v warnings %q", rec.Confident, rec.Significant, rec.Warnings)
+	}
+	c := cand("c", 4, 9000, 100, 1e9)
+	c.Extrapolated = true
+	rec, _ = Recommend([]Candidate{c}, Constraints{})
+	if rec.Confident || !hasWarning(rec.Warnings, "extrapolated") {
+		t.Errorf("extrapolated: confident %v warnings %q", rec.Confident, rec.Warnings)
+	}
+}
+
+func TestRecommendSavingPairsReps(t *testing.T) {
+	best, base := cand("new", 8, 30, 100, 1e9), cand("old", 4, 30, 50, 1e9)
+	// Same marginal distributions: sorting each and differencing would give
+	// a zero-width interval; paired reps give differences -40..40.
+	best.Prediction.Samples = []float64{50, 40, 30, 20, 10}
+	base.Prediction.Samples = []float64{10, 20, 30, 40, 50}
+	rec, err := Recommend([]Candidate{best, base}, Constraints{Baseline: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rec.Saving
+	// Diffs -40, -20, 0, 20, 40: type-7 quantiles at 0.05 and 0.95 are
+	// -40 + 0.2×20 and 20 + 0.8×20.
+	if s == nil || s.Median != 0 || s.Pairs != 5 || !near(s.Lo, -36, 1e-9) || !near(s.Hi, 36, 1e-9) {
+		t.Fatalf("saving %+v", s)
+	}
+	if !hasWarning(rec.Reasons, "Against old it saves") {
+		t.Errorf("reasons %q", rec.Reasons)
+	}
+	rec, _ = Recommend([]Candidate{best, base}, Constraints{Baseline: "missing"})
+	if rec.Saving != nil || !hasWarning(rec.Warnings, `baseline "missing"`) {
+		t.Errorf("missing baseline: %+v", rec.Saving)
+	}
+}
+
+func TestRecommendCacheReason(t *testing.T) {
+	c := cand("max", 4, 433*250/4, 100, 1e9) // 250 worker-seconds per image
+	c.Config.CacheMode = "max"
+	c.CacheExportSeconds = 10
+	rec, err := Recommend([]Candidate{c}, Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasWarning(rec.Reasons, "Cache max costs 10.00 s/image of export (4% of the 250 worker-seconds per image) and brought 0% cached steps.") {
+		t.Errorf("reasons %q", rec.Reasons)
+	}
+}
+
+func TestRecommendDeterministic(t *testing.T) {
+	cands := []Candidate{cand("a", 8, 10000, 100, 3e9), cand("b", 4, 10000, 100.2, 1e9), cand("c", 2, 11000, 90, 1e8)}
+	cands[0].Prediction.Samples = []float64{1, 2, 3}
+	cands[2].Prediction.Samples = []float64{3, 2, 1}
+	r1, e1 := Recommend(cands, Constraints{Baseline: "c"})
+	r2, e2 := Recommend(cands, Constraints{Baseline: "c"})
+	if !reflect.DeepEqual(r1, r2) || e1 != nil || e2 != nil {
+		t.Error("same input, different recommendations")
+	}
+}

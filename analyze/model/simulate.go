@@ -1,0 +1,234 @@
+package model
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Schedule describes one fleet build to simulate.
+type Schedule struct {
+	// Durations are the per-image build seconds, in build order.
+	Durations []float64
+	// Workers is the pool size (at least 1).
+	Workers int
+	// Batch is the batch size: 0 (or less) streams the whole list through
+	// one pool with no barrier; B > 0 cuts the list into batches of B, each
+	// a fresh pool of Workers that ends with a barrier.
+	Batch int
+	// FixedSeconds is a per-run cost paid once at the start, before any
+	// image starts (for example the shared builder stage).
+	FixedSeconds float64
+	// DiskPerImage is the BuildKit disk growth per finished image and
+	// DiskStart the disk in use at the start, in bytes.
+	DiskPerImage, DiskStart float64
+	// PruneThreshold is the disk use in bytes at which a prune runs (0: never
+	// prune); a prune leaves min(disk, PruneKeep) bytes and costs
+	// PruneSeconds of wall time.
+	PruneThreshold, PruneKeep, PruneSeconds float64
+}
+
+// SimResult is the outcome of one simulated build.
+type SimResult struct {
+	// Makespan is the wall time in seconds, FixedSeconds and prunes
+	// included.
+	Makespan float64
+	// Batches is the number of batches (1 for a stream).
+	Batches int
+	// Prunes is the number of prunes and PruneSeconds their total cost.
+	Prunes       int
+	PruneSeconds float64
+	// BarrierIdleSeconds is the worker-seconds the pool spends idle inside
+	// batches waiting for the batch's last image (Workers × batch span −
+	// busy seconds, summed over batches; a worker with no image in a short
+	// batch is idle the whole span). 0 for a stream.
+	BarrierIdleSeconds float64
+	// BusySeconds is the sum of the image durations.
+	BusySeconds float64
+	// Utilization is BusySeconds / (Workers × Makespan), 0 when Makespan
+	// is 0.
+	Utilization float64
+	// Disk is the disk use in bytes at the end.
+	Disk float64
+	// Warnings explain inputs that were corrected.
+	Warnings []string
+}
+
+// Simulate runs a discrete-event simulation of one fleet build.
+//
+// Within a pool, a worker that frees takes the next image of the list
+// (greedy list scheduling; ties go to the lowest worker index), as the
+// real script's process pool does.
+//
+// Pruning, batched (Batch > 0): as in the real script, disk is checked only
+// between batches (before every batch but the first, never after the last).
+// If it is at or above PruneThreshold, the prune stalls everything for
+// PruneSeconds and the disk becomes min(disk, PruneKeep).
+//
+// Pruning, stream (Batch <= 0): when an image finishes, the disk is at or
+// above PruneThreshold, no prune is running and images remain to start, a
+// prune starts at that instant. Images in flight keep running; no new image
+// starts until the prune ends. The disk drops to min(disk, PruneKeep) when
+// the prune starts; images finishing during the prune add their growth
+// afterwards and cannot start a second prune until the first has ended.
+//
+// Non-finite or negative durations count as 0, and Workers < 1 as 1, each
+// with a warning.
+func Simulate(s Schedule) SimResult {
+	var r SimResult
+	w := s.Workers
+	if w < 1 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("workers = %d: simulated with 1", w))
+		w = 1
+	}
+	ds := make([]float64, len(s.Durations))
+	bad := 0
+	for i, d := range s.Durations {
+		if isFinite(d) && d >= 0 {
+			ds[i] = d
+		} else {
+			bad++
+		}
+	}
+	if bad > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d non-finite or negative durations counted as 0", bad))
+	}
+	fixed := nonNeg(s.FixedSeconds)
+	pruneCost := nonNeg(s.PruneSeconds)
+	pruning := s.PruneThreshold > 0
+	if pruning && s.PruneKeep >= s.PruneThreshold {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"prune keep %.4g B is not below the threshold %.4g B: every check past the threshold prunes", s.PruneKeep, s.PruneThreshold))
+	}
+	r.Disk = nonNeg(s.DiskStart)
+	for _, d := range ds {
+		r.BusySeconds += d
+	}
+
+	if s.Batch > 0 {
+		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost)
+	} else {
+		simulateStream(&r, ds, w, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost)
+	}
+	r.Utilization = safeDiv(r.BusySeconds, float64(w)*r.Makespan)
+	return r
+}
+
+func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float64, pruning bool, threshold, keep, cost float64) {
+	t := fixed
+	free := make([]float64, w)
+	for start := 0; start < len(ds); start += batch {
+		end := min(start+batch, len(ds))
+		if start > 0 && pruning && r.Disk >= threshold {
+			r.Prunes++
+			r.PruneSeconds += cost
+			t += cost
+			r.Disk = math.Min(r.Disk, keep)
+		}
+		clear(free)
+		var busy float64
+		for _, d := range ds[start:end] {
+			k := 0
+			for i := 1; i < w; i++ {
+				if free[i] < free[k] {
+					k = i
+				}
+			}
+			free[k] += d
+			busy += d
+		}
+		span := slices.Max(free)
+		t += span
+		r.BarrierIdleSeconds += float64(w)*span - busy
+		r.Disk += grow * float64(end-start)
+		r.Batches++
+	}
+	r.BarrierIdleSeconds = math.Max(0, r.BarrierIdleSeconds)
+	r.Makespan = t
+}
+
+func simulateStream(r *SimResult, ds []float64, w int, fixed, grow float64, pruning bool, threshold, keep, cost float64) {
+	r.Batches = 1
+	if len(ds) == 0 {
+		r.Batches = 0
+		r.Makespan = fixed
+		return
+	}
+	// free[k] is when worker k finishes its current image; running[k] says
+	// whether it has one.
+	free := make([]float64, w)
+	running := make([]bool, w)
+	next := 0
+	blockedUntil := fixed
+	for k := 0; k < w && next < len(ds); k++ {
+		free[k] = fixed + ds[next]
+		running[k] = true
+		next++
+	}
+	end := fixed
+	for {
+		k := -1
+		for i := range w {
+			if running[i] && (k < 0 || free[i] < free[k]) {
+				k = i
+			}
+		}
+		if k < 0 {
+			break
+		}
+		f := free[k]
+		running[k] = false
+		end = math.Max(end, f)
+		r.Disk += grow
+		if next >= len(ds) {
+			continue
+		}
+		if pruning && f >= blockedUntil && r.Disk >= threshold {
+			r.Prunes++
+			r.PruneSeconds += cost
+			blockedUntil = f + cost
+			r.Disk = math.Min(r.Disk, keep)
+		}
+		startAt := math.Max(f, blockedUntil)
+		free[k] = startAt + ds[next]
+		running[k] = true
+		next++
+	}
+	r.Makespan = end
+}
+
+// LPTOrder returns the indices of durations longest first (longest
+// processing time first), ties in index order. Durations[LPTOrder(d)[0]]
+// is the longest.
+func LPTOrder(durations []float64) []int {
+	idx := make([]int, len(durations))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		return cmp.Compare(durations[b], durations[a])
+	})
+	return idx
+}
+
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// nonNeg returns x, or 0 when x is negative or not finite.
+func nonNeg(x float64) float64 {
+	if isFinite(x) && x > 0 {
+		return x
+	}
+	return 0
+}
+
+// safeDiv returns a/b, or 0 when b is 0 or the result is not finite.
+func safeDiv(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	if q := a / b; isFinite(q) {
+		return q
+	}
+	return 0
+}

@@ -1,0 +1,345 @@
+// Package fleet is the engine room of both the sweep and the production
+// build: it builds a list of instances with fixed settings on one or more
+// BuildKit daemons, with the real script's batch-and-barrier semantics (or
+// a stream), retries, the prune policy, skip-existing checks and daemon
+// spreading, and writes one image record per build as it finishes.
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/buildtune/buildtune/sweep/record"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Daemon is what the fleet needs of one BuildKit daemon beyond building:
+// disk use for the prune policy, pruning, and a health check.
+type Daemon interface {
+	engine.Builder
+	DiskUsage(ctx context.Context) (int64, error)
+	Prune(ctx context.Context, keepBytes int64, all bool) (int64, error)
+	Ping(ctx context.Context, timeout time.Duration) error
+}
+
+// PrunePolicy is the real script's prune: when a daemon's disk use reaches
+// ThresholdBytes, prune it to keep KeepBytes. Batched runs check between
+// batches (as the real script does); a stream checks a daemon after each of
+// its builds and prunes it without stopping the other daemons.
+// ThresholdBytes 0 disables it.
+type PrunePolicy struct {
+	ThresholdBytes int64 `json:"threshold_bytes"`
+	KeepBytes      int64 `json:"keep_bytes"`
+}
+
+// Options is one configuration building a list of instances once.
+type Options struct {
+	Workload  *workload.Workload
+	Instances []workload.Instance
+	Strategy  string
+	Cache     engine.CacheMode
+	Workers   int
+	// Batch is the batch size; 0 = stream.
+	Batch int
+	// Daemons build the images; instance i goes to daemon i mod len.
+	Daemons []Daemon
+	// Attempts per build (1 = no retry).
+	Attempts int
+	// SkipExisting checks the final tag in the registry first and skips the
+	// instance if it is there (the real script's HEAD check).
+	SkipExisting bool
+	Prune        PrunePolicy
+	// Config labels every record.
+	Config record.Config
+	Run    string
+	Trial  int
+	Out    *record.Writer
+	// TraceDir, if set, receives one raw status stream per build.
+	TraceDir string
+	// OnImage is called after each instance finishes (progress).
+	OnImage func(done, total int, rec *record.Image)
+	// Health checks the registry; nil skips that check.
+	Health func(ctx context.Context) error
+}
+
+// fleetRun is the state of one Run.
+type fleetRun struct {
+	o        Options
+	attempts int
+
+	mu   sync.Mutex
+	tr   record.Trial
+	done int
+	// pruning serialises stream prunes per daemon.
+	pruning []sync.Mutex
+}
+
+// Run builds the shared phases, then every instance with the batch
+// semantics of the real script, writing an image record per build and
+// returning the trial's totals (not yet written). A build that fails is
+// recorded and the others go on; failing infrastructure stops the run
+// with an error wrapping ErrInfra.
+func Run(ctx context.Context, o Options) (record.Trial, error) {
+	r := &fleetRun{o: o, attempts: max(o.Attempts, 1), pruning: make([]sync.Mutex, len(o.Daemons))}
+	r.tr = record.Trial{Run: o.Run, Trial: o.Trial, Config: o.Config, Start: time.Now(), Images: len(o.Instances)}
+	if len(o.Daemons) == 0 {
+		return r.tr, errors.New("fleet: no buildkit daemon")
+	}
+	for _, d := range o.Daemons {
+		if u, err := d.DiskUsage(ctx); err == nil {
+			r.tr.DiskBefore += u
+		}
+	}
+	// Shared phases: once, before any instance.
+	shared, err := o.Workload.SharedBuilds(o.Strategy, o.Cache)
+	if err != nil {
+		return r.tr, err
+	}
+	for _, b := range shared {
+		rec, err := r.build(ctx, o.Daemons[0], b, "", 0, 0)
+		if err != nil {
+			if ie := r.checkInfra(o.Daemons[0], err); ie != nil {
+				return r.finish(ie)
+			}
+			if ctx.Err() != nil {
+				return r.finish(ctx.Err())
+			}
+			r.tr.Failed = len(o.Instances)
+			return r.finish(fmt.Errorf("shared phase %s failed: %s", rec.Phase, rec.Error))
+		}
+	}
+	var between Hook
+	if o.Batch > 0 {
+		between = r.between
+	}
+	err = RunBatches(ctx, len(o.Instances), o.Workers, o.Batch, r.job, between)
+	return r.finish(err)
+}
+
+// add folds an image record into the trial's sums and writes it.
+func (r *fleetRun) add(rec *record.Image) error {
+	r.mu.Lock()
+	r.tr.ExecSeconds += rec.ExecSeconds
+	r.tr.ImageExportSeconds += rec.ImageExportSeconds
+	r.tr.LayerPushSeconds += rec.LayerPushSeconds
+	r.tr.CacheImportSeconds += rec.CacheImportSeconds
+	r.tr.CacheExportSeconds += rec.CacheExportSeconds
+	r.tr.CachedSteps += rec.CachedSteps
+	r.tr.TotalSteps += rec.TotalSteps
+	r.mu.Unlock()
+	if r.o.Out != nil {
+		return r.o.Out.Write(rec)
+	}
+	return nil
+}
+
+// build runs one request with retries and records it.
+func (r *fleetRun) build(ctx context.Context, d Daemon, b workload.Build, inst string, batchIdx int, wait float64) (*record.Image, error) {
+	o := r.o
+	rec := &record.Image{Run: o.Run, Trial: o.Trial, Config: o.Config, Instance: inst, Phase: b.Phase,
+		BatchIndex: batchIdx, PoolWaitSeconds: wait}
+	if len(b.Tags) > 0 {
+		rec.Tag = b.Tags[0]
+	}
+	req := b.Request
+	var res engine.Result
+	var err error
+	for a := 1; a <= r.attempts; a++ {
+		rec.Attempts = a
+		if o.TraceDir != "" {
+			req.TracePath = fmt.Sprintf("%s/t%d-%s-%d.jsonl", o.TraceDir, o.Trial, safeName(req.ID), a)
+		}
+		res, err = d.Build(ctx, req)
+		if err == nil || engine.ClassOf(err) == engine.ErrCanceled || ctx.Err() != nil {
+			break
+		}
+	}
+	rec.Cost = res
+	rec.Status = record.StatusBuilt
+	if err != nil {
+		rec.Status = record.StatusFailed
+	}
+	if werr := r.add(rec); werr != nil {
+		return rec, werr
+	}
+	return rec, err
+}
+
+// checkInfra decides whether a failure means the machinery is down.
+func (r *fleetRun) checkInfra(d Daemon, err error) error {
+	if engine.ClassOf(err) != engine.ErrInfra {
+		return nil
+	}
+	hctx, hcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer hcancel()
+	if perr := d.Ping(hctx, 5*time.Second); perr != nil {
+		return fmt.Errorf("%w: %v", ErrInfra, perr)
+	}
+	if r.o.Health != nil {
+		if herr := r.o.Health(hctx); herr != nil {
+			return fmt.Errorf("%w: %v", ErrInfra, herr)
+		}
+	}
+	return nil
+}
+
+// job builds instance i: a skip if its final tag exists, else its phases.
+func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) error {
+	o := r.o
+	inst := o.Instances[i]
+	di := i % len(o.Daemons)
+	d := o.Daemons[di]
+	wait := time.Since(queued).Seconds()
+	builds, err := o.Workload.InstanceBuilds(o.Strategy, inst, o.Cache)
+	if err != nil {
+		return err
+	}
+	var last *record.Image
+	var infraErr error
+	status := record.StatusBuilt
+	if n := len(builds); o.SkipExisting && n > 0 && len(builds[n-1].Tags) > 0 && exists(ctx, builds[n-1].Tags[0]) {
+		status = record.StatusSkipped
+		last = &record.Image{Run: o.Run, Trial: o.Trial, Config: o.Config, Instance: inst.ID,
+			Phase: builds[n-1].Phase, Tag: builds[n-1].Tags[0], Status: status, BatchIndex: batchIdx}
+		last.ID = inst.ID
+		if err := r.add(last); err != nil {
+			return err
+		}
+		builds = nil
+	}
+	for _, b := range builds {
+		rec, err := r.build(ctx, d, b, inst.ID, batchIdx, wait)
+		last = rec
+		wait = 0
+		if err != nil {
+			status = record.StatusFailed
+			if rec.ErrClass == engine.ErrInfra {
+				infraErr = r.checkInfra(d, err)
+			}
+			break
+		}
+	}
+	r.mu.Lock()
+	switch {
+	case status == record.StatusBuilt:
+		r.tr.Built++
+	case status == record.StatusSkipped:
+		r.tr.Skipped++
+	case last != nil && last.ErrClass == engine.ErrCanceled:
+		r.tr.Interrupted = true
+	default:
+		r.tr.Failed++
+		if last != nil && last.ErrClass == engine.ErrInfra {
+			r.tr.InfraFailed++
+		}
+	}
+	r.done++
+	n := r.done
+	r.mu.Unlock()
+	if o.OnImage != nil {
+		o.OnImage(n, len(o.Instances), last)
+	}
+	if infraErr != nil {
+		return infraErr
+	}
+	if o.Batch == 0 && status == record.StatusBuilt && ctx.Err() == nil {
+		// Stream: prune this daemon now if it crossed the threshold; the
+		// other daemons' builds go on.
+		return r.prune(ctx, di, fmt.Sprintf("after %s", inst.ID))
+	}
+	return nil
+}
+
+// between is the real script's prune between two batches.
+func (r *fleetRun) between(ctx context.Context, batchIdx int) error {
+	for di := range r.o.Daemons {
+		if err := r.prune(ctx, di, fmt.Sprintf("after batch %d", batchIdx)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prune prunes daemon di to the policy's keep size if its disk use has
+// reached the threshold, and records the prune.
+func (r *fleetRun) prune(ctx context.Context, di int, when string) error {
+	p := r.o.Prune
+	if p.ThresholdBytes <= 0 {
+		return nil
+	}
+	if !r.pruning[di].TryLock() {
+		return nil // a prune of this daemon is already running
+	}
+	defer r.pruning[di].Unlock()
+	d := r.o.Daemons[di]
+	u, err := d.DiskUsage(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: disk use of daemon %d: %v", ErrInfra, di, err)
+	}
+	if u < p.ThresholdBytes {
+		return nil
+	}
+	t0 := time.Now()
+	freed, err := d.Prune(ctx, p.KeepBytes, false)
+	if err != nil {
+		return fmt.Errorf("%w: pruning daemon %d: %v", ErrInfra, di, err)
+	}
+	secs := time.Since(t0).Seconds()
+	r.mu.Lock()
+	r.tr.Prunes++
+	r.tr.PruneSeconds += secs
+	r.mu.Unlock()
+	if r.o.Out == nil {
+		return nil
+	}
+	return r.o.Out.Write(&record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: t0, Type: record.EventPrune, Cell: r.o.Config.Cell,
+		Seconds: secs, Bytes: freed, Message: fmt.Sprintf("daemon %d: disk %d >= threshold %d %s; kept %d", di, u, p.ThresholdBytes, when, p.KeepBytes)})
+}
+
+// finish closes the trial's totals.
+func (r *fleetRun) finish(err error) (record.Trial, error) {
+	tr := r.tr
+	tr.End = time.Now()
+	tr.WallSeconds = tr.End.Sub(tr.Start).Seconds()
+	tr.ImagesPerHour = record.ImagesPerHour(tr.Built, tr.WallSeconds)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, d := range r.o.Daemons {
+		if u, derr := d.DiskUsage(ctx); derr == nil {
+			tr.DiskAfter += u
+		}
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			tr.Interrupted = true
+		}
+		tr.Error = err.Error()
+	}
+	return tr, err
+}
+
+// exists reports whether tag is in its registry (a HEAD request).
+func exists(ctx context.Context, tag string) bool {
+	ref, err := name.ParseReference(tag, name.Insecure)
+	if err != nil {
+		return false
+	}
+	_, err = remote.Head(ref, remote.WithContext(ctx))
+	return err == nil
+}
+
+func safeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,105 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/buildtune/buildtune/fixtures"
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/internal/stack"
+	"github.com/buildtune/buildtune/internal/workload"
+)
+
+// Setup is what a command needs connected before its first build: the
+// stack, the workload prepared for a list of instances, and the output
+// folder.
+type Setup struct {
+	// Stack says which daemons and registry to use; a private stack, when
+	// one is needed, lives in a temporary folder that Close removes.
+	Stack     stack.Use
+	Source    Source
+	Profile   *fixtures.Profile
+	Instances []workload.Instance
+	SDKSha    string
+	// Out is the run folder; with Trace, raw status streams go to Out/traces.
+	Out   string
+	Trace bool
+	// Warn receives warnings (Docker config loading); nil discards them.
+	Warn io.Writer
+}
+
+// Env is a connected fleet: the stack, the prepared workload and the
+// facts every record carries.
+type Env struct {
+	Stack           *stack.Env
+	Workload        *workload.Workload
+	Daemons         []Daemon
+	BuildKitVersion string
+	Host            string
+	TraceDir        string
+	private         string
+}
+
+// Open connects the stack, prepares the workload and the output folder.
+// Close releases what it started.
+func Open(ctx context.Context, s Setup) (*Env, error) {
+	e := &Env{}
+	u := s.Stack
+	if u.Start.Dir == "" {
+		// Unix socket paths are limited to about 100 bytes, so a private
+		// stack's state does not live under Out.
+		d, err := os.MkdirTemp("", "buildtune-")
+		if err != nil {
+			return nil, fmt.Errorf("creating state folder: %w", err)
+		}
+		u.Start.Dir, e.private = d, d
+	}
+	if err := os.MkdirAll(s.Out, 0o755); err != nil {
+		e.Close()
+		return nil, input.Errorf("--out "+s.Out, "%v", err)
+	}
+	env, err := stack.Connect(ctx, u)
+	if err != nil {
+		e.Close()
+		if len(u.BuildkitAddrs) > 0 {
+			return nil, input.Bad("--buildkit-addr", err)
+		}
+		return nil, err
+	}
+	e.Stack = env
+	warn := s.Warn
+	if warn == nil {
+		warn = io.Discard
+	}
+	s.Source.attachAuth(env.Daemons, warn)
+	if e.Workload, err = s.Source.Prepare(ctx, env.Registry.Addr, s.Out, s.Profile, s.Instances, s.SDKSha); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if s.Trace {
+		e.TraceDir = filepath.Join(s.Out, "traces")
+		if err := os.MkdirAll(e.TraceDir, 0o755); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("trace folder: %w", err)
+		}
+	}
+	e.BuildKitVersion, _ = env.Daemons[0].Version(ctx)
+	e.Host, _ = os.Hostname()
+	for _, d := range env.Daemons {
+		e.Daemons = append(e.Daemons, d)
+	}
+	return e, nil
+}
+
+// Close closes the stack (stopping a private one) and removes its folder.
+func (e *Env) Close() {
+	if e.Stack != nil {
+		e.Stack.Close()
+	}
+	if e.private != "" {
+		os.RemoveAll(e.private)
+	}
+}

@@ -1,0 +1,169 @@
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/buildtune/buildtune/fixtures"
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/docker/cli/cli/config"
+	"github.com/moby/buildkit/session/auth/authprovider"
+)
+
+// Source says what is built: the generated fixtures (the default), a
+// workload file, or a one-Dockerfile workload (the shape of the real
+// SWT-Bench agent image build on a CI runner). A sweep saves it in its
+// folder so that a resume builds the same thing.
+type Source struct {
+	Workload   string            `json:"workload,omitempty"`
+	Instances  string            `json:"instances,omitempty"`
+	Dockerfile string            `json:"dockerfile,omitempty"`
+	Context    string            `json:"context,omitempty"`
+	Target     string            `json:"target,omitempty"`
+	BaseImage  string            `json:"base_image,omitempty"`
+	Tag        string            `json:"tag,omitempty"`
+	CacheRef   string            `json:"cache_ref,omitempty"`
+	BuildArgs  map[string]string `json:"build_args,omitempty"`
+	DockerAuth bool              `json:"docker_auth,omitempty"`
+}
+
+// SourceFile is the name of a saved Source in a run folder.
+const SourceFile = "source.json"
+
+// Custom reports whether the source is a workload other than the fixtures.
+func (s *Source) Custom() bool { return s.Workload != "" || s.Context != "" }
+
+// Check validates the source (bad input) and makes its paths absolute.
+func (s *Source) Check() error {
+	if s.Workload != "" && s.Context != "" {
+		return input.Errorf("--workload and --context", "give one of them")
+	}
+	if s.Context != "" && s.Tag == "" {
+		return input.Errorf("--context", "a custom workload needs --tag (a template such as {{.Registry}}/img:{{.SDKSha7}}-{{.Slug}})")
+	}
+	if !s.Custom() && (s.Dockerfile != "" || s.Target != "" || s.BaseImage != "" || s.Tag != "" || s.CacheRef != "" || len(s.BuildArgs) > 0) {
+		return input.Errorf("--dockerfile, --target, --base-image, --tag, --cache-ref and --build-arg", "they describe a custom workload: give --context too")
+	}
+	for _, p := range []*string{&s.Workload, &s.Instances, &s.Context, &s.Dockerfile} {
+		if *p != "" {
+			abs, err := filepath.Abs(*p)
+			if err != nil {
+				return input.Errorf(*p, "%v", err)
+			}
+			*p = abs
+		}
+	}
+	return nil
+}
+
+// ParseBuildArgs turns KEY=VALUE items into a map (bad input otherwise).
+func ParseBuildArgs(items []string) (map[string]string, error) {
+	var out map[string]string
+	for _, a := range items {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return nil, input.Errorf("--build-arg", "%q: want KEY=VALUE", a)
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Universe returns every instance the source can build.
+func (s *Source) Universe() ([]workload.Instance, error) {
+	switch {
+	case s.Instances != "":
+		insts, err := workload.LoadInstanceList(s.Instances)
+		if err != nil {
+			return nil, input.Bad("--instances", err)
+		}
+		return insts, nil
+	case s.Workload != "":
+		w, err := workload.Load(s.Workload)
+		if err != nil {
+			return nil, input.Bad("--workload", err)
+		}
+		if len(w.Instances) > 0 {
+			return w.Instances, nil
+		}
+	}
+	return fixtures.Instances()
+}
+
+// Prepare returns the workload ready to build insts against registry: for
+// the fixtures it writes the build context under out and pushes the base
+// images.
+func (s *Source) Prepare(ctx context.Context, registry, out string, prof *fixtures.Profile, insts []workload.Instance, sha string) (*workload.Workload, error) {
+	switch {
+	case s.Workload != "":
+		w, err := workload.Load(s.Workload)
+		if err != nil {
+			return nil, input.Bad("--workload", err)
+		}
+		w.Instances, w.SDKSha = insts, sha
+		if w.Registry == "" {
+			w.Registry = registry
+		}
+		return w, nil
+	case s.Context != "":
+		w, err := workload.Simple(workload.SimpleOptions{Name: "custom:" + filepath.Base(s.Context), Instances: insts,
+			Registry: registry, SDKSha: sha, BaseImage: s.BaseImage, ContextDir: s.Context, Dockerfile: s.Dockerfile,
+			Target: s.Target, BuildArgs: s.BuildArgs, Tag: s.Tag, CacheRef: s.CacheRef})
+		if err != nil {
+			return nil, input.Bad("custom workload", err)
+		}
+		return w, nil
+	}
+	return fixtures.Prepare(ctx, fixtures.PrepareOptions{Registry: registry, ContextDir: filepath.Join(out, "context"),
+		Profile: prof, Instances: insts, SDKSha: sha})
+}
+
+// attachAuth sends the Docker config's credentials (and its credential
+// helpers) to every daemon when DockerAuth is set. Warnings of the config
+// loader go to warn.
+func (s *Source) attachAuth(daemons []*engine.BuildKit, warn io.Writer) {
+	if !s.DockerAuth {
+		return
+	}
+	cfg := config.LoadDefaultConfigFile(warn)
+	for _, d := range daemons {
+		d.Attach(authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
+			AuthConfigProvider: authprovider.LoadAuthConfig(cfg),
+		}))
+	}
+}
+
+// Save writes the source to dir/source.json.
+func (s *Source) Save(dir string) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding workload source: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, SourceFile), append(b, '\n'), 0o644)
+}
+
+// LoadSource reads dir/source.json; a folder without one is the fixtures.
+func LoadSource(dir string) (*Source, error) {
+	b, err := os.ReadFile(filepath.Join(dir, SourceFile))
+	if os.IsNotExist(err) {
+		return &Source{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("workload source: %w", err)
+	}
+	var s Source
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, SourceFile), err)
+	}
+	return &s, nil
+}

@@ -1,0 +1,95 @@
+package input
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBandwidth(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"unlimited", 0},
+		{"0", 0},
+		{" 0 ", 0},
+		{"20MiB/s", 20 << 20},
+		{"500KiB/s", 500 << 10},
+		{"1GiB/s", 1 << 30},
+		{"10MB/s", 10_000_000},
+		{"3kB/s", 3000},
+		{"3KB/s", 3000},
+		{"2GB/s", 2_000_000_000},
+		{"100B/s", 100},
+		{"1.5MiB/s", 3 << 19},
+		{"0.5kB/s", 500},
+		{"20 MiB/s", 20 << 20},
+		{"0MiB/s", 0},
+	}
+	for _, tt := range tests {
+		got, err := Bandwidth(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("Bandwidth(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestBandwidthBad(t *testing.T) {
+	for _, in := range []string{
+		"fast", "-1MiB/s", "12 parsecs", "", "20", "20MiB", "20Mb/s", "20mib/s",
+		"1e3MB/s", "Inf MB/s", "0x10MB/s", "1.2.3MB/s", "MiB/s", "0.0001B/s",
+		"99999999999GiB/s", "-0", "unlimited/s",
+	} {
+		got, err := Bandwidth(in)
+		if err == nil {
+			t.Errorf("Bandwidth(%q) = %d, want an error", in, got)
+			continue
+		}
+		// The error names the value and what was expected.
+		if !strings.Contains(err.Error(), `"`+in+`"`) {
+			t.Errorf("Bandwidth(%q) error %q does not name the value", in, err)
+		}
+	}
+	_, err := Bandwidth("12 parsecs")
+	if !strings.Contains(err.Error(), "MiB/s") {
+		t.Errorf("error %q does not say what is expected", err)
+	}
+}
+
+func TestFormatBandwidth(t *testing.T) {
+	tests := []struct {
+		in   int64
+		want string
+	}{
+		{0, "unlimited"},
+		{20 << 20, "20MiB/s"},
+		{500 << 10, "500KiB/s"},
+		{1 << 30, "1GiB/s"},
+		{10_000_000, "10MB/s"},
+		{3000, "3kB/s"},
+		{1536 << 10, "1536KiB/s"},
+		{1234567, "1234567B/s"},
+	}
+	for _, tt := range tests {
+		if got := FormatBandwidth(tt.in); got != tt.want {
+			t.Errorf("FormatBandwidth(%d) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzBandwidthRoundTrip(f *testing.F) {
+	for _, s := range []string{"unlimited", "20MiB/s", "10MB/s", "1.5GiB/s", "7B/s", "1024kB/s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		bps, err := Bandwidth(s)
+		if err != nil {
+			return
+		}
+		str := FormatBandwidth(bps)
+		back, err := Bandwidth(str)
+		if err != nil || back != bps {
+			t.Fatalf("%q -> %d -> %q -> %d, %v", s, bps, str, back, err)
+		}
+	})
+}

@@ -1,0 +1,170 @@
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Writer appends Outputs to a manifest.jsonl, one line each, synced to disk
+// as each is written. It is safe for concurrent use.
+type Writer struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+}
+
+// Create opens path for appending, creating it if needed. A torn last line
+// (no final newline and not valid JSON: a crash mid-write) is cut off
+// first; cut is the number of bytes removed, so the caller can say so. An
+// unterminated last line that is complete JSON is kept and terminated.
+func Create(path string) (w *Writer, cut int64, err error) {
+	cut, err = repairTail(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, 0, fmt.Errorf("opening manifest %s: %w", path, err)
+	}
+	return &Writer{f: f, path: path}, cut, nil
+}
+
+func repairTail(path string) (int64, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading manifest %s: %w", path, err)
+	}
+	if len(data) == 0 || data[len(data)-1] == '\n' {
+		return 0, nil
+	}
+	start := bytes.LastIndexByte(data, '\n') + 1
+	tail := data[start:]
+	var o Output
+	if len(bytes.TrimSpace(tail)) > 0 && json.Unmarshal(tail, &o) == nil {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return 0, fmt.Errorf("terminating last line of %s: %w", path, err)
+		}
+		_, werr := f.Write([]byte{'\n'})
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return 0, fmt.Errorf("terminating last line of %s: %w", path, werr)
+		}
+		return 0, nil
+	}
+	if err := os.Truncate(path, int64(start)); err != nil {
+		return 0, fmt.Errorf("cutting torn last line of %s: %w", path, err)
+	}
+	return int64(len(tail)), nil
+}
+
+// Write validates o, appends it as one line and syncs the file.
+func (w *Writer) Write(o Output) error {
+	if err := o.Validate(); err != nil {
+		return fmt.Errorf("writing %s: %w", w.path, err)
+	}
+	line, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encoding output %q: %w", o.Key(), err)
+	}
+	line = append(line, '\n')
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := w.f.Write(line); err != nil {
+		return fmt.Errorf("appending to %s: %w", w.path, err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.f.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Read returns every line of the manifest at path, in file order. A torn
+// last line (no final newline, not valid JSON) is dropped and reported as
+// tornTail; any other bad line is an error naming path:line.
+func Read(path string) (outs []Output, tornTail bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("opening manifest: %w", err)
+	}
+	defer f.Close()
+	return decode(f, path)
+}
+
+func decode(r io.Reader, name string) ([]Output, bool, error) {
+	var outs []Output
+	br := bufio.NewReaderSize(r, 1<<16)
+	for lineNo := 1; ; lineNo++ {
+		line, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return outs, false, fmt.Errorf("reading %s: %w", name, err)
+		}
+		last := err == io.EOF
+		if len(bytes.TrimSpace(line)) > 0 {
+			var o Output
+			if perr := json.Unmarshal(line, &o); perr != nil {
+				if last {
+					// No final newline and cut short: a crash mid-write.
+					return outs, true, nil
+				}
+				return outs, false, fmt.Errorf("%s:%d: %w", name, lineNo, perr)
+			}
+			if verr := o.Validate(); verr != nil {
+				return outs, false, fmt.Errorf("%s:%d: %w", name, lineNo, verr)
+			}
+			outs = append(outs, o)
+		}
+		if last {
+			return outs, false, nil
+		}
+	}
+}
+
+// writeAtomic writes data to path through a temporary file in the same
+// folder and a rename, so a reader never sees a partial file.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// CoverageError reports instances that no shard built (Missing) or that
+// more than one shard built (Duplicated). A CLI exits 1 on it.
+type CoverageError struct {
+	Missing    []string
+	Duplicated []string
+}
+
+func (e *CoverageError) Error() string {
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, fmt.Sprintf("%d missing (%s)", len(e.Missing), listSome(e.Missing)))
+	}
+	if len(e.Duplicated) > 0 {
+		parts = append(parts, fmt.Sprintf("%d in more than one shard (%s)", len(e.Duplicated), listSome(e.Duplicated)))
+	}
+	return "shard coverage: " + strings.Join(parts, ", ")
+}
+
+func listSome(ids []string) string {
+	const most = 10
+	if len(ids) <= most {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:most], ", ") + fmt.Sprintf(", and %d more", len(ids)-most)
+}
+
+// Merged is the build of every shard as one.
+type Merged struct {
+	// Outputs holds one line per image, by Key.
+	Outputs []Output
+	// Summary is over Outputs; its wall is the longest shard's wall and its
+	// Shards lists the shards in the order given.
+	Summary Summary
+	// Warnings are things worth saying that do not fail the merge: a torn
+	// tail, a shard without a summary, differing settings, unexpected
+	// instances.
+	Warnings []string
+}
+
+// Merge reads each folder's manifest.jsonl and build-summary.json (a
+// missing summary is a warning; the shard's wall then comes from its
+// timestamps). Within a shard only the last line of an image counts; an
+// image found in two shards is duplicated, and an expected instance found in
+// none is missing. If expected is nil only duplicates are checked. On a
+// coverage problem Merge returns the full Merged together with a
+// *CoverageError; for a duplicated image Outputs keeps the line that
+// finished last. Other errors (an unreadable manifest) return no Merged.
+func Merge(dirs []string, expected []string) (Merged, error) {
+	if len(dirs) == 0 {
+		return Merged{}, errors.New("merging shards: no shard folders")
+	}
+	var m Merged
+	type found struct {
+		out   Output
+		shard int
+	}
+	byKey := map[string][]found{}
+	var extra SummaryExtra
+	haveSettings := false
+	var wall time.Duration
+	for i, dir := range dirs {
+		path := filepath.Join(dir, ManifestFile)
+		outs, torn, err := Read(path)
+		if err != nil {
+			return Merged{}, fmt.Errorf("merging shard %s: %w", dir, err)
+		}
+		if torn {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: torn last line dropped", path))
+		}
+		outs = Latest(outs)
+		info := ShardInfo{Dir: dir, Images: len(outs)}
+		for _, o := range outs {
+			byKey[o.Key()] = append(byKey[o.Key()], found{o, i})
+			switch o.Status {
+			case StatusBuilt:
+				info.Built++
+			case StatusFailed:
+				info.Failed++
+			}
+			if info.Shard == "" {
+				info.Shard = o.Shard
+			}
+		}
+		info.TornTail = torn
+		sum, err := ReadSummary(filepath.Join(dir, SummaryFile))
+		var shardWall time.Duration
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			shardWall = span(outs)
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: no %s, wall taken from timestamps (%.0f s)", dir, SummaryFile, shardWall.Seconds()))
+		case err != nil:
+			return Merged{}, fmt.Errorf("merging shard %s: %w", dir, err)
+		default:
+			shardWall = time.Duration(sum.WallSeconds * float64(time.Second))
+			extra.Prunes += sum.Prunes
+			extra.PruneSeconds += sum.PruneSeconds
+			if sum.Settings.Shard != "" {
+				info.Shard = sum.Settings.Shard
+			}
+			st := sum.Settings
+			st.Shard = ""
+			if !haveSettings {
+				extra.Settings, extra.Versions, haveSettings = st, sum.Versions, true
+			} else if st != extra.Settings || sum.Versions != extra.Versions {
+				m.Warnings = append(m.Warnings, fmt.Sprintf("%s: settings or versions differ from the first shard's", dir))
+			}
+		}
+		info.WallSeconds = shardWall.Seconds()
+		wall = max(wall, shardWall)
+		m.Summary.Shards = append(m.Summary.Shards, info)
+	}
+
+	var cov CoverageError
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fs := byKey[k]
+		best := fs[0]
+		for _, f := range fs[1:] {
+			if !f.out.FinishedAt.Before(best.out.FinishedAt) {
+				best = f
+			}
+		}
+		if len(fs) > 1 {
+			cov.Duplicated = append(cov.Duplicated, k)
+		}
+		m.Outputs = append(m.Outputs, best.out)
+	}
+	if expected != nil {
+		want := map[string]bool{}
+		for _, id := range expected {
+			want[id] = true
+		}
+		for id := range want {
+			if _, ok := byKey[id]; !ok {
+				cov.Missing = append(cov.Missing, id)
+			}
+		}
+		sort.Strings(cov.Missing)
+		var unexpected []string
+		for _, k := range keys {
+			if !want[k] {
+				unexpected = append(unexpected, k)
+			}
+		}
+		if len(unexpected) > 0 {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%d images not in the expected list (%s)", len(unexpected), listSome(unexpected)))
+		}
+	}
+
+	shards := m.Summary.Shards
+	m.Summary = Summarize(m.Outputs, wall, extra)
+	m.Summary.Shards = shards
+	if len(cov.Missing) > 0 || len(cov.Duplicated) > 0 {
+		return m, &cov
+	}
+	return m, nil
+}
+
+// span is the time from the first start to the last finish.
+func span(outs []Output) time.Duration {
+	var first, last time.Time
+	for _, o := range outs {
+		if !o.StartedAt.IsZero() && (first.IsZero() || o.StartedAt.Before(first)) {
+			first = o.StartedAt
+		}
+		if o.FinishedAt.After(last) {
+			last = o.FinishedAt
+		}
+	}
+	if first.IsZero() || last.Before(first) {
+		return 0
+	}
+	return last.Sub(first)
+}
+
+// WriteMerged writes m's manifest.jsonl and build-summary.json into dir,
+// creating it, each atomically.
+func WriteMerged(dir string, m Merged) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing merged build: %w", err)
+	}
+	var buf bytes.Buffer
+	for _, o := range m.Outputs {
+		line, err := json.Marshal(o)
+		if err != nil {
+			return fmt.Errorf("encoding output %q: %w", o.Key(), err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	if err := writeAtomic(filepath.Join(dir, ManifestFile), buf.Bytes()); err != nil {
+		return err
+	}
+	return WriteSummary(filepath.Join(dir, SummaryFile), m.Summary)
+}

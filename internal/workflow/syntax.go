@@ -1,0 +1,319 @@
+package workflow
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The small parsers below work on raw source text, so that every result is a byte range of the
+// original file.
+
+// rng is a byte range [start, end) of a string.
+type rng struct{ start, end int }
+
+// exprSpan finds the first ${{ ... }} in s at or after from.
+func exprSpan(s string, from int) (rng, bool) {
+	i := strings.Index(s[from:], "${{")
+	if i < 0 {
+		return rng{}, false
+	}
+	start := from + i
+	j := strings.Index(s[start+3:], "}}")
+	if j < 0 {
+		return rng{}, false
+	}
+	return rng{start, start + 3 + j + 2}, true
+}
+
+// literal is a fallback literal inside an expression: value at [start, end) of the expression
+// text; bare is a number written without quotes.
+type literal struct {
+	start, end int
+	value      string
+	bare       bool
+}
+
+// fallback finds the literal after the last top-level || of the expression x ("${{ ... }}").
+// sq is how a string quote is written in this text: a single quote in plain text, two of them
+// inside a YAML single-quoted scalar.
+func fallback(x, sq string) (literal, bool) {
+	if len(x) < 5 {
+		return literal{}, false
+	}
+	inner := x[3 : len(x)-2]
+	depth, last := 0, -1
+	for i := 0; i < len(inner); {
+		switch {
+		case strings.HasPrefix(inner[i:], sq):
+			end, ok := skipString(inner, i, sq)
+			if !ok {
+				return literal{}, false
+			}
+			i = end
+			continue
+		case inner[i] == '(' || inner[i] == '[':
+			depth++
+		case inner[i] == ')' || inner[i] == ']':
+			depth--
+		case depth == 0 && strings.HasPrefix(inner[i:], "||"):
+			last = i
+			i += 2
+			continue
+		}
+		i++
+	}
+	if last < 0 {
+		return literal{}, false
+	}
+	opStart := last + 2
+	op := inner[opStart:]
+	lead := len(op) - len(strings.TrimLeft(op, " \t"))
+	op = strings.TrimSpace(op)
+	base := 3 + opStart + lead
+	if op == "" {
+		return literal{}, false
+	}
+	if isDigits(op) {
+		return literal{base, base + len(op), op, true}, true
+	}
+	if len(op) >= 2*len(sq) && strings.HasPrefix(op, sq) && strings.HasSuffix(op, sq) {
+		v := op[len(sq) : len(op)-len(sq)]
+		if strings.Contains(v, "'") {
+			return literal{}, false
+		}
+		return literal{base + len(sq), base + len(sq) + len(v), v, false}, true
+	}
+	return literal{}, false
+}
+
+// skipString returns the index after the string literal starting at s[i:] (quote sq; a
+// doubled quote inside is an escaped quote).
+func skipString(s string, i int, sq string) (int, bool) {
+	j := i + len(sq)
+	for {
+		k := strings.Index(s[j:], sq)
+		if k < 0 {
+			return 0, false
+		}
+		j += k + len(sq)
+		if strings.HasPrefix(s[j:], sq) {
+			j += len(sq)
+			continue
+		}
+		return j, true
+	}
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var inputRe = regexp.MustCompile(`(?:^|[^\w.\-])(?:github\.event\.)?inputs(?:\.([A-Za-z_][\w-]*)|\[\s*'+([^'\]]+)'+\s*\])`)
+
+// inputRefs returns the workflow inputs an expression reads (inputs.X, github.event.inputs.X,
+// inputs['X']).
+func inputRefs(x string) []string {
+	var out []string
+	for _, m := range inputRe.FindAllStringSubmatch(x, -1) {
+		name := m[1]
+		if name == "" {
+			name = m[2]
+		}
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// shellVal is the rewritable part of a shell assignment's value: either a literal at
+// [start, end) or a ${{ }} expression at [start, end).
+type shellVal struct {
+	start, end int
+	value      string
+	expr       bool
+}
+
+// shellValue parses the value of a shell assignment starting at text[p:].
+func shellValue(text string, p int) (shellVal, bool) {
+	if p >= len(text) {
+		return shellVal{}, false
+	}
+	switch text[p] {
+	case '"':
+		end, ok := closeDouble(text, p+1)
+		if !ok {
+			return shellVal{}, false
+		}
+		v, n, ok := shellWordValue(text, p+1, end, true)
+		return v, ok && p+1+n == end
+	case '\'':
+		k := strings.IndexByte(text[p+1:], '\'')
+		if k < 0 {
+			return shellVal{}, false
+		}
+		inner := text[p+1 : p+1+k]
+		if x, ok := exprSpan(inner, 0); ok && x.start == 0 && x.end == len(inner) {
+			return shellVal{p + 1, p + 1 + k, inner, true}, true
+		}
+		if strings.ContainsAny(inner, "$\\") {
+			return shellVal{}, false
+		}
+		return shellVal{p + 1, p + 1 + k, inner, false}, true
+	}
+	v, n, ok := shellWordValue(text, p, len(text), false)
+	if !ok {
+		return shellVal{}, false
+	}
+	if e := p + n; e < len(text) && !isTerminator(text[e]) {
+		return shellVal{}, false
+	}
+	return v, true
+}
+
+// closeDouble returns the index of the " closing a double-quoted shell string whose content
+// starts at i, stepping over ${{ }} and backslash escapes.
+func closeDouble(text string, i int) (int, bool) {
+	for i < len(text) {
+		switch {
+		case strings.HasPrefix(text[i:], "${{"):
+			x, ok := exprSpan(text, i)
+			if !ok {
+				return 0, false
+			}
+			i = x.end
+			continue
+		case text[i] == '\\':
+			i += 2
+			continue
+		case text[i] == '"':
+			return i, true
+		}
+		i++
+	}
+	return 0, false
+}
+
+func isTerminator(c byte) bool {
+	return strings.IndexByte(" \t;&|)<>\"'`", c) >= 0
+}
+
+func isLiteralByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-' || c == '.'
+}
+
+// shellWordValue parses one word at text[p:limit]: ${{ expr }}, ${VAR:-default} (also -, :=,
+// =) or a literal. It returns the value and the number of bytes the word takes.
+func shellWordValue(text string, p, limit int, quoted bool) (shellVal, int, bool) {
+	s := text[:limit]
+	switch {
+	case strings.HasPrefix(s[p:], "${{"):
+		x, ok := exprSpan(s, p)
+		if !ok || x.start != p {
+			return shellVal{}, 0, false
+		}
+		return shellVal{x.start, x.end, s[x.start:x.end], true}, x.end - p, true
+	case strings.HasPrefix(s[p:], "${"):
+		i := p + 2
+		for i < len(s) && (isLiteralByte(s[i]) && s[i] != '-' && s[i] != '.') {
+			i++
+		}
+		if i == p+2 {
+			return shellVal{}, 0, false
+		}
+		var op string
+		for _, o := range []string{":-", ":=", "-", "="} {
+			if strings.HasPrefix(s[i:], o) {
+				op = o
+				break
+			}
+		}
+		if op == "" {
+			return shellVal{}, 0, false
+		}
+		i += len(op)
+		var v shellVal
+		switch {
+		case strings.HasPrefix(s[i:], "${{"):
+			x, ok := exprSpan(s, i)
+			if !ok || x.start != i {
+				return shellVal{}, 0, false
+			}
+			v = shellVal{x.start, x.end, s[x.start:x.end], true}
+			i = x.end
+		case i < len(s) && (s[i] == '"' || s[i] == '\''):
+			k := strings.IndexByte(s[i+1:], s[i])
+			if k < 0 {
+				return shellVal{}, 0, false
+			}
+			v = shellVal{i + 1, i + 1 + k, s[i+1 : i+1+k], false}
+			i += k + 2
+		default:
+			j := i
+			for j < len(s) && isLiteralByte(s[j]) {
+				j++
+			}
+			v = shellVal{i, j, s[i:j], false}
+			i = j
+		}
+		if i >= len(s) || s[i] != '}' {
+			return shellVal{}, 0, false
+		}
+		return v, i + 1 - p, true
+	default:
+		j := p
+		for j < len(s) && isLiteralByte(s[j]) {
+			j++
+		}
+		if j == p {
+			return shellVal{}, 0, false
+		}
+		return shellVal{p, j, s[p:j], false}, j - p, true
+	}
+}
+
+// shellWord returns the value text after NAME= for messages.
+func shellWord(text string, p int) string {
+	e := p
+	for e < len(text) && strings.IndexByte(" \t;&|", text[e]) < 0 && e-p < 60 {
+		e++
+	}
+	return text[p:e]
+}
+
+// inComment reports whether text[i] is inside a shell comment.
+func inComment(text string, i int) bool {
+	var single, double bool
+	for j := 0; j < i && j < len(text); j++ {
+		c := text[j]
+		switch {
+		case single:
+			if c == '\'' {
+				single = false
+			}
+		case strings.HasPrefix(text[j:], "${{"):
+			if x, ok := exprSpan(text, j); ok {
+				j = x.end - 1
+			}
+		case c == '\\':
+			j++
+		case c == '"':
+			double = !double
+		case double:
+		case c == '\'':
+			single = true
+		case c == '#' && (j == 0 || text[j-1] == ' ' || text[j-1] == '\t'):
+			return true
+		}
+	}
+	return false
+}

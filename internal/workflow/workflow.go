@@ -1,0 +1,436 @@
+// Package workflow is the hand-off stage after a sweep: it writes chosen knob values (workers,
+// batch size, cache mode) into a GitHub Actions workflow file, editing the values in place and
+// leaving every other byte as it was, and renders the change as a reviewable unified diff.
+//
+// A knob is set in three forms and all of them change: an entry of an env map (workflow, job or
+// step level), the default of a workflow_dispatch (or workflow_call) input that such a value
+// reads, and a shell assignment inside a run: script. Values are located with yaml.v3 node
+// positions and rewritten as byte edits of the original text; the YAML is never re-serialised.
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The knob identifiers used in Change.Knob.
+const (
+	KnobWorkers = "workers"
+	KnobBatch   = "batch"
+	KnobCache   = "cache"
+)
+
+// CacheModes are the values the cache knob accepts.
+var CacheModes = []string{"off", "min", "max"}
+
+// ErrNoKnobs means the file (or the part of it selected by Options.Job/Step) sets none of the
+// requested knobs.
+var ErrNoKnobs = errors.New("no knobs found")
+
+// ErrNotFound means Options.Job or Options.Step names no job or step of the file.
+var ErrNotFound = errors.New("not found")
+
+// Knobs are the values to write; a nil field leaves that knob alone.
+type Knobs struct {
+	Workers, Batch *int
+	Cache          *string
+}
+
+// KnobNames are the environment variable names that carry each knob. An empty list means the
+// default name (see DefaultNames).
+type KnobNames struct {
+	Workers, Batch, Cache []string
+}
+
+// DefaultNames returns the names used by build-swtbench-images.yml.
+func DefaultNames() KnobNames {
+	return KnobNames{
+		Workers: []string{"MAX_WORKERS"},
+		Batch:   []string{"BUILD_BATCH_SIZE"},
+		Cache:   []string{"OPENHANDS_BUILDKIT_CACHE_MODE"},
+	}
+}
+
+func (n KnobNames) withDefaults() KnobNames {
+	d := DefaultNames()
+	if len(n.Workers) == 0 {
+		n.Workers = d.Workers
+	}
+	if len(n.Batch) == 0 {
+		n.Batch = d.Batch
+	}
+	if len(n.Cache) == 0 {
+		n.Cache = d.Cache
+	}
+	return n
+}
+
+// Options limit and name the rewrite.
+type Options struct {
+	// Job limits the rewrite to one job id. Workflow-level env is then left alone, because it
+	// is shared by every job.
+	Job string
+	// Step limits the rewrite to the steps whose name or id equals it (within Job if set).
+	// Workflow- and job-level env are then left alone.
+	Step string
+	// Names maps knobs to variable names; empty lists take DefaultNames.
+	Names KnobNames
+}
+
+// Change is one place where a requested knob is set. Places whose value already equals the new
+// one are listed too (Old == New), so the caller can show every place.
+type Change struct {
+	Line int    // 1-based line in the source
+	Path string // e.g. "jobs.build.env.MAX_WORKERS", "jobs.build.steps[2].run"
+	Name string // the variable or input name set there
+	Step string // the step's name or id, when the place is in a step
+	Knob string // KnobWorkers, KnobBatch or KnobCache
+	Old  string
+	New  string
+}
+
+// Changed reports whether the place gets a different value.
+func (c Change) Changed() bool { return c.Old != c.New }
+
+// Result is the rewritten file, every place the requested knobs are set, and warnings about
+// places that set a knob in a form that cannot be rewritten (left as they are).
+type Result struct {
+	Output   []byte
+	Changes  []Change
+	Warnings []string
+}
+
+// OptionError means a new value is not among the options of a choice input that feeds the knob.
+type OptionError struct {
+	Input   string // input name
+	Line    int    // line of the input's options
+	Knob    string
+	Value   string
+	Options []string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("%s %q is not an option of choice input %q (line %d; options: %s)",
+		e.Knob, e.Value, e.Input, e.Line, strings.Join(e.Options, ", "))
+}
+
+// knob is one requested knob: its identifier, names and new value.
+type knob struct {
+	id      string
+	names   []string
+	value   string
+	numeric bool
+}
+
+func requested(k Knobs, names KnobNames) ([]knob, error) {
+	var ks []knob
+	if k.Workers != nil {
+		if *k.Workers < 1 {
+			return nil, fmt.Errorf("workers must be at least 1, got %d", *k.Workers)
+		}
+		ks = append(ks, knob{KnobWorkers, names.Workers, strconv.Itoa(*k.Workers), true})
+	}
+	if k.Batch != nil {
+		if *k.Batch < 1 {
+			return nil, fmt.Errorf("batch size must be at least 1, got %d", *k.Batch)
+		}
+		ks = append(ks, knob{KnobBatch, names.Batch, strconv.Itoa(*k.Batch), true})
+	}
+	if k.Cache != nil {
+		if !slices.Contains(CacheModes, *k.Cache) {
+			return nil, fmt.Errorf("cache mode %q is not one of %s", *k.Cache, strings.Join(CacheModes, ", "))
+		}
+		ks = append(ks, knob{KnobCache, names.Cache, *k.Cache, false})
+	}
+	if len(ks) == 0 {
+		return nil, errors.New("no knob values to set")
+	}
+	seen := map[string]string{}
+	for _, q := range ks {
+		for _, n := range q.names {
+			if prev, ok := seen[n]; ok && prev != q.id {
+				return nil, fmt.Errorf("name %q is given for both %s and %s", n, prev, q.id)
+			}
+			seen[n] = q.id
+		}
+	}
+	return ks, nil
+}
+
+// same reports whether an old literal already holds the new value, so that rewriting with the
+// values already present leaves the bytes alone (numbers compare by value: "04" equals 4).
+func (q knob) same(old string) bool {
+	if old == q.value {
+		return true
+	}
+	if q.numeric {
+		a, err1 := strconv.Atoi(old)
+		b, err2 := strconv.Atoi(q.value)
+		return err1 == nil && err2 == nil && a == b
+	}
+	return false
+}
+
+// Rewrite writes the requested knob values into the workflow src and returns the new text with
+// every place it found. Only the value bytes change.
+func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
+	ks, err := requested(k, o.Names.withDefaults())
+	if err != nil {
+		return Result{}, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return Result{}, fmt.Errorf("parsing workflow: %w", err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return Result{}, fmt.Errorf("parsing workflow: top level is not a mapping: %w", ErrNoKnobs)
+	}
+	rw := newRewriter(src, ks)
+	root := doc.Content[0]
+
+	if err := rw.walk(root, o); err != nil {
+		return Result{}, err
+	}
+	if err := rw.inputs(root); err != nil {
+		return Result{}, err
+	}
+	if o.Job != "" || o.Step != "" {
+		sharedInputs(rw, root, ks)
+	}
+	found := map[string]bool{}
+	for _, c := range rw.changes {
+		found[c.Knob] = true
+	}
+	for _, q := range ks {
+		if !found[q.id] && !rw.mentioned[q.id] {
+			rw.warnf(0, "%s: %s is not set anywhere%s", q.id, strings.Join(q.names, " or "), scopeText(o))
+		}
+	}
+	if len(rw.changes) == 0 {
+		if len(rw.warnings) > 0 {
+			return Result{Warnings: rw.warnings}, fmt.Errorf("%w%s: %s", ErrNoKnobs, scopeText(o), strings.Join(rw.warnings, "; "))
+		}
+		return Result{}, fmt.Errorf("%w%s", ErrNoKnobs, scopeText(o))
+	}
+	if o.Job == "" && o.Step == "" {
+		sharedNames(rw)
+	}
+	out, err := rw.apply()
+	if err != nil {
+		return Result{}, err
+	}
+	slices.SortStableFunc(rw.changes, func(a, b Change) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return Result{Output: out, Changes: rw.changes, Warnings: rw.warnings}, nil
+}
+
+func scopeText(o Options) string {
+	switch {
+	case o.Job != "" && o.Step != "":
+		return fmt.Sprintf(" in step %q of job %q", o.Step, o.Job)
+	case o.Job != "":
+		return fmt.Sprintf(" in job %q", o.Job)
+	case o.Step != "":
+		return fmt.Sprintf(" in step %q", o.Step)
+	}
+	return ""
+}
+
+// walk visits the env maps and run scripts in scope.
+func (rw *rewriter) walk(root *yaml.Node, o Options) error {
+	if o.Job == "" && o.Step == "" {
+		rw.env(mapGet(root, "env"), "env", "")
+	}
+	jobs := mapGet(root, "jobs")
+	if jobs != nil && jobs.Kind != yaml.MappingNode {
+		jobs = nil
+	}
+	var jobIDs []string
+	jobMatched, stepMatched := false, false
+	for i := 0; jobs != nil && i+1 < len(jobs.Content); i += 2 {
+		id, job := jobs.Content[i].Value, jobs.Content[i+1]
+		jobIDs = append(jobIDs, id)
+		if o.Job != "" && id != o.Job {
+			continue
+		}
+		jobMatched = true
+		if job.Kind != yaml.MappingNode {
+			continue
+		}
+		jp := "jobs." + id
+		if o.Step == "" {
+			rw.env(mapGet(job, "env"), jp+".env", "")
+		}
+		steps := mapGet(job, "steps")
+		if steps == nil || steps.Kind != yaml.SequenceNode {
+			continue
+		}
+		for si, step := range steps.Content {
+			if step.Kind != yaml.MappingNode {
+				continue
+			}
+			name, sid := scalarValue(mapGet(step, "name")), scalarValue(mapGet(step, "id"))
+			if o.Step != "" && o.Step != name && o.Step != sid {
+				continue
+			}
+			stepMatched = true
+			label := name
+			if label == "" {
+				label = sid
+			}
+			sp := fmt.Sprintf("%s.steps[%d]", jp, si)
+			rw.env(mapGet(step, "env"), sp+".env", label)
+			rw.run(mapGet(step, "run"), sp+".run", label)
+		}
+	}
+	if o.Job != "" && !jobMatched {
+		return fmt.Errorf("job %q: %w (jobs: %s)", o.Job, ErrNotFound, strings.Join(jobIDs, ", "))
+	}
+	if o.Step != "" && !stepMatched {
+		return fmt.Errorf("step %q%s: %w (a step is named by its name: or id:)", o.Step, scopeText(Options{Job: o.Job}), ErrNotFound)
+	}
+	return nil
+}
+
+func mapGet(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func scalarValue(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+// env handles an env: map.
+func (rw *rewriter) env(m *yaml.Node, path, step string) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		key, val := m.Content[i], m.Content[i+1]
+		q, ok := rw.byName[key.Value]
+		if !ok {
+			continue
+		}
+		rw.mentioned[q.id] = true
+		p := path + "." + key.Value
+		if val.Kind != yaml.ScalarNode {
+			rw.warnf(val.Line, "%s: value is not a scalar; left as is", p)
+			continue
+		}
+		rw.scalar(val, q, p, key.Value, step, true)
+	}
+}
+
+// inputs rewrites the defaults of the inputs read by the knob values found so far.
+func (rw *rewriter) inputs(root *yaml.Node) error {
+	on := mapGet(root, "on")
+	for _, ref := range rw.refs {
+		declared := false
+		for _, event := range []string{"workflow_dispatch", "workflow_call"} {
+			in := mapGet(mapGet(on, event), "inputs")
+			input := mapGet(in, ref.input)
+			if input == nil {
+				continue
+			}
+			declared = true
+			path := fmt.Sprintf("on.%s.inputs.%s", event, ref.input)
+			if input.Kind != yaml.MappingNode {
+				continue
+			}
+			if opts := mapGet(input, "options"); opts != nil && opts.Kind == yaml.SequenceNode {
+				var values []string
+				for _, v := range opts.Content {
+					values = append(values, v.Value)
+				}
+				if !slices.ContainsFunc(values, ref.knob.same) {
+					return &OptionError{Input: ref.input, Line: opts.Line, Knob: ref.knob.id, Value: ref.knob.value, Options: values}
+				}
+			}
+			def := mapGet(input, "default")
+			if def == nil {
+				rw.warnf(input.Line, "%s has no default; nothing to rewrite there", path)
+				continue
+			}
+			if def.Kind != yaml.ScalarNode {
+				rw.warnf(def.Line, "%s.default is not a scalar; left as is", path)
+				continue
+			}
+			rw.scalar(def, ref.knob, path+".default", ref.input, "", false)
+		}
+		if !declared {
+			rw.warnf(ref.line, "%s reads inputs.%s, which is not declared under on.workflow_dispatch.inputs", ref.knob.names[0], ref.input)
+		}
+	}
+	return nil
+}
+
+// sharedNames warns when one variable is set in more than one job: the same name may be the
+// setting of a different build there.
+func sharedNames(rw *rewriter) {
+	jobs := map[string][]string{}
+	var names []string
+	for _, c := range rw.changes {
+		rest, ok := strings.CutPrefix(c.Path, "jobs.")
+		if !ok || strings.HasPrefix(c.Path, "on.") {
+			continue
+		}
+		job, _, _ := strings.Cut(rest, ".")
+		if _, seen := jobs[c.Name]; !seen {
+			names = append(names, c.Name)
+		}
+		if !slices.Contains(jobs[c.Name], job) {
+			jobs[c.Name] = append(jobs[c.Name], job)
+		}
+	}
+	for _, n := range names {
+		if len(jobs[n]) > 1 {
+			rw.warnf(0, "%s is set in jobs %s; if they are different builds, limit the rewrite with a job or step", n, strings.Join(jobs[n], ", "))
+		}
+	}
+}
+
+// sharedInputs warns, for a limited rewrite, when an input whose default changes is also read
+// by places outside the limit: their value changes with it.
+func sharedInputs(rw *rewriter, root *yaml.Node, ks []knob) {
+	all := newRewriter(rw.src, ks)
+	if all.walk(root, Options{}) != nil {
+		return
+	}
+	for _, ref := range rw.refs {
+		for _, other := range all.refs {
+			if other.input != ref.input {
+				continue
+			}
+			var outside []string
+			for _, p := range other.paths {
+				if !slices.Contains(ref.paths, p) {
+					outside = append(outside, p)
+				}
+			}
+			if len(outside) > 0 {
+				rw.warnf(0, "inputs.%s is also read outside the limit, by %s: its new default applies there too",
+					ref.input, strings.Join(outside, ", "))
+			}
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package reports
+
+import (
+	"time"
+
+	"github.com/buildtune/buildtune/reports/plot"
+)
+
+// Data is everything a report shows, filled by the analysis. Values are in
+// base units: seconds, bytes, images per hour, percent where a name says
+// Pct. Zero values mean "not known" and are left out of the report unless
+// a field says otherwise.
+type Data struct {
+	// Title is the report's heading (default "Build tuning report").
+	Title    string
+	Run      Run
+	Decision Decision
+	// Cells are the measured grid cells, in ranking order (best first).
+	Cells []CellRow
+	// Knobs are one finding per knob (workers, batch, cache mode, ...).
+	Knobs []KnobFinding
+	// Predictions are the predicted full builds of the configurations worth
+	// showing; empty means the decision's recommended, runner-up and
+	// baseline configurations.
+	Predictions []ConfigPrediction
+	Model       Model
+	Phases      PhaseTable
+	// Validation compares predictions with real full builds (optional).
+	Validation []ValidationRow
+	Method     Method
+	Charts     Charts
+}
+
+// Run identifies the sweep the report is about.
+type Run struct {
+	ID   string
+	Date time.Time
+}
+
+// ConfigPrediction is one configuration's predicted wall time for the full
+// build, in seconds: the median and its interval [Lo, Hi].
+type ConfigPrediction struct {
+	// Name spells the configuration as key=value fields separated by
+	// spaces, e.g. "workers=4 batch=stream cache=off strategy=single".
+	Name           string
+	Median, Lo, Hi float64
+	// Extrapolated says the prediction relies on a configuration outside
+	// the measured grid.
+	Extrapolated bool
+}
+
+// Interval is a median with its interval, in the unit its field names.
+type Interval struct {
+	Median, Lo, Hi float64
+}
+
+// Decision is the recommendation and the evidence for it.
+type Decision struct {
+	// Recommended is the configuration to use, RunnerUp the next best
+	// (Name "" when alone) and Baseline the configuration in use today
+	// (Name "" when none).
+	Recommended, RunnerUp, Baseline ConfigPrediction
+	// Images is the size of the full build predicted (e.g. 433).
+	Images int
+	// Saving is the predicted wall time saved against the baseline in
+	// seconds (baseline minus recommended), with its interval.
+	Saving Interval
+	// Significant says the gap between Recommended and RunnerUp is
+	// significant, with GapP its p-value.
+	Significant bool
+	GapP        float64
+	// Confident is false when the data cannot support a choice; Warnings
+	// then say why, the first one in the headline.
+	Confident bool
+	// Reasons are plain sentences for the choice; Warnings its limits.
+	Reasons, Warnings []string
+	// Deadline is the wall time the full build must fit in, in seconds
+	// (0: none).
+	Deadline float64
+}
+
+// Verdicts of a cell against the best one.
+const (
+	VerdictBest         = "best"
+	VerdictWorse        = "worse"
+	VerdictEquivalent   = "equivalent"
+	VerdictNotSeparable = "not separable: too few reps"
+	VerdictInconclusive = ""
+)
+
+// CellRow is one measured grid cell.
+type CellRow struct {
+	Name string
+	// N is the number of trials.
+	N int
+	// MedianIPH is the median images/hour with its 95% CI [LoIPH, HiIPH]
+	// and IQR its interquartile range.
+	MedianIPH, LoIPH, HiIPH, IQR float64
+	// PerImageMedianS is the median wall time of one image in seconds.
+	PerImageMedianS float64
+	// PAdj is the Holm-adjusted p-value against the best cell (NaN or
+	// ignored for the best cell itself).
+	PAdj float64
+	// Verdict is one of the Verdict constants.
+	Verdict string
+	// Outliers is the number of trials flagged as outliers.
+	Outliers int
+}
+
+// KnobFinding is what the sweep says about one knob.
+type KnobFinding struct {
+	Knob, Finding string
+}
+
+// Model holds the fitted performance model. Each [3]float64 is (estimate,
+// lo, hi); lo = hi = 0 means no interval.
+type Model struct {
+	USL []USLRow
+	// FixedS is the fixed per-run cost in seconds, PruneS the cost of one
+	// prune in seconds, DiskGrowthBytes BuildKit's disk growth per image
+	// and BarrierLossPct the share of wall time lost to batch barriers.
+	FixedS, PruneS, DiskGrowthBytes, BarrierLossPct [3]float64
+}
+
+// USLRow is one series' Universal Scalability Law fit: Lambda in images
+// per hour at one worker (optional), Sigma (contention), Kappa (coherency)
+// and NStar, the worker count of peak throughput (+Inf: no peak).
+type USLRow struct {
+	Series                      string
+	Lambda, Sigma, Kappa, NStar [3]float64
+}
+
+// PhaseTable is where each image's time goes, per cell.
+type PhaseTable struct {
+	// Stat names the statistic, e.g. "median" or "mean" (default "mean").
+	Stat string
+	Rows []PhaseRow
+}
+
+// PhaseRow is one cell's seconds per image: the wall time and each phase.
+type PhaseRow struct {
+	Name    string
+	WallS   float64
+	Seconds plot.PhaseSeconds
+}
+
+// ValidationRow checks one prediction against a real build, in seconds.
+type ValidationRow struct {
+	Name                                      string
+	PredictedMedian, PredictedLo, PredictedHi float64
+	Measured                                  float64
+	// ErrorPct is (predicted - measured) / measured in percent, and Inside
+	// says the measurement fell inside the predicted interval.
+	ErrorPct float64
+	Inside   bool
+}
+
+// Method says how the numbers were obtained.
+type Method struct {
+	// Machine describes the host (CPU, memory, OS) and Cores its CPU count.
+	Machine string
+	Cores   int
+	// BuildKit is the BuildKit version and Commit buildtune's commit.
+	BuildKit, Commit string
+	// Command is the command line that ran the sweep and Grid the grid in
+	// words.
+	Command, Grid string
+	// Reps is the repetitions per cell, Temps the trial temperatures
+	// ("cold", "warm") and Sample the number of sampled instances.
+	Reps   int
+	Temps  []string
+	Sample int
+	// Warnings are about the method (noisy host, failed builds, ...).
+	Warnings []string
+}
+
+// Charts are the inputs of the charts of package plot. A chart whose data
+// is empty is skipped with a note.
+type Charts struct {
+	Throughput  plot.ThroughputData
+	Heatmap     plot.HeatData
+	Phases      plot.PhaseData
+	ECDF        plot.ECDFData
+	Predictions plot.PredictionData
+	Validation  *plot.ValidationData
+	Bytes       plot.BytesData
+	Disk        plot.DiskData
+}

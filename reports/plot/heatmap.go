@@ -1,0 +1,206 @@
+package plot
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// HeatData is the input of Heatmap: median throughput of each workers x
+// batch cell, for each cache mode.
+type HeatData struct {
+	// Title replaces the default title when not empty.
+	Title string
+	Cells []HeatCell
+}
+
+// HeatCell is one grid cell. Batch 0 means stream (no batch barrier).
+type HeatCell struct {
+	CacheMode     string
+	Workers       int
+	Batch         int
+	ImagesPerHour float64
+}
+
+// Heatmap draws one panel per cache mode (in order of first appearance),
+// side by side with aligned axes and one shared colour scale: workers on y,
+// batch size on x (stream last), each cell filled by its median images/hour
+// and labelled with it. The best cell overall is outlined. Missing cells
+// are left blank and labelled "n/a".
+func Heatmap(d HeatData) (*Chart, error) {
+	if len(d.Cells) == 0 {
+		return nil, errors.New("heatmap chart: no cells")
+	}
+	var modes []string
+	wset, bset := map[int]bool{}, map[int]bool{}
+	type key struct {
+		mode    string
+		workers int
+		batch   int
+	}
+	vals := map[key]float64{}
+	vs := newSpan()
+	best := d.Cells[0]
+	for _, c := range d.Cells {
+		if c.Workers < 1 || c.Batch < 0 {
+			return nil, fmt.Errorf("heatmap chart: cell %s workers %d batch %d is out of range", c.CacheMode, c.Workers, c.Batch)
+		}
+		if err := nonNegative(c.ImagesPerHour); err != nil {
+			return nil, fmt.Errorf("heatmap chart: cell %s workers %d batch %d: %w", c.CacheMode, c.Workers, c.Batch, err)
+		}
+		k := key{c.CacheMode, c.Workers, c.Batch}
+		if _, dup := vals[k]; dup {
+			return nil, fmt.Errorf("heatmap chart: cell %s workers %d batch %d appears twice", c.CacheMode, c.Workers, c.Batch)
+		}
+		if !slices.Contains(modes, c.CacheMode) {
+			modes = append(modes, c.CacheMode)
+		}
+		vals[k] = c.ImagesPerHour
+		wset[c.Workers], bset[c.Batch] = true, true
+		vs.add(c.ImagesPerHour)
+		if c.ImagesPerHour > best.ImagesPerHour {
+			best = c
+		}
+	}
+	workers := sortedKeys(wset)
+	batches := sortedKeys(bset)
+	if batches[0] == 0 { // stream goes last: it is the limit of a large batch
+		batches = append(batches[1:], 0)
+	}
+	bnames := make([]string, len(batches))
+	for i, b := range batches {
+		bnames[i] = fmt.Sprint(b)
+		if b == 0 {
+			bnames[i] = "stream"
+		}
+	}
+	wnames := make([]string, len(workers))
+	for i, w := range workers {
+		wnames[i] = fmt.Sprint(w)
+	}
+
+	title := d.Title
+	if title == "" {
+		title = "Median throughput by workers x batch size (images/hour)"
+	}
+	ch := newChart(title)
+	for _, m := range modes {
+		ylabel := ""
+		if len(ch.Panels) == 0 {
+			ylabel = "workers"
+		}
+		p := newPanel("cache "+m, "batch size (images)", ylabel)
+		p.X.Padding, p.Y.Padding = 0, 0
+		var lxy plotter.XYs
+		var ls []string
+		var light, dark plotter.XYs
+		var lightS, darkS []string
+		for bi, b := range batches {
+			for wi, w := range workers {
+				x, y := float64(bi), float64(wi)
+				v, ok := vals[key{m, w, b}]
+				if !ok {
+					p.Add(rect(x-0.5, x+0.5, y-0.5, y+0.5, color.Gray{Y: 245}, color.White))
+					lxy = append(lxy, plotter.XY{X: x, Y: y})
+					ls = append(ls, "n/a")
+					continue
+				}
+				t := norm(v, vs)
+				p.Add(rect(x-0.5, x+0.5, y-0.5, y+0.5, heatColor(t), color.White))
+				if t > 0.55 {
+					light = append(light, plotter.XY{X: x, Y: y})
+					lightS = append(lightS, num(v))
+				} else {
+					dark = append(dark, plotter.XY{X: x, Y: y})
+					darkS = append(darkS, num(v))
+				}
+			}
+		}
+		if best.CacheMode == m {
+			x, y := float64(slices.Index(batches, best.Batch)), float64(slices.Index(workers, best.Workers))
+			box := rect(x-0.46, x+0.46, y-0.46, y+0.46, nil, color.Black)
+			box.LineStyle.Width = vg.Points(2.5)
+			box.Color = nil
+			p.Add(box)
+		}
+		center := labelStyle{xalign: draw.XCenter, yalign: draw.YCenter, size: 11, bold: true}
+		if len(dark) > 0 {
+			p.Add(labels(dark, darkS, center))
+		}
+		if len(light) > 0 {
+			c := center
+			c.color = color.White
+			p.Add(labels(light, lightS, c))
+		}
+		if len(lxy) > 0 {
+			c := center
+			c.color = color.Gray{Y: 150}
+			c.bold = false
+			p.Add(labels(lxy, ls, c))
+		}
+		p.X.Min, p.X.Max = -0.5, float64(len(batches))-0.5
+		p.Y.Min, p.Y.Max = -0.5, float64(len(workers))-0.5
+		p.X.Tick.Marker = category(bnames)
+		p.Y.Tick.Marker = category(wnames)
+		p.X.Tick.Length, p.Y.Tick.Length = 0, 0
+		p.X.LineStyle.Width, p.Y.LineStyle.Width = 0, 0
+		ch.Panels = append(ch.Panels, p)
+	}
+
+	// Colour key: three swatches spanning the scale, and the best cell.
+	lo, hi := vs.min, vs.max
+	for _, v := range []float64{hi, (lo + hi) / 2, lo} {
+		ch.addLegend(num(v)+" img/h", rectThumb{fill: heatColor(norm(v, vs))})
+		if lo == hi {
+			break
+		}
+	}
+	ch.addLegend("best cell", rectThumb{fill: color.White, outline: color.Black})
+	// Cells are square-ish when each panel gets at least ~0.6in per column.
+	if w := vg.Length(len(modes)*len(batches))*0.6*vg.Inch + 2.5*vg.Inch; w > ch.Width {
+		ch.Width = w
+	}
+	if h := vg.Length(len(workers))*0.6*vg.Inch + 1.5*vg.Inch; h > ch.Height {
+		ch.Height = h
+	}
+	return ch, nil
+}
+
+// norm maps v into [0, 1] over the span; a span of one value maps to 0.75.
+func norm(v float64, s span) float64 {
+	if s.max == s.min {
+		return 0.75
+	}
+	return (v - s.min) / (s.max - s.min)
+}
+
+// heatColor is a sequential light-to-dark blue scale for t in [0, 1].
+func heatColor(t float64) color.Color {
+	stops := []color.RGBA{rgb(0xEF, 0xF3, 0xFF), rgb(0x6B, 0xAE, 0xD6), rgb(0x08, 0x45, 0x94)}
+	t = math.Max(0, math.Min(1, t))
+	f := t * float64(len(stops)-1)
+	i := int(f)
+	if i >= len(stops)-1 {
+		return stops[len(stops)-1]
+	}
+	f -= float64(i)
+	a, b := stops[i], stops[i+1]
+	mix := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*(1-f) + float64(y)*f)) }
+	return color.RGBA{R: mix(a.R, b.R), G: mix(a.G, b.G), B: mix(a.B, b.B), A: 255}
+}
+
+func sortedKeys(m map[int]bool) []int {
+	ks := make([]int, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Ints(ks)
+	return ks
+}

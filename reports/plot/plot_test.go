@@ -1,0 +1,465 @@
+package plot
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"image"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+)
+
+// checkPNG decodes b, checks its size and that it is not blank: the pixel
+// luminance must vary.
+func checkPNG(t *testing.T, b []byte, w, h vg.Length) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("decoding png: %v", err)
+	}
+	wantW := int(math.Round(float64(w/vg.Inch) * DPI))
+	wantH := int(math.Round(float64(h/vg.Inch) * DPI))
+	if got := img.Bounds().Size(); got != (image.Point{wantW, wantH}) {
+		t.Fatalf("png is %v, want %dx%d", got, wantW, wantH)
+	}
+	if v := variance(img); v < 100 {
+		t.Fatalf("png looks blank: luminance variance %.1f", v)
+	}
+}
+
+// checkCentre checks that the middle of the picture, where the data are,
+// has ink: at least 0.5% of its pixels are clearly not white.
+func checkCentre(t *testing.T, b []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := img.Bounds()
+	dx, dy := r.Dx()/4, r.Dy()/4
+	var ink, n int
+	for y := r.Min.Y + dy; y < r.Max.Y-dy; y++ {
+		for x := r.Min.X + dx; x < r.Max.X-dx; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if cr>>8 < 200 || cg>>8 < 200 || cb>>8 < 200 {
+				ink++
+			}
+			n++
+		}
+	}
+	if f := float64(ink) / float64(n); f < 0.005 {
+		t.Fatalf("centre of the png is nearly empty: %.1f%% ink", 100*f)
+	}
+}
+
+func variance(img image.Image) float64 {
+	var sum, sum2, n float64
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+			sum += l
+			sum2 += l * l
+			n++
+		}
+	}
+	m := sum / n
+	return sum2/n - m*m
+}
+
+// checkSVG parses b as XML and checks that it is an SVG document.
+func checkSVG(t *testing.T, b []byte) {
+	t.Helper()
+	if !bytes.Contains(b, []byte("<svg")) {
+		t.Fatal("svg has no <svg element")
+	}
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	root := ""
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("parsing svg: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && root == "" {
+			root = se.Name.Local
+		}
+	}
+	if root != "svg" {
+		t.Fatalf("svg root element is %q", root)
+	}
+}
+
+func TestChartsRender(t *testing.T) {
+	charts, err := sampleCharts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(charts) != 8 {
+		t.Fatalf("%d sample charts, want 8", len(charts))
+	}
+	for name, ch := range charts {
+		t.Run(name, func(t *testing.T) {
+			if ch.Title == "" || len(ch.Panels) == 0 || !ch.hasLegend() {
+				t.Fatalf("chart lacks a title, panels or legend: %+v", ch)
+			}
+			for _, p := range ch.Panels {
+				if p.X.Label.Text == "" && p.Y.Label.Text == "" {
+					t.Fatal("panel has no axis labels")
+				}
+				checkRange(t, p)
+			}
+			b, err := PNG(ch, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPNG(t, b, ch.Width, ch.Height)
+			checkCentre(t, b)
+			s, err := SVG(ch, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSVG(t, s)
+		})
+	}
+}
+
+func checkRange(t *testing.T, p *gplot.Plot) {
+	t.Helper()
+	for _, a := range []gplot.Axis{p.X, p.Y} {
+		if !(a.Max > a.Min) || math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) {
+			t.Fatalf("axis %q range [%g, %g] collapsed or infinite", a.Label.Text, a.Min, a.Max)
+		}
+	}
+}
+
+func TestDefaultSize(t *testing.T) {
+	ch, err := BytesPushed(sampleBytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := PNG(ch, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, b, DefaultWidth, DefaultHeight)
+	// A bare gonum plot can be rendered too, and an explicit size wins.
+	b, err = PNG(ch.Panels[0], 4*vg.Inch, 3*vg.Inch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, b, 4*vg.Inch, 3*vg.Inch)
+	if _, err := PNG(ch, -vg.Inch, 0); err == nil {
+		t.Fatal("negative size rendered")
+	}
+	if _, err := SVG(nil, 0, 0); err == nil {
+		t.Fatal("nil drawer rendered")
+	}
+}
+
+func TestSave(t *testing.T) {
+	ch, err := Throughput(sampleThroughput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "charts")
+	pngPath, svgPath, err := Save(ch, dir, "throughput", 6*vg.Inch, 4*vg.Inch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pngPath != filepath.Join(dir, "throughput.png") || svgPath != filepath.Join(dir, "throughput.svg") {
+		t.Fatalf("paths %s, %s", pngPath, svgPath)
+	}
+	b, err := os.ReadFile(pngPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, b, 6*vg.Inch, 4*vg.Inch)
+	s, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, s)
+	for _, base := range []string{"", "a/b", `a\b`} {
+		if _, _, err := Save(ch, dir, base, 0, 0); err == nil {
+			t.Errorf("base %q saved", base)
+		}
+	}
+}
+
+// Same input, same picture: charts carry no randomness.
+func TestDeterministic(t *testing.T) {
+	render := func() []byte {
+		ch, err := Throughput(sampleThroughput())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := SVG(ch, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if !bytes.Equal(render(), render()) {
+		t.Fatal("two renderings of the same data differ")
+	}
+}
+
+func TestEmptyInputsNameTheChart(t *testing.T) {
+	cases := map[string]func() (*Chart, error){
+		"throughput":           func() (*Chart, error) { return Throughput(ThroughputData{}) },
+		"throughput no points": func() (*Chart, error) { return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x"}}}) },
+		"heatmap":              func() (*Chart, error) { return Heatmap(HeatData{}) },
+		"phases":               func() (*Chart, error) { return Phases(PhaseData{}) },
+		"ecdf":                 func() (*Chart, error) { return ECDF(ECDFData{Series: []ECDFSeries{{Name: "x"}}}) },
+		"predictions":          func() (*Chart, error) { return Predictions(PredictionData{}) },
+		"predicted-vs-measured": func() (*Chart, error) {
+			return PredictedVsMeasured(ValidationData{})
+		},
+		"bytes-pushed": func() (*Chart, error) { return BytesPushed(BytesData{}) },
+		"disk":         func() (*Chart, error) { return DiskUse(DiskData{Series: []DiskSeries{{Name: "x"}}}) },
+	}
+	for name, f := range cases {
+		ch, err := f()
+		if err == nil || ch != nil {
+			t.Errorf("%s: empty input gave chart %v, error %v", name, ch, err)
+			continue
+		}
+		want := strings.Fields(name)[0]
+		if !strings.HasPrefix(err.Error(), want+" chart:") {
+			t.Errorf("%s: error %q does not name the chart", name, err)
+		}
+	}
+}
+
+func TestBadValuesAreErrors(t *testing.T) {
+	nan := math.NaN()
+	cases := map[string]func() (*Chart, error){
+		"throughput negative": func() (*Chart, error) {
+			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Trials: []WorkerValue{{2, -1}}}}})
+		},
+		"throughput zero workers": func() (*Chart, error) {
+			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Trials: []WorkerValue{{0, 5}}}}})
+		},
+		"throughput nan usl": func() (*Chart, error) {
+			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Trials: []WorkerValue{{1, 5}}, USL: &USL{nan, 0, 0}}}})
+		},
+		"interval out of order": func() (*Chart, error) {
+			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Medians: []WorkerInterval{{1, Interval{5, 6, 7}}}}}})
+		},
+		"heatmap duplicate": func() (*Chart, error) {
+			return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, 0, 3}, {"off", 1, 0, 4}}})
+		},
+		"heatmap negative batch": func() (*Chart, error) { return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, -1, 3}}}) },
+		"phases negative":        func() (*Chart, error) { return Phases(PhaseData{Cells: []PhaseCell{{"a", PhaseSeconds{Exec: -1}}}}) },
+		"ecdf inf": func() (*Chart, error) {
+			return ECDF(ECDFData{Series: []ECDFSeries{{"a", []float64{1, math.Inf(1)}}}})
+		},
+		"predictions nan": func() (*Chart, error) {
+			return Predictions(PredictionData{Configs: []PredictedConfig{{Name: "a", Seconds: Interval{Median: nan}}}})
+		},
+		"validation negative": func() (*Chart, error) {
+			return PredictedVsMeasured(ValidationData{Points: []ValidationPoint{{"a", Interval{Median: -3}, Interval{Median: 3}}}})
+		},
+		"bytes negative": func() (*Chart, error) { return BytesPushed(BytesData{Bars: []BytesBar{{"a", Interval{Median: -3}}}}) },
+		"disk negative": func() (*Chart, error) {
+			return DiskUse(DiskData{Series: []DiskSeries{{Name: "a", Points: []DiskPoint{{1, -5}}}}})
+		},
+	}
+	for name, f := range cases {
+		if ch, err := f(); err == nil {
+			t.Errorf("%s: got a chart %v, want an error", name, ch)
+		}
+	}
+}
+
+// Edge cases that must render: one point, all values equal, zeros.
+func TestEdgeCasesRender(t *testing.T) {
+	one := Interval{Median: 10}
+	cases := map[string]func() (*Chart, error){
+		"throughput single trial": func() (*Chart, error) {
+			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Trials: []WorkerValue{{1, 12}}}}})
+		},
+		"throughput all zero": func() (*Chart, error) {
+			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Trials: []WorkerValue{{4, 0}, {4, 0}}, Medians: []WorkerInterval{{4, Interval{}}}}}})
+		},
+		"throughput degenerate usl": func() (*Chart, error) {
+			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Medians: []WorkerInterval{{2, one}}, USL: &USL{Lambda: 5, Sigma: -3, Kappa: 0}}}})
+		},
+		"heatmap one cell": func() (*Chart, error) { return Heatmap(HeatData{Cells: []HeatCell{{"min", 1, 0, 0}}}) },
+		"heatmap missing cell": func() (*Chart, error) {
+			return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, 0, 3}, {"min", 2, 10, 4}}})
+		},
+		"phases all zero": func() (*Chart, error) { return Phases(PhaseData{Cells: []PhaseCell{{Name: "a"}}}) },
+		"ecdf one value": func() (*Chart, error) {
+			return ECDF(ECDFData{Series: []ECDFSeries{{"a", []float64{0}}, {"empty", nil}}})
+		},
+		"ecdf all equal": func() (*Chart, error) { return ECDF(ECDFData{Series: []ECDFSeries{{"a", []float64{7, 7, 7}}}}) },
+		"predictions zero": func() (*Chart, error) {
+			return Predictions(PredictionData{Configs: []PredictedConfig{{Name: "a", Baseline: true}}})
+		},
+		"validation one point": func() (*Chart, error) {
+			return PredictedVsMeasured(ValidationData{Points: []ValidationPoint{{"a", one, one}}})
+		},
+		"validation zeros": func() (*Chart, error) {
+			return PredictedVsMeasured(ValidationData{Points: []ValidationPoint{{"a", Interval{}, Interval{}}}})
+		},
+		"bytes zero": func() (*Chart, error) { return BytesPushed(BytesData{Bars: []BytesBar{{"off", Interval{}}}}) },
+		"disk one point": func() (*Chart, error) {
+			return DiskUse(DiskData{Series: []DiskSeries{{Name: "a", Points: []DiskPoint{{0, 0}}, Prunes: []float64{0}}}})
+		},
+	}
+	for name, f := range cases {
+		t.Run(name, func(t *testing.T) {
+			ch, err := f()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range ch.Panels {
+				checkRange(t, p)
+			}
+			b, err := PNG(ch, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPNG(t, b, ch.Width, ch.Height)
+			if s, err := SVG(ch, 0, 0); err != nil {
+				t.Fatal(err)
+			} else {
+				checkSVG(t, s)
+			}
+			if dir := os.Getenv("BUILDTUNE_PLOT_DIR"); dir != "" {
+				if _, _, err := Save(ch, dir, "edge-"+strings.ReplaceAll(name, " ", "-"), 0, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestUSL(t *testing.T) {
+	u := USL{Lambda: 10, Sigma: 0.1, Kappa: 0.01}
+	if got, want := u.At(1), 10.0; math.Abs(got-want) > 1e-9 {
+		t.Errorf("At(1) = %g, want %g", got, want)
+	}
+	if got, want := u.Peak(), math.Sqrt(0.9/0.01); math.Abs(got-want) > 1e-9 {
+		t.Errorf("Peak = %g, want %g", got, want)
+	}
+	// The peak is a maximum of the curve.
+	n := u.Peak()
+	if !(u.At(n) > u.At(n-1) && u.At(n) > u.At(n+1)) {
+		t.Errorf("At(Peak) = %g is not above its neighbours %g, %g", u.At(n), u.At(n-1), u.At(n+1))
+	}
+	if p := (USL{Lambda: 1, Sigma: 0.1}).Peak(); !math.IsInf(p, 1) {
+		t.Errorf("Peak with kappa 0 = %g, want +Inf", p)
+	}
+}
+
+func TestThroughputPeak(t *testing.T) {
+	d := sampleThroughput()
+	ch, err := Throughput(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ch.Panels[0]
+	// Every in-reach peak is inside the x range; the far one is in the note.
+	for _, s := range d.Series {
+		n := s.USL.Peak()
+		if n <= peakReach*8 && p.X.Max < n {
+			t.Errorf("%s: N* %g beyond x max %g", s.Name, n, p.X.Max)
+		}
+	}
+	if !strings.Contains(ch.Note, "three-phase N*≈34.5") {
+		t.Errorf("note %q does not name the off-chart peak", ch.Note)
+	}
+	if p.X.Max < 1.2*14 {
+		t.Errorf("x max %g does not reach 1.2 * N*", p.X.Max)
+	}
+}
+
+func TestUnitsByMagnitude(t *testing.T) {
+	h := 3600.0
+	cases := []struct {
+		secs float64
+		want string
+	}{{10 * h, "(h)"}, {30 * 60, "(min)"}, {45, "(s)"}}
+	for _, c := range cases {
+		ch, err := Predictions(PredictionData{Configs: []PredictedConfig{{Name: "a", Seconds: Interval{Median: c.secs}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ch.Panels[0].X.Label.Text; !strings.Contains(got, c.want) {
+			t.Errorf("%gs: axis label %q, want unit %s", c.secs, got, c.want)
+		}
+	}
+	ch, err := BytesPushed(sampleBytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ch.Panels[0].Y.Label.Text; !strings.Contains(got, "(MiB)") {
+		t.Errorf("bytes axis label %q, want MiB", got)
+	}
+	ch, err = DiskUse(sampleDisk())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ch.Panels[0].Y.Label.Text; !strings.Contains(got, "(GiB)") {
+		t.Errorf("disk axis label %q, want GiB", got)
+	}
+}
+
+func TestHeatmapLayout(t *testing.T) {
+	ch, err := Heatmap(sampleHeat())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Panels) != 3 {
+		t.Fatalf("%d panels, want one per cache mode", len(ch.Panels))
+	}
+	for i, mode := range []string{"off", "min", "max"} {
+		if got := ch.Panels[i].Title.Text; got != "cache "+mode {
+			t.Errorf("panel %d title %q", i, got)
+		}
+	}
+	tks := ch.Panels[0].X.Tick.Marker.Ticks(-0.5, 2.5)
+	if got := tks[len(tks)-1].Label; got != "stream" {
+		t.Errorf("last batch column %q, want stream", got)
+	}
+}
+
+func TestNum(t *testing.T) {
+	cases := map[float64]string{0: "0", 1234.4: "1234", 45.46: "45.5", 9.5: "9.5", 2.0: "2", 0.125: "0.125", -0.0001: "0"}
+	for v, want := range cases {
+		if got := num(v); got != want {
+			t.Errorf("num(%g) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestTicks(t *testing.T) {
+	for _, r := range [][2]float64{{0, 1.02}, {0, 15.3}, {103, 1040}, {-5, 5}} {
+		var labelled int
+		for _, tk := range (ticks{}).Ticks(r[0], r[1]) {
+			if tk.Value < r[0] || tk.Value > r[1] {
+				t.Errorf("range %v: tick %g outside", r, tk.Value)
+			}
+			if tk.Label != "" {
+				labelled++
+			}
+		}
+		if labelled < 3 || labelled > 8 {
+			t.Errorf("range %v: %d labelled ticks", r, labelled)
+		}
+	}
+}

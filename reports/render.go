@@ -1,0 +1,818 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/buildtune/buildtune/reports/plot"
+)
+
+// Files lists the paths Write wrote.
+type Files struct {
+	Markdown, HTML string
+	// Plots are the charts, a PNG and an SVG each, in report order.
+	Plots []string
+}
+
+// PlotDir is the folder, relative to the report, that holds the charts.
+const PlotDir = "plots"
+
+// Write renders d into dir: dir/report.md, dir/report.html and
+// dir/plots/<chart>.png and .svg for every chart with data. Each file is
+// written to a temporary file in its folder and renamed into place, so a
+// reader never sees half a file. Charts left over from an earlier Write
+// are not removed.
+func Write(dir string, d Data) (Files, error) {
+	var f Files
+	charts, err := renderCharts(d.Charts, true)
+	if err != nil {
+		return f, fmt.Errorf("writing report to %s: %w", dir, err)
+	}
+	md, err := Markdown(d, PlotDir)
+	if err != nil {
+		return f, fmt.Errorf("writing report to %s: %w", dir, err)
+	}
+	page, err := renderHTML(d, charts)
+	if err != nil {
+		return f, fmt.Errorf("writing report to %s: %w", dir, err)
+	}
+	plots := filepath.Join(dir, PlotDir)
+	if err := os.MkdirAll(plots, 0o755); err != nil {
+		return f, fmt.Errorf("writing report: %w", err)
+	}
+	for _, c := range charts {
+		for _, out := range []struct {
+			ext string
+			b   []byte
+		}{{".png", c.png}, {".svg", c.svg}} {
+			p := filepath.Join(plots, c.name+out.ext)
+			if err := writeAtomic(p, out.b); err != nil {
+				return f, fmt.Errorf("writing chart %s: %w", c.name, err)
+			}
+			f.Plots = append(f.Plots, p)
+		}
+	}
+	f.Markdown = filepath.Join(dir, "report.md")
+	if err := writeAtomic(f.Markdown, md); err != nil {
+		return f, fmt.Errorf("writing report: %w", err)
+	}
+	f.HTML = filepath.Join(dir, "report.html")
+	if err := writeAtomic(f.HTML, page); err != nil {
+		return f, fmt.Errorf("writing report: %w", err)
+	}
+	return f, nil
+}
+
+// writeAtomic writes b to a temporary file next to path and renames it to
+// path.
+func writeAtomic(path string, b []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("creating temporary file for %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(b); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("renaming into %s: %w", path, err)
+	}
+	return nil
+}
+
+// chartSpec is one chart of the report: its file name, caption, whether it
+// has data, and how to draw it.
+type chartSpec struct {
+	name, caption string
+	empty         bool
+	draw          func() (*plot.Chart, error)
+}
+
+type renderedChart struct {
+	name, caption string
+	png, svg      []byte
+}
+
+// chartSpecs lists the charts in report order.
+func chartSpecs(c Charts) []chartSpec {
+	return []chartSpec{
+		{"predictions", "Predicted wall time of the full build", len(c.Predictions.Configs) == 0,
+			func() (*plot.Chart, error) { return plot.Predictions(c.Predictions) }},
+		{"throughput", "Throughput against workers, with the USL fit", throughputEmpty(c.Throughput),
+			func() (*plot.Chart, error) { return plot.Throughput(c.Throughput) }},
+		{"heatmap", "Median throughput by workers x batch size, per cache mode", len(c.Heatmap.Cells) == 0,
+			func() (*plot.Chart, error) { return plot.Heatmap(c.Heatmap) }},
+		{"ecdf", "Distribution of per-image wall time", ecdfEmpty(c.ECDF),
+			func() (*plot.Chart, error) { return plot.ECDF(c.ECDF) }},
+		{"phases", "Where each image's time goes", len(c.Phases.Cells) == 0,
+			func() (*plot.Chart, error) { return plot.Phases(c.Phases) }},
+		{"bytes", "Bytes pushed to the registry per image", len(c.Bytes.Bars) == 0,
+			func() (*plot.Chart, error) { return plot.BytesPushed(c.Bytes) }},
+		{"disk", "BuildKit disk use as images are built", diskEmpty(c.Disk),
+			func() (*plot.Chart, error) { return plot.DiskUse(c.Disk) }},
+		{"validation", "Predicted against measured wall time", c.Validation == nil || len(c.Validation.Points) == 0,
+			func() (*plot.Chart, error) { return plot.PredictedVsMeasured(*c.Validation) }},
+	}
+}
+
+func throughputEmpty(d plot.ThroughputData) bool {
+	for _, s := range d.Series {
+		if len(s.Trials) > 0 || len(s.Medians) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func ecdfEmpty(d plot.ECDFData) bool {
+	for _, s := range d.Series {
+		if len(s.Seconds) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func diskEmpty(d plot.DiskData) bool {
+	for _, s := range d.Series {
+		if len(s.Points) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// renderCharts draws every chart with data as SVG, and as PNG too when
+// withPNG is set.
+func renderCharts(c Charts, withPNG bool) ([]renderedChart, error) {
+	var out []renderedChart
+	var errs []error
+	for _, s := range chartSpecs(c) {
+		if s.empty {
+			continue
+		}
+		r, err := renderChart(s, withPNG)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, errors.Join(errs...)
+}
+
+func renderChart(s chartSpec, withPNG bool) (renderedChart, error) {
+	r := renderedChart{name: s.name, caption: s.caption}
+	ch, err := s.draw()
+	if err != nil {
+		return r, fmt.Errorf("drawing %s chart: %w", s.name, err)
+	}
+	if withPNG {
+		if r.png, err = plot.PNG(ch, 0, 0); err != nil {
+			return r, fmt.Errorf("drawing %s chart: %w", s.name, err)
+		}
+	}
+	if r.svg, err = plot.SVG(ch, 0, 0); err != nil {
+		return r, fmt.Errorf("drawing %s chart: %w", s.name, err)
+	}
+	return r, nil
+}
+
+// The report is first built as a list of blocks, then written as markdown
+// or HTML, so the two always say the same thing.
+
+type blockKind int
+
+const (
+	kHeading blockKind = iota
+	kPara
+	kList
+	kTable
+	kChart
+	kNote
+)
+
+// span is a run of inline text.
+type span struct {
+	Text       string
+	Bold, Code bool
+}
+
+type block struct {
+	Kind  blockKind
+	Level int    // heading
+	Spans []span // heading, paragraph, note
+	Items [][]span
+	// Table: Head, Rows and Num (right-aligned numeric columns).
+	Head []string
+	Rows [][]string
+	Num  []bool
+	// Chart: name and caption.
+	Chart, Caption string
+	// Lead marks the decision paragraph.
+	Lead bool
+}
+
+func text(s string) []span { return []span{{Text: s}} }
+
+type builder struct {
+	blocks []block
+	specs  map[string]chartSpec
+}
+
+func (b *builder) heading(level int, s string) {
+	b.blocks = append(b.blocks, block{Kind: kHeading, Level: level, Spans: text(s)})
+}
+
+func (b *builder) para(spans ...span) {
+	b.blocks = append(b.blocks, block{Kind: kPara, Spans: spans})
+}
+
+func (b *builder) note(s string) {
+	b.blocks = append(b.blocks, block{Kind: kNote, Spans: text(s)})
+}
+
+func (b *builder) list(items ...[]span) {
+	if len(items) > 0 {
+		b.blocks = append(b.blocks, block{Kind: kList, Items: items})
+	}
+}
+
+func (b *builder) textList(ss []string) {
+	var items [][]span
+	for _, s := range ss {
+		items = append(items, text(s))
+	}
+	b.list(items...)
+}
+
+func (b *builder) table(head []string, num []bool, rows [][]string) {
+	b.blocks = append(b.blocks, block{Kind: kTable, Head: head, Num: num, Rows: rows})
+}
+
+// chart adds the named chart, or a note saying it was skipped.
+func (b *builder) chart(name string) {
+	s := b.specs[name]
+	if s.empty {
+		b.note(fmt.Sprintf("Chart %q skipped: no data.", s.caption))
+		return
+	}
+	b.blocks = append(b.blocks, block{Kind: kChart, Chart: name, Caption: s.caption})
+}
+
+// document builds the report's blocks from d.
+func document(d Data) []block {
+	b := &builder{specs: map[string]chartSpec{}}
+	for _, s := range chartSpecs(d.Charts) {
+		b.specs[s.name] = s
+	}
+	title := d.Title
+	if title == "" {
+		title = "Build tuning report"
+	}
+	b.heading(1, title)
+	var run []string
+	if d.Run.ID != "" {
+		run = append(run, "Run "+d.Run.ID)
+	}
+	if !d.Run.Date.IsZero() {
+		run = append(run, d.Run.Date.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if len(run) > 0 {
+		b.para(text(strings.Join(run, ", ") + ".")...)
+	}
+
+	b.heading(2, "Decision")
+	decision(b, d.Decision)
+
+	b.heading(2, "Evidence")
+	cells(b, d.Cells)
+	if len(d.Knobs) > 0 {
+		b.heading(3, "Knobs")
+		var items [][]span
+		for _, k := range d.Knobs {
+			items = append(items, []span{{Text: k.Knob, Bold: true}, {Text: ": " + k.Finding}})
+		}
+		b.list(items...)
+	}
+	predictions(b, d)
+	model(b, d.Model)
+	phases(b, d.Phases)
+	validation(b, d.Validation, d.Charts.Validation != nil)
+
+	b.heading(2, "Method")
+	method(b, d.Method)
+	return b.blocks
+}
+
+func decision(b *builder, dec Decision) {
+	rec := dec.Recommended
+	images := "the full build"
+	if dec.Images > 0 {
+		images = fmt.Sprintf("%d images", dec.Images)
+	}
+	warnings := dec.Warnings
+	if dec.Confident && rec.Name != "" {
+		s := fmt.Sprintf("Use %s: predicted %s for %s", shortName(rec.Name), prediction(rec), images)
+		if vs := againstBaseline(dec); vs != "" {
+			s += ", " + vs
+		}
+		b.blocks = append(b.blocks, block{Kind: kPara, Lead: true, Spans: []span{{Text: s + ".", Bold: true}}})
+	} else {
+		why := "the evidence does not support one"
+		if len(warnings) > 0 {
+			why = strings.TrimRight(warnings[0], ". ")
+			warnings = warnings[1:]
+		}
+		b.blocks = append(b.blocks, block{Kind: kPara, Lead: true, Spans: []span{{Text: "No confident recommendation: " + why + ".", Bold: true}}})
+		if rec.Name != "" {
+			s := fmt.Sprintf("The fastest so far is %s, predicted %s for %s", shortName(rec.Name), prediction(rec), images)
+			if vs := againstBaseline(dec); vs != "" {
+				s += ", " + vs
+			}
+			b.para(text(s + "; treat it as a lead for more reps, not as a decision.")...)
+		}
+	}
+	if ru := dec.RunnerUp; ru.Name != "" {
+		s := fmt.Sprintf("Runner-up: %s, predicted %s.", shortName(ru.Name), prediction(ru))
+		p := ""
+		if dec.GapP > 0 && !math.IsNaN(dec.GapP) {
+			p = " (p = " + pValue(dec.GapP) + ")"
+		}
+		if dec.Significant {
+			s += " The gap to it is significant" + p + "."
+		} else {
+			s += " The gap to it is not significant" + p + ": this sweep does not separate the two."
+		}
+		b.para(text(s)...)
+	}
+	if dec.Deadline > 0 && rec.Name != "" {
+		hi := rec.Hi
+		if hi == 0 {
+			hi = rec.Median
+		}
+		verdict := "fits within it"
+		if hi > dec.Deadline {
+			verdict = "does not fit within it"
+		}
+		b.para(text(fmt.Sprintf("Deadline %s: the upper bound of the prediction, %s, %s.", duration(dec.Deadline), duration(hi), verdict))...)
+	}
+	if len(dec.Reasons) > 0 {
+		b.para(span{Text: "Why:", Bold: true})
+		b.textList(dec.Reasons)
+	}
+	if len(warnings) > 0 {
+		b.para(span{Text: "Warnings:", Bold: true})
+		b.textList(warnings)
+	}
+}
+
+// againstBaseline says how the recommendation compares with the baseline,
+// e.g. "31% (24–38%) faster than the baseline workers=4, batch=15 (2h43m,
+// 2h31m–2h58m)", or "" without a baseline.
+func againstBaseline(dec Decision) string {
+	rec, base := dec.Recommended, dec.Baseline
+	if base.Name == "" || !(base.Median > 0) {
+		return ""
+	}
+	if base.Name == rec.Name {
+		return "the same as the baseline: keep it"
+	}
+	sv := dec.Saving
+	if sv == (Interval{}) {
+		sv.Median = base.Median - rec.Median
+	}
+	p, lo, hi := 100*sv.Median/base.Median, 100*sv.Lo/base.Median, 100*sv.Hi/base.Median
+	word := "faster"
+	if p < 0 {
+		word = "slower"
+		p, lo, hi = -p, -hi, -lo
+	}
+	pct := percent(p)
+	if !(sv.Lo == 0 && sv.Hi == 0) {
+		pct += fmt.Sprintf(" (%s–%s)", signedPercent(lo), percent(hi))
+	}
+	return fmt.Sprintf("%s %s than the baseline %s (%s)", pct, word, shortName(base.Name), predictionInner(base))
+}
+
+// shortName turns "workers=4 batch=stream cache=off strategy=single" into
+// "workers=4, batch=stream, cache=off": fields joined by commas, the
+// default strategy left out. Names without key=value fields are kept.
+func shortName(name string) string {
+	fields := strings.Fields(name)
+	var out []string
+	for _, f := range fields {
+		if !strings.Contains(f, "=") {
+			return name
+		}
+		if f != "strategy=single" {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return name
+	}
+	return strings.Join(out, ", ")
+}
+
+// prediction is "1h52m (1h45m–2h03m)", with ", extrapolated" inside the
+// parentheses when it is.
+func prediction(p ConfigPrediction) string {
+	inner := predictionInterval(p)
+	if inner == "" {
+		return duration(p.Median)
+	}
+	return duration(p.Median) + " (" + inner + ")"
+}
+
+// predictionInner is "2h43m, 2h31m–2h58m".
+func predictionInner(p ConfigPrediction) string {
+	if inner := predictionInterval(p); inner != "" {
+		return duration(p.Median) + ", " + inner
+	}
+	return duration(p.Median)
+}
+
+func predictionInterval(p ConfigPrediction) string {
+	var parts []string
+	if !(p.Lo == 0 && p.Hi == 0) {
+		parts = append(parts, duration(p.Lo)+"–"+duration(p.Hi))
+	}
+	if p.Extrapolated {
+		parts = append(parts, "extrapolated")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func cells(b *builder, rows []CellRow) {
+	b.heading(3, "Cells")
+	if len(rows) == 0 {
+		b.note("No cells were measured.")
+		return
+	}
+	b.para(text("Throughput in images/hour per trial: median with its 95% confidence interval; " +
+		"p is the Holm-corrected Mann-Whitney p-value against the best cell.")...)
+	var out [][]string
+	for i, c := range rows {
+		p := pValue(c.PAdj)
+		if c.Verdict == VerdictBest {
+			p = "–"
+		}
+		out = append(out, []string{
+			fmt.Sprint(i + 1), c.Name, fmt.Sprint(c.N), throughput(c.MedianIPH),
+			throughput(c.LoIPH) + "–" + throughput(c.HiIPH), throughput(c.IQR),
+			duration(c.PerImageMedianS), p, c.Verdict, fmt.Sprint(c.Outliers),
+		})
+	}
+	b.table([]string{"#", "cell", "n", "img/h", "95% CI", "IQR", "per image", "p (Holm)", "verdict", "outliers"},
+		[]bool{true, false, true, true, true, true, true, true, false, true}, out)
+	b.chart("throughput")
+	b.chart("heatmap")
+	b.chart("ecdf")
+}
+
+func predictions(b *builder, d Data) {
+	preds := d.Predictions
+	dec := d.Decision
+	if len(preds) == 0 {
+		for _, p := range []ConfigPrediction{dec.Recommended, dec.RunnerUp, dec.Baseline} {
+			if p.Name != "" && !containsName(preds, p.Name) {
+				preds = append(preds, p)
+			}
+		}
+	}
+	title := "Predictions for the full build"
+	if dec.Images > 0 {
+		title = fmt.Sprintf("Predictions for %d images", dec.Images)
+	}
+	b.heading(3, title)
+	if len(preds) == 0 {
+		b.note("No predictions.")
+	} else {
+		base := dec.Baseline
+		var rows [][]string
+		for _, p := range preds {
+			vs := ""
+			if base.Name != "" && base.Median > 0 && p.Name != base.Name {
+				r := 100 * (base.Median - p.Median) / base.Median
+				if r >= 0 {
+					vs = percent(r) + " faster"
+				} else {
+					vs = percent(-r) + " slower"
+				}
+			}
+			var notes []string
+			switch p.Name {
+			case dec.Recommended.Name:
+				if dec.Confident {
+					notes = append(notes, "recommended")
+				} else {
+					notes = append(notes, "fastest")
+				}
+			case dec.RunnerUp.Name:
+				notes = append(notes, "runner-up")
+			}
+			if p.Name == base.Name {
+				notes = append(notes, "baseline")
+			}
+			if p.Extrapolated {
+				notes = append(notes, "extrapolated")
+			}
+			if dec.Deadline > 0 && max(p.Hi, p.Median) > dec.Deadline {
+				notes = append(notes, "may miss the deadline")
+			}
+			iv := ""
+			if !(p.Lo == 0 && p.Hi == 0) {
+				iv = duration(p.Lo) + "–" + duration(p.Hi)
+			}
+			rows = append(rows, []string{p.Name, duration(p.Median), iv, vs, strings.Join(notes, ", ")})
+		}
+		b.table([]string{"configuration", "predicted", "interval", "vs baseline", ""},
+			[]bool{false, true, true, true, false}, rows)
+	}
+	b.chart("predictions")
+}
+
+func containsName(ps []ConfigPrediction, name string) bool {
+	for _, p := range ps {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func model(b *builder, m Model) {
+	var facts [][]span
+	add := func(label string, v [3]float64, f func(float64) string, suffix string) {
+		if v == ([3]float64{}) {
+			return
+		}
+		facts = append(facts, []span{{Text: label, Bold: true}, {Text: ": " + estimate(v, f) + suffix}})
+	}
+	add("Fixed cost per run", m.FixedS, duration, "")
+	add("One prune", m.PruneS, duration, "")
+	add("BuildKit disk growth", m.DiskGrowthBytes, byteSize, " per image")
+	add("Lost to batch barriers", m.BarrierLossPct, func(v float64) string { return fmt.Sprintf("%.1f%%", v) }, " of wall time")
+	if len(m.USL) == 0 && len(facts) == 0 {
+		return
+	}
+	b.heading(3, "Model")
+	if len(m.USL) > 0 {
+		b.para(text("Universal Scalability Law fits of throughput against workers, X(N) = λN / (1 + σ(N−1) + κN(N−1)): " +
+			"σ is contention, κ coherency cost, N* the worker count of peak throughput. Intervals in parentheses.")...)
+		lambda := false
+		for _, r := range m.USL {
+			lambda = lambda || r.Lambda != ([3]float64{})
+		}
+		head := []string{"series", "σ", "κ", "N*"}
+		num := []bool{false, true, true, true}
+		if lambda {
+			head = []string{"series", "λ (img/h)", "σ", "κ", "N*"}
+			num = []bool{false, true, true, true, true}
+		}
+		var rows [][]string
+		for _, r := range m.USL {
+			row := []string{r.Series}
+			if lambda {
+				row = append(row, estimate(r.Lambda, throughput))
+			}
+			row = append(row, estimate(r.Sigma, sig3), estimate(r.Kappa, sig3), estimate(r.NStar, workers))
+			rows = append(rows, row)
+		}
+		b.table(head, num, rows)
+	}
+	b.list(facts...)
+}
+
+func phases(b *builder, t PhaseTable) {
+	if len(t.Rows) == 0 {
+		b.chart("phases")
+		b.chart("bytes")
+		b.chart("disk")
+		return
+	}
+	b.heading(3, "Where the time goes")
+	stat := t.Stat
+	if stat == "" {
+		stat = "mean"
+	}
+	b.para(text(fmt.Sprintf("Seconds per image by phase, %s over images, from BuildKit's status stream.", stat))...)
+	names := []string{"exec", "image export", "layer push", "cache export", "cache import", "queue", "other"}
+	vals := func(s plot.PhaseSeconds) []float64 {
+		return []float64{s.Exec, s.ImageExport, s.LayerPush, s.CacheExport, s.CacheImport, s.Queue, s.Other}
+	}
+	used := make([]bool, len(names))
+	for _, r := range t.Rows {
+		for i, v := range vals(r.Seconds) {
+			used[i] = used[i] || v != 0
+		}
+	}
+	head := []string{"cell", "wall"}
+	num := []bool{false, true}
+	for i, n := range names {
+		if used[i] {
+			head = append(head, n)
+			num = append(num, true)
+		}
+	}
+	var rows [][]string
+	for _, r := range t.Rows {
+		row := []string{r.Name, duration(r.WallS)}
+		for i, v := range vals(r.Seconds) {
+			if used[i] {
+				row = append(row, duration(v))
+			}
+		}
+		rows = append(rows, row)
+	}
+	b.table(head, num, rows)
+	b.chart("phases")
+	b.chart("bytes")
+	b.chart("disk")
+}
+
+func validation(b *builder, rows []ValidationRow, chart bool) {
+	if len(rows) == 0 && !chart {
+		return
+	}
+	b.heading(3, "Validation")
+	if len(rows) > 0 {
+		b.para(text("Predictions checked against real builds; error is (predicted − measured) / measured.")...)
+		var out [][]string
+		for _, r := range rows {
+			iv := ""
+			if !(r.PredictedLo == 0 && r.PredictedHi == 0) {
+				iv = duration(r.PredictedLo) + "–" + duration(r.PredictedHi)
+			}
+			inside := "no"
+			if r.Inside {
+				inside = "yes"
+			}
+			out = append(out, []string{r.Name, duration(r.PredictedMedian), iv, duration(r.Measured),
+				fmt.Sprintf("%+.1f%%", r.ErrorPct), inside})
+		}
+		b.table([]string{"configuration", "predicted", "interval", "measured", "error", "inside interval"},
+			[]bool{false, true, true, true, true, false}, out)
+	}
+	b.chart("validation")
+}
+
+func method(b *builder, m Method) {
+	var items [][]span
+	add := func(label string, value span) {
+		if value.Text != "" {
+			items = append(items, []span{{Text: label + ": "}, value})
+		}
+	}
+	machine := m.Machine
+	if m.Cores > 0 {
+		if machine != "" {
+			machine += ", "
+		}
+		machine += fmt.Sprintf("%d cores", m.Cores)
+	}
+	add("Machine", span{Text: machine})
+	add("BuildKit", span{Text: m.BuildKit})
+	add("Commit", span{Text: m.Commit, Code: true})
+	add("Command", span{Text: m.Command, Code: true})
+	add("Grid", span{Text: m.Grid})
+	var trials []string
+	if m.Reps > 0 {
+		trials = append(trials, fmt.Sprintf("%d reps per cell, interleaved", m.Reps))
+	}
+	if len(m.Temps) > 0 {
+		trials = append(trials, strings.Join(m.Temps, " and ")+" trials")
+	}
+	if m.Sample > 0 {
+		trials = append(trials, fmt.Sprintf("a sample of %d instances", m.Sample))
+	}
+	add("Trials", span{Text: strings.Join(trials, "; ")})
+	if len(items) == 0 && len(m.Warnings) == 0 {
+		b.note("Not recorded.")
+		return
+	}
+	b.list(items...)
+	if len(m.Warnings) > 0 {
+		b.para(span{Text: "Warnings:", Bold: true})
+		b.textList(m.Warnings)
+	}
+}
+
+// Formatting. Every number in the report goes through one of these.
+
+func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+
+// duration formats seconds as 0.28s, 38.2s, 12m05s or 1h52m.
+func duration(s float64) string {
+	switch {
+	case math.IsNaN(s):
+		return "n/a"
+	case math.IsInf(s, 1):
+		return "∞"
+	case s < 0:
+		return "−" + duration(-s)
+	case s < 9.995:
+		return fmt.Sprintf("%.2fs", s)
+	case s < 59.95:
+		return fmt.Sprintf("%.1fs", s)
+	}
+	if t := int64(math.Round(s)); t < 3600 {
+		return fmt.Sprintf("%dm%02ds", t/60, t%60)
+	}
+	m := int64(math.Round(s / 60))
+	return fmt.Sprintf("%dh%02dm", m/60, m%60)
+}
+
+// throughput formats images/hour with one decimal.
+func throughput(v float64) string {
+	if bad(v) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+// pValue formats a p-value with 3 significant digits.
+func pValue(p float64) string {
+	if bad(p) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3g", p)
+}
+
+func sig3(v float64) string {
+	if bad(v) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
+// workers formats a worker count such as N*: +Inf means no peak.
+func workers(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "none"
+	case math.IsNaN(v):
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func percent(v float64) string {
+	if bad(v) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f%%", v)
+}
+
+// signedPercent is percent without the % sign, for the low end of a range.
+func signedPercent(v float64) string {
+	if bad(v) {
+		return "n/a"
+	}
+	if math.Round(v) < 0 {
+		return fmt.Sprintf("−%.0f", -v)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// byteSize formats bytes in binary units with one decimal.
+func byteSize(v float64) string {
+	if bad(v) {
+		return "n/a"
+	}
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for math.Abs(v) >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", v)
+	}
+	return fmt.Sprintf("%.1f %s", v, units[i])
+}
+
+// estimate formats (est, lo, hi) as "est (lo–hi)", or "est" when lo and hi
+// are both zero.
+func estimate(v [3]float64, f func(float64) string) string {
+	if v[1] == 0 && v[2] == 0 {
+		return f(v[0])
+	}
+	return fmt.Sprintf("%s (%s–%s)", f(v[0]), f(v[1]), f(v[2]))
+}

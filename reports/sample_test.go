@@ -1,0 +1,230 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/buildtune/buildtune/reports/plot"
+)
+
+// sampleData is a fixed, realistic report: an SWT-Bench-shaped sweep of
+// workers 1-8 x batch 15/stream x cache off/min/max on a 2-core runner,
+// predicted for the full 433 images. Chart data comes from a fixed seed.
+func sampleData() Data {
+	const h, m = 3600.0, 60.0
+	rec := ConfigPrediction{Name: "workers=4 batch=stream cache=off strategy=single", Median: 1*h + 52*m, Lo: 1*h + 45*m, Hi: 2*h + 3*m}
+	ru := ConfigPrediction{Name: "workers=8 batch=stream cache=off strategy=single", Median: 1*h + 58*m, Lo: 1*h + 47*m, Hi: 2*h + 14*m, Extrapolated: true}
+	base := ConfigPrediction{Name: "workers=4 batch=15 cache=max strategy=single", Median: 2*h + 43*m, Lo: 2*h + 31*m, Hi: 2*h + 58*m}
+	d := Data{
+		Title: "Build tuning: SWT-Bench images on a 2-core runner",
+		Run:   Run{ID: "sweep-20261126-1402", Date: time.Date(2026, 11, 26, 14, 2, 0, 0, time.UTC)},
+		Decision: Decision{
+			Recommended: rec, RunnerUp: ru, Baseline: base,
+			Images:      433,
+			Saving:      Interval{Median: 51 * m, Lo: 39 * m, Hi: 62 * m},
+			Significant: false, GapP: 0.2143,
+			Confident:   true,
+			Reasons: []string{
+				"workers=4 batch=stream cache=off has the lowest predicted median of the 12 measured cells.",
+				"Dropping the batch barrier saves 12% of wall time at 4 workers; cache=max costs 0.31s of cache export per image.",
+			},
+			Warnings: []string{"The runner-up relies on a USL extrapolation to 8 workers."},
+			Deadline: 10 * h,
+		},
+		Knobs: []KnobFinding{
+			{"workers", "4 is best on 2 cores; 8 is not significantly faster (p = 0.214) and 1 and 2 are significantly slower."},
+			{"batch", "stream beats batch 15 by 12% (8–16%) at 4 workers: the barrier idles workers while the slowest image of a batch finishes."},
+			{"cache", "off > min > max; max is significantly slower (p = 0.0173), min is equivalent to off within 5%."},
+		},
+		Model: Model{
+			USL: []USLRow{
+				{Series: "cache off, single", Lambda: [3]float64{15.2, 14.1, 16.0}, Sigma: [3]float64{0.061, 0.031, 0.094}, Kappa: [3]float64{0.0045, 0.0011, 0.0082}, NStar: [3]float64{14.5, 10.4, 29.6}},
+				{Series: "cache max, single", Lambda: [3]float64{13.9, 12.8, 14.9}, Sigma: [3]float64{0.12, 0.07, 0.18}, Kappa: [3]float64{0.009, 0.004, 0.015}, NStar: [3]float64{9.8, 7.0, 15.2}},
+				{Series: "cache min, three-phase", Lambda: [3]float64{14.6, 13.5, 15.5}, Sigma: [3]float64{0.05, 0.02, 0.09}, NStar: [3]float64{math.Inf(1), 0, 0}},
+			},
+			FixedS:          [3]float64{41, 35.2, 47.9},
+			PruneS:          [3]float64{72, 0, 0},
+			DiskGrowthBytes: [3]float64{1.42 * (1 << 30), 1.31 * (1 << 30), 1.55 * (1 << 30)},
+			BarrierLossPct:  [3]float64{12.1, 8.3, 16.4},
+		},
+		Phases: PhaseTable{Stat: "mean", Rows: []PhaseRow{
+			{"workers=4 batch=stream cache=off", 941, plot.PhaseSeconds{Exec: 702, ImageExport: 88, LayerPush: 131, Queue: 4, Other: 16}},
+			{"workers=4 batch=15 cache=min", 1012, plot.PhaseSeconds{Exec: 705, ImageExport: 87, LayerPush: 130, CacheExport: 41, CacheImport: 12, Queue: 21, Other: 16}},
+			{"workers=4 batch=15 cache=max", 1268, plot.PhaseSeconds{Exec: 709, ImageExport: 90, LayerPush: 133, CacheExport: 262, CacheImport: 35, Queue: 22, Other: 17}},
+		}},
+		Validation: []ValidationRow{
+			{Name: "workers=4 batch=stream cache=off", PredictedMedian: 1*h + 52*m, PredictedLo: 1*h + 45*m, PredictedHi: 2*h + 3*m, Measured: 1*h + 57*m, ErrorPct: -4.3, Inside: true},
+			{Name: "workers=4 batch=15 cache=max", PredictedMedian: 2*h + 43*m, PredictedLo: 2*h + 31*m, PredictedHi: 2*h + 58*m, Measured: 3*h + 5*m, ErrorPct: -11.9, Inside: false},
+		},
+		Method: Method{
+			Machine:  "AMD EPYC 7B13 VM, 24 GiB, Linux 6.18",
+			Cores:    2,
+			BuildKit: "v0.34.2",
+			Commit:   "bc5396b",
+			Command:  "buildtune sweep --workers 1,2,4,8 --batch 15,stream --cache off,min,max --reps 6 --sample 12",
+			Grid:     "workers 1, 2, 4, 8 x batch 15, stream x cache off, min, max; single strategy",
+			Reps:     6,
+			Temps:    []string{"cold", "warm"},
+			Sample:   12,
+			Warnings: []string{"2 of 1728 image builds failed and were retried."},
+		},
+	}
+	d.Cells, d.Charts = sampleCells()
+	d.Predictions = []ConfigPrediction{rec, ru,
+		{Name: "workers=4 batch=15 cache=off strategy=single", Median: 2*h + 7*m, Lo: 1*h + 59*m, Hi: 2*h + 18*m},
+		base,
+		{Name: "workers=16 batch=50 cache=min strategy=single", Median: 12*h + 40*m, Lo: 11*h + 10*m, Hi: 14*h + 35*m, Extrapolated: true},
+	}
+	d.Charts.Predictions = plot.PredictionData{DeadlineSeconds: d.Decision.Deadline}
+	for _, p := range d.Predictions {
+		d.Charts.Predictions.Configs = append(d.Charts.Predictions.Configs, plot.PredictedConfig{
+			Name: shortName(p.Name), Seconds: plot.Interval{Median: p.Median, Lo: p.Lo, Hi: p.Hi}, Baseline: p.Name == base.Name})
+	}
+	v := plot.ValidationData{}
+	for _, r := range d.Validation {
+		v.Points = append(v.Points, plot.ValidationPoint{Name: shortName(r.Name),
+			Predicted: plot.Interval{Median: r.PredictedMedian, Lo: r.PredictedLo, Hi: r.PredictedHi},
+			Measured:  plot.Interval{Median: r.Measured}})
+	}
+	d.Charts.Validation = &v
+	return d
+}
+
+// sampleCells draws per-trial throughputs from USL curves with a fixed
+// seed and derives the cells table and the chart inputs from them.
+func sampleCells() ([]CellRow, Charts) {
+	r := rand.New(rand.NewPCG(7, 11))
+	var ch Charts
+	var cells []CellRow
+	modes := []struct {
+		name string
+		u    plot.USL
+	}{
+		{"off", plot.USL{Lambda: 15.2, Sigma: 0.061, Kappa: 0.0045}},
+		{"min", plot.USL{Lambda: 14.8, Sigma: 0.08, Kappa: 0.006}},
+		{"max", plot.USL{Lambda: 13.9, Sigma: 0.12, Kappa: 0.009}},
+	}
+	for _, md := range modes {
+		s := plot.ThroughputSeries{Name: "cache " + md.name + ", single"}
+		u := md.u
+		s.USL = &u
+		for _, w := range []int{1, 2, 4, 8} {
+			for _, b := range []int{0, 15} {
+				barrier := 1.0
+				if b > 0 {
+					barrier = 1 - 0.12*float64(w)/4
+				}
+				var vs []float64
+				for range 6 {
+					vs = append(vs, u.At(float64(w))*barrier*(1+0.06*r.NormFloat64()))
+				}
+				med, lo, hi, iqr := summary(vs)
+				batch := "stream"
+				if b > 0 {
+					batch = fmt.Sprint(b)
+				}
+				cells = append(cells, CellRow{
+					Name: fmt.Sprintf("workers=%d batch=%s cache=%s", w, batch, md.name),
+					N:    len(vs), MedianIPH: med, LoIPH: lo, HiIPH: hi, IQR: iqr,
+					PerImageMedianS: 3600 * float64(w) / med,
+				})
+				ch.Heatmap.Cells = append(ch.Heatmap.Cells, plot.HeatCell{CacheMode: md.name, Workers: w, Batch: b, ImagesPerHour: med})
+				if b == 0 {
+					for _, v := range vs {
+						s.Trials = append(s.Trials, plot.WorkerValue{Workers: w, ImagesPerHour: v})
+					}
+					s.Medians = append(s.Medians, plot.WorkerInterval{Workers: w, ImagesPerHour: plot.Interval{Median: med, Lo: lo, Hi: hi}})
+				}
+			}
+		}
+		ch.Throughput.Series = append(ch.Throughput.Series, s)
+	}
+	// Rank best first, with made-up but consistent p-values and verdicts.
+	for i := range cells {
+		for j := i + 1; j < len(cells); j++ {
+			if cells[j].MedianIPH > cells[i].MedianIPH {
+				cells[i], cells[j] = cells[j], cells[i]
+			}
+		}
+	}
+	cells = cells[:12]
+	for i := range cells {
+		c := &cells[i]
+		switch {
+		case i == 0:
+			c.Verdict, c.PAdj = VerdictBest, math.NaN()
+		case i < 3:
+			c.Verdict, c.PAdj = VerdictNotSeparable, 0.214+0.1*float64(i)
+		case i < 5:
+			c.Verdict, c.PAdj = VerdictEquivalent, 0.0412
+		default:
+			c.Verdict, c.PAdj = VerdictWorse, 0.0173/float64(i)
+		}
+		c.Outliers = i % 4 / 3
+	}
+	for _, c := range []struct {
+		name      string
+		mu, sigma float64
+	}{{"workers=4 stream off", 6.85, 0.35}, {"workers=4 batch=15 min", 6.92, 0.4}, {"workers=4 batch=15 max", 7.13, 0.45}} {
+		s := plot.ECDFSeries{Name: c.name}
+		for range 72 {
+			s.Seconds = append(s.Seconds, math.Exp(c.mu+c.sigma*r.NormFloat64()))
+		}
+		ch.ECDF.Series = append(ch.ECDF.Series, s)
+	}
+	ch.Phases = plot.PhaseData{Stat: "mean", Cells: []plot.PhaseCell{
+		{Name: "workers=4 stream off", Seconds: plot.PhaseSeconds{Exec: 702, ImageExport: 88, LayerPush: 131, Queue: 4, Other: 16}},
+		{Name: "workers=4 batch=15 min", Seconds: plot.PhaseSeconds{Exec: 705, ImageExport: 87, LayerPush: 130, CacheExport: 41, CacheImport: 12, Queue: 21, Other: 16}},
+		{Name: "workers=4 batch=15 max", Seconds: plot.PhaseSeconds{Exec: 709, ImageExport: 90, LayerPush: 133, CacheExport: 262, CacheImport: 35, Queue: 22, Other: 17}},
+	}}
+	mib := float64(1 << 20)
+	ch.Bytes = plot.BytesData{Bars: []plot.BytesBar{
+		{Name: "cache off", Bytes: plot.Interval{Median: 1210 * mib, Lo: 1150 * mib, Hi: 1290 * mib}},
+		{Name: "cache min", Bytes: plot.Interval{Median: 1260 * mib, Lo: 1190 * mib, Hi: 1340 * mib}},
+		{Name: "cache max", Bytes: plot.Interval{Median: 2480 * mib, Lo: 2310 * mib, Hi: 2660 * mib}},
+	}}
+	gib := float64(1 << 30)
+	ch.Disk.PruneThresholdBytes = 200 * gib
+	for i, c := range []struct {
+		name string
+		per  float64
+	}{{"cache off", 1.42}, {"cache max", 1.9}} {
+		s := plot.DiskSeries{Name: c.name}
+		used := 20.0
+		for n := 0; n <= 433; n += 8 {
+			if used > 200 {
+				s.Prunes = append(s.Prunes, float64(n))
+				used = 40 + 10*float64(i)
+			}
+			s.Points = append(s.Points, plot.DiskPoint{Images: float64(n), Bytes: used * gib})
+			used += c.per * 8
+		}
+		ch.Disk.Series = append(ch.Disk.Series, s)
+	}
+	return cells, ch
+}
+
+// summary returns the median, the range (as a stand-in for the CI of six
+// values) and the interquartile range.
+func summary(vs []float64) (med, lo, hi, iqr float64) {
+	s := append([]float64(nil), vs...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	n := len(s)
+	q := func(p float64) float64 {
+		x := p * float64(n-1)
+		i := int(x)
+		if i+1 >= n {
+			return s[n-1]
+		}
+		return s[i] + (x-float64(i))*(s[i+1]-s[i])
+	}
+	return q(0.5), s[0], s[n-1], q(0.75) - q(0.25)
+}

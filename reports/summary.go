@@ -1,0 +1,69 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/sweep/record"
+)
+
+// SweepInfo is what a sweep says about itself beside its records: how many
+// trials ran now and before, how long it took, and an adaptive sweep's
+// ending.
+type SweepInfo struct {
+	RunID   string
+	Records string
+	Ran     int
+	Resumed int
+	Elapsed time.Duration
+	// Stop, Best and Dropped describe an adaptive sweep's end ("" if fixed).
+	Stop    string
+	Best    string
+	Dropped []string
+}
+
+// SweepSummary ranks a sweep's cells by images/hour, per temperature: the
+// median with its 95% CI, and a Holm-corrected Mann-Whitney p against the
+// best. Only the trials that count (record.Select) are ranked.
+func SweepSummary(set *record.Set, info SweepInfo) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Sweep %s\n", info.RunID)
+	groups := record.GroupByCell(record.Select(set))
+	for _, temp := range []string{record.TempCold, record.TempWarm} {
+		cells := map[string][]float64{}
+		for _, g := range groups {
+			if g.Temp == temp {
+				cells[g.Cell] = append(cells[g.Cell], g.ImagesPerHour()...)
+			}
+		}
+		if len(cells) == 0 {
+			continue
+		}
+		r := analyze.Rank(cells, true, analyze.DefaultAlpha)
+		fmt.Fprintf(&b, "\n%s trials, images/hour: median with its 95%% CI; p = Mann-Whitney against the best, Holm-corrected; worse = significantly worse at %.2f\n\n", temp, r.Alpha)
+		b.WriteString("| | cell | median | 95% CI | n | p | |\n|---|---|---|---|---|---|---|\n")
+		for _, c := range r.Cells {
+			mark := ""
+			switch {
+			case c.Best:
+				mark = "best"
+			case c.Worse:
+				mark = "worse"
+			}
+			fmt.Fprintf(&b, "| %d | %s | %.1f | %.1f-%.1f | %d | %.3g | %s |\n", c.Position, c.Name, c.Sample.Median, c.Sample.Lo, c.Sample.Hi, c.Sample.N, c.PAdjusted, mark)
+		}
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&b, "\nNote: %s\n", w)
+		}
+	}
+	fmt.Fprintf(&b, "\n%d trials run, %d resumed, %s elapsed. Records: `%s`.\n", info.Ran, info.Resumed, info.Elapsed.Round(time.Second), info.Records)
+	if info.Stop != "" {
+		fmt.Fprintf(&b, "\nAdaptive: %s (best %s).\n", info.Stop, info.Best)
+		for _, d := range info.Dropped {
+			fmt.Fprintf(&b, "- dropped %s\n", d)
+		}
+	}
+	return b.String()
+}

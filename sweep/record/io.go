@@ -1,0 +1,186 @@
+package record
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// Writer appends records to a JSON-lines file, one line per record, synced
+// to disk as each is written so that an interrupted run keeps all it wrote.
+// It is safe for concurrent use.
+type Writer struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+}
+
+// Create opens path for appending records, creating it if needed. If the
+// file ends in a torn line (a crash mid-write), the torn tail is cut off
+// first so that the next record starts on a line of its own.
+func Create(path string) (*Writer, error) {
+	if err := repairTail(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening records %s: %w", path, err)
+	}
+	return &Writer{f: f, path: path}, nil
+}
+
+// repairTail truncates a trailing partial line (no final newline).
+func repairTail(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading records %s: %w", path, err)
+	}
+	if len(data) == 0 || data[len(data)-1] == '\n' {
+		return nil
+	}
+	cut := bytes.LastIndexByte(data, '\n') + 1
+	if err := os.Truncate(path, int64(cut)); err != nil {
+		return fmt.Errorf("cutting torn last line of %s: %w", path, err)
+	}
+	return nil
+}
+
+// Write appends one record (an *Image, *Trial or *Event) and
+// syncs it. The version and kind keys are filled in.
+func (w *Writer) Write(rec any) error {
+	switch r := rec.(type) {
+	case *Image:
+		r.V, r.Kind = Version, KindImage
+	case *Trial:
+		r.V, r.Kind = Version, KindTrial
+	case *Event:
+		r.V, r.Kind = Version, KindEvent
+	default:
+		return fmt.Errorf("writing record: unsupported type %T", rec)
+	}
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encoding record: %w", err)
+	}
+	line = append(line, '\n')
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := w.f.Write(line); err != nil {
+		return fmt.Errorf("appending to %s: %w", w.path, err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.f.Close()
+}
+
+// Set is every record read from one file, by kind, in file order.
+type Set struct {
+	Images []Image
+	Trials []Trial
+	Events []Event
+	// Torn is set when the last line was incomplete and was skipped.
+	Torn bool
+}
+
+// Read parses records. A torn last line (no newline, not valid JSON) is
+// tolerated and reported in Set.Torn; any other bad line is an error naming
+// its line number. Lines of a newer format version are an error.
+func Read(r io.Reader) (*Set, error) {
+	set := &Set{}
+	br := bufio.NewReaderSize(r, 1<<16)
+	lineNo := 0
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) == 0 && err == io.EOF {
+			return set, nil
+		}
+		if err != nil && err != io.EOF {
+			return set, fmt.Errorf("reading records: %w", err)
+		}
+		lineNo++
+		last := err == io.EOF
+		trimmed := bytes.TrimSpace(line)
+		if len(trimmed) == 0 {
+			if last {
+				return set, nil
+			}
+			continue
+		}
+		if perr := set.add(trimmed); perr != nil {
+			if last && line[len(line)-1] != '\n' {
+				set.Torn = true
+				return set, nil
+			}
+			return set, fmt.Errorf("records line %d: %w", lineNo, perr)
+		}
+		if last {
+			return set, nil
+		}
+	}
+}
+
+func (s *Set) add(line []byte) error {
+	var head struct {
+		V    int    `json:"v"`
+		Kind Kind   `json:"kind"`
+	}
+	if err := json.Unmarshal(line, &head); err != nil {
+		return fmt.Errorf("not a JSON record: %w", err)
+	}
+	if head.V < 1 || head.V > Version {
+		return fmt.Errorf("record version %d: this buildtune reads versions 1 to %d", head.V, Version)
+	}
+	switch head.Kind {
+	case KindImage:
+		var r Image
+		if err := json.Unmarshal(line, &r); err != nil {
+			return fmt.Errorf("image record: %w", err)
+		}
+		s.Images = append(s.Images, r)
+	case KindTrial:
+		var r Trial
+		if err := json.Unmarshal(line, &r); err != nil {
+			return fmt.Errorf("trial record: %w", err)
+		}
+		s.Trials = append(s.Trials, r)
+	case KindEvent:
+		var r Event
+		if err := json.Unmarshal(line, &r); err != nil {
+			return fmt.Errorf("event record: %w", err)
+		}
+		s.Events = append(s.Events, r)
+	default:
+		return fmt.Errorf("unknown record kind %q", head.Kind)
+	}
+	return nil
+}
+
+// ReadFile reads the records file at path.
+func ReadFile(path string) (*Set, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening records: %w", err)
+	}
+	defer f.Close()
+	set, err := Read(f)
+	if err != nil {
+		return set, fmt.Errorf("%s: %w", path, err)
+	}
+	return set, nil
+}

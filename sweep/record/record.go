@@ -1,0 +1,215 @@
+// Package record is the records format, the contract between buildtune's
+// stages: the sweep and the production build append one versioned JSON line
+// per image build, per trial and per notable event (prune, dropped cell),
+// flushed as each finishes; analysis and reports only read these files.
+//
+// It is a leaf: it imports nothing of buildtune's and nothing outside the
+// standard library, so a program that only reads records (as benchfmt's
+// readers do) pulls in no BuildKit or gRPC. The BuildKit engine fills the
+// Cost struct defined here. Select, Latest and Group are the one place
+// that decides which records count, used by every stage.
+package record
+
+import (
+	"time"
+)
+
+// Version is the record format version written in every line's "v" key.
+const Version = 1
+
+// Kind is the kind of a record line (its "kind" key).
+type Kind string
+
+// Kinds of record lines.
+const (
+	KindImage Kind = "image"
+	KindTrial Kind = "trial"
+	KindEvent Kind = "event"
+)
+
+// Image statuses, as the real pipeline's manifest.jsonl names them.
+const (
+	StatusBuilt   = "built"
+	StatusSkipped = "skipped_remote_exists"
+	StatusFailed  = "failed"
+)
+
+// EventType says what an Event records.
+type EventType string
+
+// Event types.
+const (
+	// EventPrune is a prune of a BuildKit daemon's cache (Seconds, Bytes freed).
+	EventPrune EventType = "prune"
+	// EventReset is the cold reset before a cold trial (prune --all).
+	EventReset EventType = "reset"
+	// EventDrop is a cell dropped by an adaptive sweep, with its evidence.
+	EventDrop EventType = "drop"
+	// EventStop is the end of an adaptive sweep, with the reason.
+	EventStop EventType = "stop"
+	// EventRerun is a trial run again on resume (its earlier record is
+	// superseded).
+	EventRerun EventType = "rerun"
+	// EventDaemon is a daemon leaving or rejoining a pool.
+	EventDaemon EventType = "daemon"
+)
+
+// ErrorClass tells a failed build apart from failing infrastructure.
+type ErrorClass string
+
+// Error classes.
+const (
+	// ErrNone is a successful build.
+	ErrNone ErrorClass = ""
+	// ErrBuild is a failure of the build itself (a RUN step exited non-zero,
+	// a Dockerfile does not parse, a base image is missing).
+	ErrBuild ErrorClass = "build"
+	// ErrInfra is a failure of the machinery around it (daemon gone,
+	// registry down or refusing, connection reset).
+	ErrInfra ErrorClass = "infra"
+	// ErrCanceled is a build stopped by the caller (Ctrl-C, deadline).
+	ErrCanceled ErrorClass = "canceled"
+)
+
+// Cost is what one build cost, in base units (seconds, bytes), taken from
+// BuildKit's status stream where BuildKit reports it. The engine fills it.
+type Cost struct {
+	ID    string    `json:"id"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// WallSeconds is End-Start as seen by the client.
+	WallSeconds float64 `json:"wall_s"`
+	// QueueSeconds is the time from submitting the solve to the first vertex
+	// starting inside the daemon.
+	QueueSeconds float64 `json:"queue_s"`
+	// ExecSeconds is the union of the intervals of RUN (exec) steps.
+	ExecSeconds float64 `json:"exec_s"`
+	// StepSeconds is the union of the intervals of every Dockerfile step.
+	StepSeconds float64 `json:"step_s"`
+	// ImageExportSeconds is the "exporting to image" vertex, push included.
+	ImageExportSeconds float64 `json:"image_export_s"`
+	// LayerPushSeconds is the union of the layer push status intervals.
+	LayerPushSeconds float64 `json:"layer_push_s"`
+	// ManifestExportSeconds is the union of the manifest and config push
+	// statuses ("exporting manifest", "exporting config", "pushing manifest").
+	ManifestExportSeconds float64 `json:"manifest_export_s,omitempty"`
+	// CacheImportSeconds is the union of "importing cache manifest" vertices.
+	CacheImportSeconds float64 `json:"cache_import_s"`
+	// CacheImportMisses counts cache refs whose import found nothing.
+	CacheImportMisses int `json:"cache_import_misses,omitempty"`
+	// CacheExportSeconds is the "exporting cache to registry" vertex.
+	CacheExportSeconds float64 `json:"cache_export_s"`
+	// CachedSteps and TotalSteps count the Dockerfile steps ([stage] lines)
+	// and how many of them BuildKit answered from cache.
+	CachedSteps int `json:"cached_steps"`
+	TotalSteps  int `json:"total_steps"`
+	// ImageBytes is the compressed size of the pushed image (config and
+	// layers, from its manifest). BuildKit reports no per-layer push bytes
+	// for a registry push, so the bytes that crossed the wire are counted
+	// per trial by the registry proxy instead.
+	ImageBytes int64 `json:"image_bytes"`
+	// Digest is the pushed image's manifest digest.
+	Digest string `json:"digest,omitempty"`
+	// ErrClass and Error say why the build failed, if it did.
+	ErrClass ErrorClass `json:"error_class,omitempty"`
+	Error    string     `json:"error,omitempty"`
+}
+
+// OK reports whether the build succeeded.
+func (c Cost) OK() bool { return c.ErrClass == ErrNone }
+
+// Config is the configuration a record was measured under, as explicit keys.
+type Config struct {
+	// Cell names the grid cell (workers/batch/cache/strategy/registry).
+	Cell    string `json:"cell,omitempty"`
+	Workers int    `json:"workers"`
+	// Batch is the batch size; 0 means stream (one pool, no barrier).
+	Batch     int    `json:"batch"`
+	CacheMode string `json:"cache_mode"`
+	Strategy  string `json:"strategy"`
+	Profile   string `json:"profile,omitempty"`
+	// Registry describes the registry conditions (proxy settings), "" if direct.
+	Registry string `json:"registry,omitempty"`
+	// Daemons is how many BuildKit daemons shared the work (1 if unset).
+	Daemons int `json:"daemons,omitempty"`
+	// Temp is "cold" or "warm".
+	Temp string `json:"temp,omitempty"`
+	Rep  int    `json:"rep"`
+	// BuildKitVersion and Host say where it ran.
+	BuildKitVersion string `json:"buildkit_version,omitempty"`
+	Host            string `json:"host,omitempty"`
+}
+
+// Image is one image build (or skip) in a trial or a production build.
+type Image struct {
+	V     int    `json:"v"`
+	Kind  Kind   `json:"kind"`
+	Run   string `json:"run,omitempty"`
+	Trial int    `json:"trial"`
+	Config
+	Instance string `json:"instance"`
+	// Phase is "single" for a one-shot build, or "builder", "base",
+	// "assembly" for the three-phase strategy.
+	Phase    string `json:"phase"`
+	Tag      string `json:"tag,omitempty"`
+	Status   string `json:"status"`
+	Attempts int    `json:"attempts"`
+	// BatchIndex is the batch the image ran in (0 for stream).
+	BatchIndex int `json:"batch_index"`
+	// PoolWaitSeconds is the time the image waited for a free worker.
+	PoolWaitSeconds float64 `json:"pool_wait_s"`
+	Cost
+}
+
+// Trial is one configuration building the whole sample once.
+type Trial struct {
+	V     int    `json:"v"`
+	Kind  Kind   `json:"kind"`
+	Run   string `json:"run,omitempty"`
+	Trial int    `json:"trial"`
+	Config
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	WallSeconds float64   `json:"wall_s"`
+	Images      int       `json:"images"`
+	Built       int       `json:"built"`
+	Skipped     int       `json:"skipped"`
+	Failed      int       `json:"failed"`
+	InfraFailed int       `json:"infra_failed"`
+	// ImagesPerHour counts built images only.
+	ImagesPerHour float64 `json:"images_per_hour"`
+	// Sums of the per-image phases, in seconds.
+	ExecSeconds        float64 `json:"exec_s"`
+	ImageExportSeconds float64 `json:"image_export_s"`
+	LayerPushSeconds   float64 `json:"layer_push_s"`
+	CacheImportSeconds float64 `json:"cache_import_s"`
+	CacheExportSeconds float64 `json:"cache_export_s"`
+	BytesPushed        int64   `json:"bytes_pushed"`
+	CachedSteps        int     `json:"cached_steps"`
+	TotalSteps         int     `json:"total_steps"`
+	// BuildKit disk use before and after the trial, in bytes.
+	DiskBefore   int64   `json:"disk_before"`
+	DiskAfter    int64   `json:"disk_after"`
+	Prunes       int     `json:"prunes"`
+	PruneSeconds float64 `json:"prune_s"`
+	// Interrupted is set when the trial was stopped before it finished.
+	Interrupted bool   `json:"interrupted,omitempty"`
+	Error       string `json:"error,omitempty"`
+}
+
+// Event records something that happened between builds: a prune, a cell
+// dropped by an adaptive sweep, a daemon restart.
+type Event struct {
+	V     int       `json:"v"`
+	Kind  Kind      `json:"kind"`
+	Run   string    `json:"run,omitempty"`
+	Trial int       `json:"trial"`
+	Time  time.Time `json:"time"`
+	// Type says what happened.
+	Type    EventType `json:"type"`
+	Cell    string    `json:"cell,omitempty"`
+	Seconds float64   `json:"seconds,omitempty"`
+	// Bytes freed by a prune, or disk use that triggered it.
+	Bytes   int64  `json:"bytes,omitempty"`
+	Message string `json:"message,omitempty"`
+}

@@ -82,11 +82,12 @@ func mdSpans(ss []span) string {
 	return sb.String()
 }
 
-// mdEscaper escapes the characters that would start markdown or HTML
-// markup, and the table separator.
+// mdEscaper escapes the characters that would start markdown emphasis,
+// code, links or HTML, and the table separator. Text never starts a line,
+// so line-start markup (#, >, -) needs no escape.
 var mdEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-	`<`, `\<`, `>`, `\>`, `|`, `\|`, "\n", " ",
+	`<`, `\<`, `|`, `\|`, "\n", " ",
 )
 
 func mdEscape(s string) string { return mdEscaper.Replace(s) }

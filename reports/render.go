@@ -510,10 +510,13 @@ func predictions(b *builder, d Data) {
 			vs := ""
 			if base.Name != "" && base.Median > 0 && p.Name != base.Name {
 				r := 100 * (base.Median - p.Median) / base.Median
-				if r >= 0 {
+				switch {
+				case r >= 0:
 					vs = percent(r) + " faster"
-				} else {
+				case r > -100:
 					vs = percent(-r) + " slower"
+				default:
+					vs = fmt.Sprintf("%.1fx as long", p.Median/base.Median)
 				}
 			}
 			var notes []string
@@ -533,7 +536,10 @@ func predictions(b *builder, d Data) {
 			if p.Extrapolated {
 				notes = append(notes, "extrapolated")
 			}
-			if dec.Deadline > 0 && max(p.Hi, p.Median) > dec.Deadline {
+			switch {
+			case dec.Deadline > 0 && p.Median > dec.Deadline:
+				notes = append(notes, "misses the deadline")
+			case dec.Deadline > 0 && p.Hi > dec.Deadline:
 				notes = append(notes, "may miss the deadline")
 			}
 			iv := ""
@@ -542,7 +548,7 @@ func predictions(b *builder, d Data) {
 			}
 			rows = append(rows, []string{p.Name, duration(p.Median), iv, vs, strings.Join(notes, ", ")})
 		}
-		b.table([]string{"configuration", "predicted", "interval", "vs baseline", ""},
+		b.table([]string{"configuration", "predicted", "interval", "vs baseline", "note"},
 			[]bool{false, true, true, true, false}, rows)
 	}
 	b.chart("predictions")
@@ -575,7 +581,7 @@ func model(b *builder, m Model) {
 	b.heading(3, "Model")
 	if len(m.USL) > 0 {
 		b.para(text("Universal Scalability Law fits of throughput against workers, X(N) = λN / (1 + σ(N−1) + κN(N−1)): " +
-			"σ is contention, κ coherency cost, N* the worker count of peak throughput. Intervals in parentheses.")...)
+			"σ is contention, κ coherency cost, N* the worker count of peak throughput (∞: no peak). Intervals in parentheses.")...)
 		lambda := false
 		for _, r := range m.USL {
 			lambda = lambda || r.Lambda != ([3]float64{})
@@ -726,7 +732,9 @@ func duration(s float64) string {
 	case math.IsInf(s, 1):
 		return "∞"
 	case s < 0:
-		return "−" + duration(-s)
+		return "-" + duration(-s)
+	case s == 0:
+		return "0s"
 	case s < 9.995:
 		return fmt.Sprintf("%.2fs", s)
 	case s < 59.95:
@@ -762,11 +770,11 @@ func sig3(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
-// workers formats a worker count such as N*: +Inf means no peak.
+// workers formats a worker count such as N*: +Inf (no peak) is "∞".
 func workers(v float64) string {
 	switch {
 	case math.IsInf(v, 1):
-		return "none"
+		return "∞"
 	case math.IsNaN(v):
 		return "n/a"
 	}
@@ -786,7 +794,7 @@ func signedPercent(v float64) string {
 		return "n/a"
 	}
 	if math.Round(v) < 0 {
-		return fmt.Sprintf("−%.0f", -v)
+		return fmt.Sprintf("-%.0f", -v)
 	}
 	return fmt.Sprintf("%.0f", v)
 }

@@ -25,34 +25,34 @@ func sampleData() Data {
 			Images:      433,
 			Saving:      Interval{Median: 51 * m, Lo: 39 * m, Hi: 62 * m},
 			Significant: false, GapP: 0.2143,
-			Confident:   true,
+			Confident: true,
 			Reasons: []string{
-				"workers=4 batch=stream cache=off has the lowest predicted median of the 12 measured cells.",
-				"Dropping the batch barrier saves 12% of wall time at 4 workers; cache=max costs 0.31s of cache export per image.",
+				"workers=4 batch=stream cache=off has the lowest predicted median of the 18 measured cells.",
+				"Dropping the batch barrier saves 12% of wall time at 4 workers; cache=max costs 17.2s of cache export per image.",
 			},
 			Warnings: []string{"The runner-up relies on a USL extrapolation to 8 workers."},
 			Deadline: 10 * h,
 		},
 		Knobs: []KnobFinding{
-			{"workers", "4 is best on 2 cores; 8 is not significantly faster (p = 0.214) and 1 and 2 are significantly slower."},
+			{"workers", "4 is best on 2 cores and 1 and 2 are significantly slower; the USL fit puts the peak at 4.3 workers, so 8 (extrapolated) is not expected to help."},
 			{"batch", "stream beats batch 15 by 12% (8–16%) at 4 workers: the barrier idles workers while the slowest image of a batch finishes."},
 			{"cache", "off > min > max; max is significantly slower (p = 0.0173), min is equivalent to off within 5%."},
 		},
 		Model: Model{
 			USL: []USLRow{
-				{Series: "cache off, single", Lambda: [3]float64{15.2, 14.1, 16.0}, Sigma: [3]float64{0.061, 0.031, 0.094}, Kappa: [3]float64{0.0045, 0.0011, 0.0082}, NStar: [3]float64{14.5, 10.4, 29.6}},
-				{Series: "cache max, single", Lambda: [3]float64{13.9, 12.8, 14.9}, Sigma: [3]float64{0.12, 0.07, 0.18}, Kappa: [3]float64{0.009, 0.004, 0.015}, NStar: [3]float64{9.8, 7.0, 15.2}},
-				{Series: "cache min, three-phase", Lambda: [3]float64{14.6, 13.5, 15.5}, Sigma: [3]float64{0.05, 0.02, 0.09}, NStar: [3]float64{math.Inf(1), 0, 0}},
+				{Series: "cache off, single", Lambda: [3]float64{130, 121, 138}, Sigma: [3]float64{0.25, 0.17, 0.34}, Kappa: [3]float64{0.04, 0.021, 0.062}, NStar: [3]float64{4.3, 3.2, 6.4}},
+				{Series: "cache min, single", Lambda: [3]float64{126, 117, 134}, Sigma: [3]float64{0.27, 0.18, 0.37}, Kappa: [3]float64{0.045, 0.024, 0.07}, NStar: [3]float64{4.0, 3.0, 6.0}},
+				{Series: "cache max, single", Lambda: [3]float64{119, 110, 127}, Sigma: [3]float64{0.3, 0.2, 0.41}, Kappa: [3]float64{0, 0, 0.031}, NStar: [3]float64{math.Inf(1), 4.3, math.Inf(1)}},
 			},
 			FixedS:          [3]float64{41, 35.2, 47.9},
 			PruneS:          [3]float64{72, 0, 0},
-			DiskGrowthBytes: [3]float64{1.42 * (1 << 30), 1.31 * (1 << 30), 1.55 * (1 << 30)},
+			DiskGrowthBytes: [3]float64{310 * (1 << 20), 287 * (1 << 20), 334 * (1 << 20)},
 			BarrierLossPct:  [3]float64{12.1, 8.3, 16.4},
 		},
 		Phases: PhaseTable{Stat: "mean", Rows: []PhaseRow{
-			{"workers=4 batch=stream cache=off", 941, plot.PhaseSeconds{Exec: 702, ImageExport: 88, LayerPush: 131, Queue: 4, Other: 16}},
-			{"workers=4 batch=15 cache=min", 1012, plot.PhaseSeconds{Exec: 705, ImageExport: 87, LayerPush: 130, CacheExport: 41, CacheImport: 12, Queue: 21, Other: 16}},
-			{"workers=4 batch=15 cache=max", 1268, plot.PhaseSeconds{Exec: 709, ImageExport: 90, LayerPush: 133, CacheExport: 262, CacheImport: 35, Queue: 22, Other: 17}},
+			{"workers=4 batch=stream cache=off", 62.2, plot.PhaseSeconds{Exec: 46.4, ImageExport: 5.9, LayerPush: 8.6, Queue: 0.3, Other: 1}},
+			{"workers=4 batch=15 cache=min", 66.8, plot.PhaseSeconds{Exec: 46.6, ImageExport: 5.7, LayerPush: 8.6, CacheExport: 2.7, CacheImport: 0.8, Queue: 1.4, Other: 1.1}},
+			{"workers=4 batch=15 cache=max", 83.8, plot.PhaseSeconds{Exec: 46.8, ImageExport: 5.9, LayerPush: 8.8, CacheExport: 17.2, CacheImport: 2.3, Queue: 1.4, Other: 1.1}},
 		}},
 		Validation: []ValidationRow{
 			{Name: "workers=4 batch=stream cache=off", PredictedMedian: 1*h + 52*m, PredictedLo: 1*h + 45*m, PredictedHi: 2*h + 3*m, Measured: 1*h + 57*m, ErrorPct: -4.3, Inside: true},
@@ -63,12 +63,12 @@ func sampleData() Data {
 			Cores:    2,
 			BuildKit: "v0.34.2",
 			Commit:   "bc5396b",
-			Command:  "buildtune sweep --workers 1,2,4,8 --batch 15,stream --cache off,min,max --reps 6 --sample 12",
-			Grid:     "workers 1, 2, 4, 8 x batch 15, stream x cache off, min, max; single strategy",
+			Command:  "buildtune sweep --workers 1,2,4 --batch 15,stream --cache off,min,max --reps 6 --sample 12",
+			Grid:     "workers 1, 2, 4 x batch 15, stream x cache off, min, max; single strategy",
 			Reps:     6,
 			Temps:    []string{"cold", "warm"},
 			Sample:   12,
-			Warnings: []string{"2 of 1728 image builds failed and were retried."},
+			Warnings: []string{"2 of 1296 image builds failed and were retried."},
 		},
 	}
 	d.Cells, d.Charts = sampleCells()
@@ -102,15 +102,15 @@ func sampleCells() ([]CellRow, Charts) {
 		name string
 		u    plot.USL
 	}{
-		{"off", plot.USL{Lambda: 15.2, Sigma: 0.061, Kappa: 0.0045}},
-		{"min", plot.USL{Lambda: 14.8, Sigma: 0.08, Kappa: 0.006}},
-		{"max", plot.USL{Lambda: 13.9, Sigma: 0.12, Kappa: 0.009}},
+		{"off", plot.USL{Lambda: 130, Sigma: 0.25, Kappa: 0.04}},
+		{"min", plot.USL{Lambda: 126, Sigma: 0.27, Kappa: 0.045}},
+		{"max", plot.USL{Lambda: 119, Sigma: 0.3, Kappa: 0.05}},
 	}
 	for _, md := range modes {
 		s := plot.ThroughputSeries{Name: "cache " + md.name + ", single"}
 		u := md.u
 		s.USL = &u
-		for _, w := range []int{1, 2, 4, 8} {
+		for _, w := range []int{1, 2, 4} {
 			for _, b := range []int{0, 15} {
 				barrier := 1.0
 				if b > 0 {
@@ -149,7 +149,6 @@ func sampleCells() ([]CellRow, Charts) {
 			}
 		}
 	}
-	cells = cells[:12]
 	for i := range cells {
 		c := &cells[i]
 		switch {
@@ -167,7 +166,7 @@ func sampleCells() ([]CellRow, Charts) {
 	for _, c := range []struct {
 		name      string
 		mu, sigma float64
-	}{{"workers=4 stream off", 6.85, 0.35}, {"workers=4 batch=15 min", 6.92, 0.4}, {"workers=4 batch=15 max", 7.13, 0.45}} {
+	}{{"workers=4 stream off", 4.13, 0.3}, {"workers=4 batch=15 min", 4.2, 0.35}, {"workers=4 batch=15 max", 4.42, 0.4}} {
 		s := plot.ECDFSeries{Name: c.name}
 		for range 72 {
 			s.Seconds = append(s.Seconds, math.Exp(c.mu+c.sigma*r.NormFloat64()))
@@ -175,9 +174,9 @@ func sampleCells() ([]CellRow, Charts) {
 		ch.ECDF.Series = append(ch.ECDF.Series, s)
 	}
 	ch.Phases = plot.PhaseData{Stat: "mean", Cells: []plot.PhaseCell{
-		{Name: "workers=4 stream off", Seconds: plot.PhaseSeconds{Exec: 702, ImageExport: 88, LayerPush: 131, Queue: 4, Other: 16}},
-		{Name: "workers=4 batch=15 min", Seconds: plot.PhaseSeconds{Exec: 705, ImageExport: 87, LayerPush: 130, CacheExport: 41, CacheImport: 12, Queue: 21, Other: 16}},
-		{Name: "workers=4 batch=15 max", Seconds: plot.PhaseSeconds{Exec: 709, ImageExport: 90, LayerPush: 133, CacheExport: 262, CacheImport: 35, Queue: 22, Other: 17}},
+		{Name: "workers=4 stream off", Seconds: plot.PhaseSeconds{Exec: 46.4, ImageExport: 5.9, LayerPush: 8.6, Queue: 0.3, Other: 1}},
+		{Name: "workers=4 batch=15 min", Seconds: plot.PhaseSeconds{Exec: 46.6, ImageExport: 5.7, LayerPush: 8.6, CacheExport: 2.7, CacheImport: 0.8, Queue: 1.4, Other: 1.1}},
+		{Name: "workers=4 batch=15 max", Seconds: plot.PhaseSeconds{Exec: 46.8, ImageExport: 5.9, LayerPush: 8.8, CacheExport: 17.2, CacheImport: 2.3, Queue: 1.4, Other: 1.1}},
 	}}
 	mib := float64(1 << 20)
 	ch.Bytes = plot.BytesData{Bars: []plot.BytesBar{
@@ -186,17 +185,17 @@ func sampleCells() ([]CellRow, Charts) {
 		{Name: "cache max", Bytes: plot.Interval{Median: 2480 * mib, Lo: 2310 * mib, Hi: 2660 * mib}},
 	}}
 	gib := float64(1 << 30)
-	ch.Disk.PruneThresholdBytes = 200 * gib
+	ch.Disk.PruneThresholdBytes = 50 * gib
 	for i, c := range []struct {
 		name string
 		per  float64
-	}{{"cache off", 1.42}, {"cache max", 1.9}} {
+	}{{"cache off", 0.31}, {"cache max", 0.42}} {
 		s := plot.DiskSeries{Name: c.name}
-		used := 20.0
+		used := 5.0
 		for n := 0; n <= 433; n += 8 {
-			if used > 200 {
+			if used > 50 {
 				s.Prunes = append(s.Prunes, float64(n))
-				used = 40 + 10*float64(i)
+				used = 10 + 2*float64(i)
 			}
 			s.Points = append(s.Points, plot.DiskPoint{Images: float64(n), Bytes: used * gib})
 			used += c.per * 8

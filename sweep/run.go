@@ -118,6 +118,9 @@ type Options struct {
 	Progress Progress
 	// Log, if not nil, receives one line per trial and per decision.
 	Log io.Writer
+	// Warmup runs one warm-up trial of the first cell before the others,
+	// recorded with temp "warmup" and left out of the statistics.
+	Warmup bool
 	// Now is the clock (time.Now if nil); tests set it.
 	Now func() time.Time
 }
@@ -215,9 +218,10 @@ func Run(ctx context.Context, opts Options, runner TrialRunner) (*Summary, error
 	s.sum = &Summary{OutDir: s.o.OutDir, RunID: s.info.ID}
 	s.start = s.o.Now()
 
-	if s.o.Adaptive {
+	err = s.warmup(ctx)
+	if err == nil && s.o.Adaptive {
 		err = s.adaptive(ctx)
-	} else {
+	} else if err == nil {
 		err = s.fixed(ctx)
 	}
 	s.sum.Elapsed = s.elapsed()
@@ -358,6 +362,27 @@ func sameGrid(a, b Grid) bool {
 	ja, err1 := json.Marshal(a)
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+// warmup runs the warm-up trial (trial 0) when Options.Warmup asks for it
+// and it is not recorded yet: the first cell once, on the fresh daemon,
+// recorded with temp "warmup" and left out of every statistic
+// (record.Counts), as hyperfine's --warmup. A first build on a freshly
+// started daemon was seen to take 25 s where later ones took 14 s.
+func (s *session) warmup(ctx context.Context) error {
+	if !s.o.Warmup {
+		return nil
+	}
+	if rec, ok := s.last[0]; ok && !rec.Interrupted {
+		return nil
+	}
+	cells := s.g.Cells()
+	if len(cells) == 0 {
+		return nil
+	}
+	t := Trial{Index: 0, Unit: 0, Cell: cells[0], Temp: record.TempWarmup, SDKSha: sdkSha(s.g.Seed, 0, record.TempWarmup),
+		Round: 0, Profile: s.g.Profile}
+	return s.runOne(ctx, t, len(Plan(s.g)), nil)
 }
 
 // fixed runs every planned trial of a fixed sweep.

@@ -161,7 +161,7 @@ func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Mo
 		}
 		p := pts[k]
 		s.Points = len(p[0])
-		fit, err := analyze.FitUSLBootstrap(p[0], p[1], uslReps, seed, 0)
+		fit, err := analyze.FitUSLBootstrap(p[0], p[1], uslReps, seed, analyze.DefaultConfidence)
 		if err != nil {
 			s.Error = fmt.Sprintf("fitting USL: %v", err)
 			m.USL = append(m.USL, *s)

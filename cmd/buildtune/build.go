@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"os"
 
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/fullbuild"
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/internal/manifest"
+	"github.com/buildtune/buildtune/internal/regproxy"
+	"github.com/buildtune/buildtune/internal/shard"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/sweep"
-	"github.com/buildtune/buildtune/sweep/record"
 	"github.com/spf13/pflag"
 )
 
@@ -33,17 +37,25 @@ func (w *workloadFlags) register(fs *pflag.FlagSet, defSample int) {
 
 func (c *cli) build(ctx context.Context, args []string) error {
 	var (
-		sf        stackFlags
-		wf        workloadFlags
-		workers   int
-		batchS    string
-		cacheS    string
-		strategyS string
-		out       string
-		attempts  int
-		skip      bool
-		trace     bool
-		src       sourceFlags
+		sf            stackFlags
+		wf            workloadFlags
+		workers       int
+		batchS        string
+		cacheS        string
+		strategyS     string
+		out           string
+		attempts      int
+		skip          bool
+		trace         bool
+		src           sourceFlags
+		shardS        string
+		durationsFrom string
+		pruneThr      string
+		pruneKeep     string
+		regBW         string
+		regLatency    string
+		regErrRate    string
+		regDropRate   string
 	)
 	fs := c.flags("build")
 	wf.register(fs, 6)
@@ -51,10 +63,18 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	fs.StringVar(&batchS, "batch", "stream", "batch size (a barrier after each batch, as the real script), or 'stream'")
 	fs.StringVar(&cacheS, "cache-mode", "off", "registry cache export: off, min or max")
 	fs.StringVar(&strategyS, "strategy", "single", "build strategy: single or three-phase")
-	fs.StringVar(&out, "out", "", "output folder (default runs/<timestamp>)")
+	fs.StringVar(&out, "out", "", "output folder (default runs/<timestamp>); a folder with a manifest.jsonl is resumed")
 	fs.IntVar(&attempts, "attempts", 3, "attempts per image")
 	fs.BoolVar(&skip, "skip-existing", true, "skip an image whose tag is already in the registry")
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
+	fs.StringVar(&shardS, "shard", "", "build only shard i/n of the instances (a CI matrix job), e.g. 2/4")
+	fs.StringVar(&durationsFrom, "durations-from", "", "earlier build (folder with manifest.jsonl or records.jsonl, or a manifest file): balance shards and build longest first")
+	fs.StringVar(&pruneThr, "prune-threshold", "0", "prune a daemon when its disk use reaches this size (e.g. 60GB; 0 = never)")
+	fs.StringVar(&pruneKeep, "prune-keep", "0", "what a prune keeps (e.g. 40GB)")
+	fs.StringVar(&regBW, "registry-bandwidth", "unlimited", "bandwidth cap on the local registry, through a proxy (e.g. 20MiB/s)")
+	fs.StringVar(&regLatency, "registry-latency", "0s", "latency added to every registry request")
+	fs.StringVar(&regErrRate, "registry-error-rate", "0", "fraction of registry requests answered 429/503")
+	fs.StringVar(&regDropRate, "registry-drop-rate", "0", "fraction of registry connections dropped")
 	src.register(fs)
 	sf.register(fs)
 	if err := c.parse(fs, args); err != nil {
@@ -81,6 +101,46 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if attempts < 1 {
 		return usagef("--attempts %d: want 1 or more", attempts)
 	}
+	var spec shard.Spec
+	if shardS != "" {
+		if spec, err = shard.ParseSpec(shardS); err != nil {
+			return input.Bad("--shard", err)
+		}
+	}
+	var durations map[string]float64
+	if durationsFrom != "" {
+		if durations, err = fullbuild.LoadDurations(durationsFrom); err != nil {
+			return err
+		}
+	}
+	var prune fleet.PrunePolicy
+	if prune.ThresholdBytes, err = input.Size(pruneThr); err != nil {
+		return input.Bad("--prune-threshold", err)
+	}
+	if prune.KeepBytes, err = input.Size(pruneKeep); err != nil {
+		return input.Bad("--prune-keep", err)
+	}
+	var proxy regproxy.Settings
+	if proxy.BandwidthBytesPerSec, err = input.Bandwidth(regBW); err != nil {
+		return input.Bad("--registry-bandwidth", err)
+	}
+	if regLatency != "0" && regLatency != "0s" {
+		if proxy.Latency, err = input.Duration(regLatency); err != nil {
+			return input.Bad("--registry-latency", err)
+		}
+	}
+	if proxy.ErrorRate, err = input.Fraction(regErrRate); err != nil {
+		return input.Bad("--registry-error-rate", err)
+	}
+	if proxy.DropRate, err = input.Fraction(regDropRate); err != nil {
+		return input.Bad("--registry-drop-rate", err)
+	}
+	proxy.Seed = wf.seed
+	if proxy == (regproxy.Settings{Seed: wf.seed}) {
+		proxy = regproxy.Settings{}
+	} else if err := proxy.Validate(); err != nil {
+		return input.Bad("--registry-*", err)
+	}
 	if out == "" {
 		out = defaultOut()
 	}
@@ -106,49 +166,49 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		return err
 	}
 	disp := c.newDisplay()
-	env, err := fleet.Open(ctx, fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts, SDKSha: sha,
-		Out: out, Trace: trace, Warn: c.stderr})
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	disp.Log("stack: %s; registry %s (%s)", env.Stack.Source, env.Stack.Registry.Addr, env.Stack.Registry.Kind)
-	w := env.Workload
-	recs, err := record.Create(filepath.Join(out, "records.jsonl"))
-	if err != nil {
-		return err
-	}
-	defer recs.Close()
-	cfg := record.Config{Workers: workers, Batch: batches[0], CacheMode: string(cache), Strategy: strategy,
-		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: env.BuildKitVersion, Host: env.Host}
-	cfg.Cell = sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()
-	disp.Stage(fmt.Sprintf("build %s", cfg.Cell), len(insts))
-	tr, runErr := fleet.Run(ctx, fleet.Options{
-		Workload: w, Instances: insts, Strategy: strategy, Cache: cache, Workers: workers, Batch: batches[0],
-		Daemons: env.Daemons, Attempts: attempts, SkipExisting: skip, Config: cfg, Run: filepath.Base(out), Out: recs,
-		TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping,
-		OnImage: func(done, total int, rec *record.Image) {
-			msg := ""
-			if rec != nil {
-				msg = fmt.Sprintf("%s %s %.1fs", rec.Instance, rec.Status, rec.WallSeconds)
+	res, runErr := fullbuild.Run(ctx, fullbuild.Options{
+		Setup: fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts, SDKSha: sha,
+			Out: out, Trace: trace, Warn: c.stderr},
+		Strategy: strategy, Cache: cache, Workers: workers, Batch: batches[0], Attempts: attempts,
+		SkipExisting: skip, Prune: prune, Shard: spec, Durations: durations, Proxy: proxy,
+		Version: version(), StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
+		OnStart: func(env *fleet.Env, r *fullbuild.Result) {
+			if r.TornBytes > 0 {
+				disp.Log("manifest: cut a torn last line (%d bytes) left by an interrupted run", r.TornBytes)
 			}
-			disp.Update(done, msg)
+			if r.Resumed > 0 {
+				disp.Log("resume: %d of %d images already done in %s", r.Resumed, r.Planned, out)
+			}
+			if env != nil {
+				disp.Log("stack: %s; registry %s (%s)", env.Stack.Source, env.Stack.Registry.Addr, env.Stack.Registry.Kind)
+			}
+			disp.Stage(fmt.Sprintf("build %s", sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()), r.Planned)
+			disp.Update(r.Resumed, "")
+		},
+		OnImage: func(done, total int, o manifest.Output) {
+			disp.Update(done, fmt.Sprintf("%s %s %.1fs", o.Instance, o.Status, o.BuildSeconds))
 		},
 	})
 	disp.Done()
-	if err := recs.Write(&tr); err != nil {
-		return err
+	if res == nil {
+		return runErr
 	}
-	fmt.Fprintf(c.stdout, "%d images: %d built, %d skipped, %d failed in %.1fs (%.0f images/hour)\n",
-		tr.Images, tr.Built, tr.Skipped, tr.Failed, tr.WallSeconds, tr.ImagesPerHour)
+	s := res.Summary
+	fmt.Fprintf(c.stdout, "%d images: %d built, %d skipped, %d failed in %.1fs (%.0f images/hour)",
+		s.Total, s.Built, s.Skipped, s.Failed, s.WallSeconds, s.ImagesPerHour)
+	if res.Resumed > 0 {
+		fmt.Fprintf(c.stdout, "; %d done by an earlier run", res.Resumed)
+	}
+	fmt.Fprintln(c.stdout)
+	tr := res.Trial
 	fmt.Fprintf(c.stdout, "per image (sums): exec %.1fs, image export %.1fs, cache export %.1fs, cache import %.1fs; cached steps %d/%d\n",
 		tr.ExecSeconds, tr.ImageExportSeconds, tr.CacheExportSeconds, tr.CacheImportSeconds, tr.CachedSteps, tr.TotalSteps)
-	fmt.Fprintf(c.stdout, "records: %s\n", filepath.Join(out, "records.jsonl"))
+	fmt.Fprintf(c.stdout, "manifest: %s\nsummary: %s\nrecords: %s\n", res.ManifestPath, res.SummaryPath, res.RecordsPath)
 	if runErr != nil {
 		return runErr
 	}
-	if tr.Failed > 0 {
-		return &failedError{fmt.Sprintf("%d of %d images failed; see %s", tr.Failed, tr.Images, filepath.Join(out, "records.jsonl"))}
+	if s.Failed > 0 {
+		return &failedError{fmt.Sprintf("%d of %d images failed; see %s", s.Failed, s.Total, res.ManifestPath)}
 	}
 	return nil
 }

@@ -67,8 +67,14 @@ var subcommands []subcommand
 func init() {
 	subcommands = []subcommand{
 		{"sweep", "buildtune sweep [flags]", "buildtune sweep --workers 1,2,4 --cache off,max --reps 3 --sample 6", (*cli).sweep},
-		{"build", "buildtune build [flags]", "buildtune build --all --workers 4 --cache-mode off --out runs/full", (*cli).build},
+		{"build", "buildtune build [flags]", "buildtune build --all --workers 4 --shard 1/4 --durations-from runs/prev --out runs/full-1", (*cli).build},
+		{"merge", "buildtune merge [--out DIR] [--instances FILE] DIR...", "buildtune merge --out runs/full runs/full-1 runs/full-2", (*cli).merge},
 		{"stack", "buildtune stack up|down|status [flags]", "buildtune stack up && buildtune sweep && buildtune stack down", (*cli).stack},
+		{"analyze", "buildtune analyze RUN [flags]", "buildtune analyze runs/demo --baseline workers=4,batch=15,cache=max", (*cli).analyze},
+		{"report", "buildtune report RUN [flags]", "buildtune report runs/demo --images 433", (*cli).report},
+		{"recommend", "buildtune recommend RUN [flags]", "buildtune recommend runs/demo --images 433 --deadline 3h --workflow .github/workflows/build-swtbench-images.yml", (*cli).recommend},
+		{"plan", "buildtune plan RUN --images N (--deadline D | --runners R) [flags]", "buildtune plan runs/demo --images 2000 --deadline 3h", (*cli).plan},
+		{"validate", "buildtune validate RUN FULLRUN [flags]", "buildtune validate runs/sweep runs/full", (*cli).validate},
 		{"version", "buildtune version", "buildtune version", (*cli).version},
 	}
 }
@@ -94,14 +100,14 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	}
 	for _, cmd := range subcommands {
 		if cmd.name == args[0] {
-			return c.report(cmd.run(c, ctx, args[1:]))
+			return c.exit(cmd.run(c, ctx, args[1:]))
 		}
 	}
 	names := make([]string, len(subcommands))
 	for i, cmd := range subcommands {
 		names[i] = cmd.name
 	}
-	return c.report(usagef("unknown command %q: want %s", args[0], strings.Join(names, ", ")))
+	return c.exit(usagef("unknown command %q: want %s", args[0], strings.Join(names, ", ")))
 }
 
 func (c *cli) version(_ context.Context, args []string) error {
@@ -114,7 +120,7 @@ func (c *cli) version(_ context.Context, args []string) error {
 }
 
 // report prints err as one line and maps it to an exit status.
-func (c *cli) report(err error) int {
+func (c *cli) exit(err error) int {
 	if err == nil {
 		return exitOK
 	}

@@ -34,7 +34,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		latency                                  time.Duration
 		errorRate, dropRate                      float64
 		pruneThreshold, pruneKeep                string
-		trace                                    bool
+		trace, warmup                            bool
 		src                                      sourceFlags
 	)
 	def := sweep.DefaultGrid()
@@ -63,6 +63,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	fs.StringVar(&pruneThreshold, "prune-threshold", "0", "between batches, prune a daemon whose cache reaches this size (e.g. 2GiB; 0 = never)")
 	fs.StringVar(&pruneKeep, "prune-keep", "0", "bytes of cache a prune keeps (e.g. 1GiB)")
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
+	fs.BoolVar(&warmup, "warmup", true, "run one warm-up trial first, recorded as such and left out of the statistics")
 	src.register(fs)
 	sf.register(fs)
 	if err := c.parse(fs, args); err != nil {
@@ -157,7 +158,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return usagef("--attempts %d: want 1 or more", attempts)
 	}
 	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: adaptive,
-		Alpha: alpha, PerImageSeconds: perImage}
+		Alpha: alpha, PerImageSeconds: perImage, Warmup: warmup}
 	if resume != "" {
 		opts.Grid = sweep.Grid{}
 	}

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,4 +37,13 @@ func WriteAtomic(path string, data []byte) (err error) {
 		return fmt.Errorf("renaming %s into place: %w", path, err)
 	}
 	return nil
+}
+
+// WriteJSONAtomic writes v as indented JSON with WriteAtomic.
+func WriteJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", path, err)
+	}
+	return WriteAtomic(path, append(b, '\n'))
 }

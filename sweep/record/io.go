@@ -137,8 +137,8 @@ func Read(r io.Reader) (*Set, error) {
 
 func (s *Set) add(line []byte) error {
 	var head struct {
-		V    int    `json:"v"`
-		Kind Kind   `json:"kind"`
+		V    int  `json:"v"`
+		Kind Kind `json:"kind"`
 	}
 	if err := json.Unmarshal(line, &head); err != nil {
 		return fmt.Errorf("not a JSON record: %w", err)

@@ -1,0 +1,19 @@
+package evidence
+
+import "github.com/buildtune/buildtune/sweep/record"
+
+// TrialThroughputs returns the images/hour of each trial of the cell, in
+// record order (for plots of per-trial points).
+func (c *Cell) TrialThroughputs() []float64 { return c.throughput() }
+
+// ImageWallSeconds returns the wall time of each built image of the cell.
+func (c *Cell) ImageWallSeconds() []float64 {
+	var out []float64
+	for _, im := range builtImages(c.images) {
+		out = append(out, im.WallSeconds)
+	}
+	return out
+}
+
+// Trials returns the cell's trial records.
+func (c *Cell) TrialRecords() []record.Trial { return c.trials }

@@ -1,0 +1,245 @@
+package evidence
+
+import (
+	"errors"
+	"fmt"
+
+	"strings"
+	"time"
+
+	"github.com/buildtune/buildtune/analyze/model"
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/sweep/record"
+)
+
+// Validation compares a sweep's prediction of a full build with the
+// build's measured wall time.
+type Validation struct {
+	Config Config `json:"config"`
+	Images int    `json:"images"`
+	// MeasuredS is the full build's wall time in seconds and PredictedS
+	// the prediction for its images and settings.
+	MeasuredS  float64  `json:"measured_s"`
+	PredictedS Interval `json:"predicted_s"`
+	// ErrorPct is (predicted median − measured) / measured × 100: positive
+	// when the prediction was too slow.
+	ErrorPct     float64  `json:"error_pct"`
+	Inside       bool     `json:"inside_interval"`
+	Extrapolated bool     `json:"extrapolated,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+}
+
+// Validate predicts full's build (its image count and instance repos) with
+// cfg, or, when cfg is zero, with the settings of full's trial, and
+// compares the prediction with full's measured wall time.
+func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
+	var v Validation
+	if sweep == nil || full == nil || full.Selected == nil || len(full.Selected.Trials) == 0 {
+		return v, fmt.Errorf("validating: need a sweep analysis and a full run with a trial that counts")
+	}
+	trials := full.Selected.Trials
+	t := trials[0]
+	if len(trials) > 1 {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("%s has %d trials that count: validating against the first, trial %d", full.Dir, len(trials), t.Trial))
+	}
+	own := configOf(t.Config)
+	if cfg.Workers == 0 {
+		cfg = own
+	} else if cfg != own {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("predicting with %s while the full build ran %s", cfg, own))
+	}
+	v.Config = cfg
+	var ids []string
+	for _, im := range builtImages(full.Selected.Images) {
+		if im.Trial == t.Trial {
+			ids = append(ids, instanceOf(im))
+		}
+	}
+	if len(ids) == 0 {
+		return v, input.Errorf(full.Dir, "trial %d has no built images to validate against", t.Trial)
+	}
+	if t.Built > 0 && t.Built != len(ids) {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("trial %d says %d built, %d built image records found", t.Trial, t.Built, len(ids)))
+	}
+	v.Images = len(ids)
+	v.MeasuredS = t.WallSeconds
+	p, err := sweep.Predict(cfg, Target{Repos: ReposOf(ids), Seed: sweep.Options.Seed})
+	if err != nil {
+		return v, fmt.Errorf("validating against %s: %w", full.Dir, err)
+	}
+	v.PredictedS = Interval{p.Median, p.Lo, p.Hi}
+	v.Extrapolated = p.Extrapolated
+	v.Warnings = append(v.Warnings, p.Warnings...)
+	if v.MeasuredS > 0 {
+		v.ErrorPct = finite(100 * (p.Median - v.MeasuredS) / v.MeasuredS)
+	} else {
+		v.Warnings = append(v.Warnings, "the full build recorded no wall time: no error")
+	}
+	v.Inside = p.Lo <= v.MeasuredS && v.MeasuredS <= p.Hi
+	return v, nil
+}
+
+func instanceOf(im record.Image) string {
+	if im.Instance != "" {
+		return im.Instance
+	}
+	return im.ID
+}
+
+// Claim verdicts.
+const (
+	ClaimNone         = "no claim"
+	ClaimHolds        = "holds"
+	ClaimRefuted      = "refuted"
+	ClaimInconclusive = "inconclusive"
+)
+
+// Exit codes Prove suggests.
+const (
+	ExitBetter       = 0
+	ExitWorse        = 1
+	ExitBadInput     = 2
+	ExitInconclusive = 4
+)
+
+// Verdict is the evidence for a pull request that changes the build's
+// configuration from Base to Head.
+type Verdict struct {
+	Base   Choice `json:"base"`
+	Head   Choice `json:"head"`
+	Images int    `json:"images"`
+	// DiffS is base − head in seconds over paired reps (positive: head
+	// is faster), with its central interval.
+	DiffS Interval `json:"diff_s"`
+	// Confidence is the coverage of the intervals.
+	Confidence float64 `json:"confidence"`
+	// HeadFaster and HeadSlower say the interval excludes 0.
+	HeadFaster bool `json:"head_faster"`
+	HeadSlower bool `json:"head_slower"`
+	// ClaimS is the claimed wall time in seconds (0: none) and Claim the
+	// verdict: holds when head's Hi is within it, refuted when head's Lo
+	// exceeds it.
+	ClaimS float64 `json:"claim_s,omitempty"`
+	Claim  string  `json:"claim"`
+	// ExitCode: 0 head better or claim holds, 1 head worse or claim
+	// refuted, 4 inconclusive (or no prediction), 2 bad input; Error says
+	// why there is no verdict.
+	ExitCode int      `json:"exit_code"`
+	Error    string   `json:"error,omitempty"`
+	Markdown string   `json:"markdown"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Prove predicts base and head for images images and says whether head is
+// significantly faster (the interval of paired rep differences excludes 0)
+// and whether the claimed wall time holds. It suggests an exit code and
+// writes a Markdown block for a pull-request comment.
+func Prove(a *Analysis, base, head Config, claim time.Duration, images int) Verdict {
+	v := Verdict{Images: images, ClaimS: claim.Seconds(), Claim: ClaimNone}
+	t := Target{Images: images, Seed: a.Options.Seed}
+	bp, err := a.Predict(base, t)
+	if err == nil {
+		var hp model.Prediction
+		hp, err = a.Predict(head, t)
+		if err == nil {
+			v.prove(bp, hp, base, head)
+		}
+	}
+	if err != nil {
+		v.ExitCode = ExitInconclusive
+		if errors.Is(err, input.ErrBad) {
+			v.ExitCode = ExitBadInput
+		}
+		v.Error = err.Error()
+		v.Markdown = fmt.Sprintf("### buildtune: no verdict\n\n%s\n", err)
+		return v
+	}
+	v.Markdown = v.markdown()
+	return v
+}
+
+func (v *Verdict) prove(bp, hp model.Prediction, base, head Config) {
+	v.Base, v.Head = choiceOf(base, bp), choiceOf(head, hp)
+	v.Warnings = append(v.Warnings, prefixed("base", bp.Warnings)...)
+	v.Warnings = append(v.Warnings, prefixed("head", hp.Warnings)...)
+	d, _ := pairedDiff(bp.Samples, hp.Samples, bp.Confidence)
+	v.DiffS = d
+	v.Confidence = confOr(bp.Confidence)
+	v.HeadFaster = d.Lo > 0
+	v.HeadSlower = d.Hi < 0
+	if v.ClaimS > 0 {
+		switch {
+		case hp.Hi <= v.ClaimS:
+			v.Claim = ClaimHolds
+		case hp.Lo > v.ClaimS:
+			v.Claim = ClaimRefuted
+		default:
+			v.Claim = ClaimInconclusive
+		}
+	}
+	switch {
+	case v.HeadSlower || v.Claim == ClaimRefuted:
+		v.ExitCode = ExitWorse
+	case v.Claim == ClaimHolds || (v.Claim == ClaimNone && v.HeadFaster):
+		v.ExitCode = ExitBetter
+	default:
+		v.ExitCode = ExitInconclusive
+	}
+}
+
+func prefixed(p string, ws []string) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = p + ": " + w
+	}
+	return out
+}
+
+func (v *Verdict) markdown() string {
+	var b strings.Builder
+	verdict := "inconclusive"
+	switch v.ExitCode {
+	case ExitBetter:
+		verdict = "head is better"
+		if v.Claim == ClaimHolds {
+			verdict = "the claim holds"
+		}
+	case ExitWorse:
+		verdict = "head is worse"
+		if v.Claim == ClaimRefuted {
+			verdict = "the claim is refuted"
+		}
+	}
+	fmt.Fprintf(&b, "### buildtune: %s\n\n", verdict)
+	fmt.Fprintf(&b, "Predicted wall time of %d images (median [%.0f%% interval]):\n\n", v.Images, 100*v.Confidence)
+	b.WriteString("| | config | predicted |\n|---|---|---|\n")
+	row := func(label string, c Choice) {
+		ex := ""
+		if c.Extrapolated {
+			ex = " (extrapolated)"
+		}
+		fmt.Fprintf(&b, "| %s | `%s`%s | %s [%s, %s] |\n", label, c.Config, ex, hours(c.PredictedS.Median), hours(c.PredictedS.Lo), hours(c.PredictedS.Hi))
+	}
+	row("base", v.Base)
+	row("head", v.Head)
+	fmt.Fprintf(&b, "\nHead saves %s [%s, %s] over paired reps: ", hours(v.DiffS.Median), hours(v.DiffS.Lo), hours(v.DiffS.Hi))
+	switch {
+	case v.HeadFaster:
+		b.WriteString("significantly faster.\n")
+	case v.HeadSlower:
+		b.WriteString("significantly slower.\n")
+	default:
+		b.WriteString("no significant difference.\n")
+	}
+	if v.ClaimS > 0 {
+		fmt.Fprintf(&b, "\nClaim: %s or less. Verdict: **%s** (head's interval ends at %s).\n", hours(v.ClaimS), v.Claim, hours(v.Head.PredictedS.Hi))
+	}
+	if len(v.Warnings) > 0 {
+		b.WriteString("\n<details><summary>warnings</summary>\n\n")
+		for _, w := range v.Warnings {
+			fmt.Fprintf(&b, "- %s\n", w)
+		}
+		b.WriteString("\n</details>\n")
+	}
+	return b.String()
+}

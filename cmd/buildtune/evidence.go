@@ -1,0 +1,397 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/buildtune/buildtune/analyze/evidence"
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/internal/workflow"
+	"github.com/buildtune/buildtune/reports"
+	"github.com/buildtune/buildtune/sweep/record"
+	"github.com/spf13/pflag"
+)
+
+// analysisFlags are the flags of every command that analyses a run.
+type analysisFlags struct {
+	baseline    string
+	equivalence string
+	seed        uint64
+}
+
+func (f *analysisFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.baseline, "baseline", evidence.DefaultBaseline.String(), "configuration to compare against (the real CI defaults); may lie outside the grid")
+	fs.StringVar(&f.equivalence, "equivalence", "3%", "margin within which two cells count as equivalent (two one-sided tests)")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of every resampling")
+}
+
+// analyse loads and analyses the run folder dir.
+func (f *analysisFlags) analyse(dir string) (*evidence.Analysis, error) {
+	base, err := evidence.ParseConfig(f.baseline)
+	if err != nil {
+		return nil, input.Bad("--baseline", err)
+	}
+	margin, err := input.Fraction(f.equivalence)
+	if err != nil || margin <= 0 || margin >= 1 {
+		return nil, input.Errorf("--equivalence", "%q: want a margin such as 3%% (between 0 and 100%%)", f.equivalence)
+	}
+	run, err := evidence.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return evidence.Analyze(run, evidence.Options{Baseline: base, EquivalenceMargin: margin, Seed: f.seed})
+}
+
+// runDir takes the one RUN argument of fs.
+func runDir(fs *pflag.FlagSet, n int) ([]string, error) {
+	if fs.NArg() != n {
+		return nil, usagef("%s: want %d run folder(s), got %d", fs.Name(), n, fs.NArg())
+	}
+	return fs.Args(), nil
+}
+
+// parseArgs parses flags that take positional run folders.
+func (c *cli) parseArgs(fs *pflag.FlagSet, args []string, n int) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			c.usage(fs)
+			return nil, errHelp
+		}
+		return nil, usagef("%s: %v", fs.Name(), err)
+	}
+	return runDir(fs, n)
+}
+
+func (c *cli) analyze(_ context.Context, args []string) error {
+	var af analysisFlags
+	fs := c.flags("analyze")
+	af.register(fs)
+	dirs, err := c.parseArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	a, err := af.analyse(dirs[0])
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dirs[0], "analysis.json")
+	if err := a.WriteJSON(path); err != nil {
+		return err
+	}
+	fmt.Fprint(c.stdout, reports.AnalysisSummary(a))
+	fmt.Fprintf(c.stdout, "analysis: %s\n", path)
+	return nil
+}
+
+// targetFlags say which full build to predict.
+type targetFlags struct {
+	images         int
+	instances      string
+	pruneThreshold string
+	pruneKeep      string
+}
+
+func (f *targetFlags) register(fs *pflag.FlagSet) {
+	fs.IntVar(&f.images, "images", evidence.DefaultImages, "images in the full build")
+	fs.StringVar(&f.instances, "instances", "", "instance id list of the full build (one per line): its repos weight the per-image costs")
+	fs.StringVar(&f.pruneThreshold, "prune-threshold", "0", "the full build's prune threshold (e.g. 60GiB; 0 = none)")
+	fs.StringVar(&f.pruneKeep, "prune-keep", "0", "what a prune keeps (e.g. 40GiB)")
+}
+
+func (f *targetFlags) target(fs *pflag.FlagSet) (evidence.Target, error) {
+	var t evidence.Target
+	if f.images < 1 {
+		return t, input.Errorf("--images", "%d: want a positive number of images", f.images)
+	}
+	t.Images = f.images
+	if f.instances != "" {
+		if fs.Changed("images") {
+			return t, input.Errorf("--images and --instances", "give one of them")
+		}
+		data, err := os.ReadFile(f.instances)
+		if err != nil {
+			return t, input.Bad("--instances", err)
+		}
+		var ids []string
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				ids = append(ids, l)
+			}
+		}
+		if len(ids) == 0 {
+			return t, input.Errorf("--instances "+f.instances, "no instance ids; want one id per line")
+		}
+		t.Repos, t.Images = evidence.ReposOf(ids), len(ids)
+	}
+	var err error
+	if t.PruneThreshold, err = input.Size(f.pruneThreshold); err != nil {
+		return t, input.Bad("--prune-threshold", err)
+	}
+	if t.PruneKeep, err = input.Size(f.pruneKeep); err != nil {
+		return t, input.Bad("--prune-keep", err)
+	}
+	return t, nil
+}
+
+func (c *cli) recommend(_ context.Context, args []string) error {
+	var (
+		af                         analysisFlags
+		tf                         targetFlags
+		deadline, maxBytes         string
+		maxWorkers                 int
+		asJSON, write              bool
+		wfFile, job, step, format_ string
+	)
+	fs := c.flags("recommend")
+	af.register(fs)
+	tf.register(fs)
+	fs.StringVar(&deadline, "deadline", "", "the full build must finish within this (e.g. 3h), at the upper end of its interval")
+	fs.IntVar(&maxWorkers, "max-workers", 0, "at most this many workers (0 = no limit)")
+	fs.StringVar(&maxBytes, "max-registry-bytes", "0", "at most this many bytes sent to the registry by the full build (e.g. 500GiB; 0 = no limit)")
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object to stdout")
+	fs.StringVar(&wfFile, "workflow", "", "GitHub Actions workflow file whose knobs (MAX_WORKERS, BUILD_BATCH_SIZE, OPENHANDS_BUILDKIT_CACHE_MODE) to rewrite")
+	fs.BoolVar(&write, "write", false, "with --workflow: apply the change instead of printing the diff")
+	fs.StringVar(&job, "job", "", "with --workflow: only this job")
+	fs.StringVar(&step, "step", "", "with --workflow: only this step (name or id)")
+	fs.StringVar(&format_, "format", "diff", "with --workflow: diff, or env (KEY=VALUE lines)")
+	dirs, err := c.parseArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	cons := evidence.Constraints{MaxWorkers: maxWorkers}
+	if cons.Target, err = tf.target(fs); err != nil {
+		return err
+	}
+	if deadline != "" {
+		if cons.Deadline, err = input.Duration(deadline); err != nil {
+			return input.Bad("--deadline", err)
+		}
+	}
+	if maxWorkers < 0 {
+		return input.Errorf("--max-workers", "%d: want 0 (no limit) or more", maxWorkers)
+	}
+	if cons.MaxRegistryBytes, err = input.Size(maxBytes); err != nil {
+		return input.Bad("--max-registry-bytes", err)
+	}
+	if format_ != "diff" && format_ != "env" {
+		return input.Errorf("--format", "%q: want diff or env", format_)
+	}
+	if (write || job != "" || step != "" || fs.Changed("format")) && wfFile == "" {
+		return input.Errorf("--write, --job, --step and --format", "they need --workflow FILE")
+	}
+	var src []byte
+	if wfFile != "" {
+		if src, err = os.ReadFile(wfFile); err != nil {
+			return input.Bad("--workflow", err)
+		}
+	}
+	a, err := af.analyse(dirs[0])
+	if err != nil {
+		return err
+	}
+	rec, err := a.Recommend(cons)
+	if err != nil {
+		return err
+	}
+	if wfFile != "" {
+		return c.rewriteWorkflow(wfFile, src, rec, workflow.Options{Job: job, Step: step}, write, format_)
+	}
+	if asJSON {
+		b, err := rec.JSON()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s\n", b)
+		return nil
+	}
+	fmt.Fprint(c.stdout, reports.RecommendationText(rec))
+	return nil
+}
+
+// rewriteWorkflow shows (or applies) the recommendation as CI defaults.
+func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendation, o workflow.Options, write bool, format string) error {
+	cfg := rec.Recommended.Config
+	workers, batch, cache := cfg.Workers, cfg.Batch, cfg.CacheMode
+	var header []string
+	if batch == 0 {
+		batch = max(rec.Images, 1)
+		header = append(header, fmt.Sprintf("stream recommended: the real script has no stream mode; one batch holding every image (%d) is a stream", batch))
+	}
+	k := workflow.Knobs{Workers: &workers, Batch: &batch, Cache: &cache}
+	if format == "env" {
+		env := workflow.Env(k, workflow.DefaultNames())
+		fmt.Fprint(c.stdout, env)
+		if out := os.Getenv("GITHUB_OUTPUT"); out != "" {
+			f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
+			}
+			defer f.Close()
+			if _, err := f.WriteString(env); err != nil {
+				return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
+			}
+		}
+		return nil
+	}
+	res, err := workflow.Rewrite(src, k, o)
+	if err != nil {
+		if errors.Is(err, workflow.ErrNoKnobs) || errors.Is(err, workflow.ErrNotFound) {
+			return input.Bad("--workflow "+path, err)
+		}
+		var oe *workflow.OptionError
+		if errors.As(err, &oe) {
+			return input.Bad("--workflow "+path, err)
+		}
+		return fmt.Errorf("rewriting %s: %w", path, err)
+	}
+	header = append(header, fmt.Sprintf("recommended: %s (predicted %s)", rec.Recommended.Name, reports.FormatSeconds(rec.Recommended.PredictedS.Median)))
+	header = append(header, workflow.Summary(res.Changes)...)
+	header = append(header, res.Warnings...)
+	if !write {
+		fmt.Fprint(c.stdout, workflow.Diff(filepath.Base(path), src, res.Output, header))
+		return nil
+	}
+	if err := record.WriteAtomic(path, res.Output); err != nil {
+		return err
+	}
+	for _, h := range header {
+		fmt.Fprintln(c.stdout, h)
+	}
+	fmt.Fprintf(c.stdout, "wrote %s\n", path)
+	return nil
+}
+
+func (c *cli) plan(_ context.Context, args []string) error {
+	var (
+		af                  analysisFlags
+		images, runners     int
+		cores               int
+		deadline, bandwidth string
+	)
+	fs := c.flags("plan")
+	af.register(fs)
+	fs.IntVar(&images, "images", evidence.DefaultImages, "images to build")
+	fs.StringVar(&deadline, "deadline", "", "finish within this (e.g. 3h): how many runners and workers")
+	fs.IntVar(&runners, "runners", 0, "the reverse: what this many runners achieve")
+	fs.IntVar(&cores, "cores", 0, "cores per runner (default: the sweep machine's)")
+	fs.StringVar(&bandwidth, "registry-bandwidth", "unlimited", "the registry link shared by all runners (e.g. 100MiB/s)")
+	dirs, err := c.parseArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if images < 1 {
+		return input.Errorf("--images", "%d: want a positive number of images", images)
+	}
+	var d time.Duration
+	switch {
+	case deadline != "" && runners != 0:
+		return input.Errorf("--deadline and --runners", "give one of them")
+	case deadline != "":
+		if d, err = input.Duration(deadline); err != nil {
+			return input.Bad("--deadline", err)
+		}
+	case runners < 0:
+		return input.Errorf("--runners", "%d: want a positive number of runners", runners)
+	case runners == 0:
+		return input.Errorf("plan", "give --deadline D (how many runners) or --runners R (what they achieve)")
+	}
+	if cores < 0 {
+		return input.Errorf("--cores", "%d: want a positive number", cores)
+	}
+	bw, err := input.Bandwidth(bandwidth)
+	if err != nil {
+		return input.Bad("--registry-bandwidth", err)
+	}
+	a, err := af.analyse(dirs[0])
+	if err != nil {
+		return err
+	}
+	if cores == 0 && a.Machine != nil {
+		cores = a.Machine.Cores
+	}
+	p, err := a.Plan(images, d, runners, cores, bw)
+	fmt.Fprint(c.stdout, reports.PlanText(p, d))
+	return err
+}
+
+func (c *cli) validate(_ context.Context, args []string) error {
+	var af analysisFlags
+	fs := c.flags("validate")
+	af.register(fs)
+	dirs, err := c.parseArgs(fs, args, 2)
+	if err != nil {
+		return err
+	}
+	a, err := af.analyse(dirs[0])
+	if err != nil {
+		return err
+	}
+	full, err := evidence.Load(dirs[1])
+	if err != nil {
+		return err
+	}
+	v, err := evidence.Validate(a, full, evidence.Config{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(c.stdout, reports.ValidationText(v))
+	return record.WriteJSONAtomic(filepath.Join(dirs[1], "validation.json"), v)
+}
+
+func (c *cli) report(_ context.Context, args []string) error {
+	var (
+		af  analysisFlags
+		tf  targetFlags
+		out string
+	)
+	fs := c.flags("report")
+	af.register(fs)
+	tf.register(fs)
+	fs.StringVar(&out, "out", "", "folder of report.md, report.html and plots/ (default: the run folder)")
+	dirs, err := c.parseArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	t, err := tf.target(fs)
+	if err != nil {
+		return err
+	}
+	a, err := af.analyse(dirs[0])
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		out = dirs[0]
+	}
+	if err := a.WriteJSON(filepath.Join(dirs[0], "analysis.json")); err != nil {
+		return err
+	}
+	d, err := reports.FromAnalysis(a, evidence.Constraints{Target: t})
+	if err != nil {
+		return err
+	}
+	_, err = reports.Write(out, d)
+	if err != nil {
+		return err
+	}
+	if s := os.Getenv("GITHUB_STEP_SUMMARY"); s != "" {
+		md, err := os.ReadFile(filepath.Join(out, "report.md"))
+		if err == nil {
+			f, ferr := os.OpenFile(s, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if ferr == nil {
+				_, ferr = f.Write(md)
+				f.Close()
+			}
+			if ferr != nil {
+				fmt.Fprintf(c.stderr, "buildtune: writing $GITHUB_STEP_SUMMARY: %v\n", ferr)
+			}
+		}
+	}
+	fmt.Fprintf(c.stdout, "report: %s\n", filepath.Join(out, "report.md"))
+	return nil
+}

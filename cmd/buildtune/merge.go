@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/internal/manifest"
+	"github.com/buildtune/buildtune/internal/workload"
+)
+
+// merge joins the build folders of CI matrix shards into one manifest and
+// summary, checking that every instance was built by exactly one shard.
+func (c *cli) merge(_ context.Context, args []string) error {
+	var out, instances string
+	fs := c.flags("merge")
+	fs.StringVar(&out, "out", "", "folder for the merged manifest.jsonl and build-summary.json (default runs/<timestamp>-merged)")
+	fs.StringVar(&instances, "instances", "", "instance id list, one per line: every one must be in exactly one shard (default: only duplicates are checked)")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	dirs := fs.Args()
+	if len(dirs) == 0 {
+		return usagef("merge: want one or more shard build folders")
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, manifest.ManifestFile)); err != nil {
+			return input.Errorf(d, "not a build folder: %v", err)
+		}
+	}
+	var expected []string
+	if instances != "" {
+		insts, err := workload.LoadInstanceList(instances)
+		if err != nil {
+			return input.Bad("--instances", err)
+		}
+		for _, in := range insts {
+			expected = append(expected, in.ID)
+		}
+	}
+	if out == "" {
+		out = defaultOut() + "-merged"
+	}
+	m, err := manifest.Merge(dirs, expected)
+	var cov *manifest.CoverageError
+	if err != nil && !errors.As(err, &cov) {
+		return input.Bad("merge", err)
+	}
+	if werr := manifest.WriteMerged(out, m); werr != nil {
+		return fmt.Errorf("writing merged build: %w", werr)
+	}
+	for _, w := range m.Warnings {
+		fmt.Fprintf(c.stderr, "buildtune: warning: %s\n", w)
+	}
+	s := m.Summary
+	fmt.Fprintf(c.stdout, "%d shards, %d images: %d built, %d skipped, %d failed; wall %.1fs\n",
+		len(dirs), s.Total, s.Built, s.Skipped, s.Failed, s.WallSeconds)
+	fmt.Fprintf(c.stdout, "manifest: %s\nsummary: %s\n", filepath.Join(out, manifest.ManifestFile), filepath.Join(out, manifest.SummaryFile))
+	if cov != nil {
+		return &failedError{cov.Error()}
+	}
+	if s.Failed > 0 {
+		return &failedError{fmt.Sprintf("%d of %d images failed", s.Failed, s.Total)}
+	}
+	return nil
+}

@@ -1,0 +1,311 @@
+// Package fullbuild is the production build stage: it builds a fleet (all
+// 433 SWT-Bench images, a sample, or one CI matrix shard of them) with fixed
+// settings and writes the outputs CI consumes: manifest.jsonl (one line per
+// image as it finishes), a log per image, build-summary.json, and buildtune's
+// own records.jsonl. A build folder is resumable: a second run into it skips
+// every image the first one built or found pushed, and rebuilds the rest.
+package fullbuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/internal/manifest"
+	"github.com/buildtune/buildtune/internal/regproxy"
+	"github.com/buildtune/buildtune/internal/shard"
+	"github.com/buildtune/buildtune/internal/stack"
+	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/buildtune/buildtune/sweep"
+	"github.com/buildtune/buildtune/sweep/record"
+)
+
+// RecordsFile is buildtune's records file inside a build folder.
+const RecordsFile = "records.jsonl"
+
+// Options are the settings of one production build.
+type Options struct {
+	// Setup connects the stack; Setup.Instances are the candidates (a
+	// sample or all), Setup.Out the build folder. Run narrows the
+	// instances to its shard and to what is left to build before it
+	// connects.
+	Setup    fleet.Setup
+	Strategy string
+	Cache    engine.CacheMode
+	Workers  int
+	// Batch is the batch size; 0 = stream.
+	Batch        int
+	Attempts     int
+	SkipExisting bool
+	Prune        fleet.PrunePolicy
+	// Shard is one shard of a CI matrix; Count 0 builds every instance.
+	Shard shard.Spec
+	// Durations are expected build seconds by instance (LoadDurations):
+	// they balance the shards and order the builds longest first. Nil
+	// keeps the input order.
+	Durations map[string]float64
+	// Proxy, if not the zero value, puts these conditions on the (local)
+	// registry through a registry proxy.
+	Proxy regproxy.Settings
+	// Version is buildtune's version, for the summary.
+	Version string
+	// StepSummary, if set, is a file (GitHub's $GITHUB_STEP_SUMMARY) that
+	// gets a short markdown summary appended.
+	StepSummary string
+	// OnStart is called once the plan is known and, when there is anything
+	// to build, the stack is connected (env is nil otherwise).
+	OnStart func(env *fleet.Env, r *Result)
+	// OnImage is called after each image's manifest line is written.
+	OnImage func(done, total int, o manifest.Output)
+}
+
+// Result is what a build did.
+type Result struct {
+	Out          string
+	ManifestPath string
+	SummaryPath  string
+	RecordsPath  string
+	// Planned counts the instances of this build (its shard), Resumed those
+	// an earlier run into the same folder finished, Todo the rest.
+	Planned, Resumed, Todo int
+	// TornBytes were cut from the end of an interrupted manifest.
+	TornBytes int64
+	// Trial is this run's totals (zero when there was nothing to build).
+	Trial   record.Trial
+	Summary manifest.Summary
+}
+
+// Run plans, builds and writes the outputs. The summary is written even
+// when the build stops early (an interrupt or an infrastructure failure),
+// so the folder always describes what was done; the error is returned
+// after it.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	out := o.Setup.Out
+	if out == "" {
+		return nil, input.Errorf("--out", "no output folder")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("creating build folder: %w", err)
+	}
+	res := &Result{Out: out, ManifestPath: filepath.Join(out, manifest.ManifestFile),
+		SummaryPath: filepath.Join(out, manifest.SummaryFile), RecordsPath: filepath.Join(out, RecordsFile)}
+	plan := Plan(o.Setup.Instances, o.Shard, o.Durations)
+	if len(plan) == 0 {
+		return nil, input.Errorf("--shard", "shard %s of %d instances is empty", o.Shard, len(o.Setup.Instances))
+	}
+	mw, cut, err := manifest.Create(res.ManifestPath)
+	if err != nil {
+		return nil, fmt.Errorf("opening manifest: %w", err)
+	}
+	defer mw.Close()
+	res.TornBytes = cut
+	prior, _, err := manifest.Read(res.ManifestPath)
+	if err != nil {
+		return nil, fmt.Errorf("reading manifest to resume: %w", err)
+	}
+	todo, done := Pending(plan, prior)
+	res.Planned, res.Resumed, res.Todo = len(plan), len(done), len(todo)
+	var prev *manifest.Summary
+	if s, err := manifest.ReadSummary(res.SummaryPath); err == nil && len(prior) > 0 {
+		prev = &s
+	}
+
+	recs, err := record.Create(res.RecordsPath)
+	if err != nil {
+		return nil, fmt.Errorf("opening records: %w", err)
+	}
+	defer recs.Close()
+
+	var runErr error
+	bkVersion := ""
+	if len(todo) == 0 {
+		if o.OnStart != nil {
+			o.OnStart(nil, res)
+		}
+	} else {
+		bkVersion, runErr = build(ctx, o, todo, mw, recs, res)
+	}
+
+	// The summary, over the latest line of every planned instance.
+	all, _, err := manifest.Read(res.ManifestPath)
+	if err != nil {
+		return res, errors.Join(runErr, fmt.Errorf("reading manifest to summarize: %w", err))
+	}
+	inPlan := make(map[string]bool, len(plan))
+	for _, in := range plan {
+		inPlan[in.ID] = true
+	}
+	var mine []manifest.Output
+	for _, l := range all {
+		if inPlan[l.Key()] {
+			mine = append(mine, l)
+		}
+	}
+	wall := time.Since(start)
+	extra := manifest.SummaryExtra{
+		Prunes: res.Trial.Prunes, PruneSeconds: res.Trial.PruneSeconds,
+		Settings: manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy},
+		Versions: manifest.Versions{Buildtune: o.Version, Buildkit: bkVersion},
+	}
+	if o.Shard.Count > 0 {
+		extra.Settings.Shard = o.Shard.String()
+	}
+	if prev != nil {
+		// A resumed build: its wall and prunes add to the earlier runs'.
+		wall += time.Duration(prev.WallSeconds * float64(time.Second))
+		extra.Prunes += prev.Prunes
+		extra.PruneSeconds += prev.PruneSeconds
+		if extra.Versions.Buildkit == "" {
+			extra.Versions.Buildkit = prev.Versions.Buildkit
+		}
+	}
+	res.Summary = manifest.Summarize(mine, wall, extra)
+	if err := manifest.WriteSummary(res.SummaryPath, res.Summary); err != nil {
+		return res, errors.Join(runErr, fmt.Errorf("writing build summary: %w", err))
+	}
+	if o.StepSummary != "" {
+		if err := appendFile(o.StepSummary, Markdown(res)); err != nil {
+			return res, errors.Join(runErr, fmt.Errorf("writing step summary: %w", err))
+		}
+	}
+	return res, runErr
+}
+
+// build connects the stack and builds todo, writing a manifest line and a
+// log per image as each finishes. It returns BuildKit's version.
+func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifest.Writer, recs *record.Writer, res *Result) (string, error) {
+	setup := o.Setup
+	setup.Instances = todo
+	env, err := fleet.Open(ctx, setup)
+	if err != nil {
+		return "", err
+	}
+	defer env.Close()
+	w := env.Workload
+	images, err := describe(w, o.Strategy, o.Cache, todo)
+	if err != nil {
+		return env.BuildKitVersion, err
+	}
+	cfg := record.Config{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy,
+		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: env.BuildKitVersion, Host: env.Host}
+	cfg.Cell = sweep.Cell{Workers: o.Workers, Batch: o.Batch, Cache: o.Cache, Strategy: o.Strategy}.Name()
+	if o.Proxy != (regproxy.Settings{}) {
+		regAddr := env.Stack.Registry.Addr
+		if !stack.Loopback(regAddr) || !strings.HasPrefix(w.Registry, regAddr) {
+			return env.BuildKitVersion, input.Errorf("--registry-bandwidth", "registry conditions need the local registry proxy, and registry %s is not on loopback", w.Registry)
+		}
+		px, err := regproxy.New(regAddr, o.Proxy)
+		if err != nil {
+			return env.BuildKitVersion, fmt.Errorf("registry proxy: %w", err)
+		}
+		addr, err := px.Start("127.0.0.1:0")
+		if err != nil {
+			return env.BuildKitVersion, fmt.Errorf("registry proxy: %w", err)
+		}
+		defer px.Close()
+		wl := *w
+		wl.Registry = addr + strings.TrimPrefix(w.Registry, regAddr)
+		if wl.BaseRegistry == "" {
+			wl.BaseRegistry = regAddr
+		}
+		w = &wl
+		cfg.Registry = o.Proxy.Label()
+	}
+	if o.OnStart != nil {
+		o.OnStart(env, res)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var writeErr error
+	shardSpec := ""
+	if o.Shard.Count > 0 {
+		shardSpec = o.Shard.String()
+	}
+	written := 0
+	tr, runErr := fleet.Run(ctx, fleet.Options{
+		Workload: w, Instances: todo, Strategy: o.Strategy, Cache: o.Cache, Workers: o.Workers, Batch: o.Batch,
+		Daemons: env.Daemons, Attempts: o.Attempts, SkipExisting: o.SkipExisting, Prune: o.Prune, Config: cfg,
+		Run: filepath.Base(res.Out), Out: recs, TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping,
+		OnImage: func(_, _ int, rec *record.Image) {
+			if rec == nil || rec.ErrClass == engine.ErrCanceled {
+				return // interrupted: no line, so a resume builds it
+			}
+			img := images[rec.Instance]
+			logPath := filepath.Join(res.Out, "logs", logName(rec.Instance))
+			line := ToOutput(rec, img, logPath, shardSpec, time.Now())
+			err := writeLog(logPath, line, rec)
+			if err == nil {
+				err = mw.Write(line)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if writeErr == nil {
+					writeErr = fmt.Errorf("recording %s: %w", rec.Instance, err)
+					cancel()
+				}
+				return
+			}
+			written++
+			if o.OnImage != nil {
+				o.OnImage(res.Resumed+written, res.Planned, line)
+			}
+		},
+	})
+	res.Trial = tr
+	if err := recs.Write(&tr); err != nil && runErr == nil {
+		runErr = fmt.Errorf("writing trial record: %w", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if writeErr != nil {
+		return env.BuildKitVersion, writeErr
+	}
+	return env.BuildKitVersion, runErr
+}
+
+// describe returns the base image and final tags of each instance, from
+// the workload's builds.
+func describe(w *workload.Workload, strategy string, cache engine.CacheMode, insts []workload.Instance) (map[string]Image, error) {
+	m := make(map[string]Image, len(insts))
+	for _, in := range insts {
+		builds, err := w.InstanceBuilds(strategy, in, cache)
+		if err != nil {
+			return nil, fmt.Errorf("builds of %s: %w", in.ID, err)
+		}
+		img := Image{Instance: in.ID, BaseImage: w.Bases[in.ID]}
+		if n := len(builds); n > 0 {
+			img.Tags = builds[n-1].Tags
+		}
+		for _, b := range builds {
+			if img.BaseImage == "" && b.BuildArgs["BASE_IMAGE"] != "" {
+				img.BaseImage = b.BuildArgs["BASE_IMAGE"]
+			}
+		}
+		m[in.ID] = img
+	}
+	return m, nil
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

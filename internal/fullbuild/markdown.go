@@ -1,0 +1,40 @@
+package fullbuild
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/buildtune/buildtune/internal/input"
+)
+
+// Markdown is a short summary of a build for a CI job page (GitHub's
+// $GITHUB_STEP_SUMMARY): counts, throughput, settings and failed images.
+func Markdown(r *Result) string {
+	s := r.Summary
+	var b strings.Builder
+	title := "buildtune build"
+	if s.Settings.Shard != "" {
+		title += " (shard " + s.Settings.Shard + ")"
+	}
+	fmt.Fprintf(&b, "### %s\n\n", title)
+	fmt.Fprintf(&b, "| images | built | skipped | failed | retried | wall | images/hour |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %.0fs | %.1f |\n\n", s.Total, s.Built, s.Skipped, s.Failed, s.Retried, s.WallSeconds, s.ImagesPerHour)
+	fmt.Fprintf(&b, "Settings: workers %d, batch %s, cache %s, strategy %s; prunes %d (%.0fs).",
+		s.Settings.Workers, input.BatchLabel(s.Settings.Batch), s.Settings.CacheMode, s.Settings.Strategy, s.Prunes, s.PruneSeconds)
+	if r.Resumed > 0 {
+		fmt.Fprintf(&b, " Resumed: %d images were already done.", r.Resumed)
+	}
+	b.WriteString("\n")
+	if len(s.FailedImages) > 0 {
+		b.WriteString("\n**Failed images**\n\n")
+		for _, f := range s.FailedImages {
+			msg := strings.ReplaceAll(f.Error, "\n", " ")
+			if len(msg) > 200 {
+				msg = msg[:200] + "..."
+			}
+			fmt.Fprintf(&b, "- `%s` (%d attempts): %s\n", f.Instance, f.AttemptCount, msg)
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}

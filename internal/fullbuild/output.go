@@ -1,0 +1,118 @@
+package fullbuild
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/manifest"
+	"github.com/buildtune/buildtune/sweep/record"
+)
+
+// skipReason is the skip_reason of an image whose tag was already pushed.
+const skipReason = "remote image exists"
+
+// Image is what the manifest needs about one instance beyond its record:
+// its base image and the tags of its final phase.
+type Image struct {
+	Instance  string
+	BaseImage string
+	Tags      []string
+}
+
+// ToOutput maps the record of an instance's last phase to its manifest
+// line. now stands in for the start and end of a skip, which has no
+// timings of its own. A record without an error message that failed gets a
+// generic one, so that error is non-null exactly when the status is failed.
+func ToOutput(rec *record.Image, img Image, logPath, shardSpec string, now time.Time) manifest.Output {
+	o := manifest.Output{
+		Instance:  img.Instance,
+		BaseImage: img.BaseImage,
+		Tags:      append([]string(nil), img.Tags...),
+		LogPath:   logPath,
+		Shard:     shardSpec,
+	}
+	if len(o.Tags) == 0 && rec.Tag != "" {
+		o.Tags = []string{rec.Tag}
+	}
+	switch rec.Status {
+	case record.StatusSkipped:
+		o.Status = manifest.StatusSkipped
+		r := skipReason
+		o.SkipReason = &r
+		o.StartedAt, o.FinishedAt = now, now
+		return o
+	case record.StatusBuilt:
+		o.Status = manifest.StatusBuilt
+	default:
+		o.Status = manifest.StatusFailed
+		msg := rec.Error
+		if msg == "" {
+			msg = fmt.Sprintf("%s build failed", rec.Phase)
+		}
+		o.Error = &msg
+	}
+	o.AttemptCount = rec.Attempts
+	o.StartedAt, o.FinishedAt = rec.Start, rec.End
+	if o.StartedAt.IsZero() {
+		o.StartedAt, o.FinishedAt = now, now
+	}
+	o.DurationSeconds = rec.PoolWaitSeconds + rec.WallSeconds
+	o.BuildSeconds = rec.WallSeconds
+	o.SDKCacheImportSeconds = rec.CacheImportSeconds
+	o.SDKCacheImportMissCount = rec.CacheImportMisses
+	o.SDKCacheExportSeconds = rec.CacheExportSeconds
+	o.SDKImageExportSeconds = rec.ImageExportSeconds
+	o.SDKPushLayersSeconds = rec.LayerPushSeconds
+	o.SDKExportManifestSeconds = rec.ManifestExportSeconds
+	o.SDKCachedStepCount = rec.CachedSteps
+	return o
+}
+
+// logText is the per-image log: the outcome, the timings and the error.
+func logText(o manifest.Output, rec *record.Image) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "instance: %s\nstatus: %s\nbase_image: %s\ntags: %s\n", o.Instance, o.Status, o.BaseImage, strings.Join(o.Tags, " "))
+	if rec != nil {
+		fmt.Fprintf(&b, "phase: %s\nattempts: %d\nstarted_at: %s\nfinished_at: %s\n", rec.Phase, rec.Attempts,
+			o.StartedAt.UTC().Format(manifest.TimeFormat), o.FinishedAt.UTC().Format(manifest.TimeFormat))
+		fmt.Fprintf(&b, "wall_s: %.3f\npool_wait_s: %.3f\nqueue_s: %.3f\nexec_s: %.3f\nimage_export_s: %.3f\nlayer_push_s: %.3f\n",
+			rec.WallSeconds, rec.PoolWaitSeconds, rec.QueueSeconds, rec.ExecSeconds, rec.ImageExportSeconds, rec.LayerPushSeconds)
+		fmt.Fprintf(&b, "cache_import_s: %.3f\ncache_import_misses: %d\ncache_export_s: %.3f\ncached_steps: %d/%d\n",
+			rec.CacheImportSeconds, rec.CacheImportMisses, rec.CacheExportSeconds, rec.CachedSteps, rec.TotalSteps)
+		if rec.Digest != "" {
+			fmt.Fprintf(&b, "digest: %s\n", rec.Digest)
+		}
+		if rec.ErrClass != "" {
+			fmt.Fprintf(&b, "error_class: %s\n", rec.ErrClass)
+		}
+	}
+	if o.Error != nil {
+		fmt.Fprintf(&b, "error:\n%s\n", *o.Error)
+	}
+	return b.String()
+}
+
+// writeLog writes the per-image log at path.
+func writeLog(path string, o manifest.Output, rec *record.Image) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("creating log folder: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(logText(o, rec)), 0o644); err != nil {
+		return fmt.Errorf("writing image log: %w", err)
+	}
+	return nil
+}
+
+// logName is the file name of an instance's log.
+func logName(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b) + ".log"
+}

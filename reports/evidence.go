@@ -1,0 +1,392 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/analyze/evidence"
+	"github.com/buildtune/buildtune/reports/plot"
+)
+
+// FormatSeconds formats seconds as the reports do: 0.28s, 38.2s, 12m05s
+// or 1h52m.
+func FormatSeconds(s float64) string { return duration(s) }
+
+// FromAnalysis fills a report's view model from an analysis and the
+// recommendation for c's target (the decision comes first in a report).
+func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
+	rec, err := a.Recommend(c)
+	if err != nil {
+		return Data{}, err
+	}
+	d := Data{Title: "Build tuning report", Run: Run{ID: a.RunID}}
+	if t, err := time.Parse("20060102T150405Z", a.RunID); err == nil {
+		d.Run.Date = t
+	}
+	d.Decision = Decision{Recommended: choice(rec.Recommended), Images: rec.Images, Significant: rec.Significant,
+		Confident: rec.Confident, Reasons: rec.Reasons, Warnings: rec.Warnings, Deadline: c.Deadline.Seconds()}
+	if rec.RunnerUp != nil {
+		d.Decision.RunnerUp = choice(*rec.RunnerUp)
+	}
+	if rec.Baseline != nil {
+		d.Decision.Baseline = choice(*rec.Baseline)
+	}
+	if rec.SavingS != nil {
+		d.Decision.Saving = Interval{Median: rec.SavingS.Median, Lo: rec.SavingS.Lo, Hi: rec.SavingS.Hi}
+	}
+	d.Decision.GapP = rec.Model.Gap.P
+
+	// Cells, in ranking order.
+	cells := map[string]*evidence.Cell{}
+	for _, cl := range a.Cells {
+		cells[cl.Name] = cl
+	}
+	equiv := map[string]bool{}
+	for _, e := range a.Comparisons.EquivalentToBest {
+		equiv[e.Name] = e.Equivalent
+	}
+	for _, r := range a.Comparisons.Ranking {
+		cl := cells[r.Name]
+		if cl == nil {
+			continue
+		}
+		row := CellRow{Name: r.Name, N: cl.N, MedianIPH: cl.ImagesPerHour.Median, LoIPH: cl.ImagesPerHour.Lo,
+			HiIPH: cl.ImagesPerHour.Hi, IQR: cl.ImagesPerHour.IQR, PerImageMedianS: cl.ImageWall.Median,
+			PAdj: r.PAdjusted, Outliers: len(cl.Outliers)}
+		switch {
+		case r.Best:
+			row.Verdict = VerdictBest
+		case r.Worse:
+			row.Verdict = VerdictWorse
+		case equiv[r.Name]:
+			row.Verdict = VerdictEquivalent
+		case !analyze.CanSeparate(cl.N, cells[a.Comparisons.Best].N, a.Comparisons.Alpha):
+			row.Verdict = VerdictNotSeparable
+		}
+		d.Cells = append(d.Cells, row)
+	}
+	for _, k := range a.Comparisons.Knobs {
+		f := k.Verdict
+		if len(k.Details) > 0 {
+			f += ": " + strings.Join(k.Details, "; ")
+		}
+		d.Knobs = append(d.Knobs, KnobFinding{Knob: k.Knob, Finding: f})
+	}
+
+	// Predictions of every measured cell and the baseline.
+	var preds []plot.PredictedConfig
+	for _, cl := range a.Cells {
+		p, err := a.Predict(cl.Config, c.Target)
+		if err != nil {
+			continue
+		}
+		cp := ConfigPrediction{Name: cl.Config.String(), Median: p.Median, Lo: p.Lo, Hi: p.Hi, Extrapolated: p.Extrapolated}
+		d.Predictions = append(d.Predictions, cp)
+		preds = append(preds, plot.PredictedConfig{Name: cp.Name, Seconds: plot.Interval{Median: p.Median, Lo: p.Lo, Hi: p.Hi}})
+	}
+	if rec.Baseline != nil && a.Cell(rec.Baseline.Config) == nil {
+		b := d.Decision.Baseline
+		d.Predictions = append(d.Predictions, b)
+		preds = append(preds, plot.PredictedConfig{Name: b.Name + " (baseline)", Seconds: plot.Interval{Median: b.Median, Lo: b.Lo, Hi: b.Hi}, Baseline: true})
+	}
+	sort.SliceStable(preds, func(i, j int) bool { return preds[i].Seconds.Median < preds[j].Seconds.Median })
+	d.Charts.Predictions = plot.PredictionData{Configs: preds, DeadlineSeconds: c.Deadline.Seconds()}
+
+	// Model.
+	for _, u := range a.Models.USL {
+		if u.Error != "" {
+			continue
+		}
+		d.Model.USL = append(d.Model.USL, USLRow{Series: seriesName(u.CacheMode, u.Strategy, u.Batch),
+			Lambda: [3]float64{u.Lambda, u.Lambda, u.Lambda}, Sigma: [3]float64{u.Sigma, u.SigmaLo, u.SigmaHi},
+			Kappa: [3]float64{u.Kappa, u.KappaLo, u.KappaHi}, NStar: [3]float64{u.NStar, u.NStarLo, u.NStarHi}})
+	}
+	if len(a.Models.Fixed) > 0 {
+		f := a.Models.Fixed[0]
+		d.Model.FixedS = [3]float64{f.Seconds, f.Lo, f.Hi}
+	}
+	d.Model.PruneS = [3]float64{a.Models.Prune.MedianSeconds, a.Models.Prune.MedianSeconds, a.Models.Prune.MedianSeconds}
+	if len(a.Models.Barrier) > 0 {
+		b := a.Models.Barrier[0]
+		d.Model.BarrierLossPct = [3]float64{100 * b.Median, 100 * b.Lo, 100 * b.Hi}
+	}
+	var disk []float64
+	for _, cl := range a.Cells {
+		if cl.DiskPerImage > 0 {
+			disk = append(disk, cl.DiskPerImage)
+		}
+	}
+	if len(disk) > 0 {
+		s := analyze.Summary(disk, 0.95)
+		d.Model.DiskGrowthBytes = [3]float64{s.Median, s.Lo, s.Hi}
+	}
+
+	// Phases.
+	d.Phases.Stat = "median"
+	for _, cl := range a.Cells {
+		ps := plot.PhaseSeconds{Exec: cl.Phases.Exec, ImageExport: cl.Phases.ImageExport, LayerPush: cl.Phases.LayerPush,
+			CacheExport: cl.Phases.CacheExport, CacheImport: cl.Phases.CacheImport, Queue: cl.Phases.Queue, Other: cl.Phases.Other}
+		d.Phases.Rows = append(d.Phases.Rows, PhaseRow{Name: cl.Name, WallS: cl.ImageWall.Median, Seconds: ps})
+		d.Charts.Phases.Cells = append(d.Charts.Phases.Cells, plot.PhaseCell{Name: cl.Name, Seconds: ps})
+		d.Charts.ECDF.Series = append(d.Charts.ECDF.Series, plot.ECDFSeries{Name: cl.Name, Seconds: cl.ImageWallSeconds()})
+		d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: cl.Config.CacheMode + " " + cl.Config.Strategy,
+			Workers: cl.Config.Workers, Batch: cl.Config.Batch, ImagesPerHour: cl.ImagesPerHour.Median})
+	}
+	d.Charts.Phases.Stat = "median"
+	d.Charts.Throughput = throughputChart(a)
+	d.Charts.Bytes = bytesChart(a)
+	d.Charts.Disk = diskChart(a, c.Target.PruneThreshold)
+
+	// Method.
+	m := Method{BuildKit: a.BuildKitVersion, Commit: a.Commit, Reps: a.Reps, Temps: a.Temps, Warnings: a.Warnings}
+	if a.Machine != nil {
+		m.Machine = strings.TrimSpace(a.Machine.CPUModel + " " + a.Machine.OS + "/" + a.Machine.Arch)
+		m.Cores = a.Machine.Cores
+	}
+	if a.Grid != nil {
+		m.Grid = fmt.Sprintf("workers %v x batch %s x cache %v x strategy %v", a.Grid.Workers, batches(a.Grid.Batch), a.Grid.Cache, a.Grid.Strategy)
+		m.Sample = a.Grid.Sample
+	}
+	m.Warnings = append(m.Warnings, a.Comparisons.Warnings...)
+	d.Method = m
+	return d, nil
+}
+
+func choice(c evidence.Choice) ConfigPrediction {
+	return ConfigPrediction{Name: c.Config.String(), Median: c.PredictedS.Median, Lo: c.PredictedS.Lo, Hi: c.PredictedS.Hi, Extrapolated: c.Extrapolated}
+}
+
+func seriesName(cache, strategy string, batch int) string {
+	b := "stream"
+	if batch > 0 {
+		b = fmt.Sprintf("batch %d", batch)
+	}
+	return fmt.Sprintf("cache %s, %s, %s", cache, strategy, b)
+}
+
+func batches(bs []int) string {
+	var s []string
+	for _, b := range bs {
+		if b == 0 {
+			s = append(s, "stream")
+		} else {
+			s = append(s, fmt.Sprint(b))
+		}
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}
+
+// throughputChart: per series (cache mode, strategy, batch), per-trial
+// points, medians with CIs per worker count, and the USL curve.
+func throughputChart(a *evidence.Analysis) plot.ThroughputData {
+	type key struct {
+		cache, strategy string
+		batch           int
+	}
+	series := map[key]*plot.ThroughputSeries{}
+	var order []key
+	for _, cl := range a.Cells {
+		k := key{cl.Config.CacheMode, cl.Config.Strategy, cl.Config.Batch}
+		s, ok := series[k]
+		if !ok {
+			s = &plot.ThroughputSeries{Name: seriesName(k.cache, k.strategy, k.batch)}
+			series[k] = s
+			order = append(order, k)
+		}
+		for _, v := range cl.TrialThroughputs() {
+			s.Trials = append(s.Trials, plot.WorkerValue{Workers: cl.Config.Workers, ImagesPerHour: v})
+		}
+		s.Medians = append(s.Medians, plot.WorkerInterval{Workers: cl.Config.Workers,
+			ImagesPerHour: plot.Interval{Median: cl.ImagesPerHour.Median, Lo: cl.ImagesPerHour.Lo, Hi: cl.ImagesPerHour.Hi}})
+	}
+	for _, u := range a.Models.USL {
+		if s, ok := series[key{u.CacheMode, u.Strategy, u.Batch}]; ok && u.Error == "" && u.Lambda > 0 {
+			s.USL = &plot.USL{Lambda: u.Lambda, Sigma: u.Sigma, Kappa: u.Kappa}
+		}
+	}
+	var d plot.ThroughputData
+	for _, k := range order {
+		d.Series = append(d.Series, *series[k])
+	}
+	return d
+}
+
+// bytesChart: bytes pushed per image per cache mode (median over cells,
+// with the range of the cells).
+func bytesChart(a *evidence.Analysis) plot.BytesData {
+	by := map[string][]float64{}
+	var order []string
+	for _, cl := range a.Cells {
+		m := cl.Config.CacheMode
+		if _, ok := by[m]; !ok {
+			order = append(order, m)
+		}
+		if cl.BytesPushedPerImage > 0 {
+			by[m] = append(by[m], cl.BytesPushedPerImage)
+		}
+	}
+	var d plot.BytesData
+	for _, m := range order {
+		if len(by[m]) == 0 {
+			continue
+		}
+		s := analyze.Summary(by[m], 0.95)
+		d.Bars = append(d.Bars, plot.BytesBar{Name: m, Bytes: plot.Interval{Median: s.Median, Lo: math.Min(s.Lo, s.Median), Hi: math.Max(s.Hi, s.Median)}})
+	}
+	return d
+}
+
+// diskChart: BuildKit disk growth against images built, one series per
+// cache mode, from each trial's disk use before and after.
+func diskChart(a *evidence.Analysis, threshold int64) plot.DiskData {
+	by := map[string]*plot.DiskSeries{}
+	var order []string
+	for _, cl := range a.Cells {
+		m := "cache " + cl.Config.CacheMode
+		s, ok := by[m]
+		if !ok {
+			s = &plot.DiskSeries{Name: m, Points: []plot.DiskPoint{{Images: 0, Bytes: 0}}}
+			by[m] = s
+			order = append(order, m)
+		}
+		for _, t := range cl.TrialRecords() {
+			if g := t.DiskAfter - t.DiskBefore; g > 0 && t.Built > 0 {
+				s.Points = append(s.Points, plot.DiskPoint{Images: float64(t.Built), Bytes: float64(g)})
+			}
+		}
+	}
+	d := plot.DiskData{PruneThresholdBytes: float64(threshold)}
+	for _, m := range order {
+		if len(by[m].Points) > 1 {
+			sort.SliceStable(by[m].Points, func(i, j int) bool { return by[m].Points[i].Images < by[m].Points[j].Images })
+			d.Series = append(d.Series, *by[m])
+		}
+	}
+	return d
+}
+
+// AnalysisSummary is the short summary `buildtune analyze` prints: the
+// cells ranked, the knob findings and the warnings.
+func AnalysisSummary(a *evidence.Analysis) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d cold cells, %d reps planned; images/hour median (95%% CI), Holm p against the best %s\n", len(a.Cells), a.Reps, a.Comparisons.Best)
+	cells := map[string]*evidence.Cell{}
+	for _, c := range a.Cells {
+		cells[c.Name] = c
+	}
+	for _, r := range a.Comparisons.Ranking {
+		c := cells[r.Name]
+		if c == nil {
+			continue
+		}
+		mark := ""
+		if r.Best {
+			mark = "best"
+		} else if r.Worse {
+			mark = "worse"
+		}
+		fmt.Fprintf(&b, "  %2d %-32s %7.1f (%.1f-%.1f) n=%d p=%.3g %s\n", r.Position, r.Name, c.ImagesPerHour.Median, c.ImagesPerHour.Lo, c.ImagesPerHour.Hi, c.N, r.PAdjusted, mark)
+	}
+	for _, k := range a.Comparisons.Knobs {
+		fmt.Fprintf(&b, "knob %s: %s\n", k.Knob, k.Verdict)
+	}
+	for _, w := range a.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	return b.String()
+}
+
+// RecommendationText is what `buildtune recommend` prints.
+func RecommendationText(r evidence.Recommendation) string {
+	var b strings.Builder
+	p := r.Recommended.PredictedS
+	if !r.Confident {
+		fmt.Fprintf(&b, "No confident recommendation (see the warnings). Best so far: %s, predicted %s (%s-%s) for %d images\n",
+			r.Recommended.Name, duration(p.Median), duration(p.Lo), duration(p.Hi), r.Images)
+	} else {
+		fmt.Fprintf(&b, "Recommended: %s, predicted %s (%s-%s) for %d images\n", r.Recommended.Name, duration(p.Median), duration(p.Lo), duration(p.Hi), r.Images)
+	}
+	if r.RunnerUp != nil {
+		q := r.RunnerUp.PredictedS
+		sig := "not significant"
+		if r.Significant {
+			sig = "significant"
+		}
+		fmt.Fprintf(&b, "Runner-up: %s, predicted %s (%s-%s); the gap is %s\n", r.RunnerUp.Name, duration(q.Median), duration(q.Lo), duration(q.Hi), sig)
+	}
+	if r.Baseline != nil {
+		q := r.Baseline.PredictedS
+		ex := ""
+		if r.Baseline.Extrapolated {
+			ex = " (extrapolated)"
+		}
+		fmt.Fprintf(&b, "Baseline: %s, predicted %s (%s-%s)%s\n", r.Baseline.Name, duration(q.Median), duration(q.Lo), duration(q.Hi), ex)
+		if r.SavingS != nil {
+			fmt.Fprintf(&b, "Saving against the baseline: %s (%s to %s)\n", duration(r.SavingS.Median), duration(r.SavingS.Lo), duration(r.SavingS.Hi))
+		}
+	}
+	for _, s := range r.Reasons {
+		fmt.Fprintf(&b, "- %s\n", s)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	return b.String()
+}
+
+// PlanText is what `buildtune plan` prints.
+func PlanText(p evidence.CapacityPlan, deadline time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "capacity for %d images, basis %s\n", p.Images, p.Basis.String())
+	if p.Plan != nil {
+		fmt.Fprintf(&b, "| workers/runner | runners | predicted (90%% interval) | runner-hours | meets %s |\n|---|---|---|---|---|\n", deadline)
+		for i, o := range p.Plan.Options {
+			mark := ""
+			if i == p.Plan.Best {
+				mark = " (best)"
+			}
+			fmt.Fprintf(&b, "| %d | %d | %s (%s-%s) | %.1f | %v%s |\n", o.Workers, o.Runners, duration(o.Prediction.Median),
+				duration(o.Prediction.Lo), duration(o.Prediction.Hi), o.RunnerHours, o.Feasible, mark)
+		}
+		if p.Plan.Reason != "" {
+			fmt.Fprintf(&b, "limit: %s\n", p.Plan.Reason)
+		}
+		for _, w := range p.Plan.Warnings {
+			fmt.Fprintf(&b, "warning: %s\n", w)
+		}
+	}
+	for _, a := range p.Achieved {
+		ex := ""
+		if a.Extrapolated {
+			ex = " (extrapolated)"
+		}
+		fmt.Fprintf(&b, "%d runners x %d workers: %s (%s-%s)%s\n", a.Runners, a.Workers, duration(a.Prediction.Median),
+			duration(a.Prediction.Lo), duration(a.Prediction.Hi), ex)
+	}
+	if len(p.Extrapolated) > 0 {
+		fmt.Fprintf(&b, "extrapolated worker counts (beyond the sweep, from the USL fit): %v\n", p.Extrapolated)
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	return b.String()
+}
+
+// ValidationText is what `buildtune validate` prints.
+func ValidationText(v evidence.Validation) string {
+	inside := "outside"
+	if v.Inside {
+		inside = "inside"
+	}
+	s := fmt.Sprintf("%s, %d images: predicted %s (%s-%s), measured %s: error %+.1f%%, %s the interval\n",
+		v.Config.String(), v.Images, duration(v.PredictedS.Median), duration(v.PredictedS.Lo), duration(v.PredictedS.Hi),
+		duration(v.MeasuredS), v.ErrorPct, inside)
+	for _, w := range v.Warnings {
+		s += "warning: " + w + "\n"
+	}
+	return s
+}

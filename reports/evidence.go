@@ -9,8 +9,12 @@ import (
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/evidence"
+	amodel "github.com/buildtune/buildtune/analyze/model"
 	"github.com/buildtune/buildtune/reports/plot"
 )
+
+// predictionConfidence is the coverage of model.Predict's intervals.
+const predictionConfidence = amodel.DefaultConfidence
 
 // FormatSeconds formats seconds as the reports do: 0.28s, 38.2s, 12m05s
 // or 1h52m.
@@ -86,15 +90,16 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		}
 		cp := ConfigPrediction{Name: cl.Config.String(), Median: p.Median, Lo: p.Lo, Hi: p.Hi, Extrapolated: p.Extrapolated}
 		d.Predictions = append(d.Predictions, cp)
-		preds = append(preds, plot.PredictedConfig{Name: cp.Name, Seconds: plot.Interval{Median: p.Median, Lo: p.Lo, Hi: p.Hi}})
+		preds = append(preds, plot.PredictedConfig{Name: cl.Config.Name(), Seconds: plot.Interval{Median: p.Median, Lo: p.Lo, Hi: p.Hi}})
 	}
 	if rec.Baseline != nil && a.Cell(rec.Baseline.Config) == nil {
 		b := d.Decision.Baseline
 		d.Predictions = append(d.Predictions, b)
-		preds = append(preds, plot.PredictedConfig{Name: b.Name + " (baseline)", Seconds: plot.Interval{Median: b.Median, Lo: b.Lo, Hi: b.Hi}, Baseline: true})
+		preds = append(preds, plot.PredictedConfig{Name: rec.Baseline.Config.Name() + " (baseline)", Seconds: plot.Interval{Median: b.Median, Lo: b.Lo, Hi: b.Hi}, Baseline: true})
 	}
 	sort.SliceStable(preds, func(i, j int) bool { return preds[i].Seconds.Median < preds[j].Seconds.Median })
-	d.Charts.Predictions = plot.PredictionData{Configs: preds, DeadlineSeconds: c.Deadline.Seconds()}
+	d.Charts.Predictions = plot.PredictionData{Configs: preds, DeadlineSeconds: c.Deadline.Seconds(),
+		IntervalLabel: fmt.Sprintf("%.0f%% prediction interval", 100*predictionConfidence)}
 
 	// Model.
 	for _, u := range a.Models.USL {

@@ -109,6 +109,63 @@ type Grid struct {
 	Seed int64
 	// Profile names the workload profile, for records.
 	Profile string
+	// Configs, when set, are the cells themselves instead of the cross
+	// product of the dimensions (a paired proof: --config base --config
+	// head). Their unset registry is direct.
+	Configs []Cell
+}
+
+// ParseCell parses one explicit cell, "workers=4,batch=15,cache=max"
+// (batch may be stream; strategy defaults to single, cache to off, batch
+// to stream, registry-bandwidth to unlimited).
+func ParseCell(s string) (Cell, error) {
+	c := Cell{Cache: engine.CacheOff, Strategy: workload.Single, Registry: Direct}
+	seen := map[string]bool{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return Cell{}, fmt.Errorf("config %q: item %q: want key=value with keys workers, batch, cache, strategy, registry-bandwidth", s, kv)
+		}
+		if k == "cache_mode" || k == "cache-mode" {
+			k = "cache"
+		}
+		if seen[k] {
+			return Cell{}, fmt.Errorf("config %q: %s given twice", s, k)
+		}
+		seen[k] = true
+		var err error
+		switch k {
+		case "workers":
+			c.Workers, err = input.PositiveInt(v)
+		case "batch":
+			c.Batch, err = input.Batch(v)
+		case "cache":
+			c.Cache, err = engine.ParseCacheMode(v)
+		case "strategy":
+			c.Strategy, err = workload.ParseStrategy(v)
+		case "registry-bandwidth":
+			c.Registry, err = NormalizeBandwidth(v)
+		default:
+			return Cell{}, fmt.Errorf("config %q: unknown key %q; want workers, batch, cache, strategy, registry-bandwidth", s, k)
+		}
+		if err != nil {
+			return Cell{}, fmt.Errorf("config %q: %s: %w", s, k, err)
+		}
+	}
+	if !seen["workers"] {
+		return Cell{}, fmt.Errorf("config %q: workers missing", s)
+	}
+	return c, nil
+}
+
+// String writes the cell the way ParseCell reads it.
+func (c Cell) String() string {
+	s := fmt.Sprintf("workers=%d,batch=%s,cache=%s,strategy=%s", c.Workers, input.BatchLabel(c.Batch), c.Cache, c.Strategy)
+	if !c.direct() {
+		s += ",registry-bandwidth=" + c.Registry
+	}
+	return s
 }
 
 // The numbers behind DefaultGrid and the estimate model.
@@ -187,6 +244,13 @@ func DefaultGrid() Grid {
 // order given.
 func (g Grid) Cells() []Cell {
 	var cells []Cell
+	if len(g.Configs) > 0 {
+		for _, c := range g.Configs {
+			c.Registry = normRegistry(c.Registry)
+			cells = append(cells, c)
+		}
+		return cells
+	}
 	for _, w := range g.Workers {
 		for _, b := range g.Batches {
 			for _, c := range g.Cache {
@@ -233,6 +297,20 @@ func (g Grid) Validate() error {
 			}
 			seen[v] = true
 		}
+	}
+	seenCell := map[string]bool{}
+	for _, c := range g.Configs {
+		switch {
+		case c.Workers < 1 || c.Batch < 0 || !slices.Contains(engine.CacheModes, c.Cache) || !slices.Contains(workload.Strategies, c.Strategy):
+			add("config %s: want workers >= 1, batch >= 0, cache one of %s, strategy one of %s", c.String(), joinModes(engine.CacheModes), strings.Join(workload.Strategies, ", "))
+		case seenCell[c.Name()]:
+			add("config %s: listed twice", c.String())
+		}
+		seenCell[c.Name()] = true
+	}
+	if len(g.Configs) > 0 {
+		// Explicit cells replace the dimensions; fill them for the checks.
+		g.Workers, g.Batches, g.Cache, g.Strategies, g.Registry = []int{1}, []int{0}, []engine.CacheMode{engine.CacheOff}, []string{workload.Single}, []string{Direct}
 	}
 	checkInts("workers", g.Workers, false)
 	checkInts("batch", g.Batches, true)
@@ -378,7 +456,15 @@ func normRegistry(s string) string {
 }
 
 // The grid's keys, in files (YAML, run.json) as on the command line.
-var gridKeys = []string{"workers", "batch", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile"}
+var gridKeys = []string{"workers", "batch", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "configs"}
+
+func configStrings(cs []Cell) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.String())
+	}
+	return out
+}
 
 // MarshalJSON writes the grid with the same keys and value forms as a grid
 // file: batch 0 is "stream".
@@ -402,7 +488,8 @@ func (g Grid) MarshalJSON() ([]byte, error) {
 		Sample   int                `json:"sample"`
 		Seed     int64              `json:"seed"`
 		Profile  string             `json:"profile,omitempty"`
-	}{g.Workers, batches, g.Cache, g.Strategies, g.Temps, g.Registry, g.Reps, g.Sample, g.Seed, g.Profile})
+		Configs  []string           `json:"configs,omitempty"`
+	}{g.Workers, batches, g.Cache, g.Strategies, g.Temps, g.Registry, g.Reps, g.Sample, g.Seed, g.Profile, configStrings(g.Configs)})
 }
 
 // UnmarshalJSON reads the keys of a grid file over the grid's current
@@ -452,6 +539,18 @@ func (g *Grid) UnmarshalJSON(data []byte) error {
 			err = decodeScalar(k, v, &out.Seed)
 		case "profile":
 			err = decodeScalar(k, v, &out.Profile)
+		case "configs":
+			var list []string
+			if err = decodeScalar(k, v, &list); err == nil {
+				out.Configs = nil
+				for _, item := range list {
+					c, cerr := ParseCell(item)
+					if cerr != nil {
+						return fmt.Errorf("grid key configs: %w", cerr)
+					}
+					out.Configs = append(out.Configs, c)
+				}
+			}
 		}
 		if err != nil {
 			return err

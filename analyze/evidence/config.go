@@ -41,9 +41,12 @@ func (c Config) String() string {
 }
 
 func configOf(rc record.Config) Config {
-	c := Config{Workers: rc.Workers, Batch: max(rc.Batch, 0), CacheMode: rc.CacheMode, Strategy: rc.Strategy, Registry: rc.Registry}
-	if c.Registry == "unlimited" {
-		c.Registry = ""
+	c := Config{Workers: rc.Workers, Batch: max(rc.Batch, 0), CacheMode: rc.CacheMode, Strategy: rc.Strategy}
+	// The record's registry key describes the registry conditions (a
+	// proxy's settings, or "direct"); the cell's bandwidth dimension is
+	// the "-bw" suffix of its name.
+	if _, bw, ok := strings.Cut(rc.Cell, "-bw"); ok && bw != "unlimited" {
+		c.Registry = bw
 	}
 	if c.CacheMode == "" {
 		c.CacheMode = "off"

@@ -181,3 +181,5 @@ func version() string {
 }
 
 func joinComma(xs []string) string { return strings.Join(xs, ",") }
+
+func durationOf(ns int64) time.Duration { return time.Duration(ns) }

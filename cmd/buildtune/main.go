@@ -74,6 +74,7 @@ func init() {
 		{"report", "buildtune report RUN [flags]", "buildtune report runs/demo --images 433", (*cli).report},
 		{"recommend", "buildtune recommend RUN [flags]", "buildtune recommend runs/demo --images 433 --deadline 3h --workflow .github/workflows/build-swtbench-images.yml", (*cli).recommend},
 		{"plan", "buildtune plan RUN --images N (--deadline D | --runners R) [flags]", "buildtune plan runs/demo --images 2000 --deadline 3h", (*cli).plan},
+		{"prove", "buildtune prove --base CONFIG --head CONFIG [--claim D] [--images N] [flags]", "buildtune prove --base workers=4,batch=15,cache=max --head workers=16,batch=50,cache=min --claim 3h --budget 15m", (*cli).prove},
 		{"validate", "buildtune validate RUN FULLRUN [flags]", "buildtune validate runs/sweep runs/full", (*cli).validate},
 		{"version", "buildtune version", "buildtune version", (*cli).version},
 	}
@@ -126,12 +127,16 @@ func (c *cli) exit(err error) int {
 	}
 	var ue *usageError
 	var fe *failedError
+	var xe *exitError
 	switch {
 	case errors.As(err, &ue):
 		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitUsage
 	case errors.Is(err, errHelp):
 		return exitOK
+	case errors.As(err, &xe):
+		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
+		return xe.code
 	case errors.As(err, &fe):
 		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitFailed

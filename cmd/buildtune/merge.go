@@ -10,6 +10,7 @@ import (
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/manifest"
 	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/spf13/pflag"
 )
 
 // merge joins the build folders of CI matrix shards into one manifest and
@@ -19,8 +20,13 @@ func (c *cli) merge(_ context.Context, args []string) error {
 	fs := c.flags("merge")
 	fs.StringVar(&out, "out", "", "folder for the merged manifest.jsonl and build-summary.json (default runs/<timestamp>-merged)")
 	fs.StringVar(&instances, "instances", "", "instance id list, one per line: every one must be in exactly one shard (default: only duplicates are checked)")
-	if err := c.parse(fs, args); err != nil {
-		return err
+	// Folders are positional, which c.parse refuses.
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			c.usage(fs)
+			return errHelp
+		}
+		return usagef("%s: %v", fs.Name(), err)
 	}
 	dirs := fs.Args()
 	if len(dirs) == 0 {

@@ -35,11 +35,13 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		errorRate, dropRate                      float64
 		pruneThreshold, pruneKeep                string
 		trace, warmup                            bool
+		configs                                  []string
 		src                                      sourceFlags
 	)
 	def := sweep.DefaultGrid()
 	fs := c.flags("sweep")
 	fs.StringVar(&gridFile, "grid", "", "YAML grid file (flags given as well override its keys)")
+	fs.StringArrayVar(&configs, "config", nil, "an explicit cell instead of the cross product, e.g. workers=4,batch=15,cache=max; repeatable")
 	fs.StringVar(&workersS, "workers", "", "parallel workers, e.g. 1,2,4")
 	fs.StringVar(&batchS, "batch", "", "batch sizes, e.g. 4,8,stream")
 	fs.StringVar(&cacheS, "cache-mode", "", "registry cache export modes: off,min,max")
@@ -74,7 +76,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	// The grid: run.json when resuming, else defaults < --grid file < flags.
 	var g sweep.Grid
 	if resume != "" {
-		for _, name := range []string{"workload", "instances", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "grid", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "out"} {
+		for _, name := range []string{"workload", "instances", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "grid", "config", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "out"} {
 			if fs.Changed(name) {
 				return usagef("--resume %s: --%s cannot change a sweep that has started (its settings are in run.json)", resume, name)
 			}
@@ -122,6 +124,21 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		set("registry-bandwidth", func(s string) (e error) { g.Registry, e = sweep.ParseBandwidths(s); return })
 		if err != nil {
 			return err
+		}
+		if len(configs) > 0 {
+			for _, name := range []string{"workers", "batch", "cache-mode", "cache", "strategy", "registry-bandwidth"} {
+				if fs.Changed(name) {
+					return usagef("--config and --%s: explicit cells replace the grid's dimensions; give one or the other", name)
+				}
+			}
+			g.Configs = nil
+			for _, cs := range configs {
+				cell, err := sweep.ParseCell(cs)
+				if err != nil {
+					return usagef("--config: %v", err)
+				}
+				g.Configs = append(g.Configs, cell)
+			}
 		}
 		if fs.Changed("reps") {
 			g.Reps = reps

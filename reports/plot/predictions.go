@@ -18,6 +18,9 @@ type PredictionData struct {
 	Configs []PredictedConfig
 	// DeadlineSeconds draws a vertical deadline line when positive.
 	DeadlineSeconds float64
+	// IntervalLabel names the intervals in the legend (default "95%
+	// interval"); predictions are usually 90% prediction intervals.
+	IntervalLabel string
 }
 
 // PredictedConfig is one configuration's predicted full-build time in
@@ -129,7 +132,11 @@ func Predictions(d PredictionData) (*Chart, error) {
 	p.Y.Tick.Length = 0
 	ch.Panels = []*gplot.Plot{p}
 	ch.addLegend("median", glyphThumb{draw.GlyphStyle{Color: other, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}})
-	ch.addLegend("95% interval", whiskerThumb{sty: draw.LineStyle{Color: other, Width: vg.Points(2)}, horizontal: true})
+	label := d.IntervalLabel
+	if label == "" {
+		label = "95% interval"
+	}
+	ch.addLegend(label, whiskerThumb{sty: draw.LineStyle{Color: other, Width: vg.Points(2)}, horizontal: true})
 	if hasBase {
 		ch.addLegend("baseline", rectThumb{fill: highlight}, glyphThumb{draw.GlyphStyle{Color: base, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}})
 	}

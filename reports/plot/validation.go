@@ -92,7 +92,7 @@ func PredictedVsMeasured(d ValidationData) (*Chart, error) {
 	p.Y.Tick.Marker = ticks{}
 	ch.Panels = []*gplot.Plot{p}
 	ch.addLegend("configuration (median)", glyphThumb{glyph})
-	ch.addLegend("95% intervals", whiskerThumb{sty: bar, horizontal: true})
+	ch.addLegend("prediction intervals", whiskerThumb{sty: bar, horizontal: true})
 	ch.addLegend("measured = predicted", lineThumb{diag})
 	ch.addLegend("±10%", rectThumb{fill: band})
 	// Equal axes: a square data area reads best.

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/manifest"
+	"github.com/buildtune/buildtune/internal/testenv"
+)
+
+// TestBuildShardBadInput checks that bad shard and durations flags stop the
+// build before anything starts: exit 2 and one line.
+func TestBuildShardBadInput(t *testing.T) {
+	garbage := writeFile(t, "g.jsonl", "not json\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"shard index above count", []string{"--shard", "3/2"}},
+		{"shard index zero", []string{"--shard", "0/2"}},
+		{"shard not a spec", []string{"--shard", "x"}},
+		{"durations missing", []string{"--durations-from", filepath.Join(t.TempDir(), "nope")}},
+		{"durations empty folder", []string{"--durations-from", t.TempDir()}},
+		{"durations garbage", []string{"--durations-from", garbage}},
+		{"prune threshold", []string{"--prune-threshold", "lots"}},
+		{"registry bandwidth", []string{"--registry-bandwidth", "20Mb/s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"build", "--sample", "2", "--out", filepath.Join(t.TempDir(), "out"), "--buildkitd", "/nonexistent/buildkitd"}, tc.args...)
+			r := runIn(t, args...)
+			if r.code != exitUsage {
+				t.Fatalf("want exit 2\n%s", r)
+			}
+			if n := strings.Count(strings.TrimRight(r.stderr, "\n"), "\n"); n != 0 || r.stderr == "" {
+				t.Errorf("want one line on stderr, got %q", r.stderr)
+			}
+		})
+	}
+}
+
+func TestMergeBadInput(t *testing.T) {
+	if r := runIn(t, "merge", "--out", t.TempDir(), filepath.Join(t.TempDir(), "nope")); r.code != exitUsage {
+		t.Errorf("merge of a missing folder: want exit 2\n%s", r)
+	}
+	if r := runIn(t, "merge"); r.code != exitUsage {
+		t.Errorf("merge without folders: want exit 2\n%s", r)
+	}
+}
+
+// TestBuildManifestResumeShardMerge builds 6 fixture images on a shared
+// stack, checks the manifest, resumes into the same folder (nothing built
+// again, a torn tail cut), then builds the 3 shards of the same sample and
+// merges them.
+func TestBuildManifestResumeShardMerge(t *testing.T) {
+	bk := testenv.Buildkitd(t)
+	state := testenv.Dir(t)
+	t.Cleanup(func() {
+		if r := runBT(t, 60*time.Second, "stack", "down", "--state", state); r.code != exitOK {
+			t.Errorf("stack down in cleanup:\n%s", r)
+		}
+	})
+	if r := runBT(t, 2*time.Minute, "stack", "up", "--state", state, "--buildkitd", bk); r.code != exitOK {
+		t.Fatalf("stack up:\n%s", r)
+	}
+	common := []string{"--sample", "6", "--workers", "2", "--state", state}
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "full")
+	stepSummary := filepath.Join(tmp, "step-summary.md")
+
+	cmd, stdout, stderr := command(t, append([]string{"build", "--out", out}, common...)...)
+	cmd.Env = append(cmd.Env, "GITHUB_STEP_SUMMARY="+stepSummary)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitFor(t, cmd, 3*time.Minute); code != exitOK {
+		t.Fatalf("build: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	mpath := filepath.Join(out, manifest.ManifestFile)
+	data, err := os.ReadFile(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := manifest.ReadSummary(filepath.Join(out, manifest.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Total != 6 || sum.Built+sum.Skipped != 6 || sum.Failed != 0 {
+		t.Errorf("summary: %d images, %d built, %d skipped, %d failed; want 6 done", sum.Total, sum.Built, sum.Skipped, sum.Failed)
+	}
+	if n := bytes.Count(data, []byte(`"error":null`)); n != sum.Built+sum.Skipped {
+		t.Errorf(`grep -c '"error":null' = %d, want built+skipped = %d`, n, sum.Built+sum.Skipped)
+	}
+	for _, k := range []string{`"base_image":"`, `"tags":["`, `"log_path":"`, `"attempt_count":1`, `"build_seconds":`,
+		`"sdk_cache_import_seconds":`, `"sdk_image_export_seconds":`, `"sdk_push_layers_seconds":`, `"sdk_cached_step_count":`, `"started_at":"`} {
+		if c := bytes.Count(data, []byte(k)); c != 6 {
+			t.Errorf("manifest has %s on %d lines, want 6", k, c)
+		}
+	}
+	outs, _, err := manifest.Read(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, o := range outs {
+		ids = append(ids, o.Instance)
+		if _, err := os.Stat(o.LogPath); err != nil {
+			t.Errorf("%s: no image log: %v", o.Instance, err)
+		}
+	}
+	if md, err := os.ReadFile(stepSummary); err != nil || !strings.Contains(string(md), "| 6 |") {
+		t.Errorf("step summary: %v\n%s", err, md)
+	}
+
+	// Resume into the same folder after a crash mid-line: nothing is built
+	// again and the torn tail is cut.
+	f, err := os.OpenFile(mpath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"base_image":"x","sta`)
+	f.Close()
+	r := runBT(t, time.Minute, append([]string{"build", "--out", out}, common...)...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "6 done by an earlier run") || !strings.Contains(r.stdout+r.stderr, "torn") {
+		t.Fatalf("resume: want exit 0, 6 done by an earlier run, a torn tail cut\n%s", r)
+	}
+	if again, _, err := manifest.Read(mpath); err != nil || len(again) != 6 {
+		t.Errorf("resume: manifest has %d lines (%v), want the same 6", len(again), err)
+	}
+
+	// Shards of the same sample into new folders: each image is found in
+	// the registry (skipped_remote_exists); merged, they cover the set once.
+	var dirs []string
+	for i := 1; i <= 3; i++ {
+		d := filepath.Join(tmp, "shard"+string(rune('0'+i)))
+		dirs = append(dirs, d)
+		r := runBT(t, time.Minute, append([]string{"build", "--out", d, "--shard", string(rune('0'+i)) + "/3", "--durations-from", out}, common...)...)
+		if r.code != exitOK {
+			t.Fatalf("shard %d/3:\n%s", i, r)
+		}
+		so, _, err := manifest.Read(filepath.Join(d, manifest.ManifestFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range so {
+			if o.Status != manifest.StatusSkipped || o.Shard != string(rune('0'+i))+"/3" {
+				t.Errorf("shard %d/3: %s status %s shard %q, want skipped_remote_exists in its shard", i, o.Instance, o.Status, o.Shard)
+			}
+		}
+	}
+	list := writeFile(t, "ids.txt", strings.Join(ids, "\n")+"\n")
+	merged := filepath.Join(tmp, "merged")
+	r = runIn(t, append([]string{"merge", "--out", merged, "--instances", list}, dirs...)...)
+	if r.code != exitOK {
+		t.Fatalf("merge:\n%s", r)
+	}
+	ms, err := manifest.ReadSummary(filepath.Join(merged, manifest.SummaryFile))
+	if err != nil || ms.Total != 6 || ms.Skipped != 6 {
+		t.Errorf("merged summary: %+v %v, want 6 skipped", ms, err)
+	}
+	// A missing shard is named, exit 1.
+	r = runIn(t, "merge", "--out", filepath.Join(tmp, "merged2"), "--instances", list, dirs[0], dirs[1])
+	if r.code != exitFailed || !strings.Contains(r.stderr, "missing") {
+		t.Errorf("merge without shard 3: want exit 1 naming what is missing\n%s", r)
+	}
+	// The same shard twice: duplicated.
+	r = runIn(t, "merge", "--out", filepath.Join(tmp, "merged3"), dirs[0], dirs[0], dirs[1], dirs[2])
+	if r.code != exitFailed || !strings.Contains(r.stderr, "more than one shard") {
+		t.Errorf("merge with shard 1 twice: want exit 1 naming duplicates\n%s", r)
+	}
+}

@@ -1,0 +1,233 @@
+package fullbuild
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/internal/manifest"
+	"github.com/buildtune/buildtune/internal/shard"
+	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/buildtune/buildtune/sweep/record"
+)
+
+func insts(t *testing.T, ids ...string) []workload.Instance {
+	t.Helper()
+	out := make([]workload.Instance, len(ids))
+	for i, id := range ids {
+		in, err := workload.ParseInstance(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = in
+	}
+	return out
+}
+
+func ids(in []workload.Instance) []string {
+	out := make([]string, len(in))
+	for i, x := range in {
+		out[i] = x.ID
+	}
+	return out
+}
+
+func TestToOutput(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	now := t0.Add(time.Hour)
+	img := Image{Instance: "django__django-1", BaseImage: "r/base:1", Tags: []string{"r/img:1"}}
+	built := &record.Image{Instance: "django__django-1", Phase: "single", Status: record.StatusBuilt, Attempts: 2,
+		PoolWaitSeconds: 1, Cost: record.Cost{Start: t0, End: t0.Add(10 * time.Second), WallSeconds: 10,
+			CacheImportSeconds: 1.5, CacheImportMisses: 2, CacheExportSeconds: 2.5, ImageExportSeconds: 3.5,
+			LayerPushSeconds: 1.25, ManifestExportSeconds: 0.5, CachedSteps: 4, TotalSteps: 9}}
+	o := ToOutput(built, img, "out/logs/x.log", "1/3", now)
+	want := manifest.Output{Instance: img.Instance, BaseImage: "r/base:1", Tags: []string{"r/img:1"}, LogPath: "out/logs/x.log",
+		Status: manifest.StatusBuilt, AttemptCount: 2, StartedAt: t0, FinishedAt: t0.Add(10 * time.Second),
+		DurationSeconds: 11, BuildSeconds: 10, SDKCacheImportSeconds: 1.5, SDKCacheImportMissCount: 2,
+		SDKCacheExportSeconds: 2.5, SDKImageExportSeconds: 3.5, SDKPushLayersSeconds: 1.25, SDKExportManifestSeconds: 0.5,
+		SDKCachedStepCount: 4, Shard: "1/3"}
+	if !reflect.DeepEqual(o, want) {
+		t.Errorf("built:\n got %+v\nwant %+v", o, want)
+	}
+	if err := o.Validate(); err != nil {
+		t.Error(err)
+	}
+
+	skipped := &record.Image{Instance: img.Instance, Status: record.StatusSkipped, Tag: "r/img:1"}
+	o = ToOutput(skipped, Image{Instance: img.Instance}, "l", "", now)
+	if o.Status != manifest.StatusSkipped || o.Error != nil || o.SkipReason == nil || !reflect.DeepEqual(o.Tags, []string{"r/img:1"}) || !o.StartedAt.Equal(now) {
+		t.Errorf("skipped: %+v", o)
+	}
+	if err := o.Validate(); err != nil {
+		t.Error(err)
+	}
+
+	for _, msg := range []string{"boom", ""} {
+		failed := &record.Image{Instance: img.Instance, Phase: "assembly", Status: record.StatusFailed, Attempts: 3,
+			Cost: record.Cost{Error: msg, ErrClass: record.ErrBuild}}
+		o = ToOutput(failed, img, "l", "", now)
+		if o.Status != manifest.StatusFailed || o.Error == nil || *o.Error == "" || o.AttemptCount != 3 {
+			t.Errorf("failed %q: %+v", msg, o)
+		}
+		if err := o.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+
+	// The real field names, and error null for a built image.
+	b, err := json.Marshal(ToOutput(built, img, "l", "", now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"error":null`, `"base_image":`, `"tags":`, `"log_path":`, `"status":"built"`, `"attempt_count":2`,
+		`"sdk_cache_import_seconds":`, `"sdk_push_layers_seconds":`, `"sdk_export_manifest_seconds":`, `"sdk_cached_step_count":4`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("%s lacks %s", b, k)
+		}
+	}
+}
+
+func TestLogText(t *testing.T) {
+	msg := "exit code 1: RUN make"
+	o := manifest.Output{Instance: "a__a-1", Status: manifest.StatusFailed, Error: &msg}
+	s := logText(o, &record.Image{Phase: "single", Attempts: 3, Cost: record.Cost{WallSeconds: 4.5}})
+	for _, k := range []string{"a__a-1", "failed", "attempts: 3", "wall_s: 4.500", msg} {
+		if !strings.Contains(s, k) {
+			t.Errorf("log lacks %q:\n%s", k, s)
+		}
+	}
+}
+
+func TestPending(t *testing.T) {
+	plan := insts(t, "a__a-1", "a__a-2", "b__b-1", "b__b-2", "c__c-1")
+	e := "x"
+	prior := []manifest.Output{
+		{Instance: "a__a-1", Status: manifest.StatusBuilt},
+		{Instance: "a__a-2", Status: manifest.StatusFailed, Error: &e},
+		{Instance: "b__b-1", Status: manifest.StatusFailed, Error: &e},
+		{Instance: "b__b-1", Status: manifest.StatusBuilt}, // retried and built later
+		{Instance: "b__b-2", Status: manifest.StatusBuilt},
+		{Instance: "b__b-2", Status: manifest.StatusFailed, Error: &e}, // latest line wins
+		{Instance: "z__z-9", Status: manifest.StatusBuilt},             // not in the plan
+		{Instance: "c__c-1", Status: manifest.StatusSkipped},
+	}
+	todo, done := Pending(plan, prior)
+	if got, want := ids(todo), []string{"a__a-2", "b__b-2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("todo %v, want %v", got, want)
+	}
+	var doneIDs []string
+	for _, o := range done {
+		doneIDs = append(doneIDs, o.Instance)
+	}
+	if want := []string{"a__a-1", "b__b-1", "c__c-1"}; !reflect.DeepEqual(doneIDs, want) {
+		t.Errorf("done %v, want %v", doneIDs, want)
+	}
+	if todo, done := Pending(plan, nil); len(todo) != len(plan) || len(done) != 0 {
+		t.Errorf("fresh: todo %d done %d", len(todo), len(done))
+	}
+}
+
+func TestPlan(t *testing.T) {
+	in := insts(t, "c__c-1", "a__a-1", "b__b-1", "a__a-2", "b__b-2", "c__c-2")
+	if got := ids(Plan(in, shard.Spec{}, nil)); !reflect.DeepEqual(got, ids(in)) {
+		t.Errorf("default order %v, want input order", got)
+	}
+	d := map[string]float64{"c__c-1": 1, "a__a-1": 50, "b__b-1": 20, "a__a-2": 40, "b__b-2": 30, "c__c-2": 2}
+	if got, want := ids(Plan(in, shard.Spec{}, d)), []string{"a__a-1", "a__a-2", "b__b-2", "b__b-1", "c__c-2", "c__c-1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("LPT order %v, want %v", got, want)
+	}
+	for _, dur := range []map[string]float64{nil, d} {
+		seen := map[string]int{}
+		for i := 1; i <= 3; i++ {
+			p := Plan(in, shard.Spec{Index: i, Count: 3}, dur)
+			if dur == nil && len(p) != 2 { // round robin; with durations LPT balances load
+				t.Errorf("shard %d/3: %v, want 2 instances", i, ids(p))
+			}
+			for _, x := range p {
+				seen[x.ID]++
+			}
+		}
+		for _, x := range in {
+			if seen[x.ID] != 1 {
+				t.Errorf("durations %v: %s in %d shards", dur != nil, x.ID, seen[x.ID])
+			}
+		}
+	}
+}
+
+func TestLoadDurations(t *testing.T) {
+	dir := t.TempDir()
+	e := "x"
+	w, _, err := manifest.Create(filepath.Join(dir, manifest.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []manifest.Output{
+		{Instance: "a__a-1", Status: manifest.StatusBuilt, BuildSeconds: 12},
+		{Instance: "a__a-2", Status: manifest.StatusFailed, Error: &e, BuildSeconds: 99},
+		{Instance: "b__b-1", Status: manifest.StatusBuilt, DurationSeconds: 7},
+	} {
+		if err := w.Write(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	want := map[string]float64{"a__a-1": 12, "b__b-1": 7}
+	for _, p := range []string{dir, filepath.Join(dir, manifest.ManifestFile)} {
+		got, err := LoadDurations(p)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v %v, want %v", p, got, err, want)
+		}
+	}
+
+	rdir := t.TempDir()
+	rw, err := record.Create(filepath.Join(rdir, "records.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range []record.Image{
+		{Trial: 0, Instance: "a__a-1", Phase: "base", Status: record.StatusBuilt, Cost: record.Cost{WallSeconds: 3}},
+		{Trial: 0, Instance: "a__a-1", Phase: "assembly", Status: record.StatusBuilt, Cost: record.Cost{WallSeconds: 4}},
+		{Trial: 1, Instance: "b__b-1", Phase: "single", Status: record.StatusBuilt, Cost: record.Cost{WallSeconds: 5}},
+		{Trial: 0, Instance: "b__b-1", Phase: "single", Status: record.StatusBuilt, Cost: record.Cost{WallSeconds: 50}},
+		{Trial: 0, Instance: "c__c-1", Phase: "single", Status: record.StatusFailed, Cost: record.Cost{WallSeconds: 8}},
+	} {
+		if err := rw.Write(&im); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rw.Close()
+	got, err := LoadDurations(rdir)
+	if want := map[string]float64{"a__a-1": 7, "b__b-1": 5}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("records: %v %v, want %v", got, err, want)
+	}
+
+	empty := t.TempDir()
+	garbage := filepath.Join(empty, "g.jsonl")
+	os.WriteFile(garbage, []byte("not json\n"), 0o644)
+	for _, p := range []string{filepath.Join(empty, "nope"), empty, garbage} {
+		if _, err := LoadDurations(p); !errors.Is(err, input.ErrBad) {
+			t.Errorf("%s: %v, want bad input", p, err)
+		}
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	e := "boom"
+	r := &Result{Resumed: 1, Summary: manifest.Summarize([]manifest.Output{
+		{Instance: "a__a-1", Status: manifest.StatusBuilt, BuildSeconds: 3},
+		{Instance: "a__a-2", Status: manifest.StatusFailed, Error: &e, AttemptCount: 3},
+	}, time.Minute, manifest.SummaryExtra{Settings: manifest.Settings{Workers: 2, CacheMode: "off", Strategy: "single", Shard: "1/2"}})}
+	md := Markdown(r)
+	for _, k := range []string{"shard 1/2", "| 2 | 1 | 0 | 1 |", "batch stream", "`a__a-2` (3 attempts): boom", "Resumed: 1"} {
+		if !strings.Contains(md, k) {
+			t.Errorf("markdown lacks %q:\n%s", k, md)
+		}
+	}
+}

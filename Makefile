@@ -35,9 +35,14 @@ bin/buildctl: go.mod go.sum
 bin/buildtune:
 	$(GO) build -buildvcs=true -o $@ ./cmd/buildtune
 
-# The main job on the embedded default stack.
+# The main job on the embedded default stack: the default sweep, then its
+# analysis, report and recommendation for the full 433-image build.
+DEMO_OUT ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
 demo: setup
-	./bin/buildtune sweep --out runs/demo-$$(date +%Y%m%d-%H%M%S)
+	./bin/buildtune sweep --out $(DEMO_OUT)
+	./bin/buildtune report $(DEMO_OUT)
+	./bin/buildtune recommend $(DEMO_OUT)
+	@echo "report: $(DEMO_OUT)/report.md ($(DEMO_OUT)/report.html)"
 
 # Unit and integration tests (real buildkitd, real registries), < 25 min.
 test: setup
@@ -53,7 +58,8 @@ bench: setup
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./...
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./internal/record
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./sweep/record
+	$(GO) test -run '^$$' -fuzz FuzzRewriteRoundTrip -fuzztime 30s ./internal/workflow
 
 vet:
 	$(GO) vet ./...

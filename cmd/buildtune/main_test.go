@@ -474,8 +474,19 @@ wait:
 			t.Errorf("planned trial %d is %s rep %d, record says %s rep %d", p.Index, p.Cell.Name(), p.Rep, tr.Cell, tr.Rep)
 		}
 	}
-	// Every finished trial's images are on record.
-	if latest := record.Latest(set); len(latest.Images) != 2*len(plan) {
-		t.Errorf("%d image records of finished trials, want %d", len(latest.Images), 2*len(plan))
+	// Every finished trial's images are on record, and the warm-up trial
+	// (trial 0) ran once and counts for nothing.
+	latest := record.Latest(set)
+	warmup := 0
+	for _, im := range latest.Images {
+		if im.Trial == 0 {
+			warmup++
+		}
+	}
+	if len(latest.Images)-warmup != 2*len(plan) {
+		t.Errorf("%d image records of finished trials, want %d", len(latest.Images)-warmup, 2*len(plan))
+	}
+	if w, ok := last[0]; !ok || w.Temp != record.TempWarmup || record.Counts(w) || len(record.Select(set).Trials) != len(plan) {
+		t.Errorf("warm-up trial: %+v (recorded %v); %d trials count, want %d", w, ok, len(record.Select(set).Trials), len(plan))
 	}
 }

@@ -132,7 +132,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			o.OnStart(nil, res)
 		}
 	} else {
-		bkVersion, runErr = build(ctx, o, todo, mw, recs, res)
+		var started bool
+		bkVersion, started, runErr = build(ctx, o, todo, mw, recs, res)
+		if !started {
+			return nil, runErr // nothing built: the folder is left as it was
+		}
 	}
 
 	// The summary, over the latest line of every planned instance.
@@ -181,19 +185,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 }
 
 // build connects the stack and builds todo, writing a manifest line and a
-// log per image as each finishes. It returns BuildKit's version.
-func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifest.Writer, recs *record.Writer, res *Result) (string, error) {
+// log per image as each finishes. It returns BuildKit's version and
+// whether the build started (false: setup failed and err says why).
+func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifest.Writer, recs *record.Writer, res *Result) (string, bool, error) {
 	setup := o.Setup
 	setup.Instances = todo
 	env, err := fleet.Open(ctx, setup)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	defer env.Close()
 	w := env.Workload
 	images, err := describe(w, o.Strategy, o.Cache, todo)
 	if err != nil {
-		return env.BuildKitVersion, err
+		return env.BuildKitVersion, false, err
 	}
 	cfg := record.Config{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy,
 		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: env.BuildKitVersion, Host: env.Host}
@@ -201,15 +206,15 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	if o.Proxy != (regproxy.Settings{}) {
 		regAddr := env.Stack.Registry.Addr
 		if !stack.Loopback(regAddr) || !strings.HasPrefix(w.Registry, regAddr) {
-			return env.BuildKitVersion, input.Errorf("--registry-bandwidth", "registry conditions need the local registry proxy, and registry %s is not on loopback", w.Registry)
+			return env.BuildKitVersion, false, input.Errorf("--registry-bandwidth", "registry conditions need the local registry proxy, and registry %s is not on loopback", w.Registry)
 		}
 		px, err := regproxy.New(regAddr, o.Proxy)
 		if err != nil {
-			return env.BuildKitVersion, fmt.Errorf("registry proxy: %w", err)
+			return env.BuildKitVersion, false, fmt.Errorf("registry proxy: %w", err)
 		}
 		addr, err := px.Start("127.0.0.1:0")
 		if err != nil {
-			return env.BuildKitVersion, fmt.Errorf("registry proxy: %w", err)
+			return env.BuildKitVersion, false, fmt.Errorf("registry proxy: %w", err)
 		}
 		defer px.Close()
 		wl := *w
@@ -270,9 +275,9 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	mu.Lock()
 	defer mu.Unlock()
 	if writeErr != nil {
-		return env.BuildKitVersion, writeErr
+		return env.BuildKitVersion, true, writeErr
 	}
-	return env.BuildKitVersion, runErr
+	return env.BuildKitVersion, true, runErr
 }
 
 // describe returns the base image and final tags of each instance, from

@@ -395,3 +395,20 @@ func ValidationText(v evidence.Validation) string {
 	}
 	return s
 }
+
+// AddValidations adds validations of the sweep's predictions against
+// measured full builds to a report: a table row and a chart point each.
+func AddValidations(d *Data, vs []evidence.Validation) {
+	if len(vs) == 0 {
+		return
+	}
+	vd := &plot.ValidationData{}
+	for _, v := range vs {
+		d.Validation = append(d.Validation, ValidationRow{Name: v.Config.String(), PredictedMedian: v.PredictedS.Median,
+			PredictedLo: v.PredictedS.Lo, PredictedHi: v.PredictedS.Hi, Measured: v.MeasuredS, ErrorPct: v.ErrorPct, Inside: v.Inside})
+		vd.Points = append(vd.Points, plot.ValidationPoint{Name: v.Config.Name(),
+			Predicted: plot.Interval{Median: v.PredictedS.Median, Lo: v.PredictedS.Lo, Hi: v.PredictedS.Hi},
+			Measured:  plot.Interval{Median: v.MeasuredS}})
+	}
+	d.Charts.Validation = vd
+}

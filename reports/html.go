@@ -95,8 +95,9 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <title>{{.Title}}</title>
 <style>
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;line-height:1.5;color:#1f2328;margin:0;background:#fff}
-main{max-width:62rem;margin:0 auto;padding:1rem 1.5rem 3rem}
+main{max-width:72rem;margin:0 auto;padding:1rem 1.5rem 3rem}
 h1,h2{border-bottom:1px solid #d1d9e0;padding-bottom:.3em}
+p,ul{max-width:62rem}
 p.lead{font-size:1.15rem;background:#f6f8fa;border-left:4px solid #0969da;padding:.6em .9em}
 p.note{color:#59636e;font-style:italic}
 table{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto}

@@ -116,47 +116,18 @@ type Grid struct {
 }
 
 // ParseCell parses one explicit cell, "workers=4,batch=15,cache=max"
-// (batch may be stream; strategy defaults to single, cache to off, batch
-// to stream, registry-bandwidth to unlimited).
+// (input.ParseConfig: batch may be stream; strategy defaults to single,
+// cache to off, batch to stream, registry-bandwidth to unlimited).
 func ParseCell(s string) (Cell, error) {
-	c := Cell{Cache: engine.CacheOff, Strategy: workload.Single, Registry: Direct}
-	seen := map[string]bool{}
-	for _, kv := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if !ok || k == "" || v == "" {
-			return Cell{}, fmt.Errorf("config %q: item %q: want key=value with keys workers, batch, cache, strategy, registry-bandwidth", s, kv)
-		}
-		if k == "cache_mode" || k == "cache-mode" {
-			k = "cache"
-		}
-		if seen[k] {
-			return Cell{}, fmt.Errorf("config %q: %s given twice", s, k)
-		}
-		seen[k] = true
-		var err error
-		switch k {
-		case "workers":
-			c.Workers, err = input.PositiveInt(v)
-		case "batch":
-			c.Batch, err = input.Batch(v)
-		case "cache":
-			c.Cache, err = engine.ParseCacheMode(v)
-		case "strategy":
-			c.Strategy, err = workload.ParseStrategy(v)
-		case "registry-bandwidth":
-			c.Registry, err = NormalizeBandwidth(v)
-		default:
-			return Cell{}, fmt.Errorf("config %q: unknown key %q; want workers, batch, cache, strategy, registry-bandwidth", s, k)
-		}
-		if err != nil {
-			return Cell{}, fmt.Errorf("config %q: %s: %w", s, k, err)
-		}
+	c, err := input.ParseConfig(s)
+	if err != nil {
+		return Cell{}, err
 	}
-	if !seen["workers"] {
-		return Cell{}, fmt.Errorf("config %q: workers missing", s)
+	reg := c.Registry
+	if reg == "" {
+		reg = Direct
 	}
-	return c, nil
+	return Cell{Workers: c.Workers, Batch: c.Batch, Cache: engine.CacheMode(c.Cache), Strategy: c.Strategy, Registry: reg}, nil
 }
 
 // String writes the cell the way ParseCell reads it.

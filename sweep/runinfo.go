@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // RunInfoFile is the name of the run description in a sweep's folder.
@@ -185,32 +187,7 @@ func BuildVersion() (version, commit string, modified bool) {
 
 // WriteRunInfo writes info to dir/run.json, replacing it atomically.
 func WriteRunInfo(dir string, info RunInfo) error {
-	data, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding run info: %w", err)
-	}
-	data = append(data, '\n')
-	path := filepath.Join(dir, RunInfoFile)
-	tmp, err := os.CreateTemp(dir, RunInfoFile+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("syncing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return record.WriteJSONAtomic(filepath.Join(dir, RunInfoFile), info)
 }
 
 // ReadRunInfo reads dir/run.json.

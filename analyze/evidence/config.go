@@ -57,57 +57,16 @@ func configOf(rc record.Config) Config {
 	return c
 }
 
-var (
-	cacheModes = []string{"off", "min", "max"}
-	strategies = []string{"single", "three-phase"}
-)
-
 // ParseConfig parses a config such as
-// "workers=4,batch=15,cache=max,strategy=single". Keys are workers, batch
-// (a number or "stream"), cache (or cache_mode: off, min, max) and strategy
-// (single, three-phase); workers is required, the others default to batch
-// stream, cache off and strategy single. Errors wrap input.ErrBad.
+// "workers=4,batch=15,cache=max,strategy=single" (input.ParseConfig: the
+// one parser of every --config, --baseline, --base and --head). Errors
+// wrap input.ErrBad.
 func ParseConfig(s string) (Config, error) {
-	const what = "config"
-	c := Config{CacheMode: "off", Strategy: "single"}
-	if strings.TrimSpace(s) == "" {
-		return c, input.Errorf(what, "empty, want workers=N[,batch=N|stream][,cache=off|min|max][,strategy=single|three-phase]")
+	c, err := input.ParseConfig(s)
+	if err != nil {
+		return Config{}, err
 	}
-	seen := map[string]bool{}
-	for _, part := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
-		if !ok || k == "" {
-			return c, input.Errorf(what, "%q: item %q is not key=value", s, part)
-		}
-		if k == "cache_mode" || k == "cache-mode" {
-			k = "cache"
-		}
-		if seen[k] {
-			return c, input.Errorf(what, "%q: key %s given twice", s, k)
-		}
-		seen[k] = true
-		var err error
-		switch k {
-		case "workers":
-			c.Workers, err = input.PositiveInt(v)
-		case "batch":
-			c.Batch, err = input.Batch(v)
-		case "cache":
-			c.CacheMode, err = oneOf(v, cacheModes)
-		case "strategy":
-			c.Strategy, err = oneOf(v, strategies)
-		default:
-			return c, input.Errorf(what, "%q: unknown key %q; known keys are workers, batch, cache (cache_mode), strategy", s, k)
-		}
-		if err != nil {
-			return c, input.Bad(what+" "+k, err)
-		}
-	}
-	if !seen["workers"] {
-		return c, input.Errorf(what, "%q: workers is missing; want workers=N", s)
-	}
-	return c, nil
+	return Config{Workers: c.Workers, Batch: c.Batch, CacheMode: c.Cache, Strategy: c.Strategy, Registry: c.Registry}, nil
 }
 
 func oneOf(v string, allowed []string) (string, error) {

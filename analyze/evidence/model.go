@@ -3,6 +3,7 @@ package evidence
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/buildtune/buildtune/analyze"
@@ -96,9 +97,17 @@ type Models struct {
 }
 
 // observations converts a cell's records into model observations: one
-// ImageObs per built image (Image: the instance id; First: the trial's
-// first-started image) and one TrialObs per trial, image seconds in start
-// order.
+// ImageObs per built image (Image: the instance id; First: in the trial's
+// first wave) and one TrialObs per trial, image seconds in start order.
+//
+// The first wave is the images started before any image of the trial
+// finished, at most one per worker. In a cold trial they also build the
+// stage every image shares (the builder stage, shared through BuildKit's
+// cache) and wait for it together; the other images find it cached. Each
+// trial's FirstImageExtraSeconds is the first wave's mean seconds minus the
+// others' (at least 0; unknown when every image was in the first wave), so
+// that the prediction pays the shared stage once per build instead of once
+// per first-wave share of the target images (see model.Predict).
 func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
 	byTrial := map[int][]record.Image{}
 	for _, im := range c.images {
@@ -110,19 +119,60 @@ func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
 		list := slices.Clone(byTrial[t.Trial])
 		slices.SortStableFunc(list, func(a, b record.Image) int { return a.Start.Compare(b.Start) })
 		to := model.TrialObs{Trial: t.Trial, WallSeconds: t.WallSeconds, Images: len(list)}
+		wave := firstWave(list, c.Config.Workers)
+		if wave >= len(list) {
+			wave = 0 // no image to compare the first wave with
+		}
+		to.FirstImageExtraSeconds = firstWaveExtra(list, wave)
 		for i, im := range list {
 			id := im.Instance
 			if id == "" {
 				id = im.ID
 			}
 			ims = append(ims, model.ImageObs{Repo: repoOf(id), Seconds: im.WallSeconds, Image: id,
-				Trial: t.Trial, First: i == 0, Bytes: im.ImageBytes})
+				Trial: t.Trial, First: i < wave, Bytes: im.ImageBytes})
 			to.SumImageSeconds += im.WallSeconds
 			to.ImageSeconds = append(to.ImageSeconds, im.WallSeconds)
 		}
 		trs = append(trs, to)
 	}
 	return ims, trs
+}
+
+// firstWave returns how many of list (in start order) started before the
+// first of them ended, at most workers and at least 1.
+func firstWave(list []record.Image, workers int) int {
+	if len(list) == 0 {
+		return 0
+	}
+	first := list[0].End
+	for _, im := range list {
+		if !im.End.IsZero() && (first.IsZero() || im.End.Before(first)) {
+			first = im.End
+		}
+	}
+	n := 1
+	for n < len(list) && n < max(workers, 1) && !first.IsZero() && list[n].Start.Before(first) {
+		n++
+	}
+	return n
+}
+
+// firstWaveExtra is the first wave's mean seconds minus the rest's, at
+// least 0; 0 when there is no rest to compare with.
+func firstWaveExtra(list []record.Image, wave int) float64 {
+	if wave <= 0 || wave >= len(list) {
+		return 0
+	}
+	var a, b float64
+	for i, im := range list {
+		if i < wave {
+			a += im.WallSeconds
+		} else {
+			b += im.WallSeconds
+		}
+	}
+	return finite(math.Max(0, a/float64(wave)-b/float64(len(list)-wave)))
 }
 
 func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Models {

@@ -34,11 +34,16 @@ package model
 // defaults to 0.90: its upper end is then the 95th percentile, so "Hi meets
 // the deadline" is a one-sided 95% statement, which is what planning needs.
 //
-// The first image of a trial also builds the stage shared by all images
-// (TrialObs.FirstImageExtraSeconds). That extra is taken out of the first
-// image's observation (ImageObs.First) and out of the trial mean, and its
-// median over trials is paid once per predicted build, on top of
-// FixedSeconds.
+// The first images of a trial (its first wave: those started before any
+// finished, up to one per worker) also build the stage shared by all images
+// and wait for it together (TrialObs.FirstImageExtraSeconds, per first-wave
+// image). That extra is taken out of each first-wave observation
+// (ImageObs.First) and out of the trial mean, and its median over trials is
+// paid once per predicted build, on top of FixedSeconds: the first wave runs
+// in parallel, so the build's wall time grows by one extra, not by one per
+// worker. Left in, the extra would be drawn for a first-wave share of the
+// target images (half of them, for a 4-image sample at 2 workers) instead of
+// once.
 
 import (
 	"errors"
@@ -82,8 +87,8 @@ type ImageObs struct {
 	Image string
 	// Trial identifies the trial (TrialObs.Trial) the image was built in.
 	Trial int
-	// First marks the trial's first image, which also paid the trial's
-	// FirstImageExtraSeconds.
+	// First marks an image of the trial's first wave, which also paid the
+	// trial's FirstImageExtraSeconds.
 	First bool
 	// Bytes is the bytes the image pushed (optional).
 	Bytes int64
@@ -99,8 +104,10 @@ type TrialObs struct {
 	// their build seconds.
 	Images          int
 	SumImageSeconds float64
-	// FirstImageExtraSeconds is the extra cost the first image paid for
-	// the shared stage (optional).
+	// FirstImageExtraSeconds is the extra cost each first-wave image
+	// (ImageObs.First) paid for the shared stage (optional; a trial with
+	// First images and a finite extra >= 0 counts towards the median, so
+	// a trial that showed no extra pulls it down).
 	FirstImageExtraSeconds float64
 	// ImageSeconds are the trial's per-image seconds in start order
 	// (optional; FixedCost needs them).
@@ -335,15 +342,26 @@ type cell struct {
 
 func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 	var c cell
-	extra := map[int]float64{}
-	var extras []float64
-	for _, t := range trials {
-		if e := t.FirstImageExtraSeconds; isFinite(e) && e > 0 {
-			extra[t.Trial] = e
-			extras = append(extras, e)
+	// firsts counts each trial's first-wave images: each paid the extra.
+	firsts := map[int]int{}
+	for _, im := range images {
+		if im.First {
+			firsts[im.Trial]++
 		}
 	}
-	if len(extras) > 0 {
+	extra := map[int]float64{}
+	var extras []float64
+	positive := false
+	for _, t := range trials {
+		e := t.FirstImageExtraSeconds
+		if !isFinite(e) || e < 0 || (e == 0 && firsts[t.Trial] == 0) {
+			continue
+		}
+		extra[t.Trial] = e
+		extras = append(extras, e)
+		positive = positive || e > 0
+	}
+	if positive {
 		c.firstExtra = median(extras)
 	}
 
@@ -379,6 +397,10 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 	}
 	pooledMean /= float64(len(all))
 
+	// paid is the extra a trial's first wave paid in all (at least one
+	// image, as before First could mark more than one).
+	paid := func(trial int) float64 { return extra[trial] * float64(max(firsts[trial], 1)) }
+
 	// Trial speed factors: trial mean image seconds / pooled mean.
 	factorOf := map[int]float64{}
 	if pooledMean > 0 {
@@ -390,9 +412,9 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 			var m float64
 			switch {
 			case t.Images > 0 && t.SumImageSeconds > 0 && isFinite(t.SumImageSeconds):
-				m = math.Max(0, t.SumImageSeconds-extra[t.Trial]) / float64(t.Images)
+				m = math.Max(0, t.SumImageSeconds-paid(t.Trial)) / float64(t.Images)
 			case len(t.ImageSeconds) > 0:
-				m = math.Max(0, floats.Sum(t.ImageSeconds)-extra[t.Trial]) / float64(len(t.ImageSeconds))
+				m = math.Max(0, floats.Sum(t.ImageSeconds)-paid(t.Trial)) / float64(len(t.ImageSeconds))
 			case len(byTrial[t.Trial]) > 0:
 				m = stat.Mean(byTrial[t.Trial], nil)
 			default:

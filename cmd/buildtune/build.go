@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
@@ -56,6 +57,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		regLatency    string
 		regErrRate    string
 		regDropRate   string
+		fromRec       string
 	)
 	fs := c.flags("build")
 	wf.register(fs, 6)
@@ -67,6 +69,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	fs.IntVar(&attempts, "attempts", 3, "attempts per image")
 	fs.BoolVar(&skip, "skip-existing", true, "skip an image whose tag is already in the registry")
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
+	fs.StringVar(&fromRec, "from-recommendation", "", "take workers, batch, cache mode and strategy from the recommendation of this analysed sweep (flags given explicitly override it)")
 	fs.StringVar(&shardS, "shard", "", "build only shard i/n of the instances (a CI matrix job), e.g. 2/4")
 	fs.StringVar(&durationsFrom, "durations-from", "", "earlier build (folder with manifest.jsonl or records.jsonl, or a manifest file): balance shards and build longest first")
 	fs.StringVar(&pruneThr, "prune-threshold", "0", "prune a daemon when its disk use reaches this size (e.g. 60GB; 0 = never)")
@@ -82,6 +85,11 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	}
 	if err := src.check(); err != nil {
 		return err
+	}
+	if fromRec != "" {
+		if err := c.applyRecommendation(fs, fromRec, wf.all, &workers, &batchS, &cacheS, &strategyS); err != nil {
+			return err
+		}
 	}
 	if workers < 1 {
 		return usagef("--workers %d: want 1 or more", workers)
@@ -176,6 +184,9 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			if r.TornBytes > 0 {
 				disp.Log("manifest: cut a torn last line (%d bytes) left by an interrupted run", r.TornBytes)
 			}
+			if r.RecordsTornBytes > 0 {
+				disp.Log("records: cut a torn last line (%d bytes) left by an interrupted run", r.RecordsTornBytes)
+			}
 			if r.Resumed > 0 {
 				disp.Log("resume: %d of %d images already done in %s", r.Resumed, r.Planned, out)
 			}
@@ -203,6 +214,10 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	tr := res.Trial
 	fmt.Fprintf(c.stdout, "per image (sums): exec %.1fs, image export %.1fs, cache export %.1fs, cache import %.1fs; cached steps %d/%d\n",
 		tr.ExecSeconds, tr.ImageExportSeconds, tr.CacheExportSeconds, tr.CacheImportSeconds, tr.CachedSteps, tr.TotalSteps)
+	if p := res.Proxy; p.Requests > 0 {
+		fmt.Fprintf(c.stdout, "registry proxy: %d requests, %d answered 429/503, %d dropped, %d upstream errors, %d bytes pushed\n",
+			p.Requests, p.Errors, p.Drops, p.UpstreamErrors, p.BytesUp)
+	}
 	fmt.Fprintf(c.stdout, "manifest: %s\nsummary: %s\nrecords: %s\n", res.ManifestPath, res.SummaryPath, res.RecordsPath)
 	if runErr != nil {
 		return runErr
@@ -210,5 +225,43 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if s.Failed > 0 {
 		return &failedError{fmt.Sprintf("%d of %d images failed; see %s", s.Failed, s.Total, res.ManifestPath)}
 	}
+	return nil
+}
+
+// applyRecommendation sets the knobs that were not given explicitly from
+// the recommendation of the sweep in dir, for a full build of the 433
+// images (or the sample).
+func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, all bool, workers *int, batch, cache, strategy *string) error {
+	var af analysisFlags
+	af.baseline, af.equivalence, af.seed = evidence.DefaultBaseline.String(), "3%", 1
+	a, err := af.analyse(dir)
+	if err != nil {
+		return fmt.Errorf("--from-recommendation: %w", err)
+	}
+	images := evidence.DefaultImages
+	if !all {
+		if n, err := fs.GetInt("sample"); err == nil && n > 0 {
+			images = n
+		}
+	}
+	rec, err := a.Recommend(evidence.Constraints{Target: evidence.Target{Images: images}})
+	if err != nil {
+		return fmt.Errorf("--from-recommendation %s: %w", dir, err)
+	}
+	cfg := rec.Recommended.Config
+	if !fs.Changed("workers") {
+		*workers = cfg.Workers
+	}
+	if !fs.Changed("batch") {
+		*batch = input.BatchLabel(cfg.Batch)
+	}
+	if !fs.Changed("cache-mode") {
+		*cache = cfg.CacheMode
+	}
+	if !fs.Changed("strategy") {
+		*strategy = cfg.Strategy
+	}
+	fmt.Fprintf(c.stderr, "settings from the recommendation of %s: workers=%d batch=%s cache=%s strategy=%s (confident: %v)\n",
+		dir, *workers, *batch, *cache, *strategy, rec.Confident)
 	return nil
 }

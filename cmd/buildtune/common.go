@@ -6,13 +6,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/progress"
 	"github.com/buildtune/buildtune/internal/stack"
+	"github.com/buildtune/buildtune/sweep"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
@@ -22,6 +24,7 @@ var errHelp = errors.New("help shown")
 // stackFlags are the flags every command that builds shares.
 type stackFlags struct {
 	buildkitAddrs  []string
+	tls            engine.DialOptions
 	registry       string
 	state          string
 	buildkitd      string
@@ -30,7 +33,14 @@ type stackFlags struct {
 }
 
 func (s *stackFlags) register(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&s.buildkitAddrs, "buildkit-addr", nil, "buildkitd address(es) to use (default $BUILDKIT_HOST; else a running 'buildtune stack up'; else a private stack)")
+	fs.StringArrayVar(&s.buildkitAddrs, "buildkit-addr", nil, "buildkitd address to use, ADDR or ADDR@N with N the most builds it takes at once (0 = no limit); "+
+		"repeatable or a comma list, e.g. --buildkit-addr unix:///run/a.sock@4 --buildkit-addr tcp://10.0.0.2:1234@8; "+
+		"schemes: "+strings.Join(engine.Schemes, ", ")+"; each build goes to the healthy daemon with the fewest builds in flight "+
+		"(default $BUILDKIT_HOST; else a running 'buildtune stack up'; else a private stack)")
+	fs.StringVar(&s.tls.CACert, "tlscacert", "", "CA certificate of the daemons' TLS certificates (tcp:// addresses), as buildctl's --tlscacert")
+	fs.StringVar(&s.tls.Cert, "tlscert", "", "client certificate for daemons that verify clients (with --tlskey)")
+	fs.StringVar(&s.tls.Key, "tlskey", "", "key of the client certificate (with --tlscert)")
+	fs.StringVar(&s.tls.ServerName, "tlsservername", "", "name checked against the daemons' certificates (default: the host of each address)")
 	fs.StringVar(&s.registry, "registry", "", "registry: host:port of a running one, 'embedded' (default) or 'distribution' (Debian's docker-registry)")
 	fs.StringVar(&s.state, "state", "runs/stack", "folder of the stack kept by 'buildtune stack up'")
 	fs.StringVar(&s.buildkitd, "buildkitd", "", "buildkitd binary for a private stack (default: bin/buildkitd beside buildtune)")
@@ -38,13 +48,41 @@ func (s *stackFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&s.daemons, "daemons", 1, "BuildKit daemons in a private stack; images are spread across them")
 }
 
-// use turns the flags into stack.Use.
+// use turns the flags into stack.Use, checking every given address and
+// the TLS options before anything starts (bad input, exit 2).
 func (s *stackFlags) use() (stack.Use, error) {
-	addrs := s.buildkitAddrs
-	if len(addrs) == 0 {
+	what := "--buildkit-addr"
+	raw := s.buildkitAddrs
+	if len(raw) == 0 {
 		if h := os.Getenv("BUILDKIT_HOST"); h != "" {
-			addrs = []string{h}
+			raw, what = []string{h}, "$BUILDKIT_HOST"
 		}
+	}
+	var addrs []string
+	var limits []int
+	anyLimit := false
+	for _, v := range raw {
+		for _, item := range strings.Split(v, ",") {
+			if strings.TrimSpace(item) == "" {
+				return stack.Use{}, usagef("%s %q: empty address", what, v)
+			}
+			a, n, err := stack.ParseAddr(item)
+			if err != nil {
+				return stack.Use{}, err
+			}
+			if err := engine.ValidateAddr(a, s.tls); err != nil {
+				return stack.Use{}, input.Bad(what, err)
+			}
+			addrs = append(addrs, a)
+			limits = append(limits, n)
+			anyLimit = anyLimit || n > 0
+		}
+	}
+	if !anyLimit {
+		limits = nil
+	}
+	if s.tls.TLS() && len(addrs) == 0 {
+		return stack.Use{}, usagef("--tlscacert, --tlscert, --tlskey and --tlsservername need --buildkit-addr tcp://HOST:PORT")
 	}
 	if s.daemons < 1 {
 		return stack.Use{}, usagef("--daemons %d: want 1 or more", s.daemons)
@@ -52,12 +90,17 @@ func (s *stackFlags) use() (stack.Use, error) {
 	if s.maxParallelism < 0 {
 		return stack.Use{}, usagef("--max-parallelism %d: want 0 (default) or more", s.maxParallelism)
 	}
+	if err := stack.CheckRegistry(s.registry); err != nil {
+		return stack.Use{}, usagef("--registry: %v", err)
+	}
 	bin := s.buildkitd
 	if bin == "" {
 		bin = defaultBuildkitd()
 	}
 	return stack.Use{
 		BuildkitAddrs: addrs,
+		DaemonLimits:  limits,
+		TLS:           s.tls,
 		Registry:      s.registry,
 		StateDir:      s.state,
 		Start: stack.Config{
@@ -159,20 +202,14 @@ func (c *cli) newDisplay() *progress.Display {
 	return progress.New(c.stderr, ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "")
 }
 
+// version is buildtune's version and commit, as run.json records them.
 func version() string {
-	v, commit := "devel", ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				commit = s.Value[:12]
-			}
-			if s.Key == "vcs.modified" && s.Value == "true" {
-				commit += "-dirty"
-			}
-		}
+	v, commit, modified := sweep.BuildVersion()
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	if modified {
+		commit += "-dirty"
 	}
 	if commit != "" {
 		return v + " (" + commit + ")"

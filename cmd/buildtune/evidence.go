@@ -2,16 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workflow"
+	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/reports"
 	"github.com/buildtune/buildtune/sweep/record"
 	"github.com/spf13/pflag"
@@ -117,14 +118,13 @@ func (f *targetFlags) target(fs *pflag.FlagSet) (evidence.Target, error) {
 		if err != nil {
 			return t, input.Bad("--instances", err)
 		}
-		var ids []string
-		for _, l := range strings.Split(string(data), "\n") {
-			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-				ids = append(ids, l)
-			}
+		insts, err := workload.ParseInstanceList(data, f.instances)
+		if err != nil {
+			return t, input.Bad("--instances", err)
 		}
-		if len(ids) == 0 {
-			return t, input.Errorf("--instances "+f.instances, "no instance ids; want one id per line")
+		var ids []string
+		for _, in := range insts {
+			ids = append(ids, in.ID)
 		}
 		t.Repos, t.Images = evidence.ReposOf(ids), len(ids)
 	}
@@ -240,7 +240,7 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 	}
 	res, err := workflow.Rewrite(src, k, o)
 	if err != nil {
-		if errors.Is(err, workflow.ErrNoKnobs) || errors.Is(err, workflow.ErrNotFound) {
+		if errors.Is(err, workflow.ErrNoKnobs) || errors.Is(err, workflow.ErrNotFound) || errors.Is(err, workflow.ErrSyntax) {
 			return input.Bad("--workflow "+path, err)
 		}
 		var oe *workflow.OptionError
@@ -345,14 +345,16 @@ func (c *cli) validate(_ context.Context, args []string) error {
 
 func (c *cli) report(_ context.Context, args []string) error {
 	var (
-		af  analysisFlags
-		tf  targetFlags
-		out string
+		af          analysisFlags
+		tf          targetFlags
+		out         string
+		validations []string
 	)
 	fs := c.flags("report")
 	af.register(fs)
 	tf.register(fs)
 	fs.StringVar(&out, "out", "", "folder of report.md, report.html and plots/ (default: the run folder)")
+	fs.StringArrayVar(&validations, "validation", nil, "a full build folder validated with 'buildtune validate' (its validation.json): predicted against measured; repeatable")
 	dirs, err := c.parseArgs(fs, args, 1)
 	if err != nil {
 		return err
@@ -360,6 +362,18 @@ func (c *cli) report(_ context.Context, args []string) error {
 	t, err := tf.target(fs)
 	if err != nil {
 		return err
+	}
+	var vs []evidence.Validation
+	for _, dir := range validations {
+		var v evidence.Validation
+		b, err := os.ReadFile(filepath.Join(dir, "validation.json"))
+		if err == nil {
+			err = json.Unmarshal(b, &v)
+		}
+		if err != nil {
+			return input.Errorf("--validation "+dir, "want a full build folder with validation.json (run 'buildtune validate SWEEP %s' first): %v", dir, err)
+		}
+		vs = append(vs, v)
 	}
 	a, err := af.analyse(dirs[0])
 	if err != nil {
@@ -375,6 +389,7 @@ func (c *cli) report(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	reports.AddValidations(&d, vs)
 	_, err = reports.Write(out, d)
 	if err != nil {
 		return err

@@ -130,7 +130,7 @@ func (c *cli) exit(err error) int {
 	var xe *exitError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: %s\n", oneLine(err))
 		return exitUsage
 	case errors.Is(err, errHelp):
 		return exitOK
@@ -144,10 +144,10 @@ func (c *cli) exit(err error) int {
 		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitInterrupted
 	case errors.Is(err, stack.ErrSetup):
-		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: %s\n", oneLine(err))
 		return exitUsage
 	case errors.Is(err, input.ErrBad):
-		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
+		fmt.Fprintf(c.stderr, "buildtune: %s\n", oneLine(err))
 		return exitUsage
 	case fleet.IsInfra(err):
 		fmt.Fprintf(c.stderr, "buildtune: infrastructure failure: %v\n", err)
@@ -156,6 +156,20 @@ func (c *cli) exit(err error) int {
 		fmt.Fprintf(c.stderr, "buildtune: %v\n", err)
 		return exitFailed
 	}
+}
+
+// oneLine writes a bad-input error on one line, as the exit status 2
+// promises: a parser's multi-line message (YAML's "unmarshal errors:" and
+// its indented lines) is joined with "; ".
+func oneLine(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.ReplaceAll(strings.Join(out, "; "), ":; ", ": ")
 }
 
 // interruptContext is cancelled by the first SIGINT/SIGTERM, so that work

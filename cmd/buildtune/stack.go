@@ -75,13 +75,10 @@ func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
 		fmt.Fprintf(c.stdout, "stack: already running\nbuildkit: %s\nregistry: %s\n", joinComma(st.BuildkitAddrs), st.Registry)
 		return nil
 	}
-	if err := os.MkdirAll(state, 0o755); err != nil {
-		return fmt.Errorf("--state %s: %w", state, err)
-	}
-	_ = os.Remove(stack.StatePath(state))
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("finding buildtune's own path: %w", err)
+	// Bad flags and a missing buildkitd are refused before --state is
+	// created.
+	if _, err := sf.use(); err != nil {
+		return err
 	}
 	bin := sf.buildkitd
 	if bin == "" {
@@ -89,6 +86,14 @@ func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
 	}
 	if err := stack.CheckSetup(bin); err != nil {
 		return err
+	}
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		return fmt.Errorf("--state %s: %w", state, err)
+	}
+	_ = os.Remove(stack.StatePath(state))
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding buildtune's own path: %w", err)
 	}
 	logf, err := os.Create(filepath.Join(state, "serve.log"))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,14 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
+	switch {
+	case budget < 0:
+		return usagef("--budget %v: want a positive duration (or 0 for no budget)", budget)
+	case alpha < 0 || alpha >= 1 || math.IsNaN(alpha):
+		return usagef("--alpha %v: want a significance level between 0 and 1, such as 0.05", alpha)
+	case perImage < 0 || math.IsNaN(perImage) || math.IsInf(perImage, 0):
+		return usagef("--per-image-seconds %v: want a finite number of seconds >= 0 (0 = the measured default)", perImage)
+	}
 	adaptive := budget > 0 && !fs.Changed("reps")
 
 	// The grid: run.json when resuming, else defaults < --grid file < flags.
@@ -83,7 +92,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		}
 		info, err := sweep.ReadRunInfo(resume)
 		if err != nil {
-			return usagef("--resume %s: %v", resume, err)
+			return usagef("--resume %s: %v; want the folder of an interrupted sweep (with run.json)", resume, err)
 		}
 		g, out = info.Grid, resume
 		saved, err := fleet.LoadSource(resume)

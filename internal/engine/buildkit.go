@@ -40,22 +40,10 @@ func (b *BuildKit) Attach(a ...session.Attachable) { b.attach = append(b.attach,
 var _ Builder = (*BuildKit)(nil)
 
 // Dial connects to the buildkitd at addr (unix:///path/buildkitd.sock,
-// tcp://host:port) and checks that it answers by listing its workers.
-// An unreachable daemon is an error naming addr within DialTimeout.
+// tcp://host:port, or one of the connection helpers' schemes) without TLS:
+// DialWith(ctx, addr, DialOptions{}).
 func Dial(ctx context.Context, addr string) (*BuildKit, error) {
-	if addr == "" {
-		return nil, errors.New("buildkit address is empty")
-	}
-	c, err := client.New(ctx, addr)
-	if err != nil {
-		return nil, &BuildError{Class: ErrInfra, Err: fmt.Errorf("connecting to buildkitd at %s: %w", addr, err)}
-	}
-	b := &BuildKit{addr: addr, c: c}
-	if err := b.Ping(ctx, DialTimeout); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return b, nil
+	return DialWith(ctx, addr, DialOptions{})
 }
 
 // Addr returns the daemon address.

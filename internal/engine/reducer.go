@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -14,14 +15,30 @@ import (
 type Interval struct{ Start, End time.Time }
 
 // Union returns the total length covered by the intervals, counting
-// overlapping stretches once.
+// overlapping stretches once. An interval that ends before it starts (a
+// daemon clock step, a garbled update) covers nothing; the total saturates
+// rather than overflow.
 func Union(ivs []Interval) time.Duration {
 	if len(ivs) == 0 {
 		return 0
 	}
-	s := append([]Interval(nil), ivs...)
+	s := make([]Interval, len(ivs))
+	for i, iv := range ivs {
+		if iv.End.Before(iv.Start) {
+			iv.End = iv.Start
+		}
+		s[i] = iv
+	}
 	sort.Slice(s, func(i, j int) bool { return s[i].Start.Before(s[j].Start) })
 	var total time.Duration
+	add := func(iv Interval) {
+		d := iv.End.Sub(iv.Start) // >= 0, saturated by Sub
+		if total > math.MaxInt64-d {
+			total = math.MaxInt64
+			return
+		}
+		total += d
+	}
 	cur := s[0]
 	for _, iv := range s[1:] {
 		if !iv.Start.After(cur.End) {
@@ -30,10 +47,11 @@ func Union(ivs []Interval) time.Duration {
 			}
 			continue
 		}
-		total += cur.End.Sub(cur.Start)
+		add(cur)
 		cur = iv
 	}
-	return total + cur.End.Sub(cur.Start)
+	add(cur)
+	return total
 }
 
 type vertexState struct {

@@ -1,8 +1,10 @@
 // Package fleet is the engine room of both the sweep and the production
 // build: it builds a list of instances with fixed settings on one or more
 // BuildKit daemons, with the real script's batch-and-barrier semantics (or
-// a stream), retries, the prune policy, skip-existing checks and daemon
-// spreading, and writes one image record per build as it finishes.
+// a stream), retries, the prune policy, skip-existing checks and a pool of
+// daemons (least builds in flight first, per-daemon limits, daemons that
+// stop answering leave and rejoin), and writes one image record per build
+// as it finishes.
 package fleet
 
 import (
@@ -47,8 +49,15 @@ type Options struct {
 	Workers   int
 	// Batch is the batch size; 0 = stream.
 	Batch int
-	// Daemons build the images; instance i goes to daemon i mod len.
+	// Daemons build the images: each instance goes to the healthy daemon
+	// with the fewest builds in flight that is under its limit, waiting
+	// while all are full. A daemon that stops answering leaves the pool
+	// (an EventDaemon), its builds go to the others, and it rejoins when it
+	// answers again; only when none is left does the run stop (ErrInfra).
 	Daemons []Daemon
+	// DaemonLimits are the most builds each daemon takes at once, aligned
+	// with Daemons; 0 or a nil slice = no limit (Workers bounds the total).
+	DaemonLimits []int
 	// Attempts per build (1 = no retry).
 	Attempts int
 	// SkipExisting checks the final tag in the registry first and skips the
@@ -78,6 +87,9 @@ type fleetRun struct {
 	done int
 	// pruning serialises stream prunes per daemon.
 	pruning []sync.Mutex
+	pool    *pool
+	// eventErr is the first failure writing a daemon event.
+	eventErr error
 }
 
 // Run builds the shared phases, then every instance with the batch
@@ -91,6 +103,12 @@ func Run(ctx context.Context, o Options) (record.Trial, error) {
 	if len(o.Daemons) == 0 {
 		return r.tr, errors.New("fleet: no buildkit daemon")
 	}
+	p, err := newPool(o.Daemons, o.DaemonLimits, r.daemonEvent)
+	if err != nil {
+		return r.tr, err
+	}
+	r.pool = p
+	defer p.watch(healthEvery)()
 	for _, d := range o.Daemons {
 		if u, err := d.DiskUsage(ctx); err == nil {
 			r.tr.DiskBefore += u
@@ -101,15 +119,15 @@ func Run(ctx context.Context, o Options) (record.Trial, error) {
 	if err != nil {
 		return r.tr, err
 	}
-	for _, b := range shared {
-		rec, err := r.build(ctx, o.Daemons[0], b, "", 0, 0)
-		if err != nil {
-			if ie := r.checkInfra(o.Daemons[0], err); ie != nil {
-				return r.finish(ie)
-			}
-			if ctx.Err() != nil {
-				return r.finish(ctx.Err())
-			}
+	if len(shared) > 0 {
+		rec, _, infraErr := r.phases(ctx, shared, "", 0, time.Now())
+		if infraErr != nil {
+			return r.finish(infraErr)
+		}
+		if ctx.Err() != nil {
+			return r.finish(ctx.Err())
+		}
+		if rec != nil && rec.Status == record.StatusFailed {
 			r.tr.Failed = len(o.Instances)
 			return r.finish(fmt.Errorf("shared phase %s failed: %s", rec.Phase, rec.Error))
 		}
@@ -139,11 +157,15 @@ func (r *fleetRun) add(rec *record.Image) error {
 	return nil
 }
 
-// build runs one request with retries and records it.
-func (r *fleetRun) build(ctx context.Context, d Daemon, b workload.Build, inst string, batchIdx int, wait float64) (*record.Image, error) {
+// build runs one request on daemon di with retries and returns its
+// record, not yet written. When an attempt fails as infrastructure and
+// the daemon then does not answer, it stops there with a
+// *daemonDownError (the daemon has left the pool).
+func (r *fleetRun) build(ctx context.Context, di int, b workload.Build, inst string, batchIdx int, wait float64) (*record.Image, error) {
 	o := r.o
+	d := o.Daemons[di]
 	rec := &record.Image{Run: o.Run, Trial: o.Trial, Config: o.Config, Instance: inst, Phase: b.Phase,
-		BatchIndex: batchIdx, PoolWaitSeconds: wait}
+		BatchIndex: batchIdx, PoolWaitSeconds: wait, Daemon: daemonName(d, di)}
 	if len(b.Tags) > 0 {
 		rec.Tag = b.Tags[0]
 	}
@@ -159,49 +181,143 @@ func (r *fleetRun) build(ctx context.Context, d Daemon, b workload.Build, inst s
 		if err == nil || engine.ClassOf(err) == engine.ErrCanceled || ctx.Err() != nil {
 			break
 		}
+		if engine.ClassOf(err) == engine.ErrInfra {
+			if perr := r.pool.check(di); perr != nil {
+				err = &daemonDownError{daemon: di, build: err, ping: perr}
+				break
+			}
+		}
 	}
 	rec.Cost = res
 	rec.Status = record.StatusBuilt
 	if err != nil {
 		rec.Status = record.StatusFailed
 	}
-	if werr := r.add(rec); werr != nil {
-		return rec, werr
-	}
 	return rec, err
 }
 
-// checkInfra decides whether a failure means the machinery is down.
-func (r *fleetRun) checkInfra(d Daemon, err error) error {
-	if engine.ClassOf(err) != engine.ErrInfra {
+// phases builds the phases of one instance (inst "" = the shared phases),
+// all on one daemon of the pool. A phase lost to a daemon that left the
+// pool is built again on another daemon, unrecorded and not counted as an
+// attempt; every other build is recorded. It returns the last record (nil
+// when interrupted before any), the daemon used last (-1 if none), and an
+// error wrapping ErrInfra when the run must stop: no daemon left, or the
+// registry down; or the error writing a record.
+func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst string, batchIdx int, queued time.Time) (*record.Image, int, error) {
+	di, err := r.pool.acquire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, -1, nil // interrupted before it started: no record
+		}
+		return nil, -1, fmt.Errorf("%w: %s: %v", ErrInfra, labelOf(inst), err)
+	}
+	wait := time.Since(queued).Seconds()
+	var last *record.Image
+	moves := 0
+	for k := 0; k < len(builds); {
+		rec, err := r.build(ctx, di, builds[k], inst, batchIdx, wait)
+		var down *daemonDownError
+		isDown := errors.As(err, &down)
+		if isDown && moves < len(r.o.Daemons) && ctx.Err() == nil {
+			// The daemon left the pool: build this phase again elsewhere.
+			r.pool.release(di)
+			moves++
+			t0 := time.Now()
+			if di, err = r.pool.acquire(ctx); err != nil {
+				if ctx.Err() != nil {
+					return last, -1, nil
+				}
+				if werr := r.add(rec); werr != nil {
+					return rec, -1, werr
+				}
+				return rec, -1, fmt.Errorf("%w: %s: %v; the last: %v", ErrInfra, labelOf(inst), errNoDaemon, down)
+			}
+			wait += time.Since(t0).Seconds()
+			continue
+		}
+		if werr := r.add(rec); werr != nil {
+			r.pool.release(di)
+			return rec, di, werr
+		}
+		last = rec
+		wait = 0
+		if err != nil {
+			if rec.ErrClass == engine.ErrInfra && !isDown {
+				if ie := r.checkRegistry(); ie != nil {
+					r.pool.release(di)
+					return rec, di, ie
+				}
+			}
+			break
+		}
+		k++
+	}
+	r.pool.release(di)
+	return last, di, nil
+}
+
+// checkRegistry decides whether an infrastructure failure on a daemon
+// that still answers means the registry is down.
+func (r *fleetRun) checkRegistry() error {
+	if r.o.Health == nil {
 		return nil
 	}
 	hctx, hcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer hcancel()
-	if perr := d.Ping(hctx, 5*time.Second); perr != nil {
-		return fmt.Errorf("%w: %v", ErrInfra, perr)
-	}
-	if r.o.Health != nil {
-		if herr := r.o.Health(hctx); herr != nil {
-			return fmt.Errorf("%w: %v", ErrInfra, herr)
-		}
+	if herr := r.o.Health(hctx); herr != nil {
+		return fmt.Errorf("%w: %v", ErrInfra, herr)
 	}
 	return nil
 }
 
-// job builds instance i: a skip if its final tag exists, else its phases.
+// daemonEvent records a daemon leaving (joined false) or rejoining the pool.
+func (r *fleetRun) daemonEvent(di int, joined bool, reason error) {
+	name := daemonName(r.o.Daemons[di], di)
+	msg := fmt.Sprintf("daemon %d (%s) rejoined the pool", di, name)
+	if !joined {
+		msg = fmt.Sprintf("daemon %d (%s) left the pool: %v", di, name, reason)
+	}
+	if r.o.Out == nil {
+		return
+	}
+	err := r.o.Out.Write(&record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: time.Now(), Type: record.EventDaemon,
+		Cell: r.o.Config.Cell, Message: msg})
+	if err != nil {
+		r.mu.Lock()
+		if r.eventErr == nil {
+			r.eventErr = fmt.Errorf("recording %q: %w", msg, err)
+		}
+		r.mu.Unlock()
+	}
+}
+
+// daemonName is the daemon's address, or "daemon N" when it has none.
+func daemonName(d Daemon, i int) string {
+	if a, ok := d.(interface{ Addr() string }); ok && a.Addr() != "" {
+		return a.Addr()
+	}
+	return fmt.Sprintf("daemon %d", i)
+}
+
+func labelOf(inst string) string {
+	if inst == "" {
+		return "shared phases"
+	}
+	return inst
+}
+
+// job builds instance i: a skip if its final tag exists, else its phases
+// on a daemon of the pool.
 func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) error {
 	o := r.o
 	inst := o.Instances[i]
-	di := i % len(o.Daemons)
-	d := o.Daemons[di]
-	wait := time.Since(queued).Seconds()
 	builds, err := o.Workload.InstanceBuilds(o.Strategy, inst, o.Cache)
 	if err != nil {
 		return err
 	}
 	var last *record.Image
 	var infraErr error
+	di := -1
 	status := record.StatusBuilt
 	if n := len(builds); o.SkipExisting && n > 0 && len(builds[n-1].Tags) > 0 && exists(ctx, builds[n-1].Tags[0]) {
 		status = record.StatusSkipped
@@ -213,16 +329,13 @@ func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) e
 		}
 		builds = nil
 	}
-	for _, b := range builds {
-		rec, err := r.build(ctx, d, b, inst.ID, batchIdx, wait)
-		last = rec
-		wait = 0
-		if err != nil {
+	if len(builds) > 0 {
+		last, di, infraErr = r.phases(ctx, builds, inst.ID, batchIdx, queued)
+		if last == nil && infraErr == nil {
+			return nil // interrupted while waiting for a daemon: no record
+		}
+		if last == nil || last.Status == record.StatusFailed {
 			status = record.StatusFailed
-			if rec.ErrClass == engine.ErrInfra {
-				infraErr = r.checkInfra(d, err)
-			}
-			break
 		}
 	}
 	r.mu.Lock()
@@ -235,7 +348,7 @@ func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) e
 		r.tr.Interrupted = true
 	default:
 		r.tr.Failed++
-		if last != nil && last.ErrClass == engine.ErrInfra {
+		if last == nil || last.ErrClass == engine.ErrInfra {
 			r.tr.InfraFailed++
 		}
 	}
@@ -248,7 +361,7 @@ func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) e
 	if infraErr != nil {
 		return infraErr
 	}
-	if o.Batch == 0 && status == record.StatusBuilt && ctx.Err() == nil {
+	if o.Batch == 0 && status == record.StatusBuilt && di >= 0 && ctx.Err() == nil {
 		// Stream: prune this daemon now if it crossed the threshold; the
 		// other daemons' builds go on.
 		return r.prune(ctx, di, fmt.Sprintf("after %s", inst.ID))
@@ -259,6 +372,9 @@ func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) e
 // between is the real script's prune between two batches.
 func (r *fleetRun) between(ctx context.Context, batchIdx int) error {
 	for di := range r.o.Daemons {
+		if !r.pool.healthy(di) {
+			continue
+		}
 		if err := r.prune(ctx, di, fmt.Sprintf("after batch %d", batchIdx)); err != nil {
 			return err
 		}
@@ -280,6 +396,9 @@ func (r *fleetRun) prune(ctx context.Context, di int, when string) error {
 	d := r.o.Daemons[di]
 	u, err := d.DiskUsage(ctx)
 	if err != nil {
+		if ctx.Err() == nil && r.pool.check(di) != nil {
+			return nil // it left the pool; its builds go to the others
+		}
 		return fmt.Errorf("%w: disk use of daemon %d: %v", ErrInfra, di, err)
 	}
 	if u < p.ThresholdBytes {
@@ -310,11 +429,19 @@ func (r *fleetRun) finish(err error) (record.Trial, error) {
 	tr.ImagesPerHour = record.ImagesPerHour(tr.Built, tr.WallSeconds)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, d := range r.o.Daemons {
+	for di, d := range r.o.Daemons {
+		if r.pool != nil && !r.pool.healthy(di) {
+			continue // gone: its disk use cannot be asked
+		}
 		if u, derr := d.DiskUsage(ctx); derr == nil {
 			tr.DiskAfter += u
 		}
 	}
+	r.mu.Lock()
+	if err == nil {
+		err = r.eventErr
+	}
+	r.mu.Unlock()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			tr.Interrupted = true

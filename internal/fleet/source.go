@@ -14,6 +14,7 @@ import (
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/docker/cli/cli/config"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/buildkit/session/auth/authprovider"
 )
 
@@ -60,8 +61,52 @@ func (s *Source) Check() error {
 			*p = abs
 		}
 	}
+	if s.Context != "" {
+		if st, err := os.Stat(s.Context); err != nil || !st.IsDir() {
+			return input.Errorf("--context "+s.Context, "not a folder; want the build context folder")
+		}
+		df := s.Dockerfile
+		if df == "" {
+			df = filepath.Join(s.Context, "Dockerfile")
+		}
+		if st, err := os.Stat(df); err != nil || st.IsDir() {
+			return input.Errorf("--dockerfile "+df, "no such file; want the Dockerfile of the custom workload")
+		}
+	}
+	return s.checkTemplates()
+}
+
+// checkTemplates expands the templates of a custom workload for a probe
+// instance, so that a bad template or an expansion that is no image
+// reference is refused before anything starts.
+func (s *Source) checkTemplates() error {
+	vars := workload.VarsFor(workload.Instance{ID: "org__repo-1", Org: "org", Repo: "repo", Name: "repo-1"},
+		"127.0.0.1:5000", "0123456789abcdef0123456789abcdef01234567")
+	refs := []struct{ flag, tmpl string }{{"--tag", s.Tag}, {"--cache-ref", s.CacheRef}, {"--base-image", s.BaseImage}}
+	for _, r := range refs {
+		if r.tmpl == "" {
+			continue
+		}
+		v, err := workload.Expand(r.tmpl, vars)
+		if err != nil {
+			return input.Errorf(r.flag, "%v; want a template over %s", err, templateNames)
+		}
+		if _, err := name.ParseReference(v); err != nil {
+			return input.Errorf(r.flag, "%q expands to %q, which is not an image reference (want lower-case [registry/]repository[:tag])", r.tmpl, v)
+		}
+		if r.flag == "--base-image" {
+			vars.Base = v
+		}
+	}
+	for k, v := range s.BuildArgs {
+		if _, err := workload.Expand(v, vars); err != nil {
+			return input.Errorf("--build-arg "+k, "%v; want a template over %s", err, templateNames)
+		}
+	}
 	return nil
 }
+
+const templateNames = "{{.ID}} {{.Org}} {{.Repo}} {{.Name}} {{.Slug}} {{.Registry}} {{.BaseRegistry}} {{.SDKSha}} {{.SDKSha7}} {{.Base}}"
 
 // ParseBuildArgs turns KEY=VALUE items into a map (bad input otherwise).
 func ParseBuildArgs(items []string) (map[string]string, error) {

@@ -7,6 +7,7 @@
 package fullbuild
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,11 +77,15 @@ type Result struct {
 	// Planned counts the instances of this build (its shard), Resumed those
 	// an earlier run into the same folder finished, Todo the rest.
 	Planned, Resumed, Todo int
-	// TornBytes were cut from the end of an interrupted manifest.
-	TornBytes int64
+	// TornBytes were cut from the end of an interrupted manifest,
+	// RecordsTornBytes from the end of its records.jsonl.
+	TornBytes, RecordsTornBytes int64
 	// Trial is this run's totals (zero when there was nothing to build).
 	Trial   record.Trial
 	Summary manifest.Summary
+	// Proxy counts what the registry proxy saw and injected in this run
+	// (zero without Options.Proxy): requests, 429/503 answers, drops.
+	Proxy regproxy.Stats
 }
 
 // Run plans, builds and writes the outputs. The summary is written even
@@ -93,13 +98,34 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if out == "" {
 		return nil, input.Errorf("--out", "no output folder")
 	}
+	_, statErr := os.Stat(out)
+	newOut := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("creating build folder: %w", err)
 	}
 	res := &Result{Out: out, ManifestPath: filepath.Join(out, manifest.ManifestFile),
 		SummaryPath: filepath.Join(out, manifest.SummaryFile), RecordsPath: filepath.Join(out, RecordsFile)}
+	// undo removes what this run created when it ends before building
+	// (bad input, a stack that does not start): the folder is left as it
+	// was.
+	var created []string
+	for _, p := range []string{res.ManifestPath, res.RecordsPath} {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			created = append(created, p)
+		}
+	}
+	undo := func() {
+		if newOut {
+			os.RemoveAll(out)
+			return
+		}
+		for _, p := range created {
+			os.Remove(p)
+		}
+	}
 	plan := Plan(o.Setup.Instances, o.Shard, o.Durations)
 	if len(plan) == 0 {
+		undo()
 		return nil, input.Errorf("--shard", "shard %s of %d instances is empty", o.Shard, len(o.Setup.Instances))
 	}
 	mw, cut, err := manifest.Create(res.ManifestPath)
@@ -119,6 +145,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		prev = &s
 	}
 
+	res.RecordsTornBytes = tornTail(res.RecordsPath) // record.Create cuts it
 	recs, err := record.Create(res.RecordsPath)
 	if err != nil {
 		return nil, fmt.Errorf("opening records: %w", err)
@@ -135,6 +162,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		var started bool
 		bkVersion, started, runErr = build(ctx, o, todo, mw, recs, res)
 		if !started {
+			mw.Close()
+			recs.Close()
+			undo()
 			return nil, runErr // nothing built: the folder is left as it was
 		}
 	}
@@ -203,12 +233,13 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	cfg := record.Config{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy,
 		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: env.BuildKitVersion, Host: env.Host}
 	cfg.Cell = sweep.Cell{Workers: o.Workers, Batch: o.Batch, Cache: o.Cache, Strategy: o.Strategy}.Name()
+	var px *regproxy.Proxy
 	if o.Proxy != (regproxy.Settings{}) {
 		regAddr := env.Stack.Registry.Addr
 		if !stack.Loopback(regAddr) || !strings.HasPrefix(w.Registry, regAddr) {
 			return env.BuildKitVersion, false, input.Errorf("--registry-bandwidth", "registry conditions need the local registry proxy, and registry %s is not on loopback", w.Registry)
 		}
-		px, err := regproxy.New(regAddr, o.Proxy)
+		px, err = regproxy.New(regAddr, o.Proxy)
 		if err != nil {
 			return env.BuildKitVersion, false, fmt.Errorf("registry proxy: %w", err)
 		}
@@ -268,6 +299,10 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 			}
 		},
 	})
+	if px != nil {
+		res.Proxy = px.Stats()
+		tr.BytesPushed = res.Proxy.BytesUp
+	}
 	res.Trial = tr
 	if err := recs.Write(&tr); err != nil && runErr == nil {
 		runErr = fmt.Errorf("writing trial record: %w", err)
@@ -301,6 +336,16 @@ func describe(w *workload.Workload, strategy string, cache engine.CacheMode, ins
 		m[in.ID] = img
 	}
 	return m, nil
+}
+
+// tornTail returns the length of a last line without its newline at the
+// end of path, as an interrupted append leaves it (0 if none or unreadable).
+func tornTail(path string) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) == 0 || data[len(data)-1] == '\n' {
+		return 0
+	}
+	return int64(len(data) - (bytes.LastIndexByte(data, '\n') + 1))
 }
 
 func appendFile(path, text string) error {

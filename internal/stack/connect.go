@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/input"
 )
 
 // Use says where the daemons and the registry come from: given addresses,
@@ -15,6 +18,13 @@ import (
 type Use struct {
 	// BuildkitAddrs are daemons already running; empty = none given.
 	BuildkitAddrs []string
+	// DaemonLimits are the most builds each given daemon takes at once,
+	// aligned with BuildkitAddrs (0 = no limit); nil = no limits.
+	DaemonLimits []int
+	// TLS are the TLS options used for every address in BuildkitAddrs
+	// (not for a running `stack up` or a private stack, which listen on
+	// unix sockets).
+	TLS engine.DialOptions
 	// Registry is host:port of a running registry, "embedded",
 	// "distribution", or "" (embedded unless a running stack has one).
 	Registry string
@@ -27,8 +37,11 @@ type Use struct {
 
 // Env is a connected stack: clients for every daemon and the registry.
 type Env struct {
-	Daemons  []*engine.BuildKit
-	Registry *Registry
+	Daemons []*engine.BuildKit
+	// DaemonLimits are the most builds each daemon takes at once, aligned
+	// with Daemons (0 = no limit); nil = no limits.
+	DaemonLimits []int
+	Registry     *Registry
 	// Private is the stack started for this command, nil when reusing one.
 	Private *Stack
 	// Source says where the stack came from, for messages.
@@ -36,17 +49,33 @@ type Env struct {
 }
 
 // Connect resolves u into a connected Env. Given daemon addresses are
-// dialled (an unreachable one is an error naming it); a running `stack up`
-// is reused; otherwise a private stack is started.
+// checked first (a malformed one, or bad TLS options, is an
+// *engine.AddrError before anything starts), then dialled with u.TLS (an
+// unreachable one is an error naming it); a running `stack up` is reused;
+// otherwise a private stack is started.
 func Connect(ctx context.Context, u Use) (*Env, error) {
 	env := &Env{}
 	addrs := u.BuildkitAddrs
 	registry := u.Registry
+	tlsOpts := u.TLS
+	if len(u.DaemonLimits) > 0 && len(u.DaemonLimits) != len(addrs) {
+		return nil, fmt.Errorf("stack: %d daemon limits for %d addresses", len(u.DaemonLimits), len(addrs))
+	}
+	// Every given address is checked before anything starts or connects.
+	for _, a := range addrs {
+		if err := engine.ValidateAddr(a, tlsOpts); err != nil {
+			return nil, err
+		}
+	}
+	if len(addrs) > 0 {
+		env.DaemonLimits = u.DaemonLimits
+	}
 	if len(addrs) == 0 && u.StateDir != "" {
 		st, err := ReadState(u.StateDir)
 		switch {
 		case err == nil && st.Alive():
 			addrs = st.BuildkitAddrs
+			tlsOpts = engine.DialOptions{}
 			if registry == "" || registry == st.Registry {
 				registry = ""
 				env.Registry = &Registry{Addr: st.Registry, Kind: st.RegistryKind}
@@ -65,6 +94,7 @@ func Connect(ctx context.Context, u Use) (*Env, error) {
 		}
 		env.Private, env.Registry = s, s.Registry
 		addrs = s.Addrs()
+		tlsOpts = engine.DialOptions{}
 		env.Source = "private stack in " + cfg.Dir
 	} else {
 		if env.Source == "" {
@@ -96,7 +126,7 @@ func Connect(ctx context.Context, u Use) (*Env, error) {
 		}
 	}
 	for _, a := range addrs {
-		b, err := engine.Dial(ctx, a)
+		b, err := engine.DialWith(ctx, a, tlsOpts)
 		if err != nil {
 			env.Close()
 			return nil, err
@@ -118,4 +148,28 @@ func (e *Env) Close() error {
 		errs = append(errs, e.Registry.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// ParseAddr splits a --buildkit-addr value of the form ADDR or ADDR@N into
+// the address and its worker limit N (0 = no limit). Only a suffix that
+// reads as an integer is a limit, so ssh://user@host stays an address.
+// A negative or unreadable limit is bad input.
+func ParseAddr(s string) (string, int, error) {
+	s = strings.TrimSpace(s)
+	i := strings.LastIndex(s, "@")
+	if i < 0 {
+		return s, 0, nil
+	}
+	tail := s[i+1:]
+	if tail == "" {
+		return "", 0, input.Errorf("--buildkit-addr "+s, "empty worker limit after @ (want ADDR@N, N >= 0)")
+	}
+	if strings.TrimLeft(tail, "+-0123456789") != "" {
+		return s, 0, nil // user@host of an ssh:// address
+	}
+	n, err := strconv.Atoi(tail)
+	if err != nil || n < 0 {
+		return "", 0, input.Errorf("--buildkit-addr "+s, "worker limit %q: want a whole number >= 0 (0 = no limit)", tail)
+	}
+	return s[:i], n, nil
 }

@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 )
 
@@ -109,6 +111,22 @@ http:
 		return nil, fmt.Errorf("docker-registry on %s (log %s): %w", addr, logf.Name(), err)
 	}
 	return r, nil
+}
+
+// CheckRegistry checks a --registry value without connecting: "",
+// "embedded", "distribution", or the host[:port] of a running registry,
+// with no scheme or path.
+func CheckRegistry(s string) error {
+	if s == "" || s == RegistryEmbedded || s == RegistryDistribution {
+		return nil
+	}
+	if strings.Contains(s, "://") {
+		return fmt.Errorf("registry %q: want host:port without a scheme, %q or %q", s, RegistryEmbedded, RegistryDistribution)
+	}
+	if _, err := name.NewRegistry(s, name.StrictValidation); err != nil {
+		return fmt.Errorf("registry %q: want host:port, %q or %q", s, RegistryEmbedded, RegistryDistribution)
+	}
+	return nil
 }
 
 // External names a registry that something else runs.

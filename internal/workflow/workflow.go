@@ -32,6 +32,9 @@ var CacheModes = []string{"off", "min", "max"}
 // requested knobs.
 var ErrNoKnobs = errors.New("no knobs found")
 
+// ErrSyntax means the file is not YAML.
+var ErrSyntax = errors.New("parsing workflow")
+
 // ErrNotFound means Options.Job or Options.Step names no job or step of the file.
 var ErrNotFound = errors.New("not found")
 
@@ -185,7 +188,7 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return Result{}, fmt.Errorf("parsing workflow: %w", err)
+		return Result{}, fmt.Errorf("%w: %w", ErrSyntax, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return Result{}, fmt.Errorf("parsing workflow: top level is not a mapping: %w", ErrNoKnobs)

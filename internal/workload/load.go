@@ -58,11 +58,17 @@ func Load(path string) (*Workload, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workload: %w", err)
 	}
+	return Parse(data, path, filepath.Dir(path))
+}
+
+// Parse is Load on the file's contents: source names it in errors, and
+// relative context and Dockerfile folders are taken relative to dir.
+func Parse(data []byte, source, dir string) (*Workload, error) {
+	path := source
 	var w Workload
 	if err := yaml.UnmarshalStrict(data, &w); err != nil {
 		return nil, fmt.Errorf("workload %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
 	for name, p := range w.Plans {
 		for _, phases := range [][]Phase{p.Shared, p.PerInstance} {
 			for i := range phases {

@@ -154,6 +154,9 @@ type Image struct {
 	Tag      string `json:"tag,omitempty"`
 	Status   string `json:"status"`
 	Attempts int    `json:"attempts"`
+	// Daemon is the address of the BuildKit daemon that built the image
+	// ("" when not known, e.g. a skip).
+	Daemon string `json:"daemon,omitempty"`
 	// BatchIndex is the batch the image ran in (0 for stream).
 	BatchIndex int `json:"batch_index"`
 	// PoolWaitSeconds is the time the image waited for a free worker.

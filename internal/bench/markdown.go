@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/buildtune/buildtune/internal/input"
+)
+
+func f2(x float64) string { return fmt.Sprintf("%.2f", x) }
+func f3(x float64) string { return fmt.Sprintf("%.3f", x) }
+
+func floats(xs []float64, f func(float64) string) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = f(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Markdown summarises the overhead scenario.
+func (r *OverheadResult) Markdown() string {
+	var b strings.Builder
+	c := r.Compare
+	fmt.Fprintf(&b, "# Harness overhead: fleet vs buildctl\n\n%d images, W=%d, cache %s, %d interleaved pairs, each arm cold.\n\n",
+		r.Images, r.Workers, r.Cache, len(r.PairRatios))
+	fmt.Fprintf(&b, "| arm | median wall (s) | 95%% CI | walls |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| buildctl | %s | %s-%s | %s |\n", f2(c.A.Median), f2(c.A.Lo), f2(c.A.Hi), floats(r.BuildctlSeconds, f2))
+	fmt.Fprintf(&b, "| fleet | %s | %s-%s | %s |\n\n", f2(c.B.Median), f2(c.B.Lo), f2(c.B.Hi), floats(r.FleetSeconds, f2))
+	fmt.Fprintf(&b, "fleet/buildctl: ratio of medians %s, Hodges-Lehmann %s, %.0f%% CI %s-%s (Mann-Whitney p %.3g); per-pair median %s.\n\n",
+		f3(c.Ratio), f3(c.RatioHL), 100*c.RatioConfidence, f3(c.RatioLo), f3(c.RatioHi), c.P, f3(Median(r.PairRatios)))
+	fmt.Fprintf(&b, "One-time work (not in the walls): base preparation %ss, daemon connection %ss, tag checks of %d tags %ss.\n",
+		f2(r.OneTime.PrepareSeconds), f3(r.OneTime.DialSeconds), r.Images, f3(r.OneTime.TagCheckSeconds))
+	for _, w := range c.Warnings {
+		fmt.Fprintf(&b, "\n- warning: %s", w)
+	}
+	return b.String()
+}
+
+// Markdown summarises the schemes scenario.
+func (r *SchemesResult) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Old scheme vs production build\n\n%d images, registry %s, each run cold.\n\n", r.Images, r.Registry)
+	b.WriteString("| scheme | W | B | cache | median wall (s) | img/h | vs first | CPU busy | registry bytes | prune (s) | bottleneck | bound (s) | wall/bound |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Schemes {
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %.1f | %s | %.0f%% | %s | %s | %s | %s | %s |\n",
+			s.Scheme.Name, s.Scheme.Workers, input.BatchLabel(s.Scheme.Batch), s.Scheme.Cache, f2(s.WallSeconds), s.ImagesPerHour,
+			f3(s.VsBaseline), 100*s.CPUBusy, fmt.Sprintf("%.1f MiB", s.RegistryBytes/(1<<20)), f2(s.PruneSeconds), s.Bottleneck, f2(s.Bound), f2(s.WallOverBound))
+	}
+	b.WriteString("\nBounds: CPU = busy CPU-seconds of the host / cores; registry = bytes of the busier direction / the cap. wall/bound near 1: that resource was the limit.\n")
+	return b.String()
+}
+
+// Markdown summarises the replay scorecard.
+func (r ReplayResult) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Replay of the real history\n\n%d of %d measured targets hit (±%.0f%%).\n\n", r.Hits, r.Measured, 100*r.Tolerance)
+	b.WriteString("| target | real (source) | want | got | off | verdict |\n|---|---|---|---|---|---|\n")
+	for _, t := range r.Targets {
+		want := f3(t.Want)
+		if t.Kind == KindAtMost {
+			want = "<= " + want
+		}
+		verdict, got, off := "miss", f3(t.Got), fmt.Sprintf("%+.0f%%", 100*t.Off)
+		switch {
+		case !t.Measured:
+			verdict, got, off = "not measured", "-", "-"
+		case t.Hit:
+			verdict = "hit"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", t.Name, t.Source, want, got, off, verdict)
+	}
+	for _, t := range r.Targets {
+		if t.Note != "" {
+			fmt.Fprintf(&b, "\n- %s: %s", t.Name, t.Note)
+		}
+	}
+	return b.String()
+}
+
+// Markdown summarises the sweep cost scenario.
+func (r *SweepCostResult) Markdown() string {
+	var b strings.Builder
+	b.WriteString("# Sweep cost: adaptive vs full grid\n\n")
+	b.WriteString("| sweep | trials | time (s) | recommendation |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| full | %d | %s | %s |\n| adaptive | %d | %s | %s |\n\n", r.FullTrials, f2(r.FullSeconds), r.FullPick,
+		r.AdaptiveTrials, f2(r.AdaptiveSeconds), r.AdaptivePick)
+	fmt.Fprintf(&b, "adaptive/full time %s; same recommendation: %v (equivalent in the full sweep: %v).\n\nAdaptive stop: %s\n",
+		f3(r.Ratio), r.Same, r.EquivalentPick, r.Stop)
+	if len(r.Dropped) > 0 {
+		fmt.Fprintf(&b, "\nDropped: %s\n", strings.Join(r.Dropped, ", "))
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "\n- warning: %s", w)
+	}
+	return b.String()
+}

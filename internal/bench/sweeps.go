@@ -1,0 +1,48 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/buildtune/buildtune/analyze/evidence"
+	"github.com/buildtune/buildtune/sweep"
+)
+
+// SweepRun is one sweep a scenario ran and analysed.
+type SweepRun struct {
+	Dir     string         `json:"dir"`
+	Summary *sweep.Summary `json:"summary"`
+	// Elapsed is the sweep's own time (sweep.Summary.Elapsed).
+	Elapsed  time.Duration      `json:"elapsed"`
+	Analysis *evidence.Analysis `json:"-"`
+}
+
+// RunSweep runs a sweep of o with runner into o.OutDir and analyses it.
+func RunSweep(ctx context.Context, o sweep.Options, runner sweep.TrialRunner) (*SweepRun, error) {
+	sum, err := sweep.Run(ctx, o, runner)
+	if err != nil {
+		return nil, fmt.Errorf("sweep into %s: %w", o.OutDir, err)
+	}
+	run, err := evidence.Load(o.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := evidence.Analyze(run, evidence.Options{Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	return &SweepRun{Dir: o.OutDir, Summary: sum, Elapsed: sum.Elapsed, Analysis: a}, nil
+}
+
+// findCell returns the cold cell of a with c's knobs, whatever its
+// registry label (a replay sweep runs every cell on one link).
+func findCell(a *evidence.Analysis, c evidence.Config) *evidence.Cell {
+	for _, cell := range a.Cells {
+		k := cell.Config
+		if k.Workers == c.Workers && k.Batch == c.Batch && k.CacheMode == c.CacheMode && k.Strategy == c.Strategy {
+			return cell
+		}
+	}
+	return nil
+}

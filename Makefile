@@ -7,7 +7,7 @@ export PATH := $(PATH):/usr/sbin:/sbin
 BUILDKIT_VERSION = $(shell $(GO) list -m -f '{{.Version}}' $(BUILDKIT))
 BK_LDFLAGS = -X $(BUILDKIT)/version.Version=$(BUILDKIT_VERSION) -X $(BUILDKIT)/version.Package=$(BUILDKIT)
 
-.PHONY: setup deps demo test test-long bench fuzz vet clean bin/buildtune
+.PHONY: setup deps demo test test-long bench bench-micro bench-proof fuzz vet clean bin/buildtune
 
 setup: deps bin/buildkitd bin/buildctl bin/buildtune
 
@@ -54,8 +54,19 @@ test-long: setup
 	BUILDTUNE_LONG=1 $(GO) test -count=1 -timeout 80m ./...
 
 # Speed targets: medians and ratios against a baseline measured in the same run.
+# Everything, on a quiet machine (about an hour): the micro-benchmarks, the
+# fleet benchmarks and the proof scenarios of internal/bench, whose
+# summaries land in reports/bench/.
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./...
+	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 120m ./...
+
+# buildtune's own hot paths (reducer, records, analysis), a few seconds.
+bench-micro:
+	$(GO) test -run '^$$' -bench 'Reducer10k|WriterImage|EncodeImage|Read100k|AnalyzePredict10k' -benchtime 1x -count 1 ./internal/engine/ ./sweep/record/ ./analyze/evidence/
+
+# The proof scenarios alone (overhead, old scheme, replay, sweep cost).
+bench-proof: setup
+	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 100m ./internal/bench/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./sweep/record

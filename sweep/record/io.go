@@ -135,13 +135,47 @@ func Read(r io.Reader) (*Set, error) {
 	}
 }
 
-func (s *Set) add(line []byte) error {
-	var head struct {
-		V    int  `json:"v"`
-		Kind Kind `json:"kind"`
+// recordHead is the version and kind every line starts with.
+type recordHead struct {
+	V    int  `json:"v"`
+	Kind Kind `json:"kind"`
+}
+
+// fastHead reads the head of a line the way Writer writes it,
+// `{"v":N,"kind":"K",...`, without decoding the line; ok is false for any
+// other shape, which the caller then decodes in full. The full decode of
+// the record that follows still validates the whole line.
+func fastHead(line []byte) (h recordHead, ok bool) {
+	rest, found := bytes.CutPrefix(line, []byte(`{"v":`))
+	if !found {
+		return h, false
 	}
-	if err := json.Unmarshal(line, &head); err != nil {
-		return fmt.Errorf("not a JSON record: %w", err)
+	i := 0
+	for i < len(rest) && i < 4 && rest[i] >= '0' && rest[i] <= '9' {
+		h.V = h.V*10 + int(rest[i]-'0')
+		i++
+	}
+	if i == 0 {
+		return h, false
+	}
+	rest, found = bytes.CutPrefix(rest[i:], []byte(`,"kind":"`))
+	if !found {
+		return h, false
+	}
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return h, false
+	}
+	h.Kind = Kind(rest[:end])
+	return h, true
+}
+
+func (s *Set) add(line []byte) error {
+	head, ok := fastHead(line)
+	if !ok {
+		if err := json.Unmarshal(line, &head); err != nil {
+			return fmt.Errorf("not a JSON record: %w", err)
+		}
 	}
 	if head.V < 1 || head.V > Version {
 		return fmt.Errorf("record version %d: this buildtune reads versions 1 to %d", head.V, Version)

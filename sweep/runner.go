@@ -27,6 +27,9 @@ type StackRunner struct {
 	Workload  *workload.Workload
 	Instances []workload.Instance
 	Daemons   []fleet.Daemon
+	// DaemonLimits are the most builds each daemon takes at once, aligned
+	// with Daemons (0 = no limit); nil = no limits.
+	DaemonLimits []int
 	// Registry is host:port of the registry behind the proxy.
 	Registry string
 	// Proxy are extra proxy settings (latency, faults) applied to every
@@ -125,7 +128,7 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 	}
 	tr, err := fleet.Run(ctx, fleet.Options{
 		Workload: &wl, Instances: r.Instances, Strategy: t.Cell.Strategy, Cache: t.Cell.Cache,
-		Workers: t.Cell.Workers, Batch: t.Cell.Batch, Daemons: r.Daemons, Attempts: r.Attempts,
+		Workers: t.Cell.Workers, Batch: t.Cell.Batch, Daemons: r.Daemons, DaemonLimits: r.DaemonLimits, Attempts: r.Attempts,
 		SkipExisting: true, Prune: r.Prune, Config: cfg, Run: t.Run, Trial: t.Index, Out: w,
 		TraceDir: r.TraceDir,
 		OnImage: func(done, total int, rec *record.Image) {

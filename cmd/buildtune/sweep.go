@@ -234,7 +234,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	}
 	w := env.Workload
 	bkVersion, host := env.BuildKitVersion, env.Host
-	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: env.Daemons, Registry: env.Stack.Registry.Addr,
+	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Registry: env.Stack.Registry.Addr,
 		Proxy: proxy, Attempts: attempts, Prune: fleet.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
 		Host: host, BuildKitVersion: bkVersion, TraceDir: env.TraceDir, Direct: !stack.Loopback(env.Stack.Registry.Addr)}
 	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name}

@@ -34,9 +34,12 @@ type Setup struct {
 // Env is a connected fleet: the stack, the prepared workload and the
 // facts every record carries.
 type Env struct {
-	Stack           *stack.Env
-	Workload        *workload.Workload
-	Daemons         []Daemon
+	Stack    *stack.Env
+	Workload *workload.Workload
+	Daemons  []Daemon
+	// DaemonLimits are the most builds each daemon takes at once, aligned
+	// with Daemons (0 = no limit); nil = no limits.
+	DaemonLimits    []int
 	BuildKitVersion string
 	Host            string
 	TraceDir        string
@@ -91,6 +94,7 @@ func Open(ctx context.Context, s Setup) (*Env, error) {
 	for _, d := range env.Daemons {
 		e.Daemons = append(e.Daemons, d)
 	}
+	e.DaemonLimits = env.DaemonLimits
 	return e, nil
 }
 

@@ -271,7 +271,7 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	written := 0
 	tr, runErr := fleet.Run(ctx, fleet.Options{
 		Workload: w, Instances: todo, Strategy: o.Strategy, Cache: o.Cache, Workers: o.Workers, Batch: o.Batch,
-		Daemons: env.Daemons, Attempts: o.Attempts, SkipExisting: o.SkipExisting, Prune: o.Prune, Config: cfg,
+		Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Attempts: o.Attempts, SkipExisting: o.SkipExisting, Prune: o.Prune, Config: cfg,
 		Run: filepath.Base(res.Out), Out: recs, TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping,
 		OnImage: func(_, _ int, rec *record.Image) {
 			if rec == nil || rec.ErrClass == engine.ErrCanceled {

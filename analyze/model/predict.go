@@ -12,7 +12,11 @@ package model
 // divided by its own trial's factor, so the pool holds machine-neutral
 // per-image costs. Then, per rep:
 //
-//  1. draw one trial factor uniformly from the observed trials;
+//  1. draw one trial factor: the full build is a new trial, so with two or
+//     more observed factors it is drawn from the posterior predictive of a
+//     lognormal fitted to them (Student's t on the log scale, see
+//     drawFactor), which widens the interval beyond the observed range when
+//     the trials are few; with one factor, that factor;
 //  2. resample each stratum's measured images with replacement (a bootstrap
 //     replicate of the sample of images, so the uncertainty of the mean
 //     image cost is carried, not only the spread of single images). The
@@ -283,10 +287,7 @@ func Predict(in PredictInput) (Prediction, error) {
 	p.Samples = make([]float64, reps)
 	var prunes, pruneShare, idleShare float64
 	for r := range reps {
-		f := 1.0
-		if len(cell.factors) > 0 {
-			f = cell.factors[rng.IntN(len(cell.factors))]
-		}
+		f := cell.drawFactor(rng)
 		for k, st := range strata {
 			for j := range boot[k] {
 				boot[k][j] = rng.IntN(len(st))
@@ -337,7 +338,10 @@ type cell struct {
 	observations int
 	factors      []float64
 	firstExtra   float64
-	warnings     []string
+	// logMean and logSD are the mean and sample standard deviation of the
+	// log factors (logSD 0 with fewer than 2).
+	logMean, logSD float64
+	warnings       []string
 }
 
 func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
@@ -426,6 +430,16 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 			}
 		}
 	}
+	if len(c.factors) >= 2 {
+		logs := make([]float64, len(c.factors))
+		for i, f := range c.factors {
+			logs[i] = math.Log(f)
+		}
+		c.logMean, c.logSD = stat.MeanStdDev(logs, nil)
+		if !isFinite(c.logSD) {
+			c.logMean, c.logSD = 0, 0
+		}
+	}
 	switch len(c.factors) {
 	case 0:
 		c.warnings = append(c.warnings, "no trial speed factors: the interval covers image resampling only, not the machine's between-trial spread")
@@ -462,6 +476,37 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 		c.warnings = append(c.warnings, fmt.Sprintf("%d image observations belong to no trial with a speed factor: used unnormalised", unmatched))
 	}
 	return c, nil
+}
+
+// drawFactor draws the machine's speed factor for one simulated build. The
+// full build is a new trial, not one of the k observed ones: with k >= 2
+// factors and a spread, it is drawn from the posterior predictive of a
+// lognormal, exp(m + s·sqrt(1+1/k)·T), m and s the mean and standard
+// deviation of the log factors and T Student's t with k−1 degrees of
+// freedom. Drawing among the k observed factors instead bounds the interval
+// by their range, which three or four trials of a quiet machine make a
+// percent or two wide: too narrow for the next run (a measured build fell
+// outside such an interval by 0.5%; VALIDATION-notes.md).
+func (c *cell) drawFactor(rng *rand.Rand) float64 {
+	k := len(c.factors)
+	switch {
+	case k == 0:
+		return 1
+	case k == 1 || !(c.logSD > 0):
+		return c.factors[rng.IntN(k)]
+	}
+	return math.Exp(c.logMean + c.logSD*math.Sqrt(1+1/float64(k))*studentT(rng, k-1))
+}
+
+// studentT draws Student's t with nu >= 1 degrees of freedom: a standard
+// normal over the root of a chi-square (a sum of nu squared normals) / nu.
+func studentT(rng *rand.Rand, nu int) float64 {
+	var chi2 float64
+	for range nu {
+		z := rng.NormFloat64()
+		chi2 += z * z
+	}
+	return rng.NormFloat64() / math.Sqrt(chi2/float64(nu))
 }
 
 // Scaling rescales per-image seconds measured at one worker count to

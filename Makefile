@@ -52,6 +52,7 @@ test: setup
 # Longer suites: a bigger real sweep, docker-registry variants.
 test-long: setup
 	BUILDTUNE_LONG=1 $(GO) test -count=1 -timeout 80m ./...
+	$(MAKE) fuzz FUZZTIME=60s
 
 # Speed targets: medians and ratios against a baseline measured in the same run.
 # Everything, on a quiet machine (about an hour): the micro-benchmarks, the
@@ -68,9 +69,15 @@ bench-micro:
 bench-proof: setup
 	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 100m ./internal/bench/
 
+# Every fuzz target, FUZZTIME each (make test-long runs them for 60 s).
+FUZZTIME ?= 30s
+FUZZ_TARGETS = FuzzRead:./sweep/record FuzzRewriteRoundTrip:./internal/workflow FuzzParseGrid:./sweep \
+	FuzzParseProfile:./fixtures FuzzParse:./internal/workload FuzzExpand:./internal/workload FuzzReducer:./internal/engine
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./sweep/record
-	$(GO) test -run '^$$' -fuzz FuzzRewriteRoundTrip -fuzztime 30s ./internal/workflow
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:}; \
+	done
 
 vet:
 	$(GO) vet ./...

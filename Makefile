@@ -7,7 +7,7 @@ export PATH := $(PATH):/usr/sbin:/sbin
 BUILDKIT_VERSION = $(shell $(GO) list -m -f '{{.Version}}' $(BUILDKIT))
 BK_LDFLAGS = -X $(BUILDKIT)/version.Version=$(BUILDKIT_VERSION) -X $(BUILDKIT)/version.Package=$(BUILDKIT)
 
-.PHONY: setup deps demo test test-long bench bench-micro bench-proof fuzz vet clean bin/buildtune
+.PHONY: setup deps deps-long demo test test-long bench bench-micro bench-proof fuzz vet clean bin/buildtune
 
 setup: deps bin/buildkitd bin/buildctl bin/buildtune
 
@@ -50,7 +50,14 @@ test: setup
 	$(GO) test -count=1 -timeout 25m ./...
 
 # Longer suites: a bigger real sweep, docker-registry variants.
-test-long: setup
+# The long suite also opens report.html in headless Chromium (Debian's
+# chromium-headless-shell), installed only when missing.
+deps-long:
+	@[ -x /usr/bin/chromium-headless-shell ] || [ -x /usr/bin/chromium ] || { \
+		echo "installing: chromium-headless-shell"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell; }
+
+test-long: setup deps-long
 	BUILDTUNE_LONG=1 $(GO) test -count=1 -timeout 80m ./...
 	$(MAKE) fuzz FUZZTIME=60s
 

@@ -222,7 +222,7 @@ func Throughput(d ThroughputData) (*Chart, error) {
 		}
 		sty := draw.LineStyle{Color: colorAt(i), Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
 		p.Add(segment(n, ylo, n, yhi, sty))
-		y := yhi - (yhi-ylo)*(0.015+0.07*float64(k))
+		y := yhi - (yhi-ylo)*(0.015+0.09*float64(k))
 		p.Add(halo(label(n, y, "N*≈"+num(n), labelStyle{xalign: draw.XLeft, yalign: draw.YTop, color: colorAt(i), dx: vg.Points(3), bold: true})))
 		k++
 	}

@@ -202,10 +202,16 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 			series[k] = s
 			order = append(order, k)
 		}
-		for _, v := range cl.TrialThroughputs() {
-			s.Trials = append(s.Trials, plot.WorkerValue{Workers: cl.Config.Workers, ImagesPerHour: v})
+		// Cells sit at the builds they ran at once (workers capped by the
+		// batch size), the x of the USL fit.
+		x := cl.Concurrency()
+		if x != cl.Config.Workers && !strings.Contains(s.Name, "at once") {
+			s.Name += " (workers capped at the batch: builds at once)"
 		}
-		s.Medians = append(s.Medians, plot.WorkerInterval{Workers: cl.Config.Workers,
+		for _, v := range cl.TrialThroughputs() {
+			s.Trials = append(s.Trials, plot.WorkerValue{Workers: x, ImagesPerHour: v})
+		}
+		s.Medians = append(s.Medians, plot.WorkerInterval{Workers: x,
 			ImagesPerHour: plot.Interval{Median: cl.ImagesPerHour.Median, Lo: cl.ImagesPerHour.Lo, Hi: cl.ImagesPerHour.Hi}})
 	}
 	for _, u := range a.Models.USL {

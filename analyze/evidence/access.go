@@ -17,3 +17,13 @@ func (c *Cell) ImageWallSeconds() []float64 {
 
 // Trials returns the cell's trial records.
 func (c *Cell) TrialRecords() []record.Trial { return c.trials }
+
+// Concurrency is how many builds of the cell ran at once: its workers,
+// capped by its batch size and by the images of a trial (see Concurrency).
+func (c *Cell) Concurrency() int {
+	n := 0
+	for _, t := range c.trials {
+		n = max(n, t.Images)
+	}
+	return Concurrency(c.Config, n)
+}

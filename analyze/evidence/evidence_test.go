@@ -156,7 +156,7 @@ func TestAnalyzeSweep(t *testing.T) {
 	}
 
 	m := a.Models
-	if len(m.USL) != 1 || !slices.Equal(m.USL[0].Workers, []int{1, 2, 4}) || m.USL[0].Error != "" || m.USL[0].Points != 15 {
+	if len(m.USL) != 1 || !slices.Equal(m.USL[0].Workers, []int{1, 2, 3}) || m.USL[0].Error != "" || m.USL[0].Points != 15 {
 		t.Errorf("usl: %+v", m.USL)
 	}
 	if m.Prune.Events != 5 || m.Prune.MedianSeconds != 5 || m.Prune.SecondsPerGiB != 2.5 {

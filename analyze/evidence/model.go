@@ -22,7 +22,8 @@ type USLSeries struct {
 	Strategy  string `json:"strategy"`
 	Batch     int    `json:"batch"`
 	Registry  string `json:"registry,omitempty"`
-	// Workers are the distinct measured worker counts and Points the
+	// Workers are the distinct measured concurrencies (workers capped by
+	// the batch size and the sample: Concurrency) and Points the
 	// number of trials fitted.
 	Workers []int `json:"workers"`
 	Points  int   `json:"points"`
@@ -192,10 +193,13 @@ func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Mo
 			order = append(order, k)
 		}
 		s := series[k]
-		s.Workers = append(s.Workers, c.Config.Workers)
+		conc := c.Concurrency()
+		if !slices.Contains(s.Workers, conc) {
+			s.Workers = append(s.Workers, conc)
+		}
 		p := pts[k]
 		for _, x := range c.throughput() {
-			p[0] = append(p[0], float64(c.Config.Workers))
+			p[0] = append(p[0], float64(conc))
 			p[1] = append(p[1], x)
 		}
 		pts[k] = p

@@ -46,7 +46,7 @@ type source struct {
 // or the cell with the same cache mode, strategy and registry and the
 // nearest workers (then batch), with its per-image seconds scaled to cfg's
 // workers by the series' USL fit.
-func (a *Analysis) sourceFor(cfg Config) (source, error) {
+func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 	var s source
 	if cfg.Workers < 1 || cfg.Batch < 0 {
 		return s, input.Errorf("config", "%s: want workers >= 1 and batch >= 0 (0: stream)", cfg)
@@ -68,19 +68,20 @@ func (a *Analysis) sourceFor(cfg Config) (source, error) {
 		s.warnings = append(s.warnings, fmt.Sprintf("batch %s simulated from images measured at batch %s: the simulation supplies the barrier effect",
 			input.BatchLabel(cfg.Batch), input.BatchLabel(cell.Config.Batch)))
 	}
-	if cell.Config.Workers == cfg.Workers {
+	measured, target := cell.Concurrency(), Concurrency(cfg, images)
+	if measured == target {
 		return s, nil
 	}
 	fit := a.Models.fitFor(cell.Config)
 	if fit == nil {
 		s.warnings = append(s.warnings, fmt.Sprintf(
-			"no USL fit for cache %s, strategy %s: per-image seconds measured at %d workers are used unscaled at %d",
-			cfg.CacheMode, cfg.Strategy, cell.Config.Workers, cfg.Workers))
+			"no USL fit for cache %s, strategy %s: per-image seconds measured at %d builds at once are used unscaled at %d",
+			cfg.CacheMode, cfg.Strategy, measured, target))
 		return s, nil
 	}
-	sc, err := model.ScaleForWorkers(fit.fit, cell.Config.Workers, cfg.Workers, fit.Workers[0], fit.Workers[len(fit.Workers)-1])
+	sc, err := model.ScaleForWorkers(fit.fit, measured, target, fit.Workers[0], fit.Workers[len(fit.Workers)-1])
 	if err != nil {
-		s.warnings = append(s.warnings, fmt.Sprintf("scaling to %d workers failed (%v): per-image seconds are used unscaled", cfg.Workers, err))
+		s.warnings = append(s.warnings, fmt.Sprintf("scaling to %d builds at once failed (%v): per-image seconds are used unscaled", target, err))
 		return s, nil
 	}
 	s.scaling = sc
@@ -95,13 +96,13 @@ func (a *Analysis) sourceFor(cfg Config) (source, error) {
 // is then Extrapolated, with warnings. The cell's disk growth per image and
 // the run's prune cost feed the target's prune policy.
 func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) {
-	src, err := a.sourceFor(cfg)
-	if err != nil {
-		return model.Prediction{}, err
-	}
 	n := target.Images
 	if len(target.Repos) > 0 {
 		n = len(target.Repos)
+	}
+	src, err := a.sourceFor(cfg, n)
+	if err != nil {
+		return model.Prediction{}, err
 	}
 	if n < 1 {
 		return model.Prediction{}, input.Errorf("images", "%d: want at least 1 image to predict", n)
@@ -161,4 +162,20 @@ func mixSeed(seed uint64, name string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(name))
 	return seed ^ h.Sum64()
+}
+
+// Concurrency is how many builds of cfg run at once in a build of images
+// images: its workers, capped by its batch size (a pool never holds more
+// than one batch) and by the images. This, not the workers knob, is what
+// the per-image times were measured under, so the USL fit and the
+// scaling of per-image times use it.
+func Concurrency(cfg Config, images int) int {
+	w := cfg.Workers
+	if cfg.Batch > 0 && cfg.Batch < w {
+		w = cfg.Batch
+	}
+	if images > 0 && images < w {
+		w = images
+	}
+	return max(w, 1)
 }

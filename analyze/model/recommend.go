@@ -235,6 +235,8 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 			if cheapest.Config.Name != fastest.Config.Name {
 				rec.Best = cheapest
 				rec.PickedCheapest = true
+				// The alternative to the pick is now the fastest.
+				rec.RunnerUp = fastest.Config.Name
 			}
 			rec.Reasons = append(rec.Reasons, fmt.Sprintf(
 				"%s are equivalent within ±%.0f%% in throughput (TOST at alpha=%v): no significant difference, picked the cheapest, %s (%.2f GB to the registry per image, %d workers).",
@@ -280,13 +282,36 @@ func excluded(cd Candidate, c Constraints) (Exclusion, bool) {
 	return Exclusion{}, false
 }
 
-// cheaper orders by registry bytes per image, then workers, then median.
+// bytesTolerance is the relative difference in registry bytes per image
+// under which two candidates count as sending the same: the proxy's byte
+// counts vary from trial to trial by a few percent.
+const bytesTolerance = 0.05
+
+// cheaper orders by registry bytes per image (equal within
+// bytesTolerance), then the cache export mode (off sends nothing extra,
+// min less than max), then workers, then the predicted median.
 func cheaper(a, b Candidate) int {
+	byBytes := cmp.Compare(a.RegistryBytesPerImage, b.RegistryBytesPerImage)
+	if hi := math.Max(a.RegistryBytesPerImage, b.RegistryBytesPerImage); math.Abs(a.RegistryBytesPerImage-b.RegistryBytesPerImage) <= bytesTolerance*hi {
+		byBytes = 0
+	}
 	return cmp.Or(
-		cmp.Compare(a.RegistryBytesPerImage, b.RegistryBytesPerImage),
+		byBytes,
+		cmp.Compare(cacheRank(a.Config.CacheMode), cacheRank(b.Config.CacheMode)),
 		cmp.Compare(a.Config.Workers, b.Config.Workers),
 		cmp.Compare(a.Prediction.Median, b.Prediction.Median),
 	)
+}
+
+// cacheRank orders cache export modes by what they cost: off, min, max.
+func cacheRank(mode string) int {
+	switch mode {
+	case "", "off":
+		return 0
+	case "min":
+		return 1
+	}
+	return 2
 }
 
 // cacheReasons describes what the candidate's cache mode cost and brought.

@@ -194,6 +194,7 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 	}
 	series := map[key]*plot.ThroughputSeries{}
 	var order []key
+	capped := false
 	for _, cl := range a.Cells {
 		k := key{cl.Config.CacheMode, cl.Config.Strategy, cl.Config.Batch}
 		s, ok := series[k]
@@ -205,8 +206,8 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 		// Cells sit at the builds they ran at once (workers capped by the
 		// batch size), the x of the USL fit.
 		x := cl.Concurrency()
-		if x != cl.Config.Workers && !strings.Contains(s.Name, "at once") {
-			s.Name += " (workers capped at the batch: builds at once)"
+		if x != cl.Config.Workers {
+			capped = true
 		}
 		for _, v := range cl.TrialThroughputs() {
 			s.Trials = append(s.Trials, plot.WorkerValue{Workers: x, ImagesPerHour: v})
@@ -220,6 +221,9 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 		}
 	}
 	var d plot.ThroughputData
+	if capped {
+		d.Title = "Throughput vs builds at once (workers capped by the batch size)"
+	}
 	for _, k := range order {
 		d.Series = append(d.Series, *series[k])
 	}

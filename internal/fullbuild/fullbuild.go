@@ -7,7 +7,6 @@
 package fullbuild
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -145,11 +144,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		prev = &s
 	}
 
-	res.RecordsTornBytes = tornTail(res.RecordsPath) // record.Create cuts it
 	recs, err := record.Create(res.RecordsPath)
 	if err != nil {
 		return nil, fmt.Errorf("opening records: %w", err)
 	}
+	res.RecordsTornBytes = recs.Cut
 	defer recs.Close()
 
 	var runErr error
@@ -336,16 +335,6 @@ func describe(w *workload.Workload, strategy string, cache engine.CacheMode, ins
 		m[in.ID] = img
 	}
 	return m, nil
-}
-
-// tornTail returns the length of a last line without its newline at the
-// end of path, as an interrupted append leaves it (0 if none or unreadable).
-func tornTail(path string) int64 {
-	data, err := os.ReadFile(path)
-	if err != nil || len(data) == 0 || data[len(data)-1] == '\n' {
-		return 0
-	}
-	return int64(len(data) - (bytes.LastIndexByte(data, '\n') + 1))
 }
 
 func appendFile(path, text string) error {

@@ -4,20 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
+
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // Writer appends Outputs to a manifest.jsonl, one line each, synced to disk
-// as each is written. It is safe for concurrent use.
+// as each is written (record.Lines). It is safe for concurrent use.
 type Writer struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
+	lines *record.Lines
 }
 
 // Create opens path for appending, creating it if needed. A torn last line
@@ -25,81 +23,23 @@ type Writer struct {
 // first; cut is the number of bytes removed, so the caller can say so. An
 // unterminated last line that is complete JSON is kept and terminated.
 func Create(path string) (w *Writer, cut int64, err error) {
-	cut, err = repairTail(path)
+	l, cut, err := record.OpenLines(path)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("manifest: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, 0, fmt.Errorf("opening manifest %s: %w", path, err)
-	}
-	return &Writer{f: f, path: path}, cut, nil
-}
-
-func repairTail(path string) (int64, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("reading manifest %s: %w", path, err)
-	}
-	if len(data) == 0 || data[len(data)-1] == '\n' {
-		return 0, nil
-	}
-	start := bytes.LastIndexByte(data, '\n') + 1
-	tail := data[start:]
-	var o Output
-	if len(bytes.TrimSpace(tail)) > 0 && json.Unmarshal(tail, &o) == nil {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			return 0, fmt.Errorf("terminating last line of %s: %w", path, err)
-		}
-		_, werr := f.Write([]byte{'\n'})
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return 0, fmt.Errorf("terminating last line of %s: %w", path, werr)
-		}
-		return 0, nil
-	}
-	if err := os.Truncate(path, int64(start)); err != nil {
-		return 0, fmt.Errorf("cutting torn last line of %s: %w", path, err)
-	}
-	return int64(len(tail)), nil
+	return &Writer{lines: l}, cut, nil
 }
 
 // Write validates o, appends it as one line and syncs the file.
 func (w *Writer) Write(o Output) error {
 	if err := o.Validate(); err != nil {
-		return fmt.Errorf("writing %s: %w", w.path, err)
+		return fmt.Errorf("writing %s: %w", w.lines.Path(), err)
 	}
-	line, err := json.Marshal(o)
-	if err != nil {
-		return fmt.Errorf("encoding output %q: %w", o.Key(), err)
-	}
-	line = append(line, '\n')
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, err := w.f.Write(line); err != nil {
-		return fmt.Errorf("appending to %s: %w", w.path, err)
-	}
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", w.path, err)
-	}
-	return nil
+	return w.lines.Append(o)
 }
 
 // Close closes the file.
-func (w *Writer) Close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.f.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", w.path, err)
-	}
-	return nil
-}
+func (w *Writer) Close() error { return w.lines.Close() }
 
 // Read returns every line of the manifest at path, in file order. A torn
 // last line (no final newline, not valid JSON) is dropped and reported as

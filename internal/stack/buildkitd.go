@@ -76,6 +76,13 @@ func (cfg DaemonConfig) Config() string {
 
 // StartDaemon starts buildkitd and waits until it lists its workers.
 func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
+	return startDaemon(ctx, cfg, nil)
+}
+
+// startDaemon starts buildkitd on its unix socket and, with tls, also on
+// tcp://127.0.0.1:PORT with mutual TLS (then the Daemon's Addr is the tcp
+// address), and waits until it lists its workers.
+func startDaemon(ctx context.Context, cfg DaemonConfig, tls *TLSFiles) (*Daemon, error) {
 	if err := CheckSetup(cfg.Binary); err != nil {
 		return nil, err
 	}
@@ -91,11 +98,23 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	if err := os.WriteFile(cfgPath, []byte(cfg.Config()), 0o644); err != nil {
 		return nil, fmt.Errorf("writing buildkitd config: %w", err)
 	}
+	args := []string{"--config", cfgPath}
+	addr, dial, what := "unix://"+sock, engine.DialOptions{}, "buildkitd"
+	if tls != nil {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		addr, dial, what = fmt.Sprintf("tcp://127.0.0.1:%d", port), tls.Client(), "buildkitd with tls"
+		// --addr given on the command line replaces the config's addresses.
+		args = append(args, "--addr", "unix://"+sock, "--addr", addr,
+			"--tlscacert", tls.CACert, "--tlscert", tls.ServerCert, "--tlskey", tls.ServerKey)
+	}
 	logf, err := os.OpenFile(filepath.Join(cfg.Dir, "buildkitd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("buildkitd log: %w", err)
 	}
-	cmd := exec.Command(cfg.Binary, "--config", cfgPath)
+	cmd := exec.Command(cfg.Binary, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Own process group: a Ctrl-C at the terminal reaches buildtune, which
 	// finishes what is in flight and then stops the daemon itself.
@@ -106,33 +125,40 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		logf.Close()
 		return nil, fmt.Errorf("starting buildkitd %s: %w", cfg.Binary, err)
 	}
-	d := &Daemon{Addr: "unix://" + sock, Dir: cfg.Dir, Pid: cmd.Process.Pid, cmd: cmd, exited: make(chan struct{})}
+	d := &Daemon{Addr: addr, Dir: cfg.Dir, Pid: cmd.Process.Pid, cmd: cmd, exited: make(chan struct{})}
 	go func() { d.waitErr = cmd.Wait(); logf.Close(); close(d.exited) }()
 	timeout := cfg.ReadyTimeout
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
-	if err := d.wait(ctx, timeout); err != nil {
+	if err := d.wait(ctx, timeout, dial); err != nil {
 		d.Stop()
-		return nil, fmt.Errorf("buildkitd (log %s): %w", logf.Name(), err)
+		return nil, fmt.Errorf("%s (log %s): %w", what, logf.Name(), err)
 	}
 	return d, nil
 }
 
 // wait asks the daemon for its workers until it answers.
-func (d *Daemon) wait(ctx context.Context, timeout time.Duration) error {
+func (d *Daemon) wait(ctx context.Context, timeout time.Duration, o engine.DialOptions) error {
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	var last error
 	for {
+		// Only dial once the socket exists: the listeners are up then,
+		// and a dial does not wait out its whole DialTimeout.
 		if _, err := os.Stat(SocketPath(d.Dir)); err == nil {
-			b, err := engine.Dial(ctx, d.Addr)
+			b, err := engine.DialWith(ctx, d.Addr, o)
 			if err == nil {
 				b.Close()
 				return nil
 			}
+			last = err
 		}
 		if time.Now().After(deadline) {
+			if last != nil {
+				return fmt.Errorf("no answer on %s after %s: %v", d.Addr, timeout, last)
+			}
 			return fmt.Errorf("no answer on %s after %s", d.Addr, timeout)
 		}
 		select {

@@ -12,9 +12,7 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/buildtune/buildtune/internal/engine"
@@ -187,79 +185,5 @@ func writePEM(path, kind string, der []byte) error {
 // Daemon's Addr is the tcp:// address; it is ready when ListWorkers
 // answers over TLS with files.Client().
 func StartTLSDaemon(ctx context.Context, cfg DaemonConfig, files TLSFiles) (*Daemon, error) {
-	if err := CheckSetup(cfg.Binary); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("buildkitd folder: %w", err)
-	}
-	sock := SocketPath(cfg.Dir)
-	if len(sock) > 100 {
-		return nil, fmt.Errorf("buildkitd socket path %s is longer than a unix socket allows; use a shorter state folder", sock)
-	}
-	_ = os.Remove(sock)
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := fmt.Sprintf("tcp://127.0.0.1:%d", port)
-	cfgPath := filepath.Join(cfg.Dir, "buildkitd.toml")
-	if err := os.WriteFile(cfgPath, []byte(cfg.Config()), 0o644); err != nil {
-		return nil, fmt.Errorf("writing buildkitd config: %w", err)
-	}
-	logf, err := os.OpenFile(filepath.Join(cfg.Dir, "buildkitd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("buildkitd log: %w", err)
-	}
-	// --addr given on the command line replaces the config's addresses.
-	cmd := exec.Command(cfg.Binary, "--config", cfgPath,
-		"--addr", "unix://"+sock, "--addr", addr,
-		"--tlscacert", files.CACert, "--tlscert", files.ServerCert, "--tlskey", files.ServerKey)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("starting buildkitd %s: %w", cfg.Binary, err)
-	}
-	d := &Daemon{Addr: addr, Dir: cfg.Dir, Pid: cmd.Process.Pid, cmd: cmd, exited: make(chan struct{})}
-	go func() { d.waitErr = cmd.Wait(); logf.Close(); close(d.exited) }()
-	timeout := cfg.ReadyTimeout
-	if timeout == 0 {
-		timeout = 60 * time.Second
-	}
-	if err := d.waitTLS(ctx, timeout, files.Client()); err != nil {
-		d.Stop()
-		return nil, fmt.Errorf("buildkitd with tls (log %s): %w", logf.Name(), err)
-	}
-	return d, nil
-}
-
-// waitTLS asks the daemon for its workers over TLS until it answers.
-func (d *Daemon) waitTLS(ctx context.Context, timeout time.Duration, o engine.DialOptions) error {
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var last error
-	for {
-		// Only dial once the socket exists: the listeners are up then,
-		// and a dial does not wait out its whole DialTimeout.
-		if _, err := os.Stat(SocketPath(d.Dir)); err == nil {
-			b, err := engine.DialWith(ctx, d.Addr, o)
-			if err == nil {
-				b.Close()
-				return nil
-			}
-			last = err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no answer on %s after %s: %v", d.Addr, timeout, last)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-d.exited:
-			return fmt.Errorf("exited before it was ready: %v", d.waitErr)
-		case <-tick.C:
-		}
-	}
+	return startDaemon(ctx, cfg, &files)
 }

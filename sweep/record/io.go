@@ -4,53 +4,31 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sync"
 )
 
 // Writer appends records to a JSON-lines file, one line per record, synced
 // to disk as each is written so that an interrupted run keeps all it wrote.
 // It is safe for concurrent use.
 type Writer struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
+	lines *Lines
+	// Cut is the number of bytes of a torn last line that Create cut off
+	// (a crash mid-write), so that the caller can say so.
+	Cut int64
 }
 
 // Create opens path for appending records, creating it if needed. If the
 // file ends in a torn line (a crash mid-write), the torn tail is cut off
-// first so that the next record starts on a line of its own.
+// first (Writer.Cut says how much) so that the next record starts on a line
+// of its own.
 func Create(path string) (*Writer, error) {
-	if err := repairTail(path); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	l, cut, err := OpenLines(path)
 	if err != nil {
-		return nil, fmt.Errorf("opening records %s: %w", path, err)
+		return nil, fmt.Errorf("records: %w", err)
 	}
-	return &Writer{f: f, path: path}, nil
-}
-
-// repairTail truncates a trailing partial line (no final newline).
-func repairTail(path string) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("reading records %s: %w", path, err)
-	}
-	if len(data) == 0 || data[len(data)-1] == '\n' {
-		return nil
-	}
-	cut := bytes.LastIndexByte(data, '\n') + 1
-	if err := os.Truncate(path, int64(cut)); err != nil {
-		return fmt.Errorf("cutting torn last line of %s: %w", path, err)
-	}
-	return nil
+	return &Writer{lines: l, Cut: cut}, nil
 }
 
 // Write appends one record (an *Image, *Trial or *Event) and
@@ -66,28 +44,11 @@ func (w *Writer) Write(rec any) error {
 	default:
 		return fmt.Errorf("writing record: unsupported type %T", rec)
 	}
-	line, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("encoding record: %w", err)
-	}
-	line = append(line, '\n')
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, err := w.f.Write(line); err != nil {
-		return fmt.Errorf("appending to %s: %w", w.path, err)
-	}
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", w.path, err)
-	}
-	return nil
+	return w.lines.Append(rec)
 }
 
 // Close closes the file.
-func (w *Writer) Close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.f.Close()
-}
+func (w *Writer) Close() error { return w.lines.Close() }
 
 // Set is every record read from one file, by kind, in file order.
 type Set struct {

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -106,18 +107,29 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		if u.Error != "" {
 			continue
 		}
+		nstar := [3]float64{u.NStar, u.NStarLo, u.NStarHi}
+		if u.NStar == 0 {
+			// No finite peak (kappa = 0): throughput keeps rising.
+			nstar = [3]float64{math.Inf(1), 0, 0}
+		}
 		d.Model.USL = append(d.Model.USL, USLRow{Series: seriesName(u.CacheMode, u.Strategy, u.Batch),
-			Lambda: [3]float64{u.Lambda, u.Lambda, u.Lambda}, Sigma: [3]float64{u.Sigma, u.SigmaLo, u.SigmaHi},
-			Kappa: [3]float64{u.Kappa, u.KappaLo, u.KappaHi}, NStar: [3]float64{u.NStar, u.NStarLo, u.NStarHi}})
+			Lambda: [3]float64{u.Lambda, 0, 0}, Sigma: [3]float64{u.Sigma, u.SigmaLo, u.SigmaHi},
+			Kappa: [3]float64{u.Kappa, u.KappaLo, u.KappaHi}, NStar: nstar})
 	}
 	if len(a.Models.Fixed) > 0 {
 		f := a.Models.Fixed[0]
 		d.Model.FixedS = [3]float64{f.Seconds, f.Lo, f.Hi}
 	}
 	d.Model.PruneS = [3]float64{a.Models.Prune.MedianSeconds, a.Models.Prune.MedianSeconds, a.Models.Prune.MedianSeconds}
-	if len(a.Models.Barrier) > 0 {
-		b := a.Models.Barrier[0]
-		d.Model.BarrierLossPct = [3]float64{100 * b.Median, 100 * b.Lo, 100 * b.Hi}
+	// The barrier loss of the recommended configuration's cell (or of the
+	// best cell), where batching is measured.
+	for _, name := range []string{rec.Recommended.Config.Name(), a.Comparisons.Best} {
+		i := slices.IndexFunc(a.Models.Barrier, func(b evidence.Barrier) bool { return b.Cell == name })
+		if i >= 0 {
+			b := a.Models.Barrier[i]
+			d.Model.BarrierLossPct = [3]float64{100 * b.Median, 100 * b.Lo, 100 * b.Hi}
+			break
+		}
 	}
 	var disk []float64
 	for _, cl := range a.Cells {

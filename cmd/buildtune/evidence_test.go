@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,5 +188,31 @@ func TestEvidenceBadInput(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(filepath.Join(dir, "records.jsonl")); string(after) != string(before) {
 		t.Errorf("bad input changed the records")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestRecommendJSONGolden: `recommend --json` on the recorded sweep, with
+// its fixed seeds, is byte for byte testdata/recommend.golden.json
+// (-update rewrites it).
+func TestRecommendJSONGolden(t *testing.T) {
+	dir := copyRun(t)
+	r := runIn(t, "recommend", dir, "--json", "--images", "40", "--baseline", "workers=4,batch=15,cache=off")
+	if r.code != exitOK {
+		t.Fatalf("recommend --json: %s", r)
+	}
+	golden := filepath.Join("testdata", "recommend.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.stdout != string(want) {
+		t.Errorf("recommend --json differs from %s (go test -run RecommendJSONGolden -update):\n%s", golden, r.stdout)
 	}
 }

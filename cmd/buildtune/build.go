@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/fixtures"
@@ -16,6 +18,7 @@ import (
 	"github.com/buildtune/buildtune/internal/shard"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/sweep"
+	"github.com/buildtune/buildtune/sweep/record"
 	"github.com/spf13/pflag"
 )
 
@@ -174,6 +177,11 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		return err
 	}
 	disp := c.newDisplay()
+	var counts struct {
+		sync.Mutex
+		built, skipped, failed, planned int
+	}
+	started := time.Now()
 	res, runErr := fullbuild.Run(ctx, fullbuild.Options{
 		Setup: fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts, SDKSha: sha,
 			Out: out, Trace: trace, Warn: c.stderr},
@@ -193,11 +201,26 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			if env != nil {
 				disp.Log("stack: %s; registry %s (%s)", env.Stack.Source, env.Stack.Registry.Addr, env.Stack.Registry.Kind)
 			}
+			counts.planned = r.Planned - r.Resumed
 			disp.Stage(fmt.Sprintf("build %s", sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()), r.Planned)
 			disp.Update(r.Resumed, "")
 		},
 		OnImage: func(done, total int, o manifest.Output) {
-			disp.Update(done, fmt.Sprintf("%s %s %.1fs", o.Instance, o.Status, o.BuildSeconds))
+			counts.Lock()
+			defer counts.Unlock()
+			switch o.Status {
+			case manifest.StatusBuilt:
+				counts.built++
+			case manifest.StatusSkipped:
+				counts.skipped++
+			default:
+				counts.failed++
+			}
+			finished := counts.built + counts.skipped + counts.failed
+			inFlight := min(workers, counts.planned-finished)
+			iph := record.ImagesPerHour(counts.built, time.Since(started).Seconds())
+			disp.Update(done, fmt.Sprintf("built %d, skipped %d, failed %d, in flight %d, %.0f images/h; %s %s %.1fs",
+				counts.built, counts.skipped, counts.failed, inFlight, iph, o.Instance, o.Status, o.BuildSeconds))
 		},
 	})
 	disp.Done()

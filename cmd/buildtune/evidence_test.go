@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/buildtune/buildtune/internal/testenv"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // copyRun copies the synthetic sweep of analyze/evidence/testdata into a
@@ -214,5 +218,30 @@ func TestRecommendJSONGolden(t *testing.T) {
 	}
 	if r.stdout != string(want) {
 		t.Errorf("recommend --json differs from %s (go test -run RecommendJSONGolden -update):\n%s", golden, r.stdout)
+	}
+}
+
+// TestProve: a real paired sweep of two settings, then the verdict. A
+// claim no build can meet is refuted (exit 1), with the verdict in
+// markdown on stdout and in OUT/verdict.md.
+func TestProve(t *testing.T) {
+	bk := testenv.Buildkitd(t)
+	out := filepath.Join(t.TempDir(), "prove")
+	r := runBT(t, 5*time.Minute, "prove", "--base", "workers=1,batch=stream,cache=off", "--head", "workers=2,batch=stream,cache=off",
+		"--claim", "1s", "--images", "40", "--reps", "2", "--sample", "2", "--warmup=false", "--out", out, "--buildkitd", bk)
+	if r.code != exitFailed {
+		t.Fatalf("prove with an impossible claim: want exit %d (refuted)\n%s", exitFailed, r)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "verdict.md"))
+	if err != nil || !strings.Contains(string(md), "refuted") || !strings.Contains(r.stdout, "refuted") {
+		t.Errorf("verdict.md (%v):\n%s\nstdout:\n%s", err, md, r.stdout)
+	}
+	set := readRecords(t, filepath.Join(out, "records.jsonl"))
+	cells := map[string]int{}
+	for _, tr := range record.Select(set).Trials {
+		cells[tr.Cell]++
+	}
+	if cells["w1-stream-off-single"] != 2 || cells["w2-stream-off-single"] != 2 || len(cells) != 2 {
+		t.Errorf("paired sweep: trials per cell %v, want 2 of each setting and nothing else", cells)
 	}
 }

@@ -225,7 +225,7 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		set := []Candidate{fastest}
 		for _, cd := range feasible[1:] {
 			e := analyze.Equivalent(fastest.Throughput, cd.Throughput, margin, alpha)
-			if e.Equivalent {
+			if e.Equivalent || predictedWithin(fastest.Prediction, cd.Prediction, margin) {
 				rec.Equivalent = append(rec.Equivalent, cd.Config.Name)
 				set = append(set, cd)
 			}
@@ -239,7 +239,7 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 				rec.RunnerUp = fastest.Config.Name
 			}
 			rec.Reasons = append(rec.Reasons, fmt.Sprintf(
-				"%s are equivalent within ±%.0f%% in throughput (TOST at alpha=%v): no significant difference, picked the cheapest, %s (%.2f GB to the registry per image, %d workers).",
+				"%s are equivalent within ±%.0f%% (in throughput by TOST at alpha=%v, or in predicted full-build time: medians within the margin, intervals overlapping): no significant difference, picked the cheapest, %s (%.2f GB to the registry per image, %d workers).",
 				strings.Join(rec.Equivalent, ", "), 100*margin, alpha, rec.Best.Config.Name,
 				rec.Best.RegistryBytesPerImage/1e9, rec.Best.Config.Workers))
 		} else if !rec.Significant {
@@ -360,6 +360,18 @@ func saving(rec *Recommendation, cands []Candidate, name string) {
 	rec.Saving = s
 	rec.Reasons = append(rec.Reasons, fmt.Sprintf("Against %s it saves %s [%s, %s] (%.0f%% interval of %d paired reps).",
 		name, hours(s.Median), hours(s.Lo), hours(s.Hi), 100*conf, n))
+}
+
+// predictedWithin reports whether b's predicted full-build time cannot be
+// told from a's: the medians are within ±margin of a's and the intervals
+// overlap. A sample's throughput can differ where the full build does not
+// (a first wave that pays a cache export once), and the full build is what
+// the recommendation is for.
+func predictedWithin(a, b Prediction, margin float64) bool {
+	if !(a.Median > 0) {
+		return false
+	}
+	return math.Abs(b.Median-a.Median) <= margin*a.Median && a.Lo <= b.Hi && b.Lo <= a.Hi
 }
 
 // hours formats seconds as hours with two decimals.

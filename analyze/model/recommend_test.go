@@ -133,7 +133,7 @@ func TestRecommendTooFewTrials(t *testing.T) {
 }
 
 func TestRecommendSavingPairsReps(t *testing.T) {
-	best, base := cand("new", 8, 30, 100, 1e9), cand("old", 4, 30, 50, 1e9)
+	best, base := cand("new", 8, 30, 100, 1e9), cand("old", 4, 40, 50, 1e9) // base predicted slower: no tie
 	// Same marginal distributions: sorting each and differencing would give
 	// a zero-width interval; paired reps give differences -40..40.
 	best.Prediction.Samples = []float64{50, 40, 30, 20, 10}
@@ -178,5 +178,28 @@ func TestRecommendDeterministic(t *testing.T) {
 	r2, e2 := Recommend(cands, Constraints{Baseline: "c"})
 	if !reflect.DeepEqual(r1, r2) || e1 != nil || e2 != nil {
 		t.Error("same input, different recommendations")
+	}
+}
+
+// TestRecommendPredictedTie: two candidates whose sample throughputs
+// differ significantly but whose predicted full-build times cannot be told
+// apart (medians within the margin, intervals overlapping) are a tie, and
+// the cheaper one (cache off before max) is picked, the other named as the
+// runner-up.
+func TestRecommendPredictedTie(t *testing.T) {
+	mx := cand("max", 4, 388, 2500, 1e7)
+	mx.Config.CacheMode = "max"
+	off := cand("off", 4, 389, 2600, 1e7) // 3.4% more throughput in the sample
+	rec, err := Recommend([]Candidate{mx, off}, Constraints{EquivalenceMargin: 0.03})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Best.Config.Name != "off" || rec.RunnerUp != "max" || !rec.PickedCheapest {
+		t.Errorf("best %s runner-up %s picked cheapest %v; want off, max, true", rec.Best.Config.Name, rec.RunnerUp, rec.PickedCheapest)
+	}
+	far := cand("off", 4, 500, 2600, 1e7) // predicted 29% slower: no tie
+	rec, _ = Recommend([]Candidate{mx, far}, Constraints{EquivalenceMargin: 0.03})
+	if rec.Best.Config.Name != "max" || rec.PickedCheapest {
+		t.Errorf("best %s picked cheapest %v; want max, false", rec.Best.Config.Name, rec.PickedCheapest)
 	}
 }

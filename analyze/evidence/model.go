@@ -159,21 +159,43 @@ func firstWave(list []record.Image, workers int) int {
 	return n
 }
 
-// firstWaveExtra is the first wave's mean seconds minus the rest's, at
-// least 0; 0 when there is no rest to compare with.
+// firstWaveExtra is the first wave's mean seconds minus the mean of the
+// later images that ran as crowded as the first wave did (started while at
+// least wave-1 others were in flight), at least 0; 0 when there is no such
+// image to compare with. Images that ran less crowded (a last partial
+// batch, the tail of a stream) are faster for that reason alone, and
+// comparing with them would charge contention to the builder stage.
 func firstWaveExtra(list []record.Image, wave int) float64 {
 	if wave <= 0 || wave >= len(list) {
 		return 0
 	}
 	var a, b float64
+	nb := 0
 	for i, im := range list {
-		if i < wave {
+		switch {
+		case i < wave:
 			a += im.WallSeconds
-		} else {
+		case inFlightAt(list, i) >= wave-1:
 			b += im.WallSeconds
+			nb++
 		}
 	}
-	return finite(math.Max(0, a/float64(wave)-b/float64(len(list)-wave)))
+	if nb == 0 {
+		return 0
+	}
+	return finite(math.Max(0, a/float64(wave)-b/float64(nb)))
+}
+
+// inFlightAt counts the other images of list running when image i started.
+func inFlightAt(list []record.Image, i int) int {
+	t := list[i].Start
+	n := 0
+	for j, im := range list {
+		if j != i && !im.Start.After(t) && im.End.After(t) {
+			n++
+		}
+	}
+	return n
 }
 
 func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Models {

@@ -747,28 +747,22 @@ func duration(s float64) string {
 	return fmt.Sprintf("%dh%02dm", m/60, m%60)
 }
 
-// throughput formats images/hour with one decimal.
-func throughput(v float64) string {
+// finiteOr formats v with format, or "n/a" when v is NaN or infinite.
+func finiteOr(format string, v float64) string {
 	if bad(v) {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.1f", v)
+	return fmt.Sprintf(format, v)
 }
+
+// throughput formats images/hour with one decimal.
+func throughput(v float64) string { return finiteOr("%.1f", v) }
 
 // pValue formats a p-value with 3 significant digits.
-func pValue(p float64) string {
-	if bad(p) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.3g", p)
-}
+func pValue(p float64) string { return finiteOr("%.3g", p) }
 
-func sig3(v float64) string {
-	if bad(v) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.3g", v)
-}
+// sig3 formats a value with 3 significant digits.
+func sig3(v float64) string { return finiteOr("%.3g", v) }
 
 // workers formats a worker count such as N*: +Inf (no peak) is "∞".
 func workers(v float64) string {
@@ -781,12 +775,7 @@ func workers(v float64) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-func percent(v float64) string {
-	if bad(v) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.0f%%", v)
-}
+func percent(v float64) string { return finiteOr("%.0f%%", v) }
 
 // signedPercent is percent without the % sign, for the low end of a range.
 func signedPercent(v float64) string {

@@ -43,6 +43,9 @@ type predictionCase struct {
 	validateBaseline bool
 	// maxErrPct bounds |error_pct|.
 	maxErrPct float64
+	// bandwidth, when set, caps the registry link of the sweep and of the
+	// full builds alike (--registry-bandwidth).
+	bandwidth string
 }
 
 // validation is the part of validation.json the test checks.
@@ -83,11 +86,13 @@ func TestPredictionLong(t *testing.T) {
 	// The baseline is batched (batch 4) and was not measured: it is
 	// predicted from the stream cell with its barriers simulated.
 	// BUILDTUNE_PREDICTION_PROFILE picks another profile (validate-wide,
-	// validate-heavy).
+	// validate-heavy), BUILDTUNE_PREDICTION_BANDWIDTH caps the registry
+	// link (e.g. 24MiB/s).
 	profile := cmp.Or(os.Getenv("BUILDTUNE_PREDICTION_PROFILE"), "validate-argearly")
 	runPrediction(t, predictionCase{profile: profile, set: 40, sample: 8, seed: 5,
 		workers: "1,2", cache: "off,max", reps: 3,
-		baseline: "workers=2,batch=4,cache=max", validateBaseline: true, maxErrPct: 10})
+		baseline: "workers=2,batch=4,cache=max", validateBaseline: true, maxErrPct: 10,
+		bandwidth: os.Getenv("BUILDTUNE_PREDICTION_BANDWIDTH")})
 }
 
 func runPrediction(t *testing.T, c predictionCase) {
@@ -130,14 +135,18 @@ func runPrediction(t *testing.T, c predictionCase) {
 
 	sweepDir := filepath.Join(dir, "sweep")
 	load0 := loadavg()
-	r := runBT(t, 30*time.Minute, "sweep", "--instances", sampleFile, "--sample", strconv.Itoa(c.sample), "--seed", seed,
+	var link []string
+	if c.bandwidth != "" {
+		link = []string{"--registry-bandwidth", c.bandwidth}
+	}
+	r := runBT(t, 30*time.Minute, append([]string{"sweep", "--instances", sampleFile, "--sample", strconv.Itoa(c.sample), "--seed", seed,
 		"--profile", profile, "--workers", c.workers, "--batch", "stream", "--cache", c.cache, "--temp", "cold",
-		"--reps", strconv.Itoa(c.reps), "--out", sweepDir, "--buildkitd", bk)
+		"--reps", strconv.Itoa(c.reps), "--out", sweepDir, "--buildkitd", bk}, link...)...)
 	if r.code != exitOK {
 		t.Fatalf("sweep:\n%s", r)
 	}
-	t.Logf("sweep of %d of %d images (%s, workers %s, cache %s, %d reps) took %s; load average %s before, %s after",
-		c.sample, c.set, c.profile, c.workers, c.cache, c.reps, r.took.Round(time.Second), load0, loadavg())
+	t.Logf("sweep of %d of %d images (%s, workers %s, cache %s, %d reps, registry %s) took %s; load average %s before, %s after",
+		c.sample, c.set, c.profile, c.workers, c.cache, c.reps, cmp.Or(c.bandwidth, "unlimited"), r.took.Round(time.Second), load0, loadavg())
 
 	r = runBT(t, 2*time.Minute, "recommend", sweepDir, "--instances", setFile, "--baseline", c.baseline, "--json")
 	if r.code != exitOK {
@@ -184,8 +193,8 @@ func runPrediction(t *testing.T, c predictionCase) {
 			batch = strconv.Itoa(b.batch)
 		}
 		load0 := loadavg()
-		r := runBT(t, 30*time.Minute, "build", "--instances", setFile, "--all", "--seed", seed, "--profile", profile,
-			"--workers", strconv.Itoa(b.workers), "--batch", batch, "--cache-mode", b.cache, "--out", out, "--buildkitd", bk)
+		r := runBT(t, 30*time.Minute, append([]string{"build", "--instances", setFile, "--all", "--seed", seed, "--profile", profile,
+			"--workers", strconv.Itoa(b.workers), "--batch", batch, "--cache-mode", b.cache, "--out", out, "--buildkitd", bk}, link...)...)
 		if r.code != exitOK {
 			t.Fatalf("build %s:\n%s", b.label, r)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/internal/input"
 )
 
@@ -29,8 +30,10 @@ func (r *OverheadResult) Markdown() string {
 	fmt.Fprintf(&b, "| fleet | %s | %s-%s | %s |\n\n", f2(c.B.Median), f2(c.B.Lo), f2(c.B.Hi), floats(r.FleetSeconds, f2))
 	fmt.Fprintf(&b, "fleet/buildctl: ratio of medians %s, Hodges-Lehmann %s, %.0f%% CI %s-%s (Mann-Whitney p %.3g); per-pair median %s.\n\n",
 		f3(c.Ratio), f3(c.RatioHL), 100*c.RatioConfidence, f3(c.RatioLo), f3(c.RatioHi), c.P, f3(Median(r.PairRatios)))
-	fmt.Fprintf(&b, "One-time work (not in the walls): base preparation %ss, daemon connection %ss, tag checks of %d tags %ss.\n",
-		f2(r.OneTime.PrepareSeconds), f3(r.OneTime.DialSeconds), r.Images, f3(r.OneTime.TagCheckSeconds))
+	fmt.Fprintf(&b, "Paired (each pair back to back): median fleet/buildctl %s, %.0f%% CI %s-%s over %d pairs.\n\n",
+		f3(r.Paired.Median), 100*analyze.DefaultConfidence, f3(r.Paired.Lo), f3(r.Paired.Hi), len(r.PairRatios))
+	fmt.Fprintf(&b, "One-time work (not in the walls): base preparation %ss the first time, %ss with the bases already pushed; daemon connection %ss; tag checks of %d tags %ss. A run whose bases exist pays %ss.\n",
+		f2(r.OneTime.PrepareSeconds), f3(r.OneTime.PrepareExistingSeconds), f3(r.OneTime.DialSeconds), r.Images, f3(r.OneTime.TagCheckSeconds), f3(r.OneTime.Repeat()))
 	for _, w := range c.Warnings {
 		fmt.Fprintf(&b, "\n- warning: %s", w)
 	}
@@ -41,14 +44,34 @@ func (r *OverheadResult) Markdown() string {
 func (r *SchemesResult) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Old scheme vs production build\n\n%d images, registry %s, each run cold.\n\n", r.Images, r.Registry)
-	b.WriteString("| scheme | W | B | cache | median wall (s) | img/h | vs first | CPU busy | registry bytes | prune (s) | bottleneck | bound (s) | wall/bound |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scheme | W | B | cache | strategy | median wall (s) | img/h | vs first | CPU busy | registry bytes | prune (s) | idle worker-s | of it barrier | bottleneck | bound (s) | wall/bound |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Schemes {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %.1f | %s | %.0f%% | %s | %s | %s | %s | %s |\n",
-			s.Scheme.Name, s.Scheme.Workers, input.BatchLabel(s.Scheme.Batch), s.Scheme.Cache, f2(s.WallSeconds), s.ImagesPerHour,
-			f3(s.VsBaseline), 100*s.CPUBusy, fmt.Sprintf("%.1f MiB", s.RegistryBytes/(1<<20)), f2(s.PruneSeconds), s.Bottleneck, f2(s.Bound), f2(s.WallOverBound))
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %.1f | %s | %.0f%% | %s | %s | %s | %s | %s | %s | %s |\n",
+			s.Scheme.Name, s.Scheme.Workers, input.BatchLabel(s.Scheme.Batch), s.Scheme.Cache, s.Scheme.strategy(), f2(s.WallSeconds), s.ImagesPerHour,
+			f3(s.VsBaseline), 100*s.CPUBusy, fmt.Sprintf("%.1f MiB", s.RegistryBytes/(1<<20)), f2(s.PruneSeconds),
+			f2(s.IdleSeconds), f2(s.BarrierIdleSeconds), s.Bottleneck, f2(s.Bound), f2(s.WallOverBound))
 	}
-	b.WriteString("\nBounds: CPU = busy CPU-seconds of the host / cores; registry = bytes of the busier direction / the cap. wall/bound near 1: that resource was the limit.\n")
+	b.WriteString("\nBounds: CPU = busy CPU-seconds of the host / cores; registry = bytes of the busier direction / the cap. wall/bound near 1: that resource was the limit. ")
+	b.WriteString("Idle worker-s = workers x wall - the images' summed walls (the barrier part: worker-seconds each batch held while its slowest images finished).\n")
+	var phased bool
+	for _, s := range r.Schemes {
+		for _, run := range s.Runs {
+			phased = phased || run.Phases != nil
+		}
+	}
+	if phased {
+		b.WriteString("\nPer-phase sums of the fleet runs (seconds over all images, from BuildKit's status stream; one line per rep):\n\n")
+		b.WriteString("| scheme | rep | wall | exec | image export | layer push | cache import | cache export | prunes (s) |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, s := range r.Schemes {
+			for i, run := range s.Runs {
+				if p := run.Phases; p != nil {
+					fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %d (%s) |\n", s.Scheme.Name, i+1, f2(run.WallSeconds), f2(p.Exec),
+						f2(p.ImageExport), f2(p.LayerPush), f2(p.CacheImport), f2(p.CacheExport), run.Prunes, f2(run.PruneSeconds))
+				}
+			}
+		}
+	}
 	return b.String()
 }
 

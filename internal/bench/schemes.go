@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/buildtune/buildtune/internal/engine"
@@ -10,6 +12,7 @@ import (
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/regproxy"
 	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // Scheme is one way of building the fleet.
@@ -23,6 +26,15 @@ type Scheme struct {
 	Workers   int              `json:"workers"`
 	Batch     int              `json:"batch"`
 	Cache     engine.CacheMode `json:"cache"`
+	// Strategy is workload.Single ("" too) or workload.ThreePhase.
+	Strategy string `json:"strategy,omitempty"`
+}
+
+func (s Scheme) strategy() string {
+	if s.Strategy == "" {
+		return workload.Single
+	}
+	return s.Strategy
 }
 
 // OldSchemes are the real script's defaults (W=4, B=15, cache max) and
@@ -69,6 +81,25 @@ type SchemeRun struct {
 	BytesUp       int64   `json:"bytes_up"`
 	BytesDown     int64   `json:"bytes_down"`
 	Bounds        []Bound `json:"bounds"`
+	// ImageSeconds sums the images' walls; IdleSeconds is the
+	// worker-seconds no image used (min(workers, images) x wall -
+	// ImageSeconds), of which
+	// BarrierIdleSeconds the old script's barriers held (0 for a stream).
+	ImageSeconds       float64 `json:"image_s"`
+	IdleSeconds        float64 `json:"idle_s"`
+	BarrierIdleSeconds float64 `json:"barrier_idle_s"`
+	// Phases sums BuildKit's per-image phases (the fleet only: buildctl's
+	// plain output carries no status stream to read them from).
+	Phases *Phases `json:"phases,omitempty"`
+}
+
+// Phases are the sums of the per-image phases of a fleet run, in seconds.
+type Phases struct {
+	Exec        float64 `json:"exec_s"`
+	ImageExport float64 `json:"image_export_s"`
+	LayerPush   float64 `json:"layer_push_s"`
+	CacheImport float64 `json:"cache_import_s"`
+	CacheExport float64 `json:"cache_export_s"`
 }
 
 // SchemeResult is one scheme's reps and medians.
@@ -82,7 +113,10 @@ type SchemeResult struct {
 	CPUBusy       float64 `json:"cpu_busy_fraction"`
 	RegistryBytes float64 `json:"registry_bytes"`
 	PruneSeconds  float64 `json:"prune_s"`
-	VsBaseline    float64 `json:"vs_baseline"`
+	// Medians of the runs' idle and barrier-idle worker-seconds.
+	IdleSeconds        float64 `json:"idle_s"`
+	BarrierIdleSeconds float64 `json:"barrier_idle_s"`
+	VsBaseline         float64 `json:"vs_baseline"`
 	// Bottleneck is the resource with the largest median bound, Bound its
 	// median seconds, WallOverBound the median wall over it (1 = the
 	// resource was busy all the time).
@@ -147,12 +181,39 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 		return run, err
 	}
 	if s.Buildtune {
-		tr, ferr := fleet.Run(ctx, fleet.Options{Workload: w, Instances: e.Instances, Strategy: workload.Single, Cache: s.Cache,
-			Workers: s.Workers, Batch: s.Batch, Daemons: []fleet.Daemon{e.Daemon}, Attempts: 3, SkipExisting: true, Prune: o.Prune})
+		dir, derr := os.MkdirTemp("", "buildtune-schemes-")
+		if derr != nil {
+			return run, fmt.Errorf("records folder: %w", derr)
+		}
+		defer os.RemoveAll(dir)
+		out, werr := record.Create(filepath.Join(dir, "records.jsonl"))
+		if werr != nil {
+			return run, werr
+		}
+		tr, ferr := fleet.Run(ctx, fleet.Options{Workload: w, Instances: e.Instances, Strategy: s.strategy(), Cache: s.Cache,
+			Workers: s.Workers, Batch: s.Batch, Daemons: []fleet.Daemon{e.Daemon}, Attempts: 3, SkipExisting: true, Prune: o.Prune, Out: out})
+		if cerr := out.Close(); ferr == nil {
+			ferr = cerr
+		}
+		if ferr == nil {
+			set, rerr := record.ReadFile(filepath.Join(dir, "records.jsonl"))
+			if rerr != nil {
+				ferr = rerr
+			} else {
+				for _, im := range set.Images {
+					run.ImageSeconds += im.WallSeconds
+				}
+			}
+		}
 		err = ferr
+		if err == nil && tr.Failed > 0 {
+			err = fmt.Errorf("%d builds failed", tr.Failed)
+		}
 		run.WallSeconds, run.Built, run.Failed, run.Prunes, run.PruneSeconds = tr.WallSeconds, tr.Built, tr.Failed, tr.Prunes, tr.PruneSeconds
+		run.Phases = &Phases{Exec: tr.ExecSeconds, ImageExport: tr.ImageExportSeconds, LayerPush: tr.LayerPushSeconds,
+			CacheImport: tr.CacheImportSeconds, CacheExport: tr.CacheExportSeconds}
 	} else {
-		sc := Script{Buildctl: e.Buildctl, Workers: s.Workers, Batch: s.Batch, Cache: s.Cache, Strategy: workload.Single,
+		sc := Script{Buildctl: e.Buildctl, Workers: s.Workers, Batch: s.Batch, Cache: s.Cache, Strategy: s.strategy(),
 			Attempts: 3, Prune: o.Prune, Head: true}
 		sr, serr := sc.Run(ctx, w, e.Instances)
 		err = serr
@@ -160,7 +221,9 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 			err = fmt.Errorf("%d builds failed: %s", sr.Failed, strings.Join(sr.Errors, "; "))
 		}
 		run.WallSeconds, run.Built, run.Failed, run.Prunes, run.PruneSeconds = sr.WallSeconds, sr.Built, sr.Failed, sr.Prunes, sr.PruneSeconds
+		run.ImageSeconds, run.BarrierIdleSeconds = sr.ImageSeconds, sr.BarrierIdleSeconds
 	}
+	run.IdleSeconds = max(float64(min(max(s.Workers, 1), len(e.Instances)))*run.WallSeconds-run.ImageSeconds, 0)
 	use, cerr := cpu.Stop()
 	if err != nil {
 		return run, err
@@ -201,7 +264,7 @@ func safe(a, b float64) float64 {
 }
 
 func summarizeScheme(r *SchemeResult, images int) {
-	var wall, iph, busy, bytes, prune []float64
+	var wall, iph, busy, bytes, prune, idle, barrier []float64
 	bound := map[string][]float64{}
 	var order []string
 	for _, run := range r.Runs {
@@ -210,6 +273,8 @@ func summarizeScheme(r *SchemeResult, images int) {
 		busy = append(busy, run.CPU.BusyFraction)
 		bytes = append(bytes, float64(run.RegistryBytes))
 		prune = append(prune, run.PruneSeconds)
+		idle = append(idle, run.IdleSeconds)
+		barrier = append(barrier, run.BarrierIdleSeconds)
 		for _, b := range run.Bounds {
 			if _, ok := bound[b.Resource]; !ok {
 				order = append(order, b.Resource)
@@ -219,6 +284,7 @@ func summarizeScheme(r *SchemeResult, images int) {
 	}
 	r.WallSeconds, r.ImagesPerHour, r.CPUBusy = Median(wall), Median(iph), Median(busy)
 	r.RegistryBytes, r.PruneSeconds = Median(bytes), Median(prune)
+	r.IdleSeconds, r.BarrierIdleSeconds = Median(idle), Median(barrier)
 	for _, res := range order {
 		if m := Median(bound[res]); m > r.Bound {
 			r.Bottleneck, r.Bound = res, m

@@ -43,7 +43,13 @@ type ScriptResult struct {
 	Failed       int
 	Prunes       int
 	PruneSeconds float64
-	Errors       []string
+	// ImageSeconds sums the images' walls (HEAD check and builds);
+	// BarrierIdleSeconds sums, over the batches, the worker-seconds the
+	// pool held idle while the batch's slowest images finished
+	// (slots x batch wall - the batch's image seconds).
+	ImageSeconds       float64
+	BarrierIdleSeconds float64
+	Errors             []string
 }
 
 // Run builds insts of w as the script would.
@@ -70,13 +76,18 @@ func (s Script) Run(ctx context.Context, w *workload.Workload, insts []workload.
 		items := insts[lo:min(lo+batch, len(insts))]
 		next := make(chan workload.Instance)
 		var wg sync.WaitGroup
-		for range min(workers, len(items)) {
+		b0 := time.Now()
+		var busy float64
+		slots := min(workers, len(items))
+		for range slots {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for inst := range next {
+					i0 := time.Now()
 					st, err := s.image(ctx, w, inst)
 					mu.Lock()
+					busy += time.Since(i0).Seconds()
 					switch {
 					case err != nil:
 						res.Failed++
@@ -98,6 +109,8 @@ func (s Script) Run(ctx context.Context, w *workload.Workload, insts []workload.
 		}
 		close(next)
 		wg.Wait() // the barrier
+		res.ImageSeconds += busy
+		res.BarrierIdleSeconds += max(float64(slots)*time.Since(b0).Seconds()-busy, 0)
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}

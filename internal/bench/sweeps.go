@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/sweep"
 )
 
@@ -45,4 +47,34 @@ func findCell(a *evidence.Analysis, c evidence.Config) *evidence.Cell {
 		}
 	}
 	return nil
+}
+
+// FromSweep is the production build a sweep recommends for a set of
+// images, as `buildtune build --from-recommendation` runs it: the
+// recommended workers, batch, cache mode and strategy.
+type FromSweep struct {
+	Scheme Scheme    `json:"scheme"`
+	Sweep  *SweepRun `json:"-"`
+	// Name is the recommended cell; SweepSeconds the sweep's own time, to
+	// be set beside the gain.
+	Name         string  `json:"name"`
+	SweepSeconds float64 `json:"sweep_s"`
+}
+
+// Recommended runs the sweep o with runner and returns the scheme its
+// recommendation for images images (pruned as prune) builds with.
+func Recommended(ctx context.Context, o sweep.Options, runner sweep.TrialRunner, images int, prune fleet.PrunePolicy) (*FromSweep, error) {
+	sr, err := RunSweep(ctx, o, runner)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := sr.Analysis.Recommend(evidence.Constraints{Target: evidence.Target{Images: images,
+		PruneThreshold: prune.ThresholdBytes, PruneKeep: prune.KeepBytes, Seed: 1}})
+	if err != nil {
+		return nil, fmt.Errorf("recommendation from %s: %w", o.OutDir, err)
+	}
+	c := rec.Recommended.Config
+	s := Scheme{Buildtune: true, Workers: c.Workers, Batch: c.Batch, Cache: engine.CacheMode(c.CacheMode), Strategy: c.Strategy}
+	s.Name = "buildtune-" + rec.Recommended.Name
+	return &FromSweep{Scheme: s, Sweep: sr, Name: rec.Recommended.Name, SweepSeconds: sr.Elapsed.Seconds()}, nil
 }

@@ -78,7 +78,7 @@ func TestMeasureReplayMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := MeasureReplay(a, DefaultReplayCells, 0)
+	r := MeasureReplay(a, nil, DefaultReplayCells, 0)
 	if len(r.Targets) != 6 || r.Measured != 0 || r.Hits != 0 {
 		t.Errorf("targets %d measured %d hits %d", len(r.Targets), r.Measured, r.Hits)
 	}
@@ -100,7 +100,7 @@ func TestMeasureReplayCells(t *testing.T) {
 	}
 	cells := DefaultReplayCells
 	cells.Base = evidence.Config{Workers: 2, Batch: 3, CacheMode: "min", Strategy: "single"}
-	r := MeasureReplay(a, cells, 0)
+	r := MeasureReplay(a, nil, cells, 0)
 	var got *ReplayTarget
 	for i := range r.Targets {
 		if r.Targets[i].Name == "img/h cache off / min" {

@@ -160,23 +160,29 @@ func firstWave(list []record.Image, workers int) int {
 }
 
 // firstWaveExtra is the first wave's mean seconds minus the mean of the
-// later images that ran as crowded as the first wave did (started while at
-// least wave-1 others were in flight), at least 0; 0 when there is no such
-// image to compare with. Images that ran less crowded (a last partial
-// batch, the tail of a stream) are faster for that reason alone, and
-// comparing with them would charge contention to the builder stage.
+// later images that ran as crowded as the first wave did, at least 0; 0
+// when there is no such image to compare with. "As crowded" is over the
+// whole run of the image: the time-averaged count of other images in
+// flight while it ran is at least 90% of the first wave's. Images that
+// ran less crowded (a last partial batch, the tail of a stream, the few
+// images after a first wave of 16 that all end together) are faster for
+// that reason alone, and comparing with them would charge contention to
+// the builder stage.
 func firstWaveExtra(list []record.Image, wave int) float64 {
 	if wave <= 0 || wave >= len(list) {
 		return 0
 	}
-	var a, b float64
+	var a, crowd float64
+	for i := range wave {
+		a += list[i].WallSeconds
+		crowd += othersInFlight(list, i)
+	}
+	crowd /= float64(wave)
+	var b float64
 	nb := 0
-	for i, im := range list {
-		switch {
-		case i < wave:
-			a += im.WallSeconds
-		case inFlightAt(list, i) >= wave-1:
-			b += im.WallSeconds
+	for i := wave; i < len(list); i++ {
+		if othersInFlight(list, i) >= 0.9*crowd {
+			b += list[i].WallSeconds
 			nb++
 		}
 	}
@@ -186,16 +192,31 @@ func firstWaveExtra(list []record.Image, wave int) float64 {
 	return finite(math.Max(0, a/float64(wave)-b/float64(nb)))
 }
 
-// inFlightAt counts the other images of list running when image i started.
-func inFlightAt(list []record.Image, i int) int {
-	t := list[i].Start
-	n := 0
+// othersInFlight is the time-averaged count of the other images of list
+// running while image i ran.
+func othersInFlight(list []record.Image, i int) float64 {
+	s, e := list[i].Start, list[i].End
+	d := e.Sub(s).Seconds()
+	if !(d > 0) {
+		return 0
+	}
+	var sum float64
 	for j, im := range list {
-		if j != i && !im.Start.After(t) && im.End.After(t) {
-			n++
+		if j == i {
+			continue
+		}
+		lo, hi := im.Start, im.End
+		if lo.Before(s) {
+			lo = s
+		}
+		if hi.After(e) {
+			hi = e
+		}
+		if hi.After(lo) {
+			sum += hi.Sub(lo).Seconds()
 		}
 	}
-	return n
+	return sum / d
 }
 
 func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Models {

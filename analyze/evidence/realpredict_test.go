@@ -97,6 +97,10 @@ func TestFirstWave(t *testing.T) {
 		{"one started late", []record.Image{im(0, 3), im(3.5, 5.5), im(3.5, 5.5)}, 4, 1, 1},
 		{"no extra", []record.Image{im(0, 2), im(2, 5)}, 1, 1, 0},
 		{"all first", []record.Image{im(0, 3), im(0, 3)}, 2, 2, 0},
+		// W=16 on 20 images (the replay's PR #525 cell): 16 start together
+		// and end together; the last 4 start as the first ends, crowded at
+		// their start, but run nearly alone. They are not compared.
+		{"wave of 16 ending together", wave16(im), 16, 16, 0},
 	}
 	for _, tt := range tests {
 		w := firstWave(tt.list, tt.workers)
@@ -104,4 +108,15 @@ func TestFirstWave(t *testing.T) {
 			t.Errorf("%s: wave %d extra %v, want %d and %v", tt.name, w, firstWaveExtra(tt.list, w), tt.wave, tt.extra)
 		}
 	}
+}
+
+func wave16(im func(start, end float64) record.Image) []record.Image {
+	var list []record.Image
+	for i := range 16 {
+		list = append(list, im(0, 30+0.01*float64(i)))
+	}
+	for i := range 4 {
+		list = append(list, im(30+0.01*float64(i), 35))
+	}
+	return list
 }

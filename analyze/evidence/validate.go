@@ -232,7 +232,14 @@ func (v *Verdict) markdown() string {
 		b.WriteString("no significant difference.\n")
 	}
 	if v.ClaimS > 0 {
-		fmt.Fprintf(&b, "\nClaim: %s or less. Verdict: **%s** (head's interval ends at %s).\n", hours(v.ClaimS), v.Claim, hours(v.Head.PredictedS.Hi))
+		why := fmt.Sprintf("head's interval is %s-%s, across the claim", hours(v.Head.PredictedS.Lo), hours(v.Head.PredictedS.Hi))
+		switch v.Claim {
+		case ClaimRefuted:
+			why = fmt.Sprintf("even head's fastest plausible build, %s, is slower", hours(v.Head.PredictedS.Lo))
+		case ClaimHolds:
+			why = fmt.Sprintf("head's interval ends at %s", hours(v.Head.PredictedS.Hi))
+		}
+		fmt.Fprintf(&b, "\nClaim: %s or less. Verdict: **%s** (%s).\n", hours(v.ClaimS), v.Claim, why)
 	}
 	if len(v.Warnings) > 0 {
 		b.WriteString("\n<details><summary>warnings</summary>\n\n")

@@ -53,6 +53,7 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	fs.Int64("seed", 0, "seed of the sample and the trial order")
 	fs.String("profile", "", "fixture profile")
 	fs.String("out", "", "output folder (default runs/<timestamp>)")
+	resume := fs.String("resume", "", "finish the proof in this folder (an interrupted one, or a finished one to re-compute its verdict)")
 	fs.String("temp", "", "trial temperatures")
 	fs.Int("attempts", 1, "attempts per image")
 	fs.Bool("warmup", true, "one warm-up trial first")
@@ -96,7 +97,16 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 		out = defaultOut()
 	}
 	sweepArgs := []string{"--config", base, "--config", head, "--out", out}
+	if *resume != "" {
+		if fs.Changed("out") {
+			return input.Errorf("--resume and --out", "give one: --resume continues the proof in its own folder")
+		}
+		out, sweepArgs = *resume, []string{"--resume", *resume}
+	}
 	fs.Visit(func(f *pflag.Flag) {
+		if *resume != "" {
+			return // the folder's run.json holds the sweep's settings
+		}
 		for _, name := range proveForward {
 			if f.Name == name && name != "out" {
 				if sv, ok := f.Value.(pflag.SliceValue); ok {

@@ -138,6 +138,7 @@ func runPrediction(t *testing.T, c predictionCase) {
 	var link []string
 	if c.bandwidth != "" {
 		link = []string{"--registry-bandwidth", c.bandwidth}
+		c.baseline += ",registry-bandwidth=" + c.bandwidth // the cells carry the cap
 	}
 	r := runBT(t, 30*time.Minute, append([]string{"sweep", "--instances", sampleFile, "--sample", strconv.Itoa(c.sample), "--seed", seed,
 		"--profile", profile, "--workers", c.workers, "--batch", "stream", "--cache", c.cache, "--temp", "cold",

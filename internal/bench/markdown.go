@@ -52,6 +52,15 @@ func (r *SchemesResult) Markdown() string {
 			f3(s.VsBaseline), 100*s.CPUBusy, fmt.Sprintf("%.1f MiB", s.RegistryBytes/(1<<20)), f2(s.PruneSeconds),
 			f2(s.IdleSeconds), f2(s.BarrierIdleSeconds), s.Bottleneck, f2(s.Bound), f2(s.WallOverBound))
 	}
+	b.WriteString("\n| scheme | walls per rep (s) | vs first per rep (interleaved: rep k of each ran back to back) | range |\n|---|---|---|---|\n")
+	for _, s := range r.Schemes {
+		var walls []float64
+		for _, run := range s.Runs {
+			walls = append(walls, run.WallSeconds)
+		}
+		lo, hi := minMax(s.RepRatios)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s-%s |\n", s.Scheme.Name, floats(walls, f2), floats(s.RepRatios, f3), f3(lo), f3(hi))
+	}
 	b.WriteString("\nBounds: CPU = busy CPU-seconds of the host / cores; registry = bytes of the busier direction / the cap. wall/bound near 1: that resource was the limit. ")
 	b.WriteString("Idle worker-s = workers x wall - the images' summed walls (the barrier part: worker-seconds each batch held while its slowest images finished).\n")
 	var phased bool
@@ -118,4 +127,16 @@ func (r *SweepCostResult) Markdown() string {
 		fmt.Fprintf(&b, "\n- warning: %s", w)
 	}
 	return b.String()
+}
+
+func minMax(xs []float64) (lo, hi float64) {
+	for i, x := range xs {
+		if i == 0 || x < lo {
+			lo = x
+		}
+		if i == 0 || x > hi {
+			hi = x
+		}
+	}
+	return lo, hi
 }

@@ -117,6 +117,9 @@ type SchemeResult struct {
 	IdleSeconds        float64 `json:"idle_s"`
 	BarrierIdleSeconds float64 `json:"barrier_idle_s"`
 	VsBaseline         float64 `json:"vs_baseline"`
+	// RepRatios are each rep's wall over the first scheme's in the same
+	// rep (the reps are interleaved).
+	RepRatios []float64 `json:"rep_ratios"`
 	// Bottleneck is the resource with the largest median bound, Bound its
 	// median seconds, WallOverBound the median wall over it (1 = the
 	// resource was busy all the time).
@@ -159,6 +162,11 @@ func Schemes(ctx context.Context, e *Env, o SchemesOptions) (*SchemesResult, err
 		summarizeScheme(&res.Schemes[i], len(e.Instances))
 		if b := res.Schemes[0].WallSeconds; b > 0 {
 			res.Schemes[i].VsBaseline = res.Schemes[i].WallSeconds / b
+		}
+		// Rep k of every scheme ran back to back: its ratio to the
+		// baseline's rep k cancels the machine's drift between reps.
+		for k, run := range res.Schemes[i].Runs {
+			res.Schemes[i].RepRatios = append(res.Schemes[i].RepRatios, safe(run.WallSeconds, res.Schemes[0].Runs[k].WallSeconds))
 		}
 	}
 	return res, nil

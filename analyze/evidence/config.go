@@ -47,6 +47,10 @@ func configOf(rc record.Config) Config {
 	// the "-bw" suffix of its name.
 	if _, bw, ok := strings.Cut(rc.Cell, "-bw"); ok && bw != "unlimited" {
 		c.Registry = bw
+		// One spelling per cap: "12582912B/s" and "12MiB/s" are one cell.
+		if n, err := input.Bandwidth(bw); err == nil && n > 0 {
+			c.Registry = input.FormatBandwidth(n)
+		}
 	}
 	if c.CacheMode == "" {
 		c.CacheMode = "off"
@@ -66,7 +70,11 @@ func ParseConfig(s string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{Workers: c.Workers, Batch: c.Batch, CacheMode: c.Cache, Strategy: c.Strategy, Registry: c.Registry}, nil
+	reg := c.Registry
+	if n, err := input.Bandwidth(reg); err == nil && n > 0 {
+		reg = input.FormatBandwidth(n) // as configOf spells the cells' caps
+	}
+	return Config{Workers: c.Workers, Batch: c.Batch, CacheMode: c.Cache, Strategy: c.Strategy, Registry: reg}, nil
 }
 
 func oneOf(v string, allowed []string) (string, error) {

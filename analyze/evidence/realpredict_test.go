@@ -120,3 +120,17 @@ func wave16(im func(start, end float64) record.Image) []record.Image {
 	}
 	return list
 }
+
+// TestConfigBandwidthSpelling: a cap spelled two ways names one cell, in
+// records (the "-bw" suffix of the cell) and in a parsed --baseline alike.
+func TestConfigBandwidthSpelling(t *testing.T) {
+	a := configOf(record.Config{Cell: "w2-stream-off-single-bw12582912B/s", Workers: 2, CacheMode: "off", Strategy: "single"})
+	b := configOf(record.Config{Cell: "w2-stream-off-single-bw12MiB/s", Workers: 2, CacheMode: "off", Strategy: "single"})
+	c, err := ParseConfig("workers=2,batch=stream,cache=off,registry-bandwidth=12582912B/s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b || b != c || a.Registry != "12MiB/s" {
+		t.Errorf("configs %+v, %+v, %+v: want one, registry 12MiB/s", a, b, c)
+	}
+}

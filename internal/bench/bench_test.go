@@ -200,7 +200,7 @@ func BenchmarkSchemesReplay(b *testing.B) {
 		registry: regproxy.Settings{BandwidthBytesPerSec: replayBandwidthBytes, Latency: replayLatency},
 		prune:    fleet.PrunePolicy{ThresholdBytes: replayPruneThreshold, KeepBytes: replayPruneKeep},
 		daemon:   replayDaemon(),
-		workers:  []int{2, 4, 8}, cache: []engine.CacheMode{engine.CacheOff}, strategies: []string{workload.Single, workload.ThreePhase}})
+		workers:  []int{2, 4}, cache: []engine.CacheMode{engine.CacheOff}, strategies: []string{workload.Single, workload.ThreePhase}})
 }
 
 // Replay settings (see reports/bench/README.md for the calibration).

@@ -231,7 +231,13 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	}
 	cfg := record.Config{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy,
 		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: env.BuildKitVersion, Host: env.Host}
-	cfg.Cell = sweep.Cell{Workers: o.Workers, Batch: o.Batch, Cache: o.Cache, Strategy: o.Strategy}.Name()
+	// Named as a sweep names the cell, bandwidth cap included, so that
+	// validate finds the sweep's cell measured under the same cap.
+	cell := sweep.Cell{Workers: o.Workers, Batch: o.Batch, Cache: o.Cache, Strategy: o.Strategy}
+	if bw := o.Proxy.BandwidthBytesPerSec; bw > 0 {
+		cell.Registry = input.FormatBandwidth(bw)
+	}
+	cfg.Cell = cell.Name()
 	var px *regproxy.Proxy
 	if o.Proxy != (regproxy.Settings{}) {
 		regAddr := env.Stack.Registry.Addr

@@ -139,7 +139,9 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 		},
 	})
 	if px != nil {
-		tr.BytesPushed = px.Stats().BytesUp - before.BytesUp
+		after := px.Stats()
+		tr.BytesPushed = after.BytesUp - before.BytesUp
+		tr.BytesPulled = after.BytesDown - before.BytesDown
 	}
 	return tr, err
 }

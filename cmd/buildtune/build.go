@@ -238,8 +238,8 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "per image (sums): exec %.1fs, image export %.1fs, cache export %.1fs, cache import %.1fs; cached steps %d/%d\n",
 		tr.ExecSeconds, tr.ImageExportSeconds, tr.CacheExportSeconds, tr.CacheImportSeconds, tr.CachedSteps, tr.TotalSteps)
 	if p := res.Proxy; p.Requests > 0 {
-		fmt.Fprintf(c.stdout, "registry proxy: %d requests, %d answered 429/503, %d dropped, %d upstream errors, %d bytes pushed\n",
-			p.Requests, p.Errors, p.Drops, p.UpstreamErrors, p.BytesUp)
+		fmt.Fprintf(c.stdout, "registry proxy: %d requests, %d answered 429/503, %d dropped, %d upstream errors, %d bytes pushed, %d bytes pulled\n",
+			p.Requests, p.Errors, p.Drops, p.UpstreamErrors, p.BytesUp, p.BytesDown)
 	}
 	fmt.Fprintf(c.stdout, "manifest: %s\nsummary: %s\nrecords: %s\n", res.ManifestPath, res.SummaryPath, res.RecordsPath)
 	if runErr != nil {

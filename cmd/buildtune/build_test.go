@@ -172,3 +172,41 @@ func TestBuildManifestResumeShardMerge(t *testing.T) {
 		t.Errorf("merge with shard 1 twice: want exit 1 naming duplicates\n%s", r)
 	}
 }
+
+// TestBuildPullsLikeSweep: under a registry cap, a production build and a
+// sweep's cell send the same traffic through the link, base image pulls
+// included, so that validate compares like with like. (A build that pulled
+// its bases around the proxy ran a capped 40-image set 50% faster than
+// its sweep predicted.)
+func TestBuildPullsLikeSweep(t *testing.T) {
+	bk := testenv.Buildkitd(t)
+	ids := writeFile(t, "ids.txt", "django__django-11133\nsympy__sympy-13852\n")
+	tmp := t.TempDir()
+	link := []string{"--registry-bandwidth", "256MiB/s", "--instances", ids, "--workers", "2", "--batch", "stream", "--buildkitd", bk}
+	build := filepath.Join(tmp, "build")
+	if r := runBT(t, 3*time.Minute, append([]string{"build", "--all", "--cache-mode", "off", "--out", build}, link...)...); r.code != exitOK {
+		t.Fatalf("build:\n%s", r)
+	} else if !strings.Contains(r.stdout, "bytes pulled") {
+		t.Errorf("build output does not give the bytes pulled through the proxy:\n%s", r.stdout)
+	}
+	sw := filepath.Join(tmp, "sweep")
+	if r := runBT(t, 3*time.Minute, append([]string{"sweep", "--sample", "2", "--cache", "off", "--temp", "cold", "--reps", "1",
+		"--warmup=false", "--out", sw}, link...)...); r.code != exitOK {
+		t.Fatalf("sweep:\n%s", r)
+	}
+	b, s := readRecords(t, filepath.Join(build, "records.jsonl")), readRecords(t, filepath.Join(sw, "records.jsonl"))
+	if len(b.Trials) != 1 || len(s.Trials) != 1 {
+		t.Fatalf("%d build and %d sweep trials, want 1 each", len(b.Trials), len(s.Trials))
+	}
+	bt, st := b.Trials[0], s.Trials[0]
+	t.Logf("build: %d bytes pulled, %d pushed; sweep: %d pulled, %d pushed", bt.BytesPulled, bt.BytesPushed, st.BytesPulled, st.BytesPushed)
+	if bt.Cell != st.Cell {
+		t.Errorf("build cell %q, sweep cell %q: validate cannot pair them", bt.Cell, st.Cell)
+	}
+	if st.BytesPulled < 1<<20 {
+		t.Fatalf("the cold sweep pulled %d bytes through the proxy: its bases did not come over the link", st.BytesPulled)
+	}
+	if r := float64(bt.BytesPulled) / float64(st.BytesPulled); r < 0.8 || r > 1.25 {
+		t.Errorf("build pulled %d bytes through the proxy, sweep %d (ratio %.2f): the two do not pay the same link", bt.BytesPulled, st.BytesPulled, r)
+	}
+}

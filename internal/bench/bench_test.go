@@ -6,8 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/fixtures"
@@ -70,7 +74,7 @@ func skipShort(b *testing.B) {
 // benchEnv starts a private stack (buildkitd as cfg says), samples n
 // instances and prepares the fixtures of prof (nil: default) on it, timing
 // the preparation.
-func benchEnv(b *testing.B, n int, prof *fixtures.Profile, cfg stack.Config) (*bench.Env, *testenv.FleetEnv, float64) {
+func benchEnv(b testing.TB, n int, prof *fixtures.Profile, cfg stack.Config) (*bench.Env, *testenv.FleetEnv, float64) {
 	b.Helper()
 	fe := testenv.Fleet(b, n, prof, cfg)
 	bin := bench.BuildctlPath(testenv.Root(b))
@@ -82,6 +86,77 @@ func benchEnv(b *testing.B, n int, prof *fixtures.Profile, cfg stack.Config) (*b
 	prep := time.Since(t0).Seconds()
 	return &bench.Env{Daemon: fe.BK, Buildctl: bench.Buildctl{Bin: bin, Addr: fe.BK.Addr()}, Registry: fe.Reg,
 		Workload: w, Instances: fe.Insts}, fe, prep
+}
+
+// TestSchemesDriver: the old script's driver builds and pushes every image
+// of a set with barriers (one buildctl process per build), and the schemes
+// scenario measures it and the fleet alike: every image built, idle and
+// barrier time, a steady-state window that ends when the last image
+// started, CPU and link use inside it.
+func TestSchemesDriver(t *testing.T) {
+	e, _, _ := benchEnv(t, 5, nil, stack.Config{})
+	ctx := context.Background()
+	w := *e.Workload
+	w.SDKSha = fixtures.SDKSha(12, 0)
+	sc := bench.Script{Buildctl: e.Buildctl, Workers: 2, Batch: 3, Cache: engine.CacheMin, Strategy: workload.Single, Attempts: 1, Head: true}
+	t0 := time.Now()
+	res, err := sc.Run(ctx, &w, e.Instances)
+	if err != nil || res.Built != 5 || res.Failed != 0 {
+		t.Fatalf("script: %+v, %v", res, err)
+	}
+	if !res.LastStart.After(t0) || res.LastStart.After(t0.Add(time.Duration(res.WallSeconds*float64(time.Second)))) {
+		t.Errorf("last start %s not inside the run (%s + %.1fs)", res.LastStart, t0, res.WallSeconds)
+	}
+	if res.BarrierIdleSeconds <= 0 || res.ImageSeconds <= 0 {
+		t.Errorf("two batches of 3 and 2 on 2 workers: barrier idle %.2f, image seconds %.2f, want both > 0", res.BarrierIdleSeconds, res.ImageSeconds)
+	}
+	for _, in := range e.Instances {
+		builds, err := w.InstanceBuilds(workload.Single, in, engine.CacheMin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := builds[len(builds)-1]
+		ref, err := name.ParseReference(last.Tags[0], name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := remote.Head(ref); err != nil {
+			t.Errorf("%s: its image %s is not in the registry: %v", in.ID, last.Tags[0], err)
+		}
+		if last.CacheTo == "" {
+			t.Errorf("%s: cache min without a cache export", in.ID)
+		}
+	}
+	// Again: every tag exists, the script's HEAD check skips them all.
+	again, err := sc.Run(ctx, &w, e.Instances)
+	if err != nil || again.Skipped != 5 || again.Built != 0 {
+		t.Errorf("script again: %+v, %v; want all 5 skipped", again, err)
+	}
+
+	r, err := bench.Schemes(ctx, e, bench.SchemesOptions{Reps: 1, Registry: regproxy.Settings{BandwidthBytesPerSec: 64 << 20},
+		Schemes: []bench.Scheme{{Name: "script", Workers: 2, Batch: 3, Cache: engine.CacheMax},
+			{Name: "fleet", Buildtune: true, Workers: 2, Cache: engine.CacheOff}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.Schemes {
+		run := s.Runs[0]
+		t.Logf("%s: wall %.2fs, steady %.2fs, CPU %.0f%% (steady %.0f%%), link steady %.0f%%, up %d down %d, idle %.2f (barrier %.2f)",
+			s.Scheme.Name, run.WallSeconds, run.Steady.Seconds, 100*run.CPU.BusyFraction, 100*s.SteadyCPUBusy, 100*s.SteadyLinkBusy,
+			run.BytesUp, run.BytesDown, run.IdleSeconds, run.BarrierIdleSeconds)
+		if run.Built != 5 || run.Failed != 0 {
+			t.Errorf("%s: built %d, failed %d", s.Scheme.Name, run.Built, run.Failed)
+		}
+		if st := run.Steady; !(st.Seconds > 0 && st.Seconds < run.WallSeconds) || !(st.CPUBusy > 0 && st.CPUBusy <= 1) || st.Up <= 0 || st.Up > run.BytesUp {
+			t.Errorf("%s: steady window %+v of a %.2fs run pushing %d bytes: want a shorter window with CPU in (0, 1] and some of the bytes", s.Scheme.Name, st, run.WallSeconds, run.BytesUp)
+		}
+		if !(s.SteadyLinkBusy > 0 && s.SteadyLinkBusy < 1.1) {
+			t.Errorf("%s: steady link share %.3f of a 64 MiB/s cap", s.Scheme.Name, s.SteadyLinkBusy)
+		}
+	}
+	if md := r.Markdown(); !strings.Contains(md, "CPU busy: run / steady") {
+		t.Errorf("summary without the steady-state shares:\n%s", md)
+	}
 }
 
 // BenchmarkOverhead: the fleet against plain buildctl processes, same 8

@@ -44,12 +44,20 @@ func (r *OverheadResult) Markdown() string {
 func (r *SchemesResult) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Old scheme vs production build\n\n%d images, registry %s, each run cold.\n\n", r.Images, r.Registry)
-	b.WriteString("| scheme | W | B | cache | strategy | median wall (s) | img/h | vs first | CPU busy | registry bytes | prune (s) | idle worker-s | of it barrier | bottleneck | bound (s) | wall/bound |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scheme | W | B | cache | strategy | median wall (s) | img/h | vs first | CPU busy: run / steady | link busy: run / steady | registry bytes | prune (s) | idle worker-s | of it barrier | bottleneck | bound (s) | wall/bound |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Schemes {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %.1f | %s | %.0f%% | %s | %s | %s | %s | %s | %s | %s |\n",
+		link := "no cap"
+		if s.Bandwidth > 0 {
+			var whole []float64
+			for _, run := range s.Runs {
+				whole = append(whole, float64(max(run.BytesUp, run.BytesDown))/(float64(s.Bandwidth)*max(run.WallSeconds, 1e-9)))
+			}
+			link = fmt.Sprintf("%.0f%% / %.0f%%", 100*Median(whole), 100*s.SteadyLinkBusy)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %.1f | %s | %.0f%% / %.0f%% | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			s.Scheme.Name, s.Scheme.Workers, input.BatchLabel(s.Scheme.Batch), s.Scheme.Cache, s.Scheme.strategy(), f2(s.WallSeconds), s.ImagesPerHour,
-			f3(s.VsBaseline), 100*s.CPUBusy, fmt.Sprintf("%.1f MiB", s.RegistryBytes/(1<<20)), f2(s.PruneSeconds),
+			f3(s.VsBaseline), 100*s.CPUBusy, 100*s.SteadyCPUBusy, link, fmt.Sprintf("%.1f MiB", s.RegistryBytes/(1<<20)), f2(s.PruneSeconds),
 			f2(s.IdleSeconds), f2(s.BarrierIdleSeconds), s.Bottleneck, f2(s.Bound), f2(s.WallOverBound))
 	}
 	b.WriteString("\n| scheme | walls per rep (s) | vs first per rep (interleaved: rep k of each ran back to back) | range |\n|---|---|---|---|\n")
@@ -61,7 +69,8 @@ func (r *SchemesResult) Markdown() string {
 		lo, hi := minMax(s.RepRatios)
 		fmt.Fprintf(&b, "| %s | %s | %s | %s-%s |\n", s.Scheme.Name, floats(walls, f2), floats(s.RepRatios, f3), f3(lo), f3(hi))
 	}
-	b.WriteString("\nBounds: CPU = busy CPU-seconds of the host / cores; registry = bytes of the busier direction / the cap. wall/bound near 1: that resource was the limit. ")
+	b.WriteString("\nBusy: run = over the whole run; steady = from the start until the last image started (while the scheme still had images to hand out, before the drain of its last builds), medians over the reps. Link busy = the busier direction's bytes / (cap x time). ")
+	b.WriteString("Bounds: CPU = busy CPU-seconds of the host / cores; registry = bytes of the busier direction / the cap. wall/bound near 1: that resource was the limit. ")
 	b.WriteString("Idle worker-s = workers x wall - the images' summed walls (the barrier part: worker-seconds each batch held while its slowest images finished).\n")
 	var phased bool
 	for _, s := range r.Schemes {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
@@ -91,6 +92,10 @@ type SchemeRun struct {
 	// Phases sums BuildKit's per-image phases (the fleet only: buildctl's
 	// plain output carries no status stream to read them from).
 	Phases *Phases `json:"phases,omitempty"`
+	// Steady is the host CPU and the link from the run's start until its
+	// last image started: while every scheme still had images to hand out,
+	// before the unavoidable drain of the last builds.
+	Steady Use `json:"steady"`
 }
 
 // Phases are the sums of the per-image phases of a fleet run, in seconds.
@@ -111,6 +116,13 @@ type SchemeResult struct {
 	WallSeconds   float64 `json:"wall_s"`
 	ImagesPerHour float64 `json:"images_per_hour"`
 	CPUBusy       float64 `json:"cpu_busy_fraction"`
+	// SteadyCPUBusy and SteadyLinkBusy are the medians of the runs'
+	// steady-state shares (SchemeRun.Steady; the link's against its cap, 0
+	// without one).
+	SteadyCPUBusy  float64 `json:"steady_cpu_busy_fraction"`
+	SteadyLinkBusy float64 `json:"steady_link_busy_fraction"`
+	// Bandwidth is the link's cap, bytes per second (0: none).
+	Bandwidth     int64   `json:"bandwidth_bytes_per_s,omitempty"`
 	RegistryBytes float64 `json:"registry_bytes"`
 	PruneSeconds  float64 `json:"prune_s"`
 	// Medians of the runs' idle and barrier-idle worker-seconds.
@@ -159,6 +171,7 @@ func Schemes(ctx context.Context, e *Env, o SchemesOptions) (*SchemesResult, err
 		}
 	}
 	for i := range res.Schemes {
+		res.Schemes[i].Bandwidth = o.Registry.BandwidthBytesPerSec
 		summarizeScheme(&res.Schemes[i], len(e.Instances))
 		if b := res.Schemes[0].WallSeconds; b > 0 {
 			res.Schemes[i].VsBaseline = res.Schemes[i].WallSeconds / b
@@ -184,7 +197,9 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 		return run, err
 	}
 	before := px.Stats()
-	cpu, err := StartCPU(0)
+	t0 := time.Now()
+	var lastStart time.Time
+	cpu, err := StartSampler(0, func() (int64, int64) { st := px.Stats(); return st.BytesUp, st.BytesDown })
 	if err != nil {
 		return run, err
 	}
@@ -210,6 +225,9 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 			} else {
 				for _, im := range set.Images {
 					run.ImageSeconds += im.WallSeconds
+					if im.Start.After(lastStart) {
+						lastStart = im.Start
+					}
 				}
 			}
 		}
@@ -230,6 +248,7 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 		}
 		run.WallSeconds, run.Built, run.Failed, run.Prunes, run.PruneSeconds = sr.WallSeconds, sr.Built, sr.Failed, sr.Prunes, sr.PruneSeconds
 		run.ImageSeconds, run.BarrierIdleSeconds = sr.ImageSeconds, sr.BarrierIdleSeconds
+		lastStart = sr.LastStart
 	}
 	run.IdleSeconds = max(float64(min(max(s.Workers, 1), len(e.Instances)))*run.WallSeconds-run.ImageSeconds, 0)
 	use, cerr := cpu.Stop()
@@ -239,7 +258,17 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 	if cerr != nil {
 		return run, cerr
 	}
+	if !lastStart.After(t0) {
+		return run, fmt.Errorf("%s: no image start recorded", s.Name)
+	}
 	after := px.Stats()
+	var ok bool
+	if run.Steady, ok = cpu.Window(t0, lastStart); !ok {
+		// Every image started at once: no window between two samples,
+		// the whole run stands for it.
+		run.Steady = Use{Seconds: time.Since(t0).Seconds(), CPUBusy: use.BusyFraction,
+			Up: after.BytesUp - before.BytesUp, Down: after.BytesDown - before.BytesDown}
+	}
 	run.CPU = use
 	run.BytesUp, run.BytesDown = after.BytesUp-before.BytesUp, after.BytesDown-before.BytesDown
 	run.RegistryBytes = run.BytesUp + run.BytesDown
@@ -272,13 +301,15 @@ func safe(a, b float64) float64 {
 }
 
 func summarizeScheme(r *SchemeResult, images int) {
-	var wall, iph, busy, bytes, prune, idle, barrier []float64
+	var wall, iph, busy, bytes, prune, idle, barrier, steadyCPU, steadyLink []float64
 	bound := map[string][]float64{}
 	var order []string
 	for _, run := range r.Runs {
 		wall = append(wall, run.WallSeconds)
 		iph = append(iph, 3600*float64(run.Built)/max(run.WallSeconds, 1e-9))
 		busy = append(busy, run.CPU.BusyFraction)
+		steadyCPU = append(steadyCPU, run.Steady.CPUBusy)
+		steadyLink = append(steadyLink, run.Steady.LinkBusy(r.Bandwidth))
 		bytes = append(bytes, float64(run.RegistryBytes))
 		prune = append(prune, run.PruneSeconds)
 		idle = append(idle, run.IdleSeconds)
@@ -291,6 +322,7 @@ func summarizeScheme(r *SchemeResult, images int) {
 		}
 	}
 	r.WallSeconds, r.ImagesPerHour, r.CPUBusy = Median(wall), Median(iph), Median(busy)
+	r.SteadyCPUBusy, r.SteadyLinkBusy = Median(steadyCPU), Median(steadyLink)
 	r.RegistryBytes, r.PruneSeconds = Median(bytes), Median(prune)
 	r.IdleSeconds, r.BarrierIdleSeconds = Median(idle), Median(barrier)
 	for _, res := range order {

@@ -49,7 +49,10 @@ type ScriptResult struct {
 	// (slots x batch wall - the batch's image seconds).
 	ImageSeconds       float64
 	BarrierIdleSeconds float64
-	Errors             []string
+	// LastStart is when the last image was handed to a worker: until
+	// then the script always had work to give (steady state).
+	LastStart time.Time
+	Errors    []string
 }
 
 // Run builds insts of w as the script would.
@@ -85,6 +88,11 @@ func (s Script) Run(ctx context.Context, w *workload.Workload, insts []workload.
 				defer wg.Done()
 				for inst := range next {
 					i0 := time.Now()
+					mu.Lock()
+					if i0.After(res.LastStart) {
+						res.LastStart = i0
+					}
+					mu.Unlock()
 					st, err := s.image(ctx, w, inst)
 					mu.Lock()
 					busy += time.Since(i0).Seconds()

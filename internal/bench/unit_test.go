@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/fixtures"
@@ -128,5 +129,33 @@ func TestReplayProfile(t *testing.T) {
 	}
 	if err := g.Validate(); err != nil {
 		t.Errorf("replay grid: %v", err)
+	}
+}
+
+// TestWindow: the use between the samples nearest to the window's ends.
+func TestWindow(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(s float64, busy, total uint64, up int64) Sample {
+		return Sample{Time: t0.Add(time.Duration(s * float64(time.Second))), CPU: CPUTimes{Busy: busy, Total: total}, Up: up, Down: up / 10}
+	}
+	series := []Sample{at(0, 0, 0, 0), at(1, 180, 200, 10<<20), at(2, 380, 400, 20<<20), at(3, 400, 600, 21<<20)}
+	u, ok := window(series, t0, t0.Add(2100*time.Millisecond))
+	if !ok || u.Seconds != 2 || u.CPUBusy != 0.95 || u.Up != 20<<20 || u.Down != 2<<20 {
+		t.Errorf("first 2 s: %+v %v", u, ok)
+	}
+	if got := u.LinkBusy(20 << 20); got != 0.5 {
+		t.Errorf("link busy at 20 MiB/s: %v, want 0.5", got)
+	}
+	if got := u.LinkBusy(0); got != 0 {
+		t.Errorf("no cap: link busy %v", got)
+	}
+	if u, ok := window(series, t0.Add(2*time.Second), t0.Add(3*time.Second)); !ok || u.CPUBusy != 0.1 {
+		t.Errorf("the drain: %+v %v", u, ok)
+	}
+	if _, ok := window(series, t0, t0.Add(100*time.Millisecond)); ok {
+		t.Error("a window inside one sample interval: ok")
+	}
+	if _, ok := window(nil, t0, t0.Add(time.Hour)); ok {
+		t.Error("no samples: ok")
 	}
 }

@@ -255,8 +255,11 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 		defer px.Close()
 		wl := *w
 		wl.Registry = addr + strings.TrimPrefix(w.Registry, regAddr)
-		if wl.BaseRegistry == "" {
-			wl.BaseRegistry = regAddr
+		// Bases come through the proxy too, as in a sweep's cell under
+		// the same conditions: a cold daemon pulls each base over the
+		// capped link, and validate compares the two.
+		if wl.BaseRegistry == "" || wl.BaseRegistry == regAddr {
+			wl.BaseRegistry = addr
 		}
 		w = &wl
 		cfg.Registry = o.Proxy.Label()
@@ -306,7 +309,7 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	})
 	if px != nil {
 		res.Proxy = px.Stats()
-		tr.BytesPushed = res.Proxy.BytesUp
+		tr.BytesPushed, tr.BytesPulled = res.Proxy.BytesUp, res.Proxy.BytesDown
 	}
 	res.Trial = tr
 	if err := recs.Write(&tr); err != nil && runErr == nil {

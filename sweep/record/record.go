@@ -187,9 +187,13 @@ type Trial struct {
 	LayerPushSeconds   float64 `json:"layer_push_s"`
 	CacheImportSeconds float64 `json:"cache_import_s"`
 	CacheExportSeconds float64 `json:"cache_export_s"`
-	BytesPushed        int64   `json:"bytes_pushed"`
-	CachedSteps        int     `json:"cached_steps"`
-	TotalSteps         int     `json:"total_steps"`
+	// BytesPushed and BytesPulled went through the registry proxy (a
+	// capped or delayed cell): up to the registry, and down from it (base
+	// images and cache imports). 0 without a proxy.
+	BytesPushed int64 `json:"bytes_pushed"`
+	BytesPulled int64 `json:"bytes_pulled,omitempty"`
+	CachedSteps int   `json:"cached_steps"`
+	TotalSteps  int   `json:"total_steps"`
 	// BuildKit disk use before and after the trial, in bytes.
 	DiskBefore   int64   `json:"disk_before"`
 	DiskAfter    int64   `json:"disk_after"`

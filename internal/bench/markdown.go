@@ -51,7 +51,7 @@ func (r *SchemesResult) Markdown() string {
 		if s.Bandwidth > 0 {
 			var whole []float64
 			for _, run := range s.Runs {
-				whole = append(whole, float64(max(run.BytesUp, run.BytesDown))/(float64(s.Bandwidth)*max(run.WallSeconds, 1e-9)))
+				whole = append(whole, run.whole().LinkBusy(s.Bandwidth))
 			}
 			link = fmt.Sprintf("%.0f%% / %.0f%%", 100*Median(whole), 100*s.SteadyLinkBusy)
 		}

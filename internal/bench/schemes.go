@@ -98,6 +98,11 @@ type SchemeRun struct {
 	Steady Use `json:"steady"`
 }
 
+// whole is the run's use over its whole wall time.
+func (r SchemeRun) whole() Use {
+	return Use{Seconds: r.WallSeconds, CPUBusy: r.CPU.BusyFraction, Up: r.BytesUp, Down: r.BytesDown}
+}
+
 // Phases are the sums of the per-image phases of a fleet run, in seconds.
 type Phases struct {
 	Exec        float64 `json:"exec_s"`
@@ -262,15 +267,14 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 		return run, fmt.Errorf("%s: no image start recorded", s.Name)
 	}
 	after := px.Stats()
+	run.CPU = use
+	run.BytesUp, run.BytesDown = after.BytesUp-before.BytesUp, after.BytesDown-before.BytesDown
 	var ok bool
 	if run.Steady, ok = cpu.Window(t0, lastStart); !ok {
 		// Every image started at once: no window between two samples,
 		// the whole run stands for it.
-		run.Steady = Use{Seconds: time.Since(t0).Seconds(), CPUBusy: use.BusyFraction,
-			Up: after.BytesUp - before.BytesUp, Down: after.BytesDown - before.BytesDown}
+		run.Steady = run.whole()
 	}
-	run.CPU = use
-	run.BytesUp, run.BytesDown = after.BytesUp-before.BytesUp, after.BytesDown-before.BytesDown
 	run.RegistryBytes = run.BytesUp + run.BytesDown
 	run.Bounds = bounds(run.WallSeconds, use, max(run.BytesUp, run.BytesDown), o.Registry.BandwidthBytesPerSec)
 	return run, nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/reports/plot"
 )
 
@@ -725,27 +726,7 @@ func method(b *builder, m Method) {
 func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 
 // duration formats seconds as 0.28s, 38.2s, 12m05s or 1h52m.
-func duration(s float64) string {
-	switch {
-	case math.IsNaN(s):
-		return "n/a"
-	case math.IsInf(s, 1):
-		return "∞"
-	case s < 0:
-		return "-" + duration(-s)
-	case s == 0:
-		return "0s"
-	case s < 9.995:
-		return fmt.Sprintf("%.2fs", s)
-	case s < 59.95:
-		return fmt.Sprintf("%.1fs", s)
-	}
-	if t := int64(math.Round(s)); t < 3600 {
-		return fmt.Sprintf("%dm%02ds", t/60, t%60)
-	}
-	m := int64(math.Round(s / 60))
-	return fmt.Sprintf("%dh%02dm", m/60, m%60)
-}
+func duration(s float64) string { return analyze.FormatSeconds(s) }
 
 // finiteOr formats v with format, or "n/a" when v is NaN or infinite.
 func finiteOr(format string, v float64) string {

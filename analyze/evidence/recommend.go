@@ -189,8 +189,17 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 			r.SavingS = &Interval{s.Median, s.Lo, s.Hi}
 		} else if iv, ok := pairedDiff(bp.Samples, mr.Best.Prediction.Samples, bp.Confidence); ok {
 			r.SavingS = &iv
-			r.Reasons = append(r.Reasons, fmt.Sprintf("Against the baseline %s it saves %s [%s, %s] (%.0f%% interval of paired reps).",
-				baseline.Name(), hours(iv.Median), hours(iv.Lo), hours(iv.Hi), 100*confOr(bp.Confidence)))
+			verb, m, lo, hi := "saves", iv.Median, iv.Lo, iv.Hi
+			if m < 0 {
+				// A negative saving reads as a cost: "takes 26.1s longer [22.7s, 29.1s]".
+				verb, m, lo, hi = "takes longer by", -m, -hi, -lo
+			}
+			r.Reasons = append(r.Reasons, fmt.Sprintf("Against the baseline %s it %s %s [%s, %s] (%.0f%% interval of paired reps).",
+				baseline.Name(), verb, analyze.FormatSeconds(m), analyze.FormatSeconds(lo), analyze.FormatSeconds(hi), 100*confOr(bp.Confidence)))
+		}
+		if s := r.SavingS; s != nil && s.Hi < 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("the baseline %s is predicted faster than the recommended %s (by %s, interval %s-%s): keep the baseline, or sweep a grid that contains it",
+				baseline.Name(), mr.Best.Config.Name, analyze.FormatSeconds(-s.Median), analyze.FormatSeconds(-s.Hi), analyze.FormatSeconds(-s.Lo)))
 		}
 	}
 	return r, nil
@@ -240,11 +249,4 @@ func quantile7(xs []float64, p float64) float64 {
 		return xs[len(xs)-1]
 	}
 	return finite(xs[lo] + (h-float64(lo))*(xs[lo+1]-xs[lo]))
-}
-
-func hours(s float64) string {
-	if math.Abs(s) < 3600 {
-		return fmt.Sprintf("%.0f min", s/60)
-	}
-	return fmt.Sprintf("%.2f h", s/3600)
 }

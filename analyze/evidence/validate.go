@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/model"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/sweep/record"
@@ -218,11 +219,11 @@ func (v *Verdict) markdown() string {
 		if c.Extrapolated {
 			ex = " (extrapolated)"
 		}
-		fmt.Fprintf(&b, "| %s | `%s`%s | %s [%s, %s] |\n", label, c.Config, ex, hours(c.PredictedS.Median), hours(c.PredictedS.Lo), hours(c.PredictedS.Hi))
+		fmt.Fprintf(&b, "| %s | `%s`%s | %s [%s, %s] |\n", label, c.Config, ex, analyze.FormatSeconds(c.PredictedS.Median), analyze.FormatSeconds(c.PredictedS.Lo), analyze.FormatSeconds(c.PredictedS.Hi))
 	}
 	row("base", v.Base)
 	row("head", v.Head)
-	fmt.Fprintf(&b, "\nHead saves %s [%s, %s] over paired reps: ", hours(v.DiffS.Median), hours(v.DiffS.Lo), hours(v.DiffS.Hi))
+	fmt.Fprintf(&b, "\nHead saves %s [%s, %s] over paired reps: ", analyze.FormatSeconds(v.DiffS.Median), analyze.FormatSeconds(v.DiffS.Lo), analyze.FormatSeconds(v.DiffS.Hi))
 	switch {
 	case v.HeadFaster:
 		b.WriteString("significantly faster.\n")
@@ -232,14 +233,14 @@ func (v *Verdict) markdown() string {
 		b.WriteString("no significant difference.\n")
 	}
 	if v.ClaimS > 0 {
-		why := fmt.Sprintf("head's interval is %s-%s, across the claim", hours(v.Head.PredictedS.Lo), hours(v.Head.PredictedS.Hi))
+		why := fmt.Sprintf("head's interval is %s-%s, across the claim", analyze.FormatSeconds(v.Head.PredictedS.Lo), analyze.FormatSeconds(v.Head.PredictedS.Hi))
 		switch v.Claim {
 		case ClaimRefuted:
-			why = fmt.Sprintf("even head's fastest plausible build, %s, is slower", hours(v.Head.PredictedS.Lo))
+			why = fmt.Sprintf("even head's fastest plausible build, %s, is slower", analyze.FormatSeconds(v.Head.PredictedS.Lo))
 		case ClaimHolds:
-			why = fmt.Sprintf("head's interval ends at %s", hours(v.Head.PredictedS.Hi))
+			why = fmt.Sprintf("head's interval ends at %s", analyze.FormatSeconds(v.Head.PredictedS.Hi))
 		}
-		fmt.Fprintf(&b, "\nClaim: %s or less. Verdict: **%s** (%s).\n", hours(v.ClaimS), v.Claim, why)
+		fmt.Fprintf(&b, "\nClaim: %s or less. Verdict: **%s** (%s).\n", analyze.FormatSeconds(v.ClaimS), v.Claim, why)
 	}
 	if len(v.Warnings) > 0 {
 		b.WriteString("\n<details><summary>warnings</summary>\n\n")

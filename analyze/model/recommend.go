@@ -190,8 +190,8 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 	rec.Confident = true
 	rec.Reasons = append(rec.Reasons, fmt.Sprintf(
 		"%s is predicted to build %d images in %s [%s, %s], the lowest median of %d feasible candidates.",
-		fastest.Config.Name, fastest.Prediction.Images, hours(fastest.Prediction.Median),
-		hours(fastest.Prediction.Lo), hours(fastest.Prediction.Hi), len(feasible)))
+		fastest.Config.Name, fastest.Prediction.Images, analyze.FormatSeconds(fastest.Prediction.Median),
+		analyze.FormatSeconds(fastest.Prediction.Lo), analyze.FormatSeconds(fastest.Prediction.Hi), len(feasible)))
 	for _, ex := range rec.Excluded {
 		rec.Reasons = append(rec.Reasons, fmt.Sprintf("%s was ruled out by the %s: %s.", ex.Name, ex.Constraint, ex.Detail))
 	}
@@ -212,7 +212,7 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		}
 		rec.Reasons = append(rec.Reasons, fmt.Sprintf(
 			"The runner-up %s is predicted at %s; its measured throughput is %.3fx the fastest's (Mann-Whitney p=%.3g, %s at alpha=%v) and the predicted intervals %s.",
-			ru.Config.Name, hours(ru.Prediction.Median), rec.Gap.Ratio, rec.Gap.P, verdict, alpha, overlap))
+			ru.Config.Name, analyze.FormatSeconds(ru.Prediction.Median), rec.Gap.Ratio, rec.Gap.P, verdict, alpha, overlap))
 		if n := min(len(fastest.Throughput), len(ru.Throughput)); n < rec.Gap.MinN {
 			rec.Confident = false
 			rec.Warnings = append(rec.Warnings, fmt.Sprintf(
@@ -266,7 +266,7 @@ func excluded(cd Candidate, c Constraints) (Exclusion, bool) {
 	name := cd.Config.Name
 	if c.Deadline > 0 && !(cd.Prediction.Hi <= c.Deadline) {
 		return Exclusion{name, ConstraintDeadline, fmt.Sprintf(
-			"predicted up to %s against a deadline of %s", hours(cd.Prediction.Hi), hours(c.Deadline))}, true
+			"predicted up to %s against a deadline of %s", analyze.FormatSeconds(cd.Prediction.Hi), analyze.FormatSeconds(c.Deadline))}, true
 	}
 	if c.MaxWorkers > 0 && cd.Config.Workers > c.MaxWorkers {
 		return Exclusion{name, ConstraintMaxWorkers, fmt.Sprintf(
@@ -359,7 +359,7 @@ func saving(rec *Recommendation, cands []Candidate, name string) {
 	s.Median, _, s.Lo, s.Hi = summarize(diffs, conf)
 	rec.Saving = s
 	rec.Reasons = append(rec.Reasons, fmt.Sprintf("Against %s it saves %s [%s, %s] (%.0f%% interval of %d paired reps).",
-		name, hours(s.Median), hours(s.Lo), hours(s.Hi), 100*conf, n))
+		name, analyze.FormatSeconds(s.Median), analyze.FormatSeconds(s.Lo), analyze.FormatSeconds(s.Hi), 100*conf, n))
 }
 
 // predictedWithin reports whether b's predicted full-build time cannot be
@@ -372,12 +372,4 @@ func predictedWithin(a, b Prediction, margin float64) bool {
 		return false
 	}
 	return math.Abs(b.Median-a.Median) <= margin*a.Median && a.Lo <= b.Hi && b.Lo <= a.Hi
-}
-
-// hours formats seconds as hours with two decimals.
-func hours(s float64) string {
-	if math.Abs(s) < 3600 {
-		return fmt.Sprintf("%.0f min", s/60)
-	}
-	return fmt.Sprintf("%.2f h", s/3600)
 }

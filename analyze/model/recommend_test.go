@@ -39,7 +39,7 @@ func TestRecommendOrdering(t *testing.T) {
 	if !rec.IntervalsOverlap || !near(rec.Gap.Ratio, 0.8, 1e-9) {
 		t.Errorf("overlap %v ratio %v", rec.IntervalsOverlap, rec.Gap.Ratio)
 	}
-	if len(rec.Equivalent) != 1 || !strings.Contains(rec.Reasons[0], "a is predicted to build 433 images in 2.78 h") {
+	if len(rec.Equivalent) != 1 || !strings.Contains(rec.Reasons[0], "a is predicted to build 433 images in 2h47m [2h30m, 3h03m]") {
 		t.Errorf("equivalent %v reasons %q", rec.Equivalent, rec.Reasons)
 	}
 }

@@ -1,0 +1,34 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+)
+
+// FormatSeconds formats a duration in seconds as 0.28s, 38.2s, 12m05s or
+// 1h52m: the one format of every duration buildtune writes for people
+// (reports, recommendations, verdicts), so a 50 s build never reads as
+// "1 min" and a 5 s saving never as "0 min".
+func FormatSeconds(s float64) string {
+	switch {
+	case math.IsNaN(s):
+		return "n/a"
+	case math.IsInf(s, 1):
+		return "∞"
+	case math.IsInf(s, -1):
+		return "-∞"
+	case s < 0:
+		return "-" + FormatSeconds(-s)
+	case s == 0:
+		return "0s"
+	case s < 9.995:
+		return fmt.Sprintf("%.2fs", s)
+	case s < 59.95:
+		return fmt.Sprintf("%.1fs", s)
+	}
+	if t := int64(math.Round(s)); t < 3600 {
+		return fmt.Sprintf("%dm%02ds", t/60, t%60)
+	}
+	m := int64(math.Round(s / 60))
+	return fmt.Sprintf("%dh%02dm", m/60, m%60)
+}

@@ -1,7 +1,8 @@
 // Command buildtune measures and tunes fleets of container image builds:
-// sweep (the evidence generator), build (a fleet build with fixed settings)
-// and stack (a local BuildKit + registry kept between subcommands). It only
-// parses flags and calls the library packages.
+// sweep (the evidence generator); analyze, report, recommend, plan, prove
+// and validate (the evidence stage); build and merge (the production full
+// build, sharded); stack (a local BuildKit + registry kept between
+// subcommands). It only parses flags and calls the library packages.
 package main
 
 import (
@@ -40,25 +41,27 @@ type failedError struct{ msg string }
 
 func (e *failedError) Error() string { return e.msg }
 
-const topUsage = `buildtune: measure and tune fleets of BuildKit image builds
-
-Usage:
-  buildtune sweep [flags]            build a sample over a grid of settings, repeated and interleaved
-  buildtune build [flags]            build a sample (or all 433) with fixed settings
-  buildtune stack up|down|status     keep a local buildkitd + registry running between subcommands
-  buildtune version                  print the version
-
-Run 'buildtune COMMAND --help' for the flags of a command.
-`
+// topUsage lists every subcommand with its one-line summary.
+func topUsage() string {
+	var b strings.Builder
+	b.WriteString("buildtune: measure and tune fleets of BuildKit image builds\n\nUsage:\n")
+	for _, cmd := range subcommands {
+		fmt.Fprintf(&b, "  %-50s %s\n", cmd.synopsis, cmd.short)
+	}
+	b.WriteString("\nRun 'buildtune COMMAND --help' for the flags of a command.\n")
+	return b.String()
+}
 
 // cli is one invocation: where it writes, and the subcommands it knows.
 type cli struct {
 	stdout, stderr io.Writer
 }
 
-// command is a subcommand: its usage line, an example, and its body.
+// subcommand is a subcommand: its usage line, an example, its synopsis and
+// one-line summary for the top-level help, and its body.
 type subcommand struct {
 	name, usage, example string
+	synopsis, short      string
 	run                  func(c *cli, ctx context.Context, args []string) error
 }
 
@@ -66,17 +69,17 @@ var subcommands []subcommand
 
 func init() {
 	subcommands = []subcommand{
-		{"sweep", "buildtune sweep [flags]", "buildtune sweep --workers 1,2,4 --cache off,max --reps 3 --sample 6", (*cli).sweep},
-		{"build", "buildtune build [flags]", "buildtune build --all --workers 4 --shard 1/4 --durations-from runs/prev --out runs/full-1", (*cli).build},
-		{"merge", "buildtune merge [--out DIR] [--instances FILE] DIR...", "buildtune merge --out runs/full runs/full-1 runs/full-2", (*cli).merge},
-		{"stack", "buildtune stack up|down|status [flags]", "buildtune stack up && buildtune sweep && buildtune stack down", (*cli).stack},
-		{"analyze", "buildtune analyze RUN [flags]", "buildtune analyze runs/demo --baseline workers=4,batch=15,cache=max", (*cli).analyze},
-		{"report", "buildtune report RUN [flags]", "buildtune report runs/demo --images 433", (*cli).report},
-		{"recommend", "buildtune recommend RUN [flags]", "buildtune recommend runs/demo --images 433 --deadline 3h --workflow .github/workflows/build-swtbench-images.yml", (*cli).recommend},
-		{"plan", "buildtune plan RUN --images N (--deadline D | --runners R) [flags]", "buildtune plan runs/demo --images 2000 --deadline 3h", (*cli).plan},
-		{"prove", "buildtune prove --base CONFIG --head CONFIG [--claim D] [--images N] [flags]", "buildtune prove --base workers=4,batch=15,cache=max --head workers=16,batch=50,cache=min --claim 3h --budget 15m", (*cli).prove},
-		{"validate", "buildtune validate RUN FULLRUN [flags]", "buildtune validate runs/sweep runs/full", (*cli).validate},
-		{"version", "buildtune version", "buildtune version", (*cli).version},
+		{"sweep", "buildtune sweep [flags]", "buildtune sweep --workers 1,2,4 --cache off,max --reps 3 --sample 6", "buildtune sweep [flags]", "build a sample over a grid of settings, repeated and interleaved", (*cli).sweep},
+		{"build", "buildtune build [flags]", "buildtune build --all --workers 4 --shard 1/4 --durations-from runs/prev --out runs/full-1", "buildtune build [flags]", "build a sample or all images with fixed settings (skip, retry, resume, shards)", (*cli).build},
+		{"merge", "buildtune merge [--out DIR] [--instances FILE] DIR...", "buildtune merge --out runs/full runs/full-1 runs/full-2", "buildtune merge [--out DIR] DIR...", "merge the shards of a build into one", (*cli).merge},
+		{"stack", "buildtune stack up|down|status [flags]", "buildtune stack up && buildtune sweep && buildtune stack down", "buildtune stack up|down|status", "keep a local buildkitd + registry running between subcommands", (*cli).stack},
+		{"analyze", "buildtune analyze RUN [flags]", "buildtune analyze runs/demo --baseline workers=4,batch=15,cache=max", "buildtune analyze RUN", "statistics and models of a sweep: RUN/analysis.json", (*cli).analyze},
+		{"report", "buildtune report RUN [flags]", "buildtune report runs/demo --images 433", "buildtune report RUN", "report.md, report.html and plots/ of a sweep", (*cli).report},
+		{"recommend", "buildtune recommend RUN [flags]", "buildtune recommend runs/demo --images 433 --deadline 3h --workflow .github/workflows/build-swtbench-images.yml", "buildtune recommend RUN", "the best settings for the full build; --workflow rewrites CI defaults", (*cli).recommend},
+		{"plan", "buildtune plan RUN --images N (--deadline D | --runners R) [flags]", "buildtune plan runs/demo --images 2000 --deadline 3h", "buildtune plan RUN --images N", "capacity: runners and workers for a deadline, or time for runners", (*cli).plan},
+		{"prove", "buildtune prove --base CONFIG --head CONFIG [--claim D] [--images N] [flags]", "buildtune prove --base workers=4,batch=15,cache=max --head workers=16,batch=50,cache=min --claim 3h --budget 15m", "buildtune prove --base C --head C [--claim D]", "test a claimed speed-up on a sample before any full build", (*cli).prove},
+		{"validate", "buildtune validate RUN FULLRUN [flags]", "buildtune validate runs/sweep runs/full", "buildtune validate RUN FULLRUN", "predicted against measured full-build times", (*cli).validate},
+		{"version", "buildtune version", "buildtune version", "buildtune version", "print the version", (*cli).version},
 	}
 }
 
@@ -93,10 +96,10 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	c := &cli{stdout: stdout, stderr: stderr}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
-			fmt.Fprint(stderr, topUsage)
+			fmt.Fprint(stderr, topUsage())
 			return exitUsage
 		}
-		fmt.Fprint(stdout, topUsage)
+		fmt.Fprint(stdout, topUsage())
 		return exitOK
 	}
 	for _, cmd := range subcommands {

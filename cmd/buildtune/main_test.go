@@ -269,8 +269,15 @@ func TestHelpEverywhere(t *testing.T) {
 			}
 		}
 	}
-	if r := runIn(t, "--help"); r.code != exitOK || !strings.Contains(r.stdout, "Usage:") {
+	r := runIn(t, "--help")
+	if r.code != exitOK || !strings.Contains(r.stdout, "Usage:") {
 		t.Errorf("buildtune --help: want exit 0 and the usage\n%s", r)
+	}
+	// The top-level help names every subcommand, each with its summary.
+	for _, c := range subcommands {
+		if !strings.Contains(r.stdout, "  buildtune "+c.name) || c.short == "" {
+			t.Errorf("buildtune --help does not list %q with a summary:\n%s", c.name, r.stdout)
+		}
 	}
 }
 

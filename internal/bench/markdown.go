@@ -149,3 +149,22 @@ func minMax(xs []float64) (lo, hi float64) {
 	}
 	return lo, hi
 }
+
+// Markdown is the sweep's recommendation as the tool gave it: confident or
+// not, with its reasons and warnings, so a reader sees what the production
+// build's settings rest on.
+func (f *FromSweep) Markdown() string {
+	var b strings.Builder
+	verdict := "confident"
+	if !f.Confident {
+		verdict = "not confident (see the warnings)"
+	}
+	fmt.Fprintf(&b, "\nThe sweep's recommendation, %s: %s.\n\n", verdict, f.Name)
+	for _, r := range f.Reasons {
+		fmt.Fprintf(&b, "- %s\n", r)
+	}
+	for _, w := range f.Warnings {
+		fmt.Fprintf(&b, "- warning: %s\n", w)
+	}
+	return b.String()
+}

@@ -59,6 +59,13 @@ type FromSweep struct {
 	// be set beside the gain.
 	Name         string  `json:"name"`
 	SweepSeconds float64 `json:"sweep_s"`
+	// Confident, Equivalent, Reasons and Warnings are the recommendation's
+	// own (evidence.Recommendation): whether the sweep's data support the
+	// choice, the cells it found equivalent, and why.
+	Confident  bool     `json:"confident"`
+	Equivalent []string `json:"equivalent,omitempty"`
+	Reasons    []string `json:"reasons,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
 }
 
 // Recommended runs the sweep o with runner and returns the scheme its
@@ -76,5 +83,6 @@ func Recommended(ctx context.Context, o sweep.Options, runner sweep.TrialRunner,
 	c := rec.Recommended.Config
 	s := Scheme{Buildtune: true, Workers: c.Workers, Batch: c.Batch, Cache: engine.CacheMode(c.CacheMode), Strategy: c.Strategy}
 	s.Name = "buildtune-" + rec.Recommended.Name
-	return &FromSweep{Scheme: s, Sweep: sr, Name: rec.Recommended.Name, SweepSeconds: sr.Elapsed.Seconds()}, nil
+	return &FromSweep{Scheme: s, Sweep: sr, Name: rec.Recommended.Name, SweepSeconds: sr.Elapsed.Seconds(),
+		Confident: rec.Confident, Equivalent: rec.Equivalent, Reasons: rec.Reasons, Warnings: rec.Warnings}, nil
 }

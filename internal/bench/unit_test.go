@@ -159,3 +159,19 @@ func TestWindow(t *testing.T) {
 		t.Error("no samples: ok")
 	}
 }
+
+// TestFromSweepMarkdown: the summary says whether the recommendation the
+// production build ran was confident, with its warnings.
+func TestFromSweepMarkdown(t *testing.T) {
+	f := &FromSweep{Name: "w2-stream-off-single", Reasons: []string{"w2 is fastest."}, Warnings: []string{"too few trials"}}
+	md := f.Markdown()
+	for _, want := range []string{"not confident", "w2-stream-off-single", "- w2 is fastest.", "- warning: too few trials"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown() lacks %q:\n%s", want, md)
+		}
+	}
+	f.Confident, f.Warnings = true, nil
+	if md := f.Markdown(); strings.Contains(md, "not confident") || strings.Contains(md, "warning") {
+		t.Errorf("confident recommendation reads as unconfident:\n%s", md)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
@@ -211,112 +210,6 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 	}
 	fmt.Fprint(c.stdout, reports.RecommendationText(rec))
 	return nil
-}
-
-// rewriteWorkflow shows (or applies) the recommendation as CI defaults.
-func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendation, o workflow.Options, write bool, format string) error {
-	cfg := rec.Recommended.Config
-	workers, batch, cache := cfg.Workers, cfg.Batch, cfg.CacheMode
-	var header []string
-	if batch == 0 {
-		batch = max(rec.Images, 1)
-		header = append(header, fmt.Sprintf("stream recommended: the real script has no stream mode; one batch holding every image (%d) is a stream", batch))
-	}
-	k := workflow.Knobs{Workers: &workers, Batch: &batch, Cache: &cache}
-	if format == "env" {
-		env := workflow.Env(k, workflow.DefaultNames())
-		fmt.Fprint(c.stdout, env)
-		if out := os.Getenv("GITHUB_OUTPUT"); out != "" {
-			f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-			if err != nil {
-				return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
-			}
-			defer f.Close()
-			if _, err := f.WriteString(env); err != nil {
-				return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
-			}
-		}
-		return nil
-	}
-	res, err := workflow.Rewrite(src, k, o)
-	if err != nil {
-		if errors.Is(err, workflow.ErrNoKnobs) || errors.Is(err, workflow.ErrNotFound) || errors.Is(err, workflow.ErrSyntax) {
-			return input.Bad("--workflow "+path, err)
-		}
-		var oe *workflow.OptionError
-		if errors.As(err, &oe) {
-			return input.Bad("--workflow "+path, err)
-		}
-		return fmt.Errorf("rewriting %s: %w", path, err)
-	}
-	header = append(header, fmt.Sprintf("recommended: %s (predicted %s)", rec.Recommended.Name, reports.FormatSeconds(rec.Recommended.PredictedS.Median)))
-	header = append(header, workflow.Summary(res.Changes)...)
-	header = append(header, res.Warnings...)
-	if !write {
-		fmt.Fprint(c.stdout, workflow.Diff(filepath.Base(path), src, res.Output, header))
-		return nil
-	}
-	if err := record.WriteAtomic(path, res.Output); err != nil {
-		return err
-	}
-	for _, h := range header {
-		fmt.Fprintln(c.stdout, h)
-	}
-	fmt.Fprintf(c.stdout, "wrote %s\n", path)
-	return nil
-}
-
-func (c *cli) plan(_ context.Context, args []string) error {
-	var (
-		af                  analysisFlags
-		images, runners     int
-		cores               int
-		deadline, bandwidth string
-	)
-	fs := c.flags("plan")
-	af.register(fs)
-	fs.IntVar(&images, "images", evidence.DefaultImages, "images to build")
-	fs.StringVar(&deadline, "deadline", "", "finish within this (e.g. 3h): how many runners and workers")
-	fs.IntVar(&runners, "runners", 0, "the reverse: what this many runners achieve")
-	fs.IntVar(&cores, "cores", 0, "cores per runner (default: the sweep machine's)")
-	fs.StringVar(&bandwidth, "registry-bandwidth", "unlimited", "the registry link shared by all runners (e.g. 100MiB/s)")
-	dirs, err := c.parseArgs(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	if images < 1 {
-		return input.Errorf("--images", "%d: want a positive number of images", images)
-	}
-	var d time.Duration
-	switch {
-	case deadline != "" && runners != 0:
-		return input.Errorf("--deadline and --runners", "give one of them")
-	case deadline != "":
-		if d, err = input.Duration(deadline); err != nil {
-			return input.Bad("--deadline", err)
-		}
-	case runners < 0:
-		return input.Errorf("--runners", "%d: want a positive number of runners", runners)
-	case runners == 0:
-		return input.Errorf("plan", "give --deadline D (how many runners) or --runners R (what they achieve)")
-	}
-	if cores < 0 {
-		return input.Errorf("--cores", "%d: want a positive number", cores)
-	}
-	bw, err := input.Bandwidth(bandwidth)
-	if err != nil {
-		return input.Bad("--registry-bandwidth", err)
-	}
-	a, err := af.analyse(dirs[0])
-	if err != nil {
-		return err
-	}
-	if cores == 0 && a.Machine != nil {
-		cores = a.Machine.Cores
-	}
-	p, err := a.Plan(images, d, runners, cores, bw)
-	fmt.Fprint(c.stdout, reports.PlanText(p, d))
-	return err
 }
 
 func (c *cli) validate(_ context.Context, args []string) error {

@@ -69,6 +69,9 @@ type Decision struct {
 	// significant, with GapP its p-value.
 	Significant bool
 	GapP        float64
+	// PickedCheapest says Recommended is the cheapest of the settings
+	// equivalent to the fastest, and RunnerUp is the fastest itself.
+	PickedCheapest bool
 	// Confident is false when the data cannot support a choice; Warnings
 	// then say why, the first one in the headline.
 	Confident bool

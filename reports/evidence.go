@@ -36,6 +36,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		Confident: rec.Confident, Reasons: rec.Reasons, Warnings: rec.Warnings, Deadline: c.Deadline.Seconds()}
 	if rec.RunnerUp != nil {
 		d.Decision.RunnerUp = choice(*rec.RunnerUp)
+		d.Decision.PickedCheapest = rec.PickedCheapest
 	}
 	if rec.Baseline != nil {
 		d.Decision.Baseline = choice(*rec.Baseline)
@@ -339,11 +340,15 @@ func RecommendationText(r evidence.Recommendation) string {
 	}
 	if r.RunnerUp != nil {
 		q := r.RunnerUp.PredictedS
-		sig := "not significant"
-		if r.Significant {
-			sig = "significant"
+		if r.PickedCheapest {
+			fmt.Fprintf(&b, "Fastest: %s, predicted %s (%s-%s); equivalent to the recommended, which is cheaper\n", r.RunnerUp.Name, duration(q.Median), duration(q.Lo), duration(q.Hi))
+		} else {
+			sig := "not significant"
+			if r.Significant {
+				sig = "significant"
+			}
+			fmt.Fprintf(&b, "Runner-up: %s, predicted %s (%s-%s); the gap in throughput is %s\n", r.RunnerUp.Name, duration(q.Median), duration(q.Lo), duration(q.Hi), sig)
 		}
-		fmt.Fprintf(&b, "Runner-up: %s, predicted %s (%s-%s); the gap is %s\n", r.RunnerUp.Name, duration(q.Median), duration(q.Lo), duration(q.Hi), sig)
 	}
 	if r.Baseline != nil {
 		q := r.Baseline.PredictedS

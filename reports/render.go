@@ -342,14 +342,21 @@ func decision(b *builder, dec Decision) {
 		}
 		b.blocks = append(b.blocks, block{Kind: kPara, Lead: true, Spans: []span{{Text: "No confident recommendation: " + why + ".", Bold: true}}})
 		if rec.Name != "" {
-			s := fmt.Sprintf("The fastest so far is %s, predicted %s for %s", shortName(rec.Name), prediction(rec), images)
+			lead := "The fastest so far is"
+			if dec.PickedCheapest {
+				lead = "The cheapest of the fastest so far is"
+			}
+			s := fmt.Sprintf("%s %s, predicted %s for %s", lead, shortName(rec.Name), prediction(rec), images)
 			if vs := againstBaseline(dec); vs != "" {
 				s += ", " + vs
 			}
 			b.para(text(s + "; treat it as a lead for more reps, not as a decision.")...)
 		}
 	}
-	if ru := dec.RunnerUp; ru.Name != "" {
+	if ru := dec.RunnerUp; ru.Name != "" && dec.PickedCheapest {
+		b.para(text(fmt.Sprintf("Fastest: %s, predicted %s. It is equivalent to the recommended setting, which costs less (fewer registry bytes or workers).",
+			shortName(ru.Name), prediction(ru)))...)
+	} else if ru.Name != "" {
 		s := fmt.Sprintf("Runner-up: %s, predicted %s.", shortName(ru.Name), prediction(ru))
 		p := ""
 		if dec.GapP > 0 && !math.IsNaN(dec.GapP) {

@@ -63,11 +63,15 @@ type Recommendation struct {
 	Significant bool `json:"significant"`
 	// Confident is false when the data cannot support the choice; then
 	// Warnings say why and a report must say so.
-	Confident  bool     `json:"confident"`
-	Equivalent []string `json:"equivalent,omitempty"`
-	Excluded   []string `json:"excluded,omitempty"`
-	Reasons    []string `json:"reasons"`
-	Warnings   []string `json:"warnings,omitempty"`
+	Confident bool `json:"confident"`
+	// PickedCheapest says the recommended configuration is the cheapest
+	// of those equivalent to the fastest, and RunnerUp is then the
+	// fastest itself.
+	PickedCheapest bool     `json:"picked_cheapest,omitempty"`
+	Equivalent     []string `json:"equivalent,omitempty"`
+	Excluded       []string `json:"excluded,omitempty"`
+	Reasons        []string `json:"reasons"`
+	Warnings       []string `json:"warnings,omitempty"`
 
 	// Model is model.Recommend's full result.
 	Model model.Recommendation `json:"-"`
@@ -148,7 +152,7 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		ru.Name = mr.RunnerUp
 		r.RunnerUp = &ru
 	}
-	r.Significant, r.Confident = mr.Significant, mr.Confident
+	r.Significant, r.Confident, r.PickedCheapest = mr.Significant, mr.Confident, mr.PickedCheapest
 	r.Equivalent = mr.Equivalent
 	r.Reasons = append(r.Reasons, mr.Reasons...)
 	r.Warnings = append(r.Warnings, mr.Warnings...)

@@ -211,7 +211,7 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 			verdict = "not significant"
 		}
 		rec.Reasons = append(rec.Reasons, fmt.Sprintf(
-			"The runner-up %s is predicted at %s; its measured throughput is %.3fx the fastest's (Mann-Whitney p=%.3g, %s at alpha=%v) and the predicted intervals %s.",
+			"The second fastest, %s, is predicted at %s; its measured throughput is %.3fx the fastest's (Mann-Whitney p=%.3g, %s at alpha=%v) and the predicted intervals %s.",
 			ru.Config.Name, analyze.FormatSeconds(ru.Prediction.Median), rec.Gap.Ratio, rec.Gap.P, verdict, alpha, overlap))
 		if n := min(len(fastest.Throughput), len(ru.Throughput)); n < rec.Gap.MinN {
 			rec.Confident = false
@@ -223,11 +223,21 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		// The equivalent set and its cheapest member.
 		rec.Equivalent = []string{fastest.Config.Name}
 		set := []Candidate{fastest}
+		var how []string // per equivalent cell, what showed it
 		for _, cd := range feasible[1:] {
 			e := analyze.Equivalent(fastest.Throughput, cd.Throughput, margin, alpha)
-			if e.Equivalent || predictedWithin(fastest.Prediction, cd.Prediction, margin) {
+			byTime := predictedWithin(fastest.Prediction, cd.Prediction, margin)
+			if e.Equivalent || byTime {
 				rec.Equivalent = append(rec.Equivalent, cd.Config.Name)
 				set = append(set, cd)
+				switch {
+				case e.Equivalent && byTime:
+					how = append(how, cd.Config.Name+" in throughput (TOST) and in predicted time")
+				case e.Equivalent:
+					how = append(how, cd.Config.Name+" in throughput (TOST)")
+				default:
+					how = append(how, cd.Config.Name+" in predicted full-build time (medians within the margin, intervals overlapping)")
+				}
 			}
 		}
 		if len(set) > 1 {
@@ -239,8 +249,8 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 				rec.RunnerUp = fastest.Config.Name
 			}
 			rec.Reasons = append(rec.Reasons, fmt.Sprintf(
-				"%s are equivalent within ±%.0f%% (in throughput by TOST at alpha=%v, or in predicted full-build time: medians within the margin, intervals overlapping): no significant difference, picked the cheapest, %s (%.2f GB to the registry per image, %d workers).",
-				strings.Join(rec.Equivalent, ", "), 100*margin, alpha, rec.Best.Config.Name,
+				"Equivalent to the fastest, %s, within ±%.0f%% (alpha=%v): %s. Of these the cheapest is picked: %s (%.2f GB to the registry per image, %d workers).",
+				fastest.Config.Name, 100*margin, alpha, strings.Join(how, "; "), rec.Best.Config.Name,
 				rec.Best.RegistryBytesPerImage/1e9, rec.Best.Config.Workers))
 		} else if !rec.Significant {
 			rec.Confident = false

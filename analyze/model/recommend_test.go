@@ -61,7 +61,7 @@ func TestRecommendEquivalentPicksCheapest(t *testing.T) {
 	if want := []string{"fast", "same-cheap", "same-fewer-workers"}; !reflect.DeepEqual(rec.Equivalent, want) {
 		t.Errorf("equivalent %v, want %v", rec.Equivalent, want)
 	}
-	if !hasWarning(rec.Reasons, "no significant difference, picked the cheapest") {
+	if !hasWarning(rec.Reasons, "Of these the cheapest is picked: same-fewer-workers") {
 		t.Errorf("reasons %q", rec.Reasons)
 	}
 }

@@ -1,0 +1,33 @@
+package reports
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/buildtune/buildtune/analyze/evidence"
+)
+
+// TestRecommendationTextPickedCheapest: when the pick is the cheapest of
+// the settings equivalent to the fastest, the text names the fastest as
+// such, not as a runner-up whose gap is "significant".
+func TestRecommendationTextPickedCheapest(t *testing.T) {
+	r := evidence.Recommendation{
+		Images: 40, Confident: true, PickedCheapest: true, Significant: true,
+		Recommended: evidence.Choice{Name: "w4-stream-off-single", PredictedS: evidence.Interval{Median: 52, Lo: 50, Hi: 55}},
+		RunnerUp:    &evidence.Choice{Name: "w4-stream-max-single", PredictedS: evidence.Interval{Median: 50.8, Lo: 45, Hi: 56}},
+	}
+	got := RecommendationText(r)
+	for _, want := range []string{"Recommended: w4-stream-off-single, predicted 52.0s (50.0s-55.0s) for 40 images",
+		"Fastest: w4-stream-max-single, predicted 50.8s", "equivalent to the recommended"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("text lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Runner-up") || strings.Contains(got, "significant") {
+		t.Errorf("the fastest reads as a runner-up:\n%s", got)
+	}
+	r.PickedCheapest = false
+	if got := RecommendationText(r); !strings.Contains(got, "Runner-up: w4-stream-max-single") || !strings.Contains(got, "the gap in throughput is significant") {
+		t.Errorf("runner-up line missing:\n%s", got)
+	}
+}

@@ -215,6 +215,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "plan foreign folder", args: []string{"plan", p("foreign"), "--deadline", "3h"}, want: []string{p("foreign"), "records.jsonl"}},
 		{name: "validate foreign folder", args: []string{"validate", p("foreign"), run}, want: []string{p("foreign"), "records.jsonl"}},
 		{name: "merge foreign folder", args: []string{"merge", p("foreign")}, want: []string{p("foreign"), "not a build folder"}, out: true},
+		{name: "merge shard twice", args: []string{"merge", p("build"), p("build") + "/"}, want: []string{p("build"), "given twice"}, out: true},
+		{name: "merge out is a shard", args: []string{"merge", "--out", p("build"), p("build")}, want: []string{"--out", "shard folder", "must not overwrite"}},
 		{name: "merge bad instance list", args: []string{"merge", "--instances", p("ids-bad.txt"), p("build")}, want: []string{"--instances", `"bad id here"`}, out: true},
 
 		// Conflicting flags.
@@ -249,6 +251,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "plan negative cores", args: []string{"plan", run, "--cores", "-1", "--deadline", "3h"}, want: []string{"--cores", "-1", "positive"}},
 		{name: "validate three folders", args: []string{"validate", run, run, run}, want: []string{"validate", "want 2 run folder(s), got 3"}},
 		{name: "prove bad base", args: with(bk, "prove", "--base", "workers=x", "--head", "workers=4"), want: []string{"--base", `"x"`, "positive integer"}, out: true},
+		{name: "prove equivalence", args: with(bk, "prove", "--head", "workers=16", "--equivalence", "200%"), want: []string{"--equivalence", "200%", "margin"}, out: true},
 		{name: "prove images 0", args: with(bk, "prove", "--head", "workers=16", "--images", "0"), want: []string{"--images", "0", "positive"}, out: true},
 		{name: "prove sweep flag", args: with(bk, "prove", "--head", "workers=16", "--workers", "3"), want: []string{"prove", "--workers"}, out: true},
 		{name: "prove bad sweep input", args: with(bk, "prove", "--head", "workers=16", "--profile", p("prof-zero.yaml")), want: []string{"prof-zero.yaml", "time_scale"}, out: true},

@@ -30,21 +30,31 @@ func (f *analysisFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of every resampling")
 }
 
-// analyse loads and analyses the run folder dir.
-func (f *analysisFlags) analyse(dir string) (*evidence.Analysis, error) {
+// options checks the flags (bad input: a usage error) and returns the
+// analysis options; a command that builds first calls it before it starts.
+func (f *analysisFlags) options() (evidence.Options, error) {
 	base, err := evidence.ParseConfig(f.baseline)
 	if err != nil {
-		return nil, input.Bad("--baseline", err)
+		return evidence.Options{}, input.Bad("--baseline", err)
 	}
 	margin, err := input.Fraction(f.equivalence)
 	if err != nil || margin <= 0 || margin >= 1 {
-		return nil, input.Errorf("--equivalence", "%q: want a margin such as 3%% (between 0 and 100%%)", f.equivalence)
+		return evidence.Options{}, input.Errorf("--equivalence", "%q: want a margin such as 3%% (between 0 and 100%%)", f.equivalence)
+	}
+	return evidence.Options{Baseline: base, EquivalenceMargin: margin, Seed: f.seed}, nil
+}
+
+// analyse loads and analyses the run folder dir.
+func (f *analysisFlags) analyse(dir string) (*evidence.Analysis, error) {
+	o, err := f.options()
+	if err != nil {
+		return nil, err
 	}
 	run, err := evidence.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	return evidence.Analyze(run, evidence.Options{Baseline: base, EquivalenceMargin: margin, Seed: f.seed})
+	return evidence.Analyze(run, o)
 }
 
 // runDir takes the one RUN argument of fs.

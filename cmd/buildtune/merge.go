@@ -32,9 +32,25 @@ func (c *cli) merge(_ context.Context, args []string) error {
 	if len(dirs) == 0 {
 		return usagef("merge: want one or more shard build folders")
 	}
+	seen := map[string]string{} // a folder's real path -> as given
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, manifest.ManifestFile)); err != nil {
 			return input.Errorf(d, "not a build folder: %v", err)
+		}
+		real, err := realPath(d)
+		if err != nil {
+			return input.Errorf(d, "not a build folder: %v", err)
+		}
+		if prev, ok := seen[real]; ok {
+			return input.Errorf(d, "given twice (also as %s): want each shard folder once", prev)
+		}
+		seen[real] = d
+	}
+	if out != "" {
+		if real, err := realPath(out); err == nil {
+			if d, ok := seen[real]; ok {
+				return input.Errorf("--out", "%s is the shard folder %s: want a new folder, the merge must not overwrite a shard", out, d)
+			}
 		}
 	}
 	var expected []string
@@ -72,4 +88,14 @@ func (c *cli) merge(_ context.Context, args []string) error {
 		return &failedError{fmt.Sprintf("%d of %d images failed", s.Failed, s.Total)}
 	}
 	return nil
+}
+
+// realPath is the absolute path of p with symbolic links resolved, so
+// that two names of one folder compare equal.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
 }

@@ -92,6 +92,10 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	if images < 1 {
 		return input.Errorf("--images", "%d: want a positive number of images", images)
 	}
+	af.baseline = base
+	if _, err := af.options(); err != nil {
+		return err // before the sweep: a bad margin must not cost a budget of builds
+	}
 	out, _ := fs.GetString("out")
 	if out == "" {
 		out = defaultOut()
@@ -122,7 +126,6 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	if err := c.sweep(ctx, sweepArgs); err != nil {
 		return err
 	}
-	af.baseline = base
 	a, err := af.analyse(out)
 	if err != nil {
 		return err

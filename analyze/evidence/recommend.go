@@ -156,6 +156,13 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 	r.Equivalent = mr.Equivalent
 	r.Reasons = append(r.Reasons, mr.Reasons...)
 	r.Warnings = append(r.Warnings, mr.Warnings...)
+	// The pick's own prediction limits (e.g. a prune policy no sweep
+	// measured), which would otherwise stay inside analysis.json.
+	for _, w := range mr.Best.Prediction.Warnings {
+		if w = "prediction of " + mr.Best.Config.Name + ": " + w; !slices.Contains(r.Warnings, w) {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
 
 	// Too few reps: the best cannot be separated from some other cell.
 	best := a.cellNamed(mr.Best.Config.Name)

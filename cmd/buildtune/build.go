@@ -125,11 +125,8 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		}
 	}
 	var prune fleet.PrunePolicy
-	if prune.ThresholdBytes, err = input.Size(pruneThr); err != nil {
-		return input.Bad("--prune-threshold", err)
-	}
-	if prune.KeepBytes, err = input.Size(pruneKeep); err != nil {
-		return input.Bad("--prune-keep", err)
+	if prune.ThresholdBytes, prune.KeepBytes, err = input.PruneSizes(pruneThr, pruneKeep); err != nil {
+		return err
 	}
 	var proxy regproxy.Settings
 	if proxy.BandwidthBytesPerSec, err = input.Bandwidth(regBW); err != nil {

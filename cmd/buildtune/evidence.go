@@ -138,11 +138,8 @@ func (f *targetFlags) target(fs *pflag.FlagSet) (evidence.Target, error) {
 		t.Repos, t.Images = evidence.ReposOf(ids), len(ids)
 	}
 	var err error
-	if t.PruneThreshold, err = input.Size(f.pruneThreshold); err != nil {
-		return t, input.Bad("--prune-threshold", err)
-	}
-	if t.PruneKeep, err = input.Size(f.pruneKeep); err != nil {
-		return t, input.Bad("--prune-keep", err)
+	if t.PruneThreshold, t.PruneKeep, err = input.PruneSizes(f.pruneThreshold, f.pruneKeep); err != nil {
+		return t, err
 	}
 	return t, nil
 }

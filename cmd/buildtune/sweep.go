@@ -14,6 +14,7 @@ import (
 
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/progress"
 	"github.com/buildtune/buildtune/internal/regproxy"
 	"github.com/buildtune/buildtune/internal/stack"
@@ -168,13 +169,9 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 			out = defaultOut()
 		}
 	}
-	threshold, err := fixtures.ParseBytes(pruneThreshold)
+	threshold, keep, err := input.PruneSizes(pruneThreshold, pruneKeep)
 	if err != nil {
-		return usagef("--prune-threshold: %v", err)
-	}
-	keep, err := fixtures.ParseBytes(pruneKeep)
-	if err != nil {
-		return usagef("--prune-keep: %v", err)
+		return err
 	}
 	proxy := regproxy.Settings{Latency: latency, ErrorRate: errorRate, DropRate: dropRate, Seed: g.Seed}
 	if err := proxy.Validate(); err != nil {

@@ -293,3 +293,23 @@ func isDecimal(s string) bool {
 	}
 	return digits > 0 && dots <= 1
 }
+
+// PruneSizes parses a prune policy given as the flags --prune-threshold
+// and --prune-keep: prune a cache that reaches threshold down to keep.
+// A keep without a threshold, or a keep not below the threshold (a prune
+// that frees nothing and so runs again at every chance), is bad input.
+func PruneSizes(threshold, keep string) (thr, kp int64, err error) {
+	if thr, err = Size(threshold); err != nil {
+		return 0, 0, Bad("--prune-threshold", err)
+	}
+	if kp, err = Size(keep); err != nil {
+		return 0, 0, Bad("--prune-keep", err)
+	}
+	switch {
+	case thr == 0 && kp > 0:
+		return 0, 0, Errorf("--prune-keep", "%s without --prune-threshold: want a threshold too (a prune keeps part of a cache that reached it)", keep)
+	case thr > 0 && kp >= thr:
+		return 0, 0, Errorf("--prune-keep", "%s: want less than --prune-threshold %s (a prune must free something)", keep, threshold)
+	}
+	return thr, kp, nil
+}

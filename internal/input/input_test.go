@@ -1,6 +1,7 @@
 package input
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -92,4 +93,22 @@ func FuzzBandwidthRoundTrip(f *testing.F) {
 			t.Fatalf("%q -> %d -> %q -> %d, %v", s, bps, str, back, err)
 		}
 	})
+}
+
+func TestPruneSizes(t *testing.T) {
+	if thr, kp, err := PruneSizes("2GiB", "1GiB"); err != nil || thr != 2<<30 || kp != 1<<30 {
+		t.Errorf("PruneSizes(2GiB, 1GiB) = %d, %d, %v", thr, kp, err)
+	}
+	if thr, kp, err := PruneSizes("0", "0"); err != nil || thr != 0 || kp != 0 {
+		t.Errorf("no policy: %d, %d, %v", thr, kp, err)
+	}
+	for _, c := range [][3]string{
+		{"1GiB", "1GiB", "less than"}, {"1GiB", "2GiB", "less than"}, {"0", "1GiB", "without --prune-threshold"},
+		{"x", "0", "--prune-threshold"}, {"1GiB", "-1", "--prune-keep"},
+	} {
+		_, _, err := PruneSizes(c[0], c[1])
+		if err == nil || !errors.Is(err, ErrBad) || !strings.Contains(err.Error(), c[2]) {
+			t.Errorf("PruneSizes(%q, %q) = %v, want bad input with %q", c[0], c[1], err, c[2])
+		}
+	}
 }

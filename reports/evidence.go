@@ -108,14 +108,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		if u.Error != "" {
 			continue
 		}
-		nstar := [3]float64{u.NStar, u.NStarLo, u.NStarHi}
-		if u.NStar == 0 {
-			// No finite peak (kappa = 0): throughput keeps rising.
-			nstar = [3]float64{math.Inf(1), 0, 0}
-		}
-		d.Model.USL = append(d.Model.USL, USLRow{Series: seriesName(u.CacheMode, u.Strategy, u.Batch),
-			Lambda: [3]float64{u.Lambda, 0, 0}, Sigma: [3]float64{u.Sigma, u.SigmaLo, u.SigmaHi},
-			Kappa: [3]float64{u.Kappa, u.KappaLo, u.KappaHi}, NStar: nstar})
+		d.Model.USL = append(d.Model.USL, uslRow(u))
 	}
 	if len(a.Models.Fixed) > 0 {
 		f := a.Models.Fixed[0]
@@ -438,4 +431,21 @@ func AddValidations(d *Data, vs []evidence.Validation) {
 			Measured:  plot.Interval{Median: v.MeasuredS}})
 	}
 	d.Charts.Validation = vd
+}
+
+// uslRow is one USL fit as the report's model table shows it.
+func uslRow(u evidence.USLSeries) USLRow {
+	nstar := [3]float64{u.NStar, u.NStarLo, u.NStarHi}
+	switch {
+	case u.NStar == 0:
+		// No finite peak (kappa = 0): throughput keeps rising.
+		nstar = [3]float64{math.Inf(1), 0, 0}
+	case u.NStarHi == 0:
+		// A peak, but resamples without one reach the interval's upper
+		// end (analysis.json stores it as 0, with a warning).
+		nstar[2] = math.Inf(1)
+	}
+	return USLRow{Series: seriesName(u.CacheMode, u.Strategy, u.Batch),
+		Lambda: [3]float64{u.Lambda, 0, 0}, Sigma: [3]float64{u.Sigma, u.SigmaLo, u.SigmaHi},
+		Kappa: [3]float64{u.Kappa, u.KappaLo, u.KappaHi}, NStar: nstar}
 }

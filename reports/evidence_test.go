@@ -31,3 +31,20 @@ func TestRecommendationTextPickedCheapest(t *testing.T) {
 		t.Errorf("runner-up line missing:\n%s", got)
 	}
 }
+
+// TestUSLRowUnboundedPeak: an N* interval whose upper end analysis.json
+// stores as 0 (resamples without a peak) reads as unbounded, not 0.
+func TestUSLRowUnboundedPeak(t *testing.T) {
+	r := uslRow(evidence.USLSeries{CacheMode: "max", Strategy: "single", Batch: 3, NStar: 10.3, NStarLo: 6, NStarHi: 0})
+	if got := estimate(r.NStar, workers); got != "10.3 (6.0–∞)" {
+		t.Errorf("N* = %q, want 10.3 (6.0–∞)", got)
+	}
+	r = uslRow(evidence.USLSeries{NStar: 0})
+	if got := estimate(r.NStar, workers); got != "∞" {
+		t.Errorf("no peak: N* = %q, want ∞", got)
+	}
+	r = uslRow(evidence.USLSeries{NStar: 7, NStarLo: 5, NStarHi: 9})
+	if got := estimate(r.NStar, workers); got != "7.0 (5.0–9.0)" {
+		t.Errorf("bounded: N* = %q", got)
+	}
+}

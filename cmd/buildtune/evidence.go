@@ -79,8 +79,10 @@ func (c *cli) parseArgs(fs *pflag.FlagSet, args []string, n int) ([]string, erro
 
 func (c *cli) analyze(_ context.Context, args []string) error {
 	var af analysisFlags
+	var out string
 	fs := c.flags("analyze")
 	af.register(fs)
+	fs.StringVar(&out, "out", "", "folder of analysis.json (default: the run folder; give one for a read-only run)")
 	dirs, err := c.parseArgs(fs, args, 1)
 	if err != nil {
 		return err
@@ -89,7 +91,12 @@ func (c *cli) analyze(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dirs[0], "analysis.json")
+	if out == "" {
+		out = dirs[0]
+	} else if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("creating --out %s: %w", out, err)
+	}
+	path := filepath.Join(out, "analysis.json")
 	if err := a.WriteJSON(path); err != nil {
 		return err
 	}
@@ -253,7 +260,7 @@ func (c *cli) report(_ context.Context, args []string) error {
 	fs := c.flags("report")
 	af.register(fs)
 	tf.register(fs)
-	fs.StringVar(&out, "out", "", "folder of report.md, report.html and plots/ (default: the run folder)")
+	fs.StringVar(&out, "out", "", "folder of report.md, report.html, plots/ and analysis.json (default: the run folder)")
 	fs.StringArrayVar(&validations, "validation", nil, "a full build folder validated with 'buildtune validate' (its validation.json): predicted against measured; repeatable")
 	dirs, err := c.parseArgs(fs, args, 1)
 	if err != nil {
@@ -282,9 +289,6 @@ func (c *cli) report(_ context.Context, args []string) error {
 	if out == "" {
 		out = dirs[0]
 	}
-	if err := a.WriteJSON(filepath.Join(dirs[0], "analysis.json")); err != nil {
-		return err
-	}
 	d, err := reports.FromAnalysis(a, evidence.Constraints{Target: t})
 	if err != nil {
 		return err
@@ -292,6 +296,11 @@ func (c *cli) report(_ context.Context, args []string) error {
 	reports.AddValidations(&d, vs)
 	_, err = reports.Write(out, d)
 	if err != nil {
+		return err
+	}
+	// Beside the report, so --out makes a report folder that stands alone
+	// and a read-only run folder is never written.
+	if err := a.WriteJSON(filepath.Join(out, "analysis.json")); err != nil {
 		return err
 	}
 	if s := os.Getenv("GITHUB_STEP_SUMMARY"); s != "" {

@@ -245,3 +245,32 @@ func TestProve(t *testing.T) {
 		t.Errorf("paired sweep: trials per cell %v, want 2 of each setting and nothing else", cells)
 	}
 }
+
+// TestReportOutLeavesRun: with --out, report and analyze write only there
+// (analysis.json included), so a run folder copied read-only is never
+// written.
+func TestReportOutLeavesRun(t *testing.T) {
+	dir := copyRun(t)
+	out := filepath.Join(t.TempDir(), "report")
+	if r := runIn(t, "report", dir, "--images", "40", "--out", out); r.code != exitOK {
+		t.Fatalf("report --out: %s", r)
+	}
+	an := filepath.Join(t.TempDir(), "an")
+	if r := runIn(t, "analyze", dir, "--out", an); r.code != exitOK || !strings.Contains(r.stdout, filepath.Join(an, "analysis.json")) {
+		t.Fatalf("analyze --out: %s", r)
+	}
+	for _, f := range []string{filepath.Join(out, "analysis.json"), filepath.Join(out, "report.md"), filepath.Join(an, "analysis.json")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "run.json" && e.Name() != "records.jsonl" {
+			t.Errorf("the run folder gained %s", e.Name())
+		}
+	}
+}

@@ -38,17 +38,19 @@ func newBadInputFiles(t *testing.T) badInputFiles {
 	}
 	files := map[string]string{
 		// Grid files (sweep --grid).
-		"grid-malformed.yaml": "workers: [1, 2\n",
-		"grid-list.yaml":      "- 1\n- 2\n",
-		"grid-abc.yaml":       "workers: [abc]\n",
-		"grid-dupkey.yaml":    "workers: [1]\nworkers: [2]\n",
-		"grid-reps.yaml":      "reps: -1\n",
-		"grid-float.yaml":     "reps: 2.5\n",
-		"grid-warm.yaml":      "temp: [warm]\n",
-		"grid-config.yaml":    "configs: [\"workers=0\"]\n",
-		"grid-binary.yaml":    "\x00\x01\x02",
+		"grid-malformed.yaml":   "workers: [1, 2\n",
+		"grid-list.yaml":        "- 1\n- 2\n",
+		"grid-abc.yaml":         "workers: [abc]\n",
+		"grid-dupkey.yaml":      "workers: [1]\nworkers: [2]\n",
+		"grid-reps.yaml":        "reps: -1\n",
+		"grid-float.yaml":       "reps: 2.5\n",
+		"grid-warm.yaml":        "temp: [warm]\n",
+		"grid-config.yaml":      "configs: [\"workers=0\"]\n",
+		"grid-binary.yaml":      "\x00\x01\x02",
+		"grid-binary.yaml-long": strings.Repeat("\x7fELF\x02\x01\x01\x00", 300),
 		// Profiles (the format of fixtures/profiles/default.yaml).
 		"prof-malformed.yaml": "name: x\ntime_scale: [1\n",
+		"prof-prose.yaml":     strings.Repeat("not a profile but a long line of prose ", 40) + "\n",
 		"prof-unknown.yaml":   replace(profile, "cpu_unit: 200\n", "cpu_unit: 200\ncolour: blue\n"),
 		"prof-zero.yaml":      replace(profile, "time_scale: 0.01", "time_scale: 0"),
 		"prof-arg.yaml":       replace(profile, "arg_position: after", "arg_position: middle"),
@@ -133,6 +135,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "grid missing file", args: with(bk, "sweep", "--grid", p("grid-none.yaml")), want: []string{"--grid", "grid-none.yaml"}, out: true},
 
 		// Profiles.
+		{name: "profile prose", args: with(bk, "build", "--profile", p("prof-prose.yaml")), want: []string{"prof-prose.yaml", "the document", `"not a profile`, "…", "want a mapping"}, out: true},
 		{name: "profile malformed", args: with(bk, "build", "--profile", p("prof-malformed.yaml")), want: []string{"--profile", "prof-malformed.yaml", "expected"}, out: true},
 		{name: "profile unknown key", args: with(bk, "build", "--profile", p("prof-unknown.yaml")), want: []string{"prof-unknown.yaml", "colour", "unknown key", "want one of"}, out: true},
 		{name: "profile zero time scale", args: with(bk, "sweep", "--profile", p("prof-zero.yaml")), want: []string{"prof-zero.yaml", "time_scale", "> 0"}, out: true},
@@ -219,6 +222,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "merge foreign folder", args: []string{"merge", p("foreign")}, want: []string{p("foreign"), "not a build folder"}, out: true},
 		{name: "merge shard twice", args: []string{"merge", p("build"), p("build") + "/"}, want: []string{p("build"), "given twice"}, out: true},
 		{name: "merge out is a shard", args: []string{"merge", "--out", p("build"), p("build")}, want: []string{"--out", "shard folder", "must not overwrite"}},
+		{name: "merge binary instance list", args: []string{"merge", "--instances", p("grid-binary.yaml") + "-long", p("build")}, want: []string{"--instances", "instance id", "want {org}__{repo}-{number}"}, out: true},
 		{name: "merge bad instance list", args: []string{"merge", "--instances", p("ids-bad.txt"), p("build")}, want: []string{"--instances", `"bad id here"`}, out: true},
 
 		// Conflicting flags.
@@ -301,6 +305,9 @@ func TestBadInputs(t *testing.T) {
 					t.Errorf("buildtune %q: want exactly one line on stderr, got %d:\n%s", args, len(lines), r.stderr)
 				}
 				msg := lines[0]
+				if n := len([]rune(msg)); n > 420 {
+					t.Errorf("buildtune %q: a %d-character message, want a short line", args, n)
+				}
 				if !strings.HasPrefix(msg, "buildtune: ") {
 					t.Errorf("message %q does not start with \"buildtune: \"", msg)
 				}

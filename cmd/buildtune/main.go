@@ -172,7 +172,14 @@ func oneLine(err error) string {
 			out = append(out, l)
 		}
 	}
-	return strings.ReplaceAll(strings.Join(out, "; "), ":; ", ": ")
+	msg := strings.ReplaceAll(strings.Join(out, "; "), ":; ", ": ")
+	// A message that quotes a whole input (a file read as one value) is
+	// cut in the middle: its head names the input, its tail what was
+	// expected.
+	if r := []rune(msg); len(r) > 400 {
+		msg = string(r[:280]) + " … " + string(r[len(r)-100:])
+	}
+	return msg
 }
 
 // interruptContext is cancelled by the first SIGINT/SIGTERM, so that work

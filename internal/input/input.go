@@ -313,3 +313,21 @@ func PruneSizes(threshold, keep string) (thr, kp int64, err error) {
 	}
 	return thr, kp, nil
 }
+
+// Quote shows a value in an error message: a string quoted, anything
+// else as Go prints it, cut to its first 60 characters, so that a whole
+// file read as one value cannot flood the one line that reports it.
+func Quote(v any) string {
+	s, isString := v.(string)
+	if !isString {
+		s = fmt.Sprint(v)
+	}
+	cut := ""
+	if r := []rune(s); len(r) > 60 {
+		s, cut = string(r[:60]), "…"
+	}
+	if isString {
+		s = strconv.Quote(s)
+	}
+	return s + cut
+}

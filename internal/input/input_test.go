@@ -112,3 +112,14 @@ func TestPruneSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestQuote(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{{"fast", `"fast"`}, {1.5, "1.5"}, {[]any{1}, "[1]"}, {strings.Repeat("ab", 40), `"` + strings.Repeat("ab", 30) + `"…`}, {"\x7fELF", `"\x7fELF"`}} {
+		if got := Quote(c.v); got != c.want {
+			t.Errorf("Quote(%v) = %s, want %s", c.v, got, c.want)
+		}
+	}
+}

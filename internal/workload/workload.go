@@ -14,6 +14,7 @@ import (
 	"text/template"
 
 	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/input"
 )
 
 // Strategy names.
@@ -52,7 +53,7 @@ func ParseInstance(id string) (Instance, error) {
 	id = strings.TrimSpace(id)
 	org, name, ok := strings.Cut(id, "__")
 	if !ok || org == "" || name == "" || strings.ContainsAny(id, " /:\t") {
-		return Instance{}, fmt.Errorf("instance id %q: want {org}__{repo}-{number}", id)
+		return Instance{}, fmt.Errorf("instance id %s: want {org}__{repo}-{number}", input.Quote(id))
 	}
 	repo := name
 	if i := strings.LastIndexByte(name, '-'); i > 0 {

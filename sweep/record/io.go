@@ -147,10 +147,16 @@ func (s *Set) add(line []byte) error {
 		if err := json.Unmarshal(line, &r); err != nil {
 			return fmt.Errorf("image record: %w", err)
 		}
+		if err := r.check(); err != nil {
+			return fmt.Errorf("image record: %w", err)
+		}
 		s.Images = append(s.Images, r)
 	case KindTrial:
 		var r Trial
 		if err := json.Unmarshal(line, &r); err != nil {
+			return fmt.Errorf("trial record: %w", err)
+		}
+		if err := r.check(); err != nil {
 			return fmt.Errorf("trial record: %w", err)
 		}
 		s.Trials = append(s.Trials, r)

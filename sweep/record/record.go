@@ -11,6 +11,8 @@
 package record
 
 import (
+	"fmt"
+	"math"
 	"time"
 )
 
@@ -219,4 +221,45 @@ type Event struct {
 	// Bytes freed by a prune, or disk use that triggered it.
 	Bytes   int64  `json:"bytes,omitempty"`
 	Message string `json:"message,omitempty"`
+}
+
+// field is one number of a record, named as in its JSON.
+type field struct {
+	name string
+	v    float64
+}
+
+// checkFields refuses a negative number: every duration, count and byte
+// total of a record is >= 0, so a negative one is a corrupt record.
+func checkFields(fs ...field) error {
+	for _, f := range fs {
+		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return fmt.Errorf("%s %v: want a number >= 0", f.name, f.v)
+		}
+	}
+	return nil
+}
+
+// check refuses a corrupt image record.
+func (r *Image) check() error {
+	return checkFields(field{"trial", float64(r.Trial)}, field{"attempts", float64(r.Attempts)},
+		field{"pool_wait_s", r.PoolWaitSeconds}, field{"wall_s", r.WallSeconds}, field{"queue_s", r.QueueSeconds},
+		field{"exec_s", r.ExecSeconds}, field{"step_s", r.StepSeconds}, field{"image_export_s", r.ImageExportSeconds},
+		field{"layer_push_s", r.LayerPushSeconds}, field{"manifest_export_s", r.ManifestExportSeconds},
+		field{"cache_import_s", r.CacheImportSeconds}, field{"cache_export_s", r.CacheExportSeconds},
+		field{"cached_steps", float64(r.CachedSteps)}, field{"total_steps", float64(r.TotalSteps)},
+		field{"image_bytes", float64(r.ImageBytes)})
+}
+
+// check refuses a corrupt trial record.
+func (r *Trial) check() error {
+	return checkFields(field{"trial", float64(r.Trial)}, field{"wall_s", r.WallSeconds}, field{"images", float64(r.Images)},
+		field{"built", float64(r.Built)}, field{"skipped", float64(r.Skipped)}, field{"failed", float64(r.Failed)},
+		field{"infra_failed", float64(r.InfraFailed)}, field{"images_per_hour", r.ImagesPerHour},
+		field{"exec_s", r.ExecSeconds}, field{"image_export_s", r.ImageExportSeconds}, field{"layer_push_s", r.LayerPushSeconds},
+		field{"cache_import_s", r.CacheImportSeconds}, field{"cache_export_s", r.CacheExportSeconds},
+		field{"bytes_pushed", float64(r.BytesPushed)}, field{"bytes_pulled", float64(r.BytesPulled)},
+		field{"cached_steps", float64(r.CachedSteps)}, field{"total_steps", float64(r.TotalSteps)},
+		field{"disk_before", float64(r.DiskBefore)}, field{"disk_after", float64(r.DiskAfter)},
+		field{"prunes", float64(r.Prunes)}, field{"prune_s", r.PruneSeconds})
 }

@@ -150,3 +150,22 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestReadRefusesNegativeNumbers: a negative duration, count or byte
+// total is a corrupt record, refused with the field's name.
+func TestReadRefusesNegativeNumbers(t *testing.T) {
+	for _, line := range []string{
+		`{"v":1,"kind":"trial","trial":1,"workers":2,"batch":2,"cache_mode":"off","wall_s":10,"images":2,"built":2,"images_per_hour":-5}`,
+		`{"v":1,"kind":"image","trial":1,"workers":2,"batch":2,"cache_mode":"off","instance":"a__b-1","phase":"single","status":"built","wall_s":-1}`,
+		`{"v":1,"kind":"trial","trial":-3,"workers":2,"batch":2,"cache_mode":"off","wall_s":10}`,
+	} {
+		_, err := Read(strings.NewReader(line + "\n"))
+		if err == nil || !strings.Contains(err.Error(), "want a number >= 0") {
+			t.Errorf("Read(%s) = %v, want a refusal naming the field", line, err)
+		}
+	}
+	ok := `{"v":1,"kind":"trial","trial":1,"workers":2,"batch":2,"cache_mode":"off","wall_s":10,"images":2,"built":2,"images_per_hour":720}`
+	if _, err := Read(strings.NewReader(ok + "\n")); err != nil {
+		t.Errorf("a sound trial record refused: %v", err)
+	}
+}

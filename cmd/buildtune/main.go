@@ -84,7 +84,11 @@ func init() {
 }
 
 func main() {
-	ctx, stop := interruptContext()
+	msg := "stopping (Ctrl-C again to exit now)"
+	if len(os.Args) > 1 && (os.Args[1] == "sweep" || os.Args[1] == "build" || os.Args[1] == "prove") {
+		msg = "stopping: the builds in flight are cancelled and recorded, the run stays resumable (Ctrl-C again to exit now)"
+	}
+	ctx, stop := interruptContext(msg)
 	code := run(ctx, os.Stdout, os.Stderr, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -184,7 +188,7 @@ func oneLine(err error) string {
 
 // interruptContext is cancelled by the first SIGINT/SIGTERM, so that work
 // in flight finishes its record and stops; a second one exits at once.
-func interruptContext() (context.Context, func()) {
+func interruptContext(msg string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -194,7 +198,7 @@ func interruptContext() (context.Context, func()) {
 		case <-ctx.Done():
 			return
 		}
-		fmt.Fprintln(os.Stderr, "\nbuildtune: stopping: the builds in flight are cancelled and recorded, the run stays resumable (Ctrl-C again to exit now)")
+		fmt.Fprintln(os.Stderr, "\nbuildtune: "+msg)
 		cancel()
 		<-ch
 		os.Exit(exitInterrupted)

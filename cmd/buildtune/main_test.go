@@ -497,3 +497,23 @@ wait:
 		t.Errorf("warm-up trial: %+v (recorded %v); %d trials count, want %d", w, ok, len(record.Select(set).Trials), len(plan))
 	}
 }
+
+// TestRegistryDownIsInfra: a --registry that does not answer is an
+// infrastructure failure (exit 3) named as the registry, not bad input
+// blamed on --buildkit-addr.
+func TestRegistryDownIsInfra(t *testing.T) {
+	for _, cmd := range []string{"build", "sweep"} {
+		r := runIn(t, cmd, "--sample", "1", "--registry", "127.0.0.1:1", "--buildkit-addr", "unix:///nonexistent/buildkitd.sock",
+			"--out", filepath.Join(t.TempDir(), "out"))
+		if r.code != exitInfra || !strings.Contains(r.stderr, "--registry: registry 127.0.0.1:1 does not answer") || strings.Contains(r.stderr, "--buildkit-addr") {
+			t.Errorf("%s with the registry down: want exit %d naming --registry\n%s", cmd, exitInfra, r)
+		}
+		wantOneLine(t, r)
+	}
+	// A given daemon that refuses: no usable daemon, exit 3 (README).
+	r := runIn(t, "sweep", "--buildkit-addr", "tcp://127.0.0.1:1", "--buildkitd", "/nonexistent/buildkitd", "--out", filepath.Join(t.TempDir(), "out"))
+	if r.code != exitInfra || !strings.Contains(r.stderr, "buildkitd at tcp://127.0.0.1:1 does not answer") {
+		t.Errorf("a daemon that refuses: want exit %d naming it\n%s", exitInfra, r)
+	}
+	wantOneLine(t, r)
+}

@@ -15,6 +15,12 @@ import (
 // fmt.Errorf("%w: buildkitd exited", sweep.ErrInfra).
 var ErrInfra = errors.New("infrastructure failure")
 
+// infraError marks err as an infrastructure failure, its text unchanged.
+type infraError struct{ error }
+
+func (e infraError) Unwrap() error      { return e.error }
+func (infraError) Is(target error) bool { return target == ErrInfra }
+
 // IsInfra reports whether err is an infrastructure failure: it wraps
 // ErrInfra, or engine.ClassOf classes it engine.ErrInfra.
 func IsInfra(err error) bool {

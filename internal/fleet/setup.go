@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -67,7 +68,10 @@ func Open(ctx context.Context, s Setup) (*Env, error) {
 	env, err := stack.Connect(ctx, u)
 	if err != nil {
 		e.Close()
-		if len(u.BuildkitAddrs) > 0 {
+		switch {
+		case errors.Is(err, stack.ErrUnreachable) || IsInfra(err):
+			return nil, infraError{err} // a registry or daemon down: exit 3
+		case len(u.BuildkitAddrs) > 0 && !errors.Is(err, input.ErrBad):
 			return nil, input.Bad("--buildkit-addr", err)
 		}
 		return nil, err

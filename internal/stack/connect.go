@@ -121,7 +121,10 @@ func Connect(ctx context.Context, u Use) (*Env, error) {
 		default:
 			env.Registry = External(registry)
 			if err := env.Registry.Ping(ctx); err != nil {
-				return nil, fmt.Errorf("--registry: %w", err)
+				if errors.Is(err, ErrUnreachable) {
+					return nil, fmt.Errorf("--registry: %w", err)
+				}
+				return nil, input.Bad("--registry", err)
 			}
 		}
 	}

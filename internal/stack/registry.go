@@ -132,7 +132,18 @@ func CheckRegistry(s string) error {
 // External names a registry that something else runs.
 func External(addr string) *Registry { return &Registry{Addr: addr, Kind: "external"} }
 
-// Ping checks that the registry answers GET /v2/.
+// ErrUnreachable marks a registry that does not answer: an
+// infrastructure failure (exit status 3), not bad input.
+var ErrUnreachable = errors.New("registry does not answer")
+
+// unreachable is an error that errors.Is ErrUnreachable.
+type unreachable struct{ error }
+
+func (u unreachable) Unwrap() error      { return u.error }
+func (unreachable) Is(target error) bool { return target == ErrUnreachable }
+
+// Ping checks that the registry answers GET /v2/; an error wraps
+// ErrUnreachable when it did not answer at all.
 func (r *Registry) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -142,7 +153,7 @@ func (r *Registry) Ping(ctx context.Context) error {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("registry %s does not answer: %w", r.Addr, err)
+		return unreachable{fmt.Errorf("registry %s does not answer: %w", r.Addr, err)}
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {

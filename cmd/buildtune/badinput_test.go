@@ -182,6 +182,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "budget negative", args: with(bk, "sweep", "--budget", "-5m"), want: []string{"--budget -5m", "positive duration"}, out: true},
 		{name: "budget not a duration", args: with(bk, "sweep", "--budget", "forever"), want: []string{"--budget", `"forever"`, "duration"}, out: true},
 		{name: "prune keep negative", args: with(bk, "build", "--prune-keep", "-1GiB"), want: []string{"--prune-keep", `"-1GiB"`, "negative"}, out: true},
+		{name: "cache and cache-mode", args: with(bk, "sweep", "--cache", "max", "--cache-mode", "off"), want: []string{"--cache and --cache-mode", "give one"}, out: true},
+		{name: "cache mode once", args: with(bk, "sweep", "--cache", "maxx"), want: []string{`--cache: cache mode "maxx"`, "off, min, max"}, out: true},
 		{name: "prune keep above threshold", args: with(bk, "sweep", "--prune-threshold", "1GiB", "--prune-keep", "2GiB"), want: []string{"--prune-keep", "2GiB", "less than --prune-threshold 1GiB"}, out: true},
 		{name: "prune keep alone", args: with(bk, "build", "--prune-keep", "1GiB"), want: []string{"--prune-keep", "1GiB", "without --prune-threshold"}, out: true},
 		{name: "prune threshold two dots", args: with(bk, "sweep", "--prune-threshold", "1.5.GiB"), want: []string{"--prune-threshold", `"1.5.GiB"`, "GiB"}, out: true},

@@ -83,6 +83,9 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	}
 	adaptive := budget > 0 && !fs.Changed("reps")
 
+	if fs.Changed("cache-mode") && fs.Changed("cache") {
+		return usagef("--cache and --cache-mode: give one (they are the same flag)")
+	}
 	// The grid: run.json when resuming, else defaults < --grid file < flags.
 	var g sweep.Grid
 	if resume != "" {

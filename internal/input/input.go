@@ -70,6 +70,9 @@ func List[T comparable](what, s string, item func(string) (T, error), label func
 		}
 		v, err := item(part)
 		if err != nil {
+			if strings.HasPrefix(err.Error(), what) {
+				return nil, &wrapped{err} // "cache mode ..." names the cache list already
+			}
 			return nil, fmt.Errorf("%s %w", what, &wrapped{err})
 		}
 		if seen[v] {

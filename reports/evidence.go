@@ -363,44 +363,6 @@ func RecommendationText(r evidence.Recommendation) string {
 	return b.String()
 }
 
-// PlanText is what `buildtune plan` prints.
-func PlanText(p evidence.CapacityPlan, deadline time.Duration) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "capacity for %d images, basis %s\n", p.Images, p.Basis.String())
-	if p.Plan != nil {
-		fmt.Fprintf(&b, "| workers/runner | runners | predicted (90%% interval) | runner-hours | meets %s |\n|---|---|---|---|---|\n", deadline)
-		for i, o := range p.Plan.Options {
-			mark := ""
-			if i == p.Plan.Best {
-				mark = " (best)"
-			}
-			fmt.Fprintf(&b, "| %d | %d | %s (%s-%s) | %.1f | %v%s |\n", o.Workers, o.Runners, duration(o.Prediction.Median),
-				duration(o.Prediction.Lo), duration(o.Prediction.Hi), o.RunnerHours, o.Feasible, mark)
-		}
-		if p.Plan.Reason != "" {
-			fmt.Fprintf(&b, "limit: %s\n", p.Plan.Reason)
-		}
-		for _, w := range p.Plan.Warnings {
-			fmt.Fprintf(&b, "warning: %s\n", w)
-		}
-	}
-	for _, a := range p.Achieved {
-		ex := ""
-		if a.Extrapolated {
-			ex = " (extrapolated)"
-		}
-		fmt.Fprintf(&b, "%d runners x %d workers: %s (%s-%s)%s\n", a.Runners, a.Workers, duration(a.Prediction.Median),
-			duration(a.Prediction.Lo), duration(a.Prediction.Hi), ex)
-	}
-	if len(p.Extrapolated) > 0 {
-		fmt.Fprintf(&b, "extrapolated worker counts (beyond the sweep, from the USL fit): %v\n", p.Extrapolated)
-	}
-	for _, w := range p.Warnings {
-		fmt.Fprintf(&b, "warning: %s\n", w)
-	}
-	return b.String()
-}
-
 // ValidationText is what `buildtune validate` prints.
 func ValidationText(v evidence.Validation) string {
 	inside := "outside"

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/model"
 	"github.com/buildtune/buildtune/internal/input"
 )
@@ -15,36 +17,62 @@ import (
 const planReps = 300
 
 // Achievement is the predicted build on a given number of runners at one
-// workers value.
+// workers value, the registry included.
 type Achievement struct {
 	Workers      int              `json:"workers"`
 	Runners      int              `json:"runners"`
+	ShardImages  int              `json:"shard_images"`
 	Prediction   model.Prediction `json:"prediction"`
+	RunnerHours  float64          `json:"runner_hours"`
+	RegistryS    float64          `json:"registry_s,omitempty"`
 	Extrapolated bool             `json:"extrapolated,omitempty"`
 }
 
 // CapacityPlan answers a capacity question for the basis configuration
 // (the best measured cell's cache mode, strategy and batch) at several
-// workers values: the measured ones and 1.5x and 2x the largest,
-// which are Extrapolated.
+// workers values: the measured ones, the ones at the same builds per core
+// on runners with other cores than the sweep machine, and 1.5x and 2x the
+// largest. The unmeasured ones are Extrapolated, and so
+// is every one when the runners' cores differ from the sweep machine's.
 type CapacityPlan struct {
 	Basis  Config `json:"basis"`
 	Images int    `json:"images"`
 	// Mode is "deadline" (Plan is model.PlanCapacity's answer) or
 	// "runners" (Achieved lists model.Achieve for each workers value).
-	Mode         string        `json:"mode"`
-	Workers      []int         `json:"workers"`
-	Extrapolated []int         `json:"extrapolated_workers,omitempty"`
-	Plan         *model.Plan   `json:"plan,omitempty"`
-	Achieved     []Achievement `json:"achieved,omitempty"`
-	Warnings     []string      `json:"warnings,omitempty"`
+	Mode     string  `json:"mode"`
+	Deadline float64 `json:"deadline_s,omitempty"`
+	// Runners is the runners asked for and RunnersUsed those planned on
+	// (at most one per image).
+	Runners     int `json:"runners,omitempty"`
+	RunnersUsed int `json:"runners_used,omitempty"`
+	// Cores is the cores per runner and SweepCores the sweep machine's
+	// (0: unknown).
+	Cores        int   `json:"cores,omitempty"`
+	SweepCores   int   `json:"sweep_cores,omitempty"`
+	Workers      []int `json:"workers"`
+	Extrapolated []int `json:"extrapolated_workers,omitempty"`
+	// RegistryBytesPerImage is what each image of the basis cell pushed
+	// and pulled, and RegistryBandwidth the shared link (0: unlimited).
+	RegistryBytesPerImage float64       `json:"registry_bytes_per_image"`
+	RegistryBandwidth     float64       `json:"registry_bandwidth,omitempty"`
+	Plan                  *model.Plan   `json:"plan,omitempty"`
+	Achieved              []Achievement `json:"achieved,omitempty"`
+	Warnings              []string      `json:"warnings,omitempty"`
+}
+
+// Met says whether the plan answers its question: in deadline mode, some
+// option meets the deadline; in runners mode, always.
+func (cp CapacityPlan) Met() bool {
+	return cp.Mode != "deadline" || (cp.Plan != nil && cp.Plan.Best >= 0)
 }
 
 // Plan answers a capacity question for images images: with runners > 0,
 // the wall time each candidate workers value achieves on that many runners
 // (model.Achieve); otherwise, the fewest runner-hours meeting deadline
-// (model.PlanCapacity), naming the limiting resource from cores (per
-// runner, 0: unknown) and the registry bandwidth in bytes/s (0: unknown).
+// (model.PlanCapacity). cores is the cores per runner (0: the sweep
+// machine's) and bandwidth the registry link in bytes/s shared by all
+// runners, pushes and pulls alike (0: unlimited). A deadline no option
+// meets is an answer (Met is false), not an error.
 func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores int, bandwidth int64) (CapacityPlan, error) {
 	var cp CapacityPlan
 	if images < 1 {
@@ -60,70 +88,322 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	if basisCell == nil {
 		return cp, fmt.Errorf("planning: no ranked cell to plan from")
 	}
-	cp.Basis, cp.Images = basisCell.Config, images
-	cp.Warnings = append(cp.Warnings, fmt.Sprintf("planned with the best measured cell's cache %s, strategy %s and batch %s",
-		cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch)))
+	cp.Basis, cp.Images, cp.RegistryBandwidth = basisCell.Config, images, float64(bandwidth)
+	if a.Machine != nil && a.Machine.Cores > 0 {
+		cp.SweepCores = a.Machine.Cores
+	}
+	cp.Cores = cores
+	if cp.Cores == 0 {
+		cp.Cores = cp.SweepCores
+	}
+	scaled := cp.Cores > 0 && cp.SweepCores > 0 && cp.Cores != cp.SweepCores
+	switch {
+	case scaled:
+		cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep ran on %s and the runners have %s: every prediction is extrapolated, "+
+			"from per-image seconds at the same builds per core (USL fit), which assumes nothing but the cores differs",
+			planPlural(cp.SweepCores, "core"), planPlural(cp.Cores, "core")))
+	case cp.Cores > 0 && cp.SweepCores == 0:
+		cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep machine's cores are unknown: runners with %s are taken to build like it", planPlural(cp.Cores, "core")))
+	}
 
-	var measured []int
+	// Measured cells of the basis series, by builds at once.
+	var cells []*Cell
 	for _, c := range a.Cells {
-		if c.Config.CacheMode == cp.Basis.CacheMode && c.Config.Strategy == cp.Basis.Strategy && c.Config.Registry == cp.Basis.Registry {
-			measured = append(measured, c.Config.Workers)
+		if c.Config.CacheMode == cp.Basis.CacheMode && c.Config.Strategy == cp.Basis.Strategy &&
+			c.Config.Registry == cp.Basis.Registry && c.Config.Batch == cp.Basis.Batch && c.Images > 0 {
+			cells = append(cells, c)
 		}
 	}
+	var measured []int
+	measuredMax := 0
+	for _, c := range cells {
+		measured = append(measured, c.Config.Workers)
+		measuredMax = max(measuredMax, c.Concurrency())
+	}
 	measured = sortedInts(measured)
-	top := measured[len(measured)-1]
-	cp.Workers = slices.Clone(measured)
-	for _, w := range []int{int(math.Ceil(1.5 * float64(top))), 2 * top} {
-		if !slices.Contains(cp.Workers, w) {
-			cp.Workers = append(cp.Workers, w)
+	if len(measured) == 0 {
+		return cp, fmt.Errorf("planning: no measured cell with cache %s, strategy %s and batch %s", cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch))
+	}
+	cands := slices.Clone(measured)
+	if scaled {
+		for _, c := range cells {
+			cands = append(cands, max(1, int(math.Round(float64(c.Concurrency())*float64(cp.Cores)/float64(cp.SweepCores)))))
+		}
+	}
+	top := slices.Max(cands)
+	cands = append(cands, int(math.Ceil(1.5*float64(top))), 2*top)
+	cands = sortedInts(cands)
+	cp.Workers = cands
+	// The batch caps the builds at once: workers beyond it only repeat
+	// the build of the smallest value that fills the batch.
+	if bt := cp.Basis.Batch; bt > 0 {
+		var capped []int
+		for _, w := range cp.Workers {
+			if w > bt {
+				capped = append(capped, w)
+			}
+		}
+		if len(capped) > 0 {
+			cp.Warnings = append(cp.Warnings, fmt.Sprintf("batch %d caps the builds at once per runner at %d: %s workers run no more builds at once than %d (a larger batch needs its own sweep)",
+				bt, bt, planList(capped), bt))
+		}
+	}
+	for _, w := range cp.Workers {
+		if scaled || !slices.Contains(measured, w) {
 			cp.Extrapolated = append(cp.Extrapolated, w)
 		}
 	}
+	if scaled && cp.Cores > cp.SweepCores {
+		cp.Warnings = append(cp.Warnings, fmt.Sprintf("below one build per %s on a runner, per-image seconds are those of a lone build on the sweep machine: "+
+			"more cores are taken not to speed up one build", planPlural(cp.SweepCores, "core")))
+	}
+
+	// Registry bytes per image, both directions, as the link carries them.
+	var moved int64
+	built := 0
+	for _, t := range basisCell.TrialRecords() {
+		moved += t.BytesPushed + t.BytesPulled
+		built += t.Built
+	}
+	if built > 0 {
+		cp.RegistryBytesPerImage = float64(moved) / float64(built)
+	}
+	if bandwidth > 0 && cp.RegistryBytesPerImage == 0 {
+		cp.Warnings = append(cp.Warnings, fmt.Sprintf("cell %s recorded no registry bytes: the registry bandwidth cannot bound the time", basisCell.Name))
+	}
+
 	reps := min(a.Options.Reps, planReps)
 	sub := *a
 	sub.Options.Reps = reps
 	cfgAt := func(w int) Config { c := cp.Basis; c.Workers = w; return c }
+	predictOne := func(w, n int) (model.Prediction, error) {
+		if scaled {
+			return sub.predictOnCores(cfgAt(w), n, cells, cp.Cores, cp.SweepCores)
+		}
+		return sub.Predict(cfgAt(w), Target{Images: n, Seed: a.Options.Seed})
+	}
 	// Every workers value must be predictable before the predictor is
 	// handed to the model, which cannot take errors.
 	for _, w := range cp.Workers {
-		if _, err := sub.Predict(cfgAt(w), Target{Images: 1, Seed: a.Options.Seed}); err != nil {
+		if _, err := predictOne(w, w); err != nil {
 			return cp, fmt.Errorf("planning at %d workers: %w", w, err)
 		}
 	}
 	predict := func(w, n int) model.Prediction {
-		p, err := sub.Predict(cfgAt(w), Target{Images: n, Seed: a.Options.Seed})
+		p, err := predictOne(w, n)
 		if err != nil {
 			return model.Prediction{Images: n, Workers: w, Median: math.MaxFloat64, Lo: math.MaxFloat64, Hi: math.MaxFloat64,
-				Warnings: []string{err.Error()}}
+				Extrapolated: true, Warnings: []string{err.Error()}}
 		}
 		p.Samples = nil
 		return p
 	}
-
-	if runners > 0 {
-		cp.Mode = "runners"
-		for _, w := range cp.Workers {
-			p, err := model.Achieve(predict, runners, w, images)
-			if err != nil {
-				return cp, fmt.Errorf("planning %d runners at %d workers: %w", runners, w, err)
-			}
-			cp.Achieved = append(cp.Achieved, Achievement{Workers: w, Runners: runners, Prediction: p, Extrapolated: slices.Contains(cp.Extrapolated, w)})
-		}
-		return cp, nil
-	}
-	cp.Mode = "deadline"
 	var nstar float64
 	if fit := a.Models.fitFor(cp.Basis); fit != nil {
 		nstar = fit.NStar
 	}
-	plan, err := model.PlanCapacity(model.PlanInput{
-		Images: images, Deadline: deadline.Seconds(), Workers: cp.Workers, Predict: predict,
-		CoresPerRunner: cores, NStar: nstar,
-		RegistryBytesPerImage: basisCell.BytesPushedPerImage, RegistryBandwidth: float64(bandwidth),
-	})
-	cp.Plan = &plan
-	if err != nil {
-		return cp, fmt.Errorf("planning %d images within %s: %w", images, deadline, err)
+	in := model.PlanInput{
+		Images: images, Deadline: deadline.Seconds(), Workers: cp.Workers, Predict: predict, Batch: cp.Basis.Batch,
+		CoresPerRunner: cp.Cores, SweepCores: cp.SweepCores, NStar: nstar, MeasuredMax: measuredMax,
+		RegistryBytesPerImage: cp.RegistryBytesPerImage, RegistryBandwidth: cp.RegistryBandwidth,
 	}
+
+	if runners > 0 {
+		cp.Mode, cp.Runners, in.Deadline = "runners", runners, 0
+		cp.RunnersUsed = min(runners, images)
+		for _, w := range cp.Workers {
+			if w > planCeilDiv(images, cp.RunnersUsed) {
+				cp.Warnings = append(cp.Warnings, fmt.Sprintf("%s per runner left out: more than the %s per runner",
+					planPlural(w, "worker"), planPlural(planCeilDiv(images, cp.RunnersUsed), "image")))
+				continue
+			}
+			o, warns, err := model.Achieve(in, runners, w)
+			if err != nil {
+				return cp, fmt.Errorf("planning %d runners at %d workers: %w", runners, w, err)
+			}
+			for _, s := range warns {
+				if !slices.Contains(cp.Warnings, s) {
+					cp.Warnings = append(cp.Warnings, s)
+				}
+			}
+			cp.Achieved = append(cp.Achieved, Achievement{Workers: w, Runners: o.Runners, ShardImages: o.ShardImages, Prediction: o.Prediction,
+				RunnerHours: o.RunnerHours, RegistryS: o.RegistrySeconds, Extrapolated: o.Extrapolated})
+		}
+		if len(cp.Achieved) > 0 && cp.Achieved[0].RegistryS > 0 && cp.Achieved[0].RegistryS >= cp.Achieved[0].Prediction.Median {
+			cp.Warnings = append(cp.Warnings, fmt.Sprintf("moving %s through the %s/s registry takes at least %s: the registry, not the runners, sets the time",
+				planBytes(float64(images)*cp.RegistryBytesPerImage), planBytes(float64(bandwidth)), analyze.FormatSeconds(cp.Achieved[0].RegistryS)))
+		}
+		return cp, nil
+	}
+	cp.Mode, cp.Deadline = "deadline", deadline.Seconds()
+	plan, err := model.PlanCapacity(in)
+	if err != nil {
+		return cp, fmt.Errorf("planning %d images within %s: %w", images, analyze.FormatSeconds(deadline.Seconds()), err)
+	}
+	cp.Plan = &plan
 	return cp, nil
+}
+
+// predictOnCores predicts cfg for n images on a runner with runnerCores
+// cores from the sweep machine's sweepCores: k builds at once on the
+// runner are taken to load each core as k×sweepCores/runnerCores builds
+// (at least one) loaded the sweep machine's, so the per-image seconds of
+// the measured cell nearest that load are scaled to it by the series' USL
+// fit. The prediction is always Extrapolated.
+func (a *Analysis) predictOnCores(cfg Config, n int, cells []*Cell, runnerCores, sweepCores int) (model.Prediction, error) {
+	if len(cells) == 0 || runnerCores < 1 || sweepCores < 1 {
+		return model.Prediction{}, fmt.Errorf("predicting %s on %d cores: no measured cell or cores", cfg.Name(), runnerCores)
+	}
+	k := Concurrency(cfg, n)
+	load := math.Max(float64(k)*float64(sweepCores)/float64(runnerCores), 1)
+	cell := cells[0]
+	for _, c := range cells[1:] {
+		if math.Abs(float64(c.Concurrency())-load) < math.Abs(float64(cell.Concurrency())-load) {
+			cell = c
+		}
+	}
+	m := cell.Concurrency()
+	warns := []string{fmt.Sprintf("%s at once on %s: per-image seconds of the sweep's %s at %.2g builds at once (cell %s, %d at once)",
+		planPlural(k, "build"), planPlural(runnerCores, "core"), planPlural(sweepCores, "core"), load, cell.Name, m)}
+	sc := model.Scaling{Measured: m, Target: k, Extrapolated: true}
+	if fit := a.Models.fitFor(cell.Config); fit == nil {
+		warns = append(warns, fmt.Sprintf("no USL fit for cache %s, strategy %s: per-image seconds are used unscaled", cfg.CacheMode, cfg.Strategy))
+	} else if load != float64(m) {
+		xm, xl := fit.fit.Throughput(float64(m)), fit.fit.Throughput(load)
+		if !(xm > 0 && xl > 0) || math.IsInf(xm, 0) || math.IsInf(xl, 0) {
+			return model.Prediction{}, fmt.Errorf("predicting %s on %d cores: fitted throughput %.4g and %.4g must be positive", cfg.Name(), runnerCores, xm, xl)
+		}
+		sc.Factor = (load / xl) / (float64(m) / xm)
+		if lo, hi := fit.Workers[0], fit.Workers[len(fit.Workers)-1]; load < float64(lo) || load > float64(hi) {
+			warns = append(warns, fmt.Sprintf("%.2g builds at once is outside the measured %d-%d: extrapolated by the USL fit (x%.3g)", load, lo, hi, sc.Factor))
+		}
+	}
+	ims, trs := cell.observations()
+	p, err := model.Predict(model.PredictInput{
+		Images: ims, Trials: trs, N: n, Workers: cfg.Workers, Batch: cfg.Batch,
+		FixedSeconds: a.fixedOf(cell.Name), DiskPerImage: cell.DiskPerImage, Scaling: sc,
+		Reps: a.Options.Reps, Seed: mixSeed(a.Options.Seed, fmt.Sprintf("%s@%dcores", cfg.Name(), runnerCores)),
+	})
+	if err != nil {
+		return p, fmt.Errorf("predicting %s on %d cores for %d images: %w", cfg.Name(), runnerCores, n, err)
+	}
+	p.Extrapolated = true
+	p.Warnings = append(warns, p.Warnings...)
+	return p, nil
+}
+
+// Text is what `buildtune plan` prints: the options as a markdown table,
+// the verdict, the limiting resource and the warnings.
+func (cp CapacityPlan) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "capacity for %s, basis cache %s, strategy %s, batch %s (the best measured cell: %s)\n",
+		planPlural(cp.Images, "image"), cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch), cp.Basis.String())
+	switch {
+	case cp.Cores > 0 && cp.SweepCores > 0 && cp.Cores != cp.SweepCores:
+		fmt.Fprintf(&b, "runners: %s each (the sweep ran on %s)", planPlural(cp.Cores, "core"), planPlural(cp.SweepCores, "core"))
+	case cp.Cores > 0:
+		fmt.Fprintf(&b, "runners: %s each, like the sweep machine", planPlural(cp.Cores, "core"))
+	default:
+		b.WriteString("runners: like the sweep machine (cores unknown)")
+	}
+	if cp.RegistryBandwidth > 0 {
+		fmt.Fprintf(&b, "; registry: %s/s shared by all runners, %s pushed and pulled per image\n",
+			planBytes(cp.RegistryBandwidth), planBytes(cp.RegistryBytesPerImage))
+	} else {
+		b.WriteString("; registry: bandwidth not given (unlimited)\n")
+	}
+	var conf float64
+	bounded := false
+	row := func(workers, runners int, p model.Prediction, hours float64, extra string) {
+		ex := ""
+		if p.Extrapolated {
+			ex = " (extrapolated)"
+		}
+		conf = math.Max(conf, p.Confidence)
+		fmt.Fprintf(&b, "| %d%s | %d | %s (%s-%s) | %s |%s\n", workers, ex, runners, analyze.FormatSeconds(p.Median),
+			analyze.FormatSeconds(p.Lo), analyze.FormatSeconds(p.Hi), model.FormatHours(hours), extra)
+	}
+	if cp.Plan != nil {
+		dl := analyze.FormatSeconds(cp.Deadline)
+		fmt.Fprintf(&b, "| workers/runner | runners | predicted (interval) | runner-hours | meets %s |\n|---|---|---|---|---|\n", dl)
+		for i, o := range cp.Plan.Options {
+			mark := "no"
+			if o.Feasible {
+				mark = "yes"
+			}
+			if i == cp.Plan.Best {
+				mark += " (best)"
+			}
+			bounded = bounded || o.RegistrySeconds > 0
+			row(o.Workers, o.Runners, o.Prediction, o.RunnerHours, " "+mark+" |")
+		}
+	}
+	if cp.Mode == "runners" {
+		fmt.Fprintf(&b, "what %s achieve:\n", planPlural(cp.RunnersUsed, "runner"))
+	}
+	if len(cp.Achieved) > 0 {
+		b.WriteString("| workers/runner | runners | predicted (interval) | runner-hours |\n|---|---|---|---|\n")
+		for _, a := range cp.Achieved {
+			bounded = bounded || a.RegistryS > 0
+			row(a.Workers, a.Runners, a.Prediction, a.RunnerHours, "")
+		}
+	}
+	if conf > 0 {
+		fmt.Fprintf(&b, "intervals: the central %.0f%% of simulated builds", 100*conf)
+		if bounded {
+			b.WriteString(", at least the registry's time, and up to it added (no transfer overlapping a build)")
+		}
+		b.WriteString("; runner-hours at the median\n")
+	}
+	if cp.Plan != nil {
+		fmt.Fprintf(&b, "verdict: %s\n", cp.Plan.Verdict)
+		if cp.Plan.Reason != "" {
+			fmt.Fprintf(&b, "limit: %s\n", cp.Plan.Reason)
+		}
+		for _, w := range cp.Plan.Warnings {
+			fmt.Fprintf(&b, "warning: %s\n", w)
+		}
+	}
+	if len(cp.Extrapolated) > 0 {
+		fmt.Fprintf(&b, "extrapolated workers per runner (not measured as such, from the USL fit): %v\n", cp.Extrapolated)
+	}
+	for _, w := range cp.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	return b.String()
+}
+
+func planPlural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func planCeilDiv(a, b int) int { return (a + b - 1) / b }
+
+// planBytes formats a byte count with a binary unit: 512 B, 6.0 MiB.
+func planBytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	return fmt.Sprintf("%.1f %s", b, units[i])
+}
+
+// planList writes 1, 2 and 4.
+func planList(xs []int) string {
+	var s []string
+	for _, x := range xs {
+		s = append(s, fmt.Sprint(x))
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }

@@ -3,7 +3,10 @@ package model
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
+
+	"github.com/buildtune/buildtune/analyze"
 )
 
 // Limits named by Plan.Limit.
@@ -11,6 +14,9 @@ const (
 	LimitCores    = "cores"
 	LimitRegistry = "registry bandwidth"
 	LimitDisk     = "disk and prunes"
+	// LimitBatch: the batch holds every build a runner runs at once and
+	// no resource is saturated, so more workers cannot help.
+	LimitBatch = "batch size"
 )
 
 // PruneShareSaturated is the share of wall time spent in prunes that Plan
@@ -18,17 +24,19 @@ const (
 // registry bandwidth.
 const PruneShareSaturated = 0.10
 
-// ErrInfeasible means no option meets the constraints.
+// ErrInfeasible means no option meets the constraints (Recommend; a plan
+// no option of which meets its deadline is an answer, see PlanCapacity).
 var ErrInfeasible = errors.New("infeasible")
 
 // Predictor predicts the wall time of building images images on one runner
-// with workers workers (for example a closure over Predict).
+// with workers workers (for example a closure over Predict). A prediction
+// that relies on anything outside the measurements is Extrapolated.
 type Predictor func(workers, images int) Prediction
 
 // PlanInput describes a capacity question.
 type PlanInput struct {
 	// Images is the number of images to build and Deadline the wall time
-	// in seconds they must be built in.
+	// in seconds they must be built in (PlanCapacity only).
 	Images   int
 	Deadline float64
 	// Workers lists the candidate workers per runner.
@@ -37,13 +45,22 @@ type PlanInput struct {
 	Predict Predictor
 	// MaxRunners is the largest number of runners (<= 0: Images).
 	MaxRunners int
-	// CoresPerRunner is the CPU cores per runner (0: unknown) and NStar
-	// the USL fit's worker count of peak throughput (0: none).
-	CoresPerRunner int
-	NStar          float64
-	// RegistryBytesPerImage is the bytes each image sends to the registry
-	// and RegistryBandwidth the registry's bandwidth in bytes/s shared by
-	// all runners (0: unknown).
+	// Batch is the batch size of the planned builds (0: stream); a runner
+	// never has more builds at once than one batch holds.
+	Batch int
+	// CoresPerRunner is the CPU cores per runner and SweepCores those of
+	// the machine the sweep measured on (0: unknown; when only one is
+	// known, the runner is taken to be like the sweep machine).
+	CoresPerRunner, SweepCores int
+	// NStar is the USL fit's builds at once of peak throughput on the
+	// sweep machine (0: none) and MeasuredMax the most builds at once
+	// measured; a peak beyond it is extrapolated.
+	NStar       float64
+	MeasuredMax int
+	// RegistryBytesPerImage is the bytes each image sends to and fetches
+	// from the registry, and RegistryBandwidth the registry's bandwidth in
+	// bytes/s, one budget shared by all runners, both directions (0:
+	// unlimited or unknown).
 	RegistryBytesPerImage, RegistryBandwidth float64
 }
 
@@ -54,34 +71,49 @@ type PlanOption struct {
 	// largest shard, ceil(Images/Runners).
 	Runners, ShardImages int
 	// Prediction is the predicted build of the largest shard, which is the
-	// build's wall time since shards run in parallel.
+	// build's wall time since shards run in parallel, bounded by the
+	// registry (see RegistryBound).
 	Prediction Prediction
+	// RegistrySeconds is the least time the registry link needs for all
+	// images' bytes (0: unlimited or unknown), and RegistryBound says it
+	// is above the predicted median of the builds alone.
+	RegistrySeconds float64
+	RegistryBound   bool
+	// BuildSeconds is the predicted median of the builds alone, without
+	// the registry bound.
+	BuildSeconds float64
 	// RunnerHours is Runners × the predicted median, in hours.
 	RunnerHours float64
 	// Feasible says the prediction's Hi meets the deadline within
-	// MaxRunners; when false, Runners is MaxRunners and the prediction is
-	// the closest miss.
-	Feasible bool
+	// MaxRunners; when false, Runners is the most tried and the prediction
+	// is the closest miss.
+	Feasible     bool
+	Extrapolated bool
 }
 
 // Plan is the answer to a capacity question.
 type Plan struct {
-	// Options has one entry per workers value, in input order; Best
-	// indexes the feasible option with the fewest runner-hours (ties:
-	// fewer runners, then fewer workers), -1 when none is feasible.
+	// Options has one entry per workers value that is not more than the
+	// images, in input order; Best indexes the chosen feasible option
+	// (see PlanCapacity), -1 when none is feasible.
 	Options []PlanOption
 	Best    int
-	// Limit is the resource closest to saturation for the best option
-	// (LimitCores, LimitRegistry, LimitDisk; "" when no input allows a
-	// decision), and Reason says why in a sentence.
+	// Verdict says in a sentence which option meets the deadline, or that
+	// none does and what the fastest one needs.
+	Verdict string
+	// Limit is the resource closest to saturation for the best option (or
+	// the fastest when none is feasible: LimitCores, LimitRegistry,
+	// LimitDisk; LimitBatch when none is saturated and the batch caps the
+	// builds at once; "" when no input allows a decision), and Reason says
+	// why in a sentence.
 	Limit  string
 	Reason string
-	// CoreUse is workers / min(cores, NStar) over the known ones (0:
-	// unknown).
+	// CoreUse is the builds at once per runner over the USL peak scaled to
+	// the runner's cores, or over its cores without a peak (0: unknown).
 	CoreUse float64
-	// RegistryDemand is the bytes/s all runners send to the registry at the
-	// predicted pace, and RegistryUse that over RegistryBandwidth (0:
-	// unknown).
+	// RegistryDemand is the bytes/s all runners would move through the
+	// registry at the pace of the builds alone, and RegistryUse that over
+	// RegistryBandwidth (0: unknown); above 1 the registry sets the time.
 	RegistryDemand, RegistryUse float64
 	// PruneShare is the predicted share of wall time spent in prunes, and
 	// DiskUse that over PruneShareSaturated.
@@ -90,72 +122,193 @@ type Plan struct {
 }
 
 // PlanCapacity finds, for each workers value, the smallest number of
-// runners R whose largest shard, ceil(Images/R) images, is predicted to
-// finish within the deadline at the upper end of its interval (Hi), and
-// picks the option with the fewest runner-hours. Runner counts are tried
-// from 1 up, once per distinct shard size. It then names the limiting
-// resource of the best option: the highest of CoreUse, RegistryUse and
-// DiskUse, each a share of its capacity. When no option is feasible, the
-// plan is returned with an error wrapping ErrInfeasible.
+// runners R whose largest shard, ceil(Images/R) images and never fewer
+// than the workers, is predicted to finish within the deadline at the
+// upper end of its interval (Hi), the registry included (RegistryBound).
+// Runner counts are tried from 1 up, once per distinct shard size.
+//
+// The best option has the fewest runner-hours among the measured ones
+// (ties: fewer runners, then fewer workers). An Extrapolated option
+// replaces it only when its gain is beyond the uncertainty: its
+// runner-hours at Hi below the measured one's at Lo. It then names the
+// limiting resource of the best option: the highest of CoreUse,
+// RegistryUse and DiskUse, each a share of its capacity. A deadline no
+// option meets is an answer, not an error: Best is -1 and Verdict names
+// the fastest option and what it needs.
 func PlanCapacity(in PlanInput) (Plan, error) {
 	pl := Plan{Best: -1}
+	if err := checkPlanInput(in); err != nil {
+		return pl, err
+	}
 	switch {
-	case in.Images < 1:
-		return pl, fmt.Errorf("planning %d images: need at least 1", in.Images)
 	case !(in.Deadline > 0) || !isFinite(in.Deadline):
 		return pl, fmt.Errorf("planning with deadline %v s: must be positive", in.Deadline)
-	case len(in.Workers) == 0:
-		return pl, fmt.Errorf("planning: no workers values")
-	case in.Predict == nil:
-		return pl, fmt.Errorf("planning: no predictor")
 	}
 	maxR := in.MaxRunners
 	if maxR <= 0 || maxR > in.Images {
 		maxR = in.Images
 	}
+	regS := registrySeconds(in)
 	for _, w := range in.Workers {
-		if w < 1 {
-			return pl, fmt.Errorf("planning %d workers per runner: need at least 1", w)
+		if w > in.Images {
+			pl.Warnings = append(pl.Warnings, fmt.Sprintf("%s per runner left out: more than the %s", plural(w, "worker"), plural(in.Images, "image")))
+			continue
 		}
-		opt := PlanOption{Workers: w}
+		opt := PlanOption{Workers: w, RegistrySeconds: regS}
 		lastShard := 0
 		for r := 1; r <= maxR; r++ {
 			shard := ceilDiv(in.Images, r)
+			if shard < w {
+				// More workers than images per runner: a smaller workers
+				// value does this better.
+				break
+			}
 			if shard == lastShard {
 				continue
 			}
 			lastShard = shard
-			p := in.Predict(w, shard)
-			opt.Runners, opt.ShardImages, opt.Prediction = r, shard, p
+			raw := in.Predict(w, shard)
+			p, bound := RegistryBound(raw, regS)
+			opt.ShardImages, opt.Prediction, opt.RegistryBound, opt.BuildSeconds = shard, p, bound, raw.Median
 			if p.Hi <= in.Deadline {
 				opt.Feasible = true
+				break
+			}
+			if regS > in.Deadline {
+				// The shared link alone misses the deadline: more
+				// runners cannot help, so the fewest are reported.
 				break
 			}
 		}
 		// The smallest R with this shard size: more runners add nothing.
 		opt.Runners = ceilDiv(in.Images, opt.ShardImages)
 		opt.RunnerHours = float64(opt.Runners) * opt.Prediction.Median / 3600
+		opt.Extrapolated = opt.Prediction.Extrapolated
 		pl.Options = append(pl.Options, opt)
 	}
-	for i, o := range pl.Options {
-		if !o.Feasible {
-			continue
-		}
-		if pl.Best < 0 || better(o, pl.Options[pl.Best]) {
-			pl.Best = i
-		}
-	}
+	pl.Best = pick(pl.Options)
 	if pl.Best < 0 {
-		var miss []string
-		for _, o := range pl.Options {
-			miss = append(miss, fmt.Sprintf("%d workers x %d runners: Hi %.0f s", o.Workers, o.Runners, o.Prediction.Hi))
+		f := fastest(pl.Options)
+		o := pl.Options[f]
+		if regS > in.Deadline {
+			pl.Verdict = fmt.Sprintf("No plan meets %s: moving %s through the %s/s registry alone takes at least %s, whatever the runners.",
+				analyze.FormatSeconds(in.Deadline), bytesText(float64(in.Images)*in.RegistryBytesPerImage), bytesText(in.RegistryBandwidth),
+				analyze.FormatSeconds(regS))
+		} else {
+			pl.Verdict = fmt.Sprintf("No plan meets %s on at most %s: the fastest plan, %s x %s, needs up to %s.",
+				analyze.FormatSeconds(in.Deadline), plural(maxR, "runner"), plural(o.Workers, "worker"), plural(o.Runners, "runner"),
+				analyze.FormatSeconds(o.Prediction.Hi))
 		}
-		return pl, fmt.Errorf("planning %d images within %.0f s on at most %d runners (%s): %w",
-			in.Images, in.Deadline, maxR, strings.Join(miss, "; "), ErrInfeasible)
+		limit(&pl, in, o)
+		return pl, nil
 	}
-	limit(&pl, in, pl.Options[pl.Best])
+	o := pl.Options[pl.Best]
+	ex := ""
+	if o.Extrapolated {
+		ex = " (extrapolated)"
+	}
+	pl.Verdict = fmt.Sprintf("%s x %s%s meets %s: predicted %s, up to %s, %s runner-hours.",
+		plural(o.Workers, "worker"), plural(o.Runners, "runner"), ex, analyze.FormatSeconds(in.Deadline),
+		analyze.FormatSeconds(o.Prediction.Median), analyze.FormatSeconds(o.Prediction.Hi), FormatHours(o.RunnerHours))
+	limit(&pl, in, o)
 	return pl, nil
 }
+
+func checkPlanInput(in PlanInput) error {
+	switch {
+	case in.Images < 1:
+		return fmt.Errorf("planning %d images: need at least 1", in.Images)
+	case len(in.Workers) == 0:
+		return fmt.Errorf("planning: no workers values")
+	case in.Predict == nil:
+		return fmt.Errorf("planning: no predictor")
+	case in.RegistryBytesPerImage < 0 || in.RegistryBandwidth < 0 || !isFinite(in.RegistryBytesPerImage) || !isFinite(in.RegistryBandwidth):
+		return fmt.Errorf("planning with %v registry bytes per image at %v bytes/s: must be finite and >= 0", in.RegistryBytesPerImage, in.RegistryBandwidth)
+	}
+	for _, w := range in.Workers {
+		if w < 1 {
+			return fmt.Errorf("planning %d workers per runner: need at least 1", w)
+		}
+	}
+	return nil
+}
+
+// registrySeconds is the least time the shared registry link needs to move
+// every image's bytes (0: unlimited or unknown).
+func registrySeconds(in PlanInput) float64 {
+	if !(in.RegistryBandwidth > 0) || !(in.RegistryBytesPerImage > 0) {
+		return 0
+	}
+	s := float64(in.Images) * in.RegistryBytesPerImage / in.RegistryBandwidth
+	return math.Min(s, math.MaxFloat64)
+}
+
+// RegistryBound bounds a build's prediction p by the registry: the build
+// cannot end before the link has moved every byte (seconds), and at worst
+// no transfer overlaps a build, so Lo and Median become at least seconds
+// and Hi grows by seconds. bound says seconds is above the median of the
+// builds alone. seconds <= 0 leaves p as it is.
+func RegistryBound(p Prediction, seconds float64) (_ Prediction, bound bool) {
+	if !(seconds > 0) {
+		return p, false
+	}
+	bound = seconds > p.Median
+	p.Lo = math.Max(p.Lo, seconds)
+	p.Median = math.Max(p.Median, seconds)
+	p.Mean = math.Max(p.Mean, seconds)
+	p.Hi = math.Min(p.Hi+seconds, math.MaxFloat64)
+	if p.Median > 0 && p.Images > 0 {
+		p.ImagesPerHour = float64(p.Images) * 3600 / p.Median
+		p.ImagesPerHourLo = float64(p.Images) * 3600 / p.Hi
+		p.ImagesPerHourHi = float64(p.Images) * 3600 / p.Lo
+	}
+	p.Samples = nil
+	if bound {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("the registry link needs at least %s for all images: it sets the time", analyze.FormatSeconds(seconds)))
+	}
+	return p, bound
+}
+
+// pick returns the best feasible option (-1: none): the fewest runner-hours
+// among measured options (ties: fewer runners, then fewer workers); an
+// extrapolated option wins only when its runner-hours at Hi are below the
+// measured best's at Lo, and among extrapolated options only, the same
+// order applies.
+func pick(opts []PlanOption) int {
+	bestM, bestX := -1, -1
+	for i, o := range opts {
+		switch {
+		case !o.Feasible:
+		case !o.Extrapolated:
+			if bestM < 0 || better(o, opts[bestM]) {
+				bestM = i
+			}
+		default:
+			if bestX < 0 || better(o, opts[bestX]) {
+				bestX = i
+			}
+		}
+	}
+	switch {
+	case bestM < 0:
+		return bestX
+	case bestX < 0:
+		return bestM
+	}
+	// The extrapolated option with the fewest runner-hours at Hi.
+	x := -1
+	for i, o := range opts {
+		if o.Feasible && o.Extrapolated && (x < 0 || hiHours(o) < hiHours(opts[x])) {
+			x = i
+		}
+	}
+	if m := opts[bestM]; hiHours(opts[x]) < float64(m.Runners)*m.Prediction.Lo/3600 {
+		return x
+	}
+	return bestM
+}
+
+func hiHours(o PlanOption) float64 { return float64(o.Runners) * o.Prediction.Hi / 3600 }
 
 // better says a has fewer runner-hours than b (ties: fewer runners, then
 // fewer workers).
@@ -169,42 +322,106 @@ func better(a, b PlanOption) bool {
 	return a.Workers < b.Workers
 }
 
+// fastest returns the option with the lowest Hi (ties: measured, fewer
+// runners, fewer workers).
+func fastest(opts []PlanOption) int {
+	f := 0
+	for i, o := range opts {
+		b := opts[f]
+		switch {
+		case o.Prediction.Hi != b.Prediction.Hi:
+			if o.Prediction.Hi < b.Prediction.Hi {
+				f = i
+			}
+		case o.Extrapolated != b.Extrapolated:
+			if !o.Extrapolated {
+				f = i
+			}
+		case o.Runners != b.Runners:
+			if o.Runners < b.Runners {
+				f = i
+			}
+		case o.Workers < b.Workers:
+			f = i
+		}
+	}
+	return f
+}
+
+// Concurrency is the builds at once of w workers on a shard of images
+// images at batch size batch (0: stream).
+func Concurrency(w, batch, images int) int {
+	if batch > 0 {
+		w = min(w, batch)
+	}
+	if images > 0 {
+		w = min(w, images)
+	}
+	return max(w, 1)
+}
+
 // limit fills the limiting resource of option o.
 func limit(pl *Plan, in PlanInput, o PlanOption) {
-	var capacity float64
-	var capWhat []string
-	if in.CoresPerRunner > 0 {
-		capacity = float64(in.CoresPerRunner)
-		capWhat = append(capWhat, fmt.Sprintf("%d cores", in.CoresPerRunner))
-	}
-	if in.NStar > 0 && isFinite(in.NStar) {
-		if capacity == 0 || in.NStar < capacity {
-			capacity = in.NStar
-		}
-		capWhat = append(capWhat, fmt.Sprintf("USL peak at %.1f workers", in.NStar))
-	}
 	var parts []string
-	if capacity > 0 {
-		pl.CoreUse = float64(o.Workers) / capacity
-		parts = append(parts, fmt.Sprintf("%d workers per runner against %s use %.0f%% of the cores",
-			o.Workers, strings.Join(capWhat, " and "), 100*pl.CoreUse))
+	k := Concurrency(o.Workers, in.Batch, o.ShardImages)
+	builds := plural(k, "build") + " at once per runner"
+	if k < o.Workers {
+		builds += fmt.Sprintf(" (%s, capped by the batch of %d)", plural(o.Workers, "worker"), in.Batch)
 	}
-	if in.RegistryBytesPerImage > 0 && o.Prediction.Median > 0 {
-		perRunner := float64(o.ShardImages) / o.Prediction.Median // images/s
-		pl.RegistryDemand = in.RegistryBytesPerImage * perRunner * float64(o.Runners)
-		if in.RegistryBandwidth > 0 {
-			pl.RegistryUse = pl.RegistryDemand / in.RegistryBandwidth
-			parts = append(parts, fmt.Sprintf("%d runners push %.1f MB/s to a %.1f MB/s registry (%.0f%%)",
-				o.Runners, pl.RegistryDemand/1e6, in.RegistryBandwidth/1e6, 100*pl.RegistryUse))
-		} else {
+	cores, sweep := in.CoresPerRunner, in.SweepCores
+	if cores <= 0 {
+		cores = sweep
+	}
+	if sweep <= 0 {
+		sweep = cores
+	}
+	switch {
+	case in.NStar > 0 && isFinite(in.NStar):
+		peak, on := in.NStar, ""
+		if cores > 0 {
+			peak = in.NStar * float64(cores) / float64(sweep)
+			on = " on " + plural(cores, "core")
+		}
+		note := ""
+		if in.MeasuredMax > 0 && in.NStar > float64(in.MeasuredMax) {
+			note = fmt.Sprintf(", extrapolated beyond the %s measured", plural(in.MeasuredMax, "build"))
+		}
+		if cores > 0 && cores != sweep {
+			note += fmt.Sprintf(", scaled from %.1f on the sweep's %s at equal builds per core (extrapolated)", in.NStar, plural(sweep, "core"))
+		}
+		pl.CoreUse = float64(k) / peak
+		parts = append(parts, fmt.Sprintf("%s against the USL peak of %.1f builds at once%s%s: %s of the peak",
+			builds, peak, on, note, share(pl.CoreUse)))
+	case cores > 0:
+		pl.CoreUse = float64(k) / float64(cores)
+		parts = append(parts, fmt.Sprintf("%s on %s: %s builds per core (no USL peak)", builds, plural(cores, "core"), share(pl.CoreUse)))
+	}
+	if in.RegistryBytesPerImage > 0 && o.BuildSeconds > 0 {
+		total := float64(in.Images) * in.RegistryBytesPerImage
+		// At the pace of the builds alone.
+		pl.RegistryDemand = math.Min(total/o.BuildSeconds, math.MaxFloat64)
+		switch {
+		case in.RegistryBandwidth <= 0:
 			pl.Warnings = append(pl.Warnings, fmt.Sprintf(
-				"registry bandwidth unknown: %d runners would push %.1f MB/s", o.Runners, pl.RegistryDemand/1e6))
+				"registry bandwidth unknown: %s would move %s/s (%s in all)", plural(o.Runners, "runner"), bytesText(pl.RegistryDemand), bytesText(total)))
+		case o.RegistryBound:
+			pl.RegistryUse = o.RegistrySeconds / o.BuildSeconds
+			parts = append(parts, fmt.Sprintf("moving %s through a %s/s registry takes at least %s, longer than the builds' %s (%s of the bandwidth at their pace): the registry sets the time",
+				bytesText(total), bytesText(in.RegistryBandwidth), analyze.FormatSeconds(o.RegistrySeconds), analyze.FormatSeconds(o.BuildSeconds), share(pl.RegistryUse)))
+		default:
+			pl.RegistryUse = pl.RegistryDemand / in.RegistryBandwidth
+			parts = append(parts, fmt.Sprintf("%s move %s/s of a %s/s registry: %s",
+				plural(o.Runners, "runner"), bytesText(pl.RegistryDemand), bytesText(in.RegistryBandwidth), share(pl.RegistryUse)))
 		}
 	}
 	pl.PruneShare = o.Prediction.PruneShare
 	pl.DiskUse = pl.PruneShare / PruneShareSaturated
-	parts = append(parts, fmt.Sprintf("prunes take %.0f%% of the predicted time (%.1f prunes per build)",
-		100*pl.PruneShare, o.Prediction.Prunes))
+	if o.Prediction.Prunes > 0 {
+		parts = append(parts, fmt.Sprintf("prunes take %s of the predicted time (%.1f prunes per build)",
+			share(pl.PruneShare), o.Prediction.Prunes))
+	} else {
+		parts = append(parts, "no prune is predicted")
+	}
 
 	best := 0.0
 	for _, c := range []struct {
@@ -215,26 +432,100 @@ func limit(pl *Plan, in PlanInput, o PlanOption) {
 			best, pl.Limit = c.use, c.name
 		}
 	}
+	if best < 1 && in.Batch > 0 && k == in.Batch && k < o.ShardImages {
+		pl.Limit = LimitBatch
+		pl.Reason = capitalize(fmt.Sprintf("%s: no resource is saturated and the batch of %d holds every build a runner runs at once, so the limit is %s (more workers add nothing).",
+			strings.Join(parts, "; "), in.Batch, pl.Limit))
+		return
+	}
 	if pl.Limit == "" {
-		pl.Reason = strings.Join(parts, "; ") + ": no resource is measurably in use, so the limit is unknown."
+		pl.Reason = capitalize(strings.Join(parts, "; ") + ": no resource is measurably in use, so the limit is unknown.")
 		pl.Warnings = append(pl.Warnings, "no core, registry or prune figures: limiting resource unknown")
 		return
 	}
-	pl.Reason = fmt.Sprintf("%s: the limit is %s.", strings.Join(parts, "; "), pl.Limit)
-	pl.Reason = strings.ToUpper(pl.Reason[:1]) + pl.Reason[1:]
+	if best < 1 {
+		pl.Reason = capitalize(fmt.Sprintf("%s: no resource is saturated; the closest is %s.", strings.Join(parts, "; "), pl.Limit))
+		return
+	}
+	pl.Reason = capitalize(fmt.Sprintf("%s: the limit is %s.", strings.Join(parts, "; "), pl.Limit))
 }
 
-// Achieve predicts the wall time of building images images on runners
-// runners with workers workers each: the prediction of the largest shard,
-// ceil(images/runners) images.
-func Achieve(predict Predictor, runners, workers, images int) (Prediction, error) {
-	switch {
-	case predict == nil:
-		return Prediction{}, fmt.Errorf("achieving %d images: no predictor", images)
-	case runners < 1 || workers < 1 || images < 1:
-		return Prediction{}, fmt.Errorf("achieving %d images on %d runners x %d workers: all must be >= 1", images, runners, workers)
+// FormatHours formats runner-hours: 12.3, 0.8, or 0.0042 below 0.1 (never
+// a rounded 0.0 for a build that takes time).
+func FormatHours(h float64) string {
+	if h > 0 && h < 0.1 {
+		return fmt.Sprintf("%.2g", h)
 	}
-	return predict(workers, ceilDiv(images, runners)), nil
+	return fmt.Sprintf("%.1f", h)
+}
+
+// share formats a share of a capacity: 45%, or 3.2e+05x beyond 10x.
+func share(u float64) string {
+	if u < 10 {
+		return fmt.Sprintf("%.0f%%", 100*u)
+	}
+	return fmt.Sprintf("%.3gx", u)
+}
+
+// bytesText formats a byte count with a binary unit: 512 B, 6.0 MiB.
+func bytesText(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	return fmt.Sprintf("%.1f %s", b, units[i])
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Achieve predicts the build of in.Images images on runners runners with
+// workers workers each: the prediction of the largest shard,
+// ceil(images/runners) images, bounded by the registry (RegistryBound).
+// More runners than images are cut to one image per runner, with a
+// warning; more workers than the shard's images is an error (a smaller
+// workers value does the same). in.Workers and in.Deadline are not used.
+func Achieve(in PlanInput, runners, workers int) (PlanOption, []string, error) {
+	switch {
+	case in.Predict == nil:
+		return PlanOption{}, nil, fmt.Errorf("achieving %d images: no predictor", in.Images)
+	case runners < 1 || workers < 1 || in.Images < 1:
+		return PlanOption{}, nil, fmt.Errorf("achieving %d images on %d runners x %d workers: all must be >= 1", in.Images, runners, workers)
+	}
+	var warns []string
+	if runners > in.Images {
+		warns = append(warns, fmt.Sprintf("%s for %s: planned on %s, one image each (the others would idle)",
+			plural(runners, "runner"), plural(in.Images, "image"), plural(in.Images, "runner")))
+		runners = in.Images
+	}
+	shard := ceilDiv(in.Images, runners)
+	if workers > shard {
+		return PlanOption{}, warns, fmt.Errorf("achieving %d images on %d runners x %d workers: more workers than the %d images per runner", in.Images, runners, workers, shard)
+	}
+	regS := registrySeconds(in)
+	raw := in.Predict(workers, shard)
+	p, bound := RegistryBound(raw, regS)
+	o := PlanOption{Workers: workers, Runners: ceilDiv(in.Images, shard), ShardImages: shard, Prediction: p,
+		RegistrySeconds: regS, RegistryBound: bound, BuildSeconds: raw.Median, Extrapolated: p.Extrapolated}
+	o.RunnerHours = float64(o.Runners) * p.Median / 3600
+	o.Feasible = in.Deadline <= 0 || p.Hi <= in.Deadline
+	return o, warns, nil
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -39,7 +38,7 @@ func TestPlanCapacity(t *testing.T) {
 		t.Errorf("best = %d, want 2 (W=4)", pl.Best)
 	}
 	// 4 workers on 8 cores: half used, nothing else known.
-	if pl.Limit != LimitCores || !near(pl.CoreUse, 0.5, 1e-12) || !strings.Contains(pl.Reason, "the limit is cores") {
+	if pl.Limit != LimitCores || !near(pl.CoreUse, 0.5, 1e-12) || !strings.Contains(pl.Reason, "the closest is cores") {
 		t.Errorf("limit %q core use %v reason %q", pl.Limit, pl.CoreUse, pl.Reason)
 	}
 
@@ -82,12 +81,17 @@ func TestPlanCapacityTies(t *testing.T) {
 func TestPlanCapacityInfeasible(t *testing.T) {
 	pred := linear(func(int) float64 { return 60 }, 0)
 	pl, err := PlanCapacity(PlanInput{Images: 100, Deadline: 100, Workers: []int{1, 4}, Predict: pred, MaxRunners: 2})
-	if !errors.Is(err, ErrInfeasible) || !strings.Contains(err.Error(), "at most 2 runners") {
+	// An infeasible deadline is an answer, not an error, and says so in
+	// words (no internal field names such as "Hi").
+	if err != nil {
 		t.Fatalf("err = %v", err)
 	}
 	// The closest miss at 2 runners: W=4, shard 50, Hi 825 s.
 	if pl.Best != -1 || pl.Options[1].Runners != 2 || pl.Options[1].Feasible || !near(pl.Options[1].Prediction.Hi, 825, 1e-9) {
 		t.Errorf("plan %+v", pl)
+	}
+	if want := "No plan meets 1m40s on at most 2 runners: the fastest plan, 4 workers x 2 runners, needs up to 13m45s."; pl.Verdict != want {
+		t.Errorf("verdict %q, want %q", pl.Verdict, want)
 	}
 	for _, in := range []PlanInput{
 		{Images: 0, Deadline: 1, Workers: []int{1}, Predict: pred},
@@ -95,10 +99,131 @@ func TestPlanCapacityInfeasible(t *testing.T) {
 		{Images: 1, Deadline: 1, Predict: pred},
 		{Images: 1, Deadline: 1, Workers: []int{1}},
 		{Images: 1, Deadline: 1, Workers: []int{0}, Predict: pred},
+		{Images: 1, Deadline: 1, Workers: []int{1}, Predict: pred, RegistryBandwidth: -1},
 	} {
-		if _, err := PlanCapacity(in); err == nil || errors.Is(err, ErrInfeasible) {
-			t.Errorf("%+v: err = %v", in, err)
+		if _, err := PlanCapacity(in); err == nil {
+			t.Errorf("%+v: no error", in)
 		}
+	}
+}
+
+// TestPlanRegistryBound: the shared registry link bounds the time of every
+// option, so a slow link makes any deadline it cannot carry infeasible.
+func TestPlanRegistryBound(t *testing.T) {
+	pred := linear(func(int) float64 { return 60 }, 0)
+	// 100 images × 1e6 B at 1e4 B/s: 10000 s through the link, over the
+	// 3600 s deadline whatever the runners.
+	in := PlanInput{Images: 100, Deadline: 3600, Workers: []int{1, 4}, Predict: pred, MaxRunners: 10,
+		RegistryBytesPerImage: 1e6, RegistryBandwidth: 1e4}
+	pl, err := PlanCapacity(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Best != -1 || !strings.Contains(pl.Verdict, "registry alone takes at least 2h47m") || pl.Limit != LimitRegistry {
+		t.Errorf("best %d verdict %q limit %q", pl.Best, pl.Verdict, pl.Limit)
+	}
+	for _, o := range pl.Options {
+		if o.Runners != 1 || o.Prediction.Lo < 10000 || o.Prediction.Median < 10000 || !o.RegistryBound {
+			t.Errorf("option %+v: want 1 runner and the interval at least 10000 s", o)
+		}
+	}
+	// W=4, 1 runner: builds alone 1500 s (1350-1650); the link needs
+	// 10000 s: [max(1350, 10000), 1650+10000].
+	if o := pl.Options[1]; !near(o.Prediction.Lo, 10000, 1e-9) || !near(o.Prediction.Median, 10000, 1e-9) || !near(o.Prediction.Hi, 11650, 1e-9) {
+		t.Errorf("W=4 interval %v %v %v", o.Prediction.Lo, o.Prediction.Median, o.Prediction.Hi)
+	}
+	// A 1e6 B/s link needs 100 s: the plan still meets the deadline, the
+	// upper end grows by those 100 s, and the use is a sound share.
+	in.RegistryBandwidth = 1e6
+	pl, err = PlanCapacity(in)
+	if err != nil || pl.Best != 1 {
+		t.Fatalf("best %d err %v", pl.Best, err)
+	}
+	if o := pl.Options[1]; !near(o.Prediction.Hi, 1650+100, 1e-9) || !near(o.Prediction.Median, 1500, 1e-9) {
+		t.Errorf("W=4: %+v", o.Prediction)
+	}
+	if !near(pl.RegistryUse, 100.0/1500, 1e-12) || !strings.Contains(pl.Reason, "976.6 KiB/s registry: 7%") {
+		t.Errorf("registry use %v reason %q", pl.RegistryUse, pl.Reason)
+	}
+	// The same bound in the reverse question.
+	o, _, err := Achieve(PlanInput{Images: 100, Predict: pred, RegistryBytesPerImage: 1e6, RegistryBandwidth: 1e4}, 4, 4)
+	if err != nil || !o.RegistryBound || !near(o.Prediction.Median, 10000, 1e-9) {
+		t.Errorf("Achieve = %+v, %v", o, err)
+	}
+}
+
+// TestPlanCores: the runner's cores against the sweep machine's scale the
+// USL peak, so the core use changes with --cores.
+func TestPlanCores(t *testing.T) {
+	pred := linear(func(int) float64 { return 60 }, 0)
+	use := map[int]float64{}
+	for _, cores := range []int{1, 2, 64} {
+		pl, err := PlanCapacity(PlanInput{Images: 100, Deadline: 3600, Workers: []int{4}, Predict: pred,
+			CoresPerRunner: cores, SweepCores: 2, NStar: 7, MeasuredMax: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		use[cores] = pl.CoreUse
+		if cores != 2 && !strings.Contains(pl.Reason, "scaled from 7.0 on the sweep's 2 cores") {
+			t.Errorf("%d cores: reason %q", cores, pl.Reason)
+		}
+		if !strings.Contains(pl.Reason, "extrapolated beyond the 4 builds measured") {
+			t.Errorf("%d cores: reason %q", cores, pl.Reason)
+		}
+	}
+	// 4 builds against peaks of 3.5, 7 and 224.
+	if !near(use[1], 4/3.5, 1e-12) || !near(use[2], 4.0/7, 1e-12) || !near(use[64], 4.0/224, 1e-12) {
+		t.Errorf("core use %v", use)
+	}
+	// The batch caps the builds at once: 8 workers at batch 3 are 3 builds.
+	pl, err := PlanCapacity(PlanInput{Images: 100, Deadline: 3600, Workers: []int{8}, Predict: pred, Batch: 3,
+		CoresPerRunner: 2, SweepCores: 2, NStar: 7})
+	if err != nil || !near(pl.CoreUse, 3.0/7, 1e-12) || pl.Limit != LimitBatch {
+		t.Errorf("batch 3: core use %v limit %q err %v", pl.CoreUse, pl.Limit, err)
+	}
+}
+
+// TestPlanSmallAndOdd: never more workers than images per runner; an
+// extrapolated option wins only beyond its uncertainty.
+func TestPlanSmallAndOdd(t *testing.T) {
+	pred := linear(func(int) float64 { return 60 }, 0)
+	pl, err := PlanCapacity(PlanInput{Images: 1, Deadline: 3600, Workers: []int{1, 4, 8}, Predict: pred})
+	if err != nil || len(pl.Options) != 1 || pl.Options[0].Workers != 1 || pl.Best != 0 {
+		t.Errorf("1 image: %+v, %v", pl, err)
+	}
+	// 8 workers, shard >= 8: the deadline that needs shards of 5 is not met
+	// with 8 workers.
+	pl, err = PlanCapacity(PlanInput{Images: 40, Deadline: 41, Workers: []int{8}, Predict: pred})
+	if err != nil || pl.Best != -1 || pl.Options[0].ShardImages < 8 {
+		t.Errorf("8 workers: %+v, %v", pl, err)
+	}
+
+	// Measured 4 workers: 100 s per image / 4, ±10%. Extrapolated 8
+	// workers: 1% faster (within the uncertainty), then 50% faster.
+	for _, tc := range []struct {
+		gain float64
+		best int
+	}{{0.99, 0}, {0.5, 1}} {
+		p := func(w, n int) Prediction {
+			m := float64(n) * 100 / 4
+			if w == 8 {
+				m *= tc.gain
+			}
+			return Prediction{Images: n, Workers: w, Median: m, Lo: 0.9 * m, Hi: 1.1 * m, Extrapolated: w == 8}
+		}
+		pl, err := PlanCapacity(PlanInput{Images: 100, Deadline: 1e6, Workers: []int{4, 8}, Predict: p})
+		if err != nil || pl.Best != tc.best {
+			t.Errorf("gain %v: best %d, want %d (%v)", tc.gain, pl.Best, tc.best, err)
+		}
+	}
+
+	// More runners than images: one image per runner, with a warning.
+	o, warns, err := Achieve(PlanInput{Images: 433, Predict: pred}, 1000, 1)
+	if err != nil || o.Runners != 433 || o.ShardImages != 1 || !hasWarning(warns, "1000 runners for 433 images") {
+		t.Errorf("Achieve 1000 runners: %+v %q %v", o, warns, err)
+	}
+	if _, _, err := Achieve(PlanInput{Images: 433, Predict: pred}, 1000, 2); err == nil {
+		t.Error("2 workers on 1-image shards: no error")
 	}
 }
 
@@ -111,13 +236,16 @@ func TestPlanLimit(t *testing.T) {
 		check func(Plan) bool
 	}{
 		{
-			// 100 images in 1500 s on one runner: 1e8 B × 100/1500 = 6.67 MB/s
-			// of a 5 MB/s registry.
+			// 1e10 B through a 5e6 B/s registry: 2000 s, over the builds'
+			// 1500 s; at 1 runner Hi 1650+2000 s misses the hour, so 2
+			// runners (builds 750 s): demand 1e10/750 B/s, use 2000/750.
 			name: "registry",
 			in:   PlanInput{CoresPerRunner: 8, RegistryBytesPerImage: 1e8, RegistryBandwidth: 5e6},
 			want: LimitRegistry,
 			check: func(p Plan) bool {
-				return near(p.RegistryDemand, 1e8*100/1500, 1e-6) && near(p.RegistryUse, 1e8*100/1500/5e6, 1e-9)
+				o := p.Options[0]
+				return o.Runners == 2 && near(o.Prediction.Median, 2000, 1e-9) && near(p.RegistryDemand, 1e10/750, 1e-6) &&
+					near(p.RegistryUse, 2000.0/750, 1e-9) && strings.Contains(p.Reason, "the registry sets the time")
 			},
 		},
 		{
@@ -126,7 +254,7 @@ func TestPlanLimit(t *testing.T) {
 			in:   PlanInput{CoresPerRunner: 32, NStar: 3, RegistryBytesPerImage: 1e8, RegistryBandwidth: 1e9},
 			want: LimitCores,
 			check: func(p Plan) bool {
-				return near(p.CoreUse, 4.0/3, 1e-12) && strings.Contains(p.Reason, "USL peak at 3.0 workers")
+				return near(p.CoreUse, 4.0/3, 1e-12) && strings.Contains(p.Reason, "USL peak of 3.0 builds at once on 32 cores: 133% of the peak")
 			},
 		},
 		{
@@ -164,14 +292,14 @@ func TestPlanLimit(t *testing.T) {
 
 func TestAchieve(t *testing.T) {
 	pred := linear(func(int) float64 { return 60 }, 0)
-	p, err := Achieve(pred, 3, 4, 100) // shard 34 × 15 s
-	if err != nil || p.Median != 510 || p.Images != 34 {
-		t.Errorf("Achieve = %+v, %v", p, err)
+	o, _, err := Achieve(PlanInput{Images: 100, Predict: pred}, 3, 4) // shard 34 × 15 s
+	if err != nil || o.Prediction.Median != 510 || o.Prediction.Images != 34 || o.Runners != 3 {
+		t.Errorf("Achieve = %+v, %v", o, err)
 	}
-	if _, err := Achieve(pred, 0, 4, 100); err == nil {
+	if _, _, err := Achieve(PlanInput{Images: 100, Predict: pred}, 0, 4); err == nil {
 		t.Error("0 runners: no error")
 	}
-	if _, err := Achieve(nil, 1, 4, 100); err == nil {
+	if _, _, err := Achieve(PlanInput{Images: 100}, 1, 4); err == nil {
 		t.Error("no predictor: no error")
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
-	"github.com/buildtune/buildtune/reports"
 )
 
 func (c *cli) plan(_ context.Context, args []string) error {
@@ -59,6 +58,14 @@ func (c *cli) plan(_ context.Context, args []string) error {
 		cores = a.Machine.Cores
 	}
 	p, err := a.Plan(images, d, runners, cores, bw)
-	fmt.Fprint(c.stdout, reports.PlanText(p, d))
-	return err
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(c.stdout, p.Text())
+	if !p.Met() {
+		// A result, not a failure of the command: the table and the
+		// verdict are on stdout; exit 1 as prove does for a refuted claim.
+		return &exitError{code: exitFailed, msg: "no plan meets the deadline (exit 1)"}
+	}
+	return nil
 }

@@ -37,7 +37,11 @@ func (c Config) Name() string {
 
 // String writes the config the way ParseConfig reads it.
 func (c Config) String() string {
-	return fmt.Sprintf("workers=%d,batch=%s,cache=%s,strategy=%s", c.Workers, input.BatchLabel(c.Batch), c.CacheMode, c.Strategy)
+	s := fmt.Sprintf("workers=%d,batch=%s,cache=%s,strategy=%s", c.Workers, input.BatchLabel(c.Batch), c.CacheMode, c.Strategy)
+	if c.Registry != "" && c.Registry != "unlimited" {
+		s += ",registry-bandwidth=" + c.Registry
+	}
+	return s
 }
 
 func configOf(rc record.Config) Config {

@@ -277,6 +277,17 @@ func TestPredictExtrapolated(t *testing.T) {
 	if p4.Lo >= p4.Hi {
 		t.Errorf("w4: interval [%v, %v] carries no spread", p4.Lo, p4.Hi)
 	}
+	if strings.Contains(strings.Join(p8.Warnings, "\n"), "far beyond") {
+		t.Errorf("w8 (2x the measured w4) warned as far beyond: %q", p8.Warnings)
+	}
+	far, err := a.Predict(Config{Workers: 1000, Batch: 3, CacheMode: "off", Strategy: "single"}, Target{Images: 60, Seed: 1})
+	if err != nil || !strings.Contains(strings.Join(far.Warnings, "\n"), "1000 workers is 250x the most measured (4)") {
+		t.Errorf("w1000: err %v warnings %q", err, far.Warnings)
+	}
+	_, err = a.Predict(Config{Workers: 4, Batch: 3, CacheMode: "off", Strategy: "single", Registry: "1MiB/s"}, Target{Images: 60})
+	if !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), "at registry bandwidth 1MiB/s") {
+		t.Errorf("unmeasured bandwidth: err = %v", err)
+	}
 	_, err = a.Predict(Config{Workers: 4, Batch: 15, CacheMode: "max", Strategy: "single"}, Target{Images: 60})
 	if !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), "cache max") {
 		t.Errorf("unmeasured cache mode: err = %v", err)

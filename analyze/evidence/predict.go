@@ -53,7 +53,11 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 	}
 	cell, exact := nearestCell(a.Cells, cfg)
 	if cell == nil {
-		return s, input.Errorf("config", "%s: no measured cell with cache %s and strategy %s to predict it from", cfg, cfg.CacheMode, cfg.Strategy)
+		link := "without a bandwidth cap"
+		if cfg.Registry != "" && cfg.Registry != "unlimited" {
+			link = "at registry bandwidth " + cfg.Registry
+		}
+		return s, input.Errorf("config", "%s: no measured cell with cache %s and strategy %s %s to predict it from", cfg, cfg.CacheMode, cfg.Strategy, link)
 	}
 	if cell.Images == 0 {
 		return s, input.Errorf("config", "%s: its cell has no built image records to predict from", cfg)
@@ -64,6 +68,16 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 	}
 	s.extrapolated = true
 	s.warnings = append(s.warnings, fmt.Sprintf("%s was not measured: predicted from the measured cell %s", cfg.Name(), cell.Name))
+	most := 0
+	for _, c := range a.Cells {
+		if c.Config.CacheMode == cfg.CacheMode && c.Config.Strategy == cfg.Strategy && c.Config.Registry == cfg.Registry {
+			most = max(most, c.Config.Workers)
+		}
+	}
+	if most > 0 && cfg.Workers > 2*most {
+		s.warnings = append(s.warnings, fmt.Sprintf("%d workers is %.0fx the most measured (%d): the USL fit is extrapolated far beyond its data, treat this prediction as a guess",
+			cfg.Workers, float64(cfg.Workers)/float64(most), most))
+	}
 	if cell.Config.Batch != cfg.Batch {
 		s.warnings = append(s.warnings, fmt.Sprintf("batch %s simulated from images measured at batch %s: the simulation supplies the barrier effect",
 			input.BatchLabel(cfg.Batch), input.BatchLabel(cell.Config.Batch)))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/buildtune/buildtune/analyze"
@@ -195,6 +196,11 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		r.Baseline = &b
 		if bp.Extrapolated {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("baseline %s was not measured: its prediction is extrapolated", baseline.Name()))
+		}
+		for _, w := range bp.Warnings {
+			if strings.Contains(w, "extrapolated far beyond") {
+				r.Warnings = append(r.Warnings, "baseline "+baseline.Name()+": "+w)
+			}
 		}
 		if s := mr.Saving; s != nil {
 			r.SavingS = &Interval{s.Median, s.Lo, s.Hi}

@@ -44,6 +44,9 @@ type ConfigPrediction struct {
 	// spaces, e.g. "workers=4 batch=stream cache=off strategy=single".
 	Name           string
 	Median, Lo, Hi float64
+	// Cell is the measured cell's name (e.g. "w4-b3-off-single"), as the
+	// cells table names it; "" when none.
+	Cell string
 	// Extrapolated says the prediction relies on a configuration outside
 	// the measured grid.
 	Extrapolated bool
@@ -99,6 +102,9 @@ type CellRow struct {
 	// MedianIPH is the median images/hour with its 95% CI [LoIPH, HiIPH]
 	// and IQR its interquartile range.
 	MedianIPH, LoIPH, HiIPH, IQR float64
+	// CIConfidence is the actual coverage of [LoIPH, HiIPH]: 0.95, or less
+	// when too few trials allow only their range (0.75 for 3 trials).
+	CIConfidence float64
 	// PerImageMedianS is the median wall time of one image in seconds.
 	PerImageMedianS float64
 	// PAdj is the Holm-adjusted p-value against the best cell (NaN or

@@ -61,7 +61,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 			continue
 		}
 		row := CellRow{Name: r.Name, N: cl.N, MedianIPH: cl.ImagesPerHour.Median, LoIPH: cl.ImagesPerHour.Lo,
-			HiIPH: cl.ImagesPerHour.Hi, IQR: cl.ImagesPerHour.IQR, PerImageMedianS: cl.ImageWall.Median,
+			HiIPH: cl.ImagesPerHour.Hi, IQR: cl.ImagesPerHour.IQR, CIConfidence: cl.ImagesPerHour.Confidence, PerImageMedianS: cl.ImageWall.Median,
 			PAdj: r.PAdjusted, Outliers: len(cl.Outliers)}
 		switch {
 		case r.Best:
@@ -168,7 +168,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 }
 
 func choice(c evidence.Choice) ConfigPrediction {
-	return ConfigPrediction{Name: c.Config.String(), Median: c.PredictedS.Median, Lo: c.PredictedS.Lo, Hi: c.PredictedS.Hi, Extrapolated: c.Extrapolated}
+	return ConfigPrediction{Name: c.Config.String(), Cell: c.Name, Median: c.PredictedS.Median, Lo: c.PredictedS.Lo, Hi: c.PredictedS.Hi, Extrapolated: c.Extrapolated}
 }
 
 func seriesName(cache, strategy string, batch int) string {

@@ -48,3 +48,41 @@ func TestUSLRowUnboundedPeak(t *testing.T) {
 		t.Errorf("bounded: N* = %q", got)
 	}
 }
+
+// TestShortCellInterval: a cell with too few trials for a 95% interval
+// shows its range with the range's coverage, and the text says why.
+func TestShortCellInterval(t *testing.T) {
+	d := sampleData()
+	d.Cells[0].N, d.Cells[0].CIConfidence = 3, 0.75
+	d.Cells[1].CIConfidence = 0.95
+	md, err := Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(md)
+	if !strings.Contains(s, "(range, 75%)") || !strings.Contains(s, "fewer than 6 trials has no 95% interval") {
+		t.Errorf("a 3-trial cell's interval is not marked as a range:\n%s", s)
+	}
+	if strings.Count(s, "(range,") != 1 {
+		t.Errorf("a cell with a 95%% interval is marked as a range:\n%s", s)
+	}
+}
+
+// TestRankNote: when the pick is not the cell the cells table ranks
+// first, the decision says why the two orders differ.
+func TestRankNote(t *testing.T) {
+	d := sampleData()
+	const note = "ranks the settings by their predicted time"
+	d.Decision.Recommended.Cell = d.Cells[0].Name
+	md, err := Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(md), note) {
+		t.Errorf("a pick that tops the cells table gets the note:\n%s", md)
+	}
+	d.Decision.Recommended.Cell = d.Cells[1].Name
+	if md, _ = Markdown(d, ""); !strings.Contains(string(md), "ranks "+d.Cells[0].Name+" first") || !strings.Contains(string(md), note) {
+		t.Errorf("no note for a pick below the table's first cell:\n%s", md)
+	}
+}

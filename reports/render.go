@@ -300,6 +300,7 @@ func document(d Data) []block {
 
 	b.heading(2, "Decision")
 	decision(b, d.Decision)
+	rankNote(b, d.Decision, d.Cells)
 
 	b.heading(2, "Evidence")
 	cells(b, d.Cells)
@@ -473,17 +474,28 @@ func cells(b *builder, rows []CellRow) {
 		b.note("No cells were measured.")
 		return
 	}
-	b.para(text("Throughput in images/hour per trial: median with its 95% confidence interval; " +
-		"p is the Holm-corrected Mann-Whitney p-value against the best cell.")...)
+	intro := "Throughput in images/hour per trial: median with its 95% confidence interval; " +
+		"p is the Holm-corrected Mann-Whitney p-value against the best cell."
+	for _, c := range rows {
+		if short(c) {
+			intro += " A cell with fewer than 6 trials has no 95% interval of its median: its interval is the trials' range, marked with the range's own coverage (50% for 2 trials, 75% for 3)."
+			break
+		}
+	}
+	b.para(text(intro)...)
 	var out [][]string
 	for i, c := range rows {
 		p := pValue(c.PAdj)
 		if c.Verdict == VerdictBest {
 			p = "–"
 		}
+		ci := throughput(c.LoIPH) + "–" + throughput(c.HiIPH)
+		if short(c) {
+			ci += fmt.Sprintf(" (range, %.0f%%)", 100*c.CIConfidence)
+		}
 		out = append(out, []string{
 			fmt.Sprint(i + 1), c.Name, fmt.Sprint(c.N), throughput(c.MedianIPH),
-			throughput(c.LoIPH) + "–" + throughput(c.HiIPH), throughput(c.IQR),
+			ci, throughput(c.IQR),
 			duration(c.PerImageMedianS), p, c.Verdict, fmt.Sprint(c.Outliers),
 		})
 	}
@@ -800,4 +812,28 @@ func estimate(v [3]float64, f func(float64) string) string {
 		return f(v[0])
 	}
 	return fmt.Sprintf("%s (%s–%s)", f(v[0]), f(v[1]), f(v[2]))
+}
+
+// short says a cell's throughput interval covers less than 95%: too few
+// trials for a confidence interval of the median, so it is their range.
+func short(c CellRow) bool { return c.CIConfidence > 0 && c.CIConfidence < 0.95-1e-9 }
+
+// rankNote explains a decision whose pick is not the cell the cells table
+// ranks first: the table orders the sample's measured throughput, the
+// decision the predicted time of the full build.
+func rankNote(b *builder, dec Decision, rows []CellRow) {
+	if len(rows) == 0 || dec.Recommended.Cell == "" {
+		return
+	}
+	first := rows[0].Name
+	if first == dec.Recommended.Cell || (dec.PickedCheapest && first == dec.RunnerUp.Cell) {
+		return
+	}
+	images := "the full build"
+	if dec.Images > 0 {
+		images = fmt.Sprintf("%d images", dec.Images)
+	}
+	b.para(text(fmt.Sprintf("The cells table below ranks %s first by the throughput of the sample's trials; the decision ranks the settings by their predicted time for %s, "+
+		"which weighs the per-image costs and the schedule of a build of that size rather than a short trial's start and tail, and need not give the same order.",
+		first, images))...)
 }

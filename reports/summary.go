@@ -42,7 +42,7 @@ func SweepSummary(set *record.Set, info SweepInfo) string {
 			continue
 		}
 		r := analyze.Rank(cells, true, analyze.DefaultAlpha)
-		fmt.Fprintf(&b, "\n%s trials, images/hour: median with its 95%% CI; p = Mann-Whitney against the best, Holm-corrected; worse = significantly worse at %.2f\n\n", temp, r.Alpha)
+		fmt.Fprintf(&b, "\n%s trials, images/hour: median with its 95%% CI (with fewer than 6 trials, their range and its coverage); p = Mann-Whitney against the best, Holm-corrected; worse = significantly worse at %.2f\n\n", temp, r.Alpha)
 		b.WriteString("| | cell | median | 95% CI | n | p | |\n|---|---|---|---|---|---|---|\n")
 		for _, c := range r.Cells {
 			mark := ""
@@ -52,7 +52,11 @@ func SweepSummary(set *record.Set, info SweepInfo) string {
 			case c.Worse:
 				mark = "worse"
 			}
-			fmt.Fprintf(&b, "| %d | %s | %.1f | %.1f-%.1f | %d | %.3g | %s |\n", c.Position, c.Name, c.Sample.Median, c.Sample.Lo, c.Sample.Hi, c.Sample.N, c.PAdjusted, mark)
+			ci := fmt.Sprintf("%.1f-%.1f", c.Sample.Lo, c.Sample.Hi)
+			if cf := c.Sample.Confidence; cf > 0 && cf < 0.95-1e-9 {
+				ci += fmt.Sprintf(" (range, %.0f%%)", 100*cf) // too few trials for a 95% interval
+			}
+			fmt.Fprintf(&b, "| %d | %s | %.1f | %s | %d | %.3g | %s |\n", c.Position, c.Name, c.Sample.Median, ci, c.Sample.N, c.PAdjusted, mark)
 		}
 		for _, w := range r.Warnings {
 			fmt.Fprintf(&b, "\nNote: %s\n", w)

@@ -165,6 +165,8 @@ type session struct {
 	drops map[string]bool
 	// walls are the measured trial seconds per cell name + temp.
 	walls map[string][]float64
+	// warmed says this process ran its warm-up trial.
+	warmed bool
 }
 
 // Run runs the sweep described by opts with runner and returns what it did.
@@ -218,10 +220,9 @@ func Run(ctx context.Context, opts Options, runner TrialRunner) (*Summary, error
 	s.sum = &Summary{OutDir: s.o.OutDir, RunID: s.info.ID}
 	s.start = s.o.Now()
 
-	err = s.warmup(ctx)
-	if err == nil && s.o.Adaptive {
+	if s.o.Adaptive {
 		err = s.adaptive(ctx)
-	} else if err == nil {
+	} else {
 		err = s.fixed(ctx)
 	}
 	s.sum.Elapsed = s.elapsed()
@@ -364,18 +365,18 @@ func sameGrid(a, b Grid) bool {
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
-// warmup runs the warm-up trial (trial 0) when Options.Warmup asks for it
-// and it is not recorded yet: the first cell once, on the fresh daemon,
-// recorded with temp "warmup" and left out of every statistic
+// warmup runs the warm-up trial (trial 0) when Options.Warmup asks for it,
+// once per process, just before its first measured trial: the first cell
+// once, recorded with temp "warmup" and left out of every statistic
 // (record.Counts), as hyperfine's --warmup. A first build on a freshly
-// started daemon was seen to take 25 s where later ones took 14 s.
+// started daemon was seen to take 25 s where later ones took 14 s, and a
+// resumed sweep usually runs on a daemon started afresh, so it warms up
+// again (a resume with nothing left to run does not).
 func (s *session) warmup(ctx context.Context) error {
-	if !s.o.Warmup {
+	if !s.o.Warmup || s.warmed {
 		return nil
 	}
-	if rec, ok := s.last[0]; ok && !rec.Interrupted {
-		return nil
-	}
+	s.warmed = true
 	cells := s.g.Cells()
 	if len(cells) == 0 {
 		return nil
@@ -429,6 +430,9 @@ func (s *session) runTrials(ctx context.Context, trials []Trial, of int) error {
 			if err := s.w.Write(&record.Event{Run: s.info.ID, Trial: t.Index, Time: s.o.Now(), Type: record.EventRerun, Cell: t.Cell.Name(), Message: msg}); err != nil {
 				return err
 			}
+		}
+		if err := s.warmup(ctx); err != nil {
+			return err
 		}
 		if err := s.runOne(ctx, t, of, trials[i+1:]); err != nil {
 			return err

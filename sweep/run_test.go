@@ -505,3 +505,41 @@ func TestRunTrialErrorGoesOn(t *testing.T) {
 		t.Errorf("resume: %v, ran %v", err, again.indexes())
 	}
 }
+
+// TestResumeWarmsUpAgain: a resumed sweep runs on a daemon that is
+// usually fresh, so it runs the warm-up trial again before its first
+// measured trial; a resume with nothing left to run does not.
+func TestResumeWarmsUpAgain(t *testing.T) {
+	clock := newFakeClock()
+	g := smallGrid(Cold)
+	opts := testOptions(t, g, clock)
+	opts.Warmup = true
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := &fakeRunner{clock: clock, sample: 2}
+	first.behave = interruptAt(3, cancel)
+	if _, err := Run(ctx, opts, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	if got := first.indexes(); !reflect.DeepEqual(got, []int{0, 1, 2, 3}) {
+		t.Fatalf("first run ran %v, want the warm-up then [1 2 3]", got)
+	}
+	opts.Grid, opts.Resume = Grid{}, true
+	second := &fakeRunner{clock: clock, sample: 2}
+	if _, err := Run(context.Background(), opts, second); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := second.indexes(), append([]int{0}, seq(3, len(Plan(g)))...); !reflect.DeepEqual(got, want) {
+		t.Errorf("resume ran %v, want %v (a warm-up first)", got, want)
+	}
+	third := &fakeRunner{clock: clock, sample: 2}
+	if _, err := Run(context.Background(), opts, third); err != nil || len(third.runs) != 0 {
+		t.Errorf("a finished sweep resumed: %v, ran %v", err, third.indexes())
+	}
+	// The warm-up records never count.
+	for _, tr := range record.Select(readRecords(t, opts.OutDir)).Trials {
+		if tr.Trial == 0 {
+			t.Errorf("a warm-up trial counts: %+v", tr)
+		}
+	}
+}

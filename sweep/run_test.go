@@ -543,3 +543,26 @@ func TestResumeWarmsUpAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmTrialReusesProxyPort: a warm trial's registry proxy listens on
+// its cold trial's address (a per-build builder stage names the registry,
+// so another port would miss the cold trial's cache); cold trials take
+// any free port.
+func TestWarmTrialReusesProxyPort(t *testing.T) {
+	var r StackRunner
+	cold, warm := Trial{Unit: 3, Temp: Cold}, Trial{Unit: 3, Temp: Warm}
+	if got := r.proxyAddr(warm); got != "127.0.0.1:0" {
+		t.Errorf("warm before its cold trial: %q", got)
+	}
+	r.remember(cold, "127.0.0.1:45937")
+	r.remember(warm, "127.0.0.1:1111") // only a cold trial's address is kept
+	if got := r.proxyAddr(warm); got != "127.0.0.1:45937" {
+		t.Errorf("warm trial: %q, want the cold trial's 127.0.0.1:45937", got)
+	}
+	if got := r.proxyAddr(cold); got != "127.0.0.1:0" {
+		t.Errorf("cold trial: %q, want any free port", got)
+	}
+	if got := r.proxyAddr(Trial{Unit: 4, Temp: Warm}); got != "127.0.0.1:0" {
+		t.Errorf("another unit's warm trial: %q", got)
+	}
+}

@@ -49,6 +49,33 @@ type StackRunner struct {
 
 	mu         sync.Mutex
 	namespaces map[int]string // unit -> registry namespace of its cold trial
+	proxies    map[int]string // unit -> proxy address of its cold trial
+}
+
+// proxyAddr is where t's registry proxy listens: any free port for a cold
+// trial, the cold trial's again for the warm one. The registry address is
+// part of what a build sees (a per-build builder stage names its base
+// image by it), so a warm trial on another port would miss the cold
+// trial's cache. remember records a cold trial's address.
+func (r *StackRunner) proxyAddr(t Trial) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if a, ok := r.proxies[t.Unit]; ok && t.Temp != Cold {
+		return a
+	}
+	return "127.0.0.1:0"
+}
+
+func (r *StackRunner) remember(t Trial, addr string) {
+	if t.Temp != Cold {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.proxies == nil {
+		r.proxies = map[int]string{}
+	}
+	r.proxies[t.Unit] = addr
 }
 
 // namespace returns the registry namespace of t: a fresh one for a cold
@@ -86,9 +113,14 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 		if px, err = regproxy.New(r.Registry, settings); err != nil {
 			return record.Trial{}, fmt.Errorf("registry proxy: %w", err)
 		}
-		if addr, err = px.Start("127.0.0.1:0"); err != nil {
+		want := r.proxyAddr(t)
+		if addr, err = px.Start(want); err != nil && want != "127.0.0.1:0" {
+			addr, err = px.Start("127.0.0.1:0") // the cold trial's port was taken meanwhile
+		}
+		if err != nil {
 			return record.Trial{}, fmt.Errorf("registry proxy: %w", err)
 		}
+		r.remember(t, addr)
 		defer px.Close()
 	} else if t.Cell.Registry != "" && t.Cell.Registry != Direct {
 		return record.Trial{}, fmt.Errorf("cell %s: registry conditions need the local registry proxy, and registry %s is not on loopback", t.Cell.Name(), r.Registry)

@@ -176,6 +176,9 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkWorkflowFlags(fs); err != nil {
+		return err
+	}
 	cons := evidence.Constraints{MaxWorkers: maxWorkers}
 	if cons.Target, err = tf.target(fs); err != nil {
 		return err

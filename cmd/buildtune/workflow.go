@@ -1,20 +1,52 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workflow"
 	"github.com/buildtune/buildtune/reports"
-	"github.com/buildtune/buildtune/sweep/record"
+	"github.com/spf13/pflag"
 )
+
+// checkWorkflowFlags rejects the recommend flags that cannot go together or are given empty:
+// --workflow "" (or --job "", --step ""), --json with --workflow, and --format env with
+// --write. recommend calls it right after parsing its flags.
+func checkWorkflowFlags(fs *pflag.FlagSet) error {
+	value := func(name string) string {
+		if f := fs.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
+	}
+	for _, name := range []string{"workflow", "job", "step"} {
+		if fs.Changed(name) && value(name) == "" {
+			what := map[string]string{"workflow": "a workflow file", "job": "a job id", "step": "a step name or id"}[name]
+			return usagef("--%s: empty value; want %s", name, what)
+		}
+	}
+	wf := value("workflow") != ""
+	if wf && value("json") == "true" {
+		return usagef("--json and --workflow: give one of them (--workflow prints a diff, or KEY=VALUE lines with --format env)")
+	}
+	if value("format") == "env" && value("write") == "true" {
+		return usagef("--format env and --write: give one of them (--format env prints KEY=VALUE lines and writes no file; --write applies the diff)")
+	}
+	return nil
+}
 
 // rewriteWorkflow shows (or applies) the recommendation as CI defaults.
 func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendation, o workflow.Options, write bool, format string) error {
+	if format == "env" && write {
+		return usagef("--format env and --write: give one of them (--format env prints KEY=VALUE lines and writes no file; --write applies the diff)")
+	}
 	cfg := rec.Recommended.Config
 	workers, batch, cache := cfg.Workers, cfg.Batch, cfg.CacheMode
 	var header []string
@@ -23,31 +55,33 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 		header = append(header, fmt.Sprintf("stream recommended: the real script has no stream mode; one batch holding every image (%d) is a stream", batch))
 	}
 	k := workflow.Knobs{Workers: &workers, Batch: &batch, Cache: &cache}
+	// The file is checked in every format: one without knobs is bad input for --format env too.
+	res, err := workflow.Rewrite(src, k, o)
+	if err != nil {
+		var oe *workflow.OptionError
+		if errors.Is(err, workflow.ErrNoKnobs) || errors.Is(err, workflow.ErrNotFound) || errors.Is(err, workflow.ErrSyntax) ||
+			errors.Is(err, workflow.ErrConflict) || errors.As(err, &oe) {
+			return input.Bad("--workflow "+path, err)
+		}
+		return fmt.Errorf("rewriting %s: %w", path, err)
+	}
 	if format == "env" {
 		env := workflow.Env(k, workflow.DefaultNames())
-		fmt.Fprint(c.stdout, env)
 		if out := os.Getenv("GITHUB_OUTPUT"); out != "" {
 			f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 			if err != nil {
 				return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
 			}
-			defer f.Close()
-			if _, err := f.WriteString(env); err != nil {
+			_, err = f.WriteString(env)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
 				return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
 			}
 		}
+		fmt.Fprint(c.stdout, env)
 		return nil
-	}
-	res, err := workflow.Rewrite(src, k, o)
-	if err != nil {
-		if errors.Is(err, workflow.ErrNoKnobs) || errors.Is(err, workflow.ErrNotFound) || errors.Is(err, workflow.ErrSyntax) {
-			return input.Bad("--workflow "+path, err)
-		}
-		var oe *workflow.OptionError
-		if errors.As(err, &oe) {
-			return input.Bad("--workflow "+path, err)
-		}
-		return fmt.Errorf("rewriting %s: %w", path, err)
 	}
 	header = append(header, fmt.Sprintf("recommended: %s (predicted %s)", rec.Recommended.Name, reports.FormatSeconds(rec.Recommended.PredictedS.Median)))
 	header = append(header, workflow.Summary(res.Changes)...)
@@ -56,12 +90,73 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 		fmt.Fprint(c.stdout, workflow.Diff(filepath.Base(path), src, res.Output, header))
 		return nil
 	}
-	if err := record.WriteAtomic(path, res.Output); err != nil {
+	if bytes.Equal(res.Output, src) {
+		for _, h := range header {
+			fmt.Fprintln(c.stdout, h)
+		}
+		fmt.Fprintf(c.stdout, "%s is already up to date; not written\n", path)
+		return nil
+	}
+	if err := writeInPlace(path, res.Output); err != nil {
 		return err
 	}
 	for _, h := range header {
 		fmt.Fprintln(c.stdout, h)
 	}
 	fmt.Fprintf(c.stdout, "wrote %s\n", path)
+	return nil
+}
+
+// writeInPlace replaces the file at path with data atomically, keeping what the file is: a
+// symlink is followed and its target replaced (in the target's directory), the mode (and, where
+// permitted, the owner) stays, and a file the user cannot write is refused as bad input.
+func writeInPlace(path string, data []byte) (err error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return input.Bad("--workflow "+path, err)
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return input.Bad("--workflow "+path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return input.Errorf("--workflow "+path, "not a regular file (%s); want a workflow file to rewrite", fi.Mode().Type())
+	}
+	const wOK = 2 // W_OK of access(2)
+	if fi.Mode().Perm()&0o222 == 0 || syscall.Access(real, wOK) != nil {
+		return input.Errorf("--workflow "+path, "the file is read-only (mode %04o); want a file you can write, or leave out --write to print the diff", fi.Mode().Perm())
+	}
+	dir := filepath.Dir(real)
+	if syscall.Access(dir, wOK|1) != nil { // W_OK|X_OK: the new file is created beside it
+		return input.Errorf("--workflow "+path, "cannot create a file in %s, which replacing it atomically needs; want a writable folder, or leave out --write to print the diff", dir)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(real)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	if err = f.Chmod(fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		_ = f.Chown(int(st.Uid), int(st.Gid)) // keeps the owner when permitted (root); else the writer owns it
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), real); err != nil {
+		return fmt.Errorf("renaming %s into place: %w", path, err)
+	}
 	return nil
 }

@@ -37,7 +37,11 @@ func Summary(changes []Change) []string {
 		if strings.HasSuffix(c.Path, ".run") {
 			what = c.Name + " " + what
 		}
-		out = append(out, fmt.Sprintf("line %d: %s: %s (%s)", c.Line, where, what, c.Knob))
+		knob := c.Knob
+		if len(c.Shared) > 0 {
+			knob += "; a YAML anchor, shared via alias by " + strings.Join(c.Shared, ", ")
+		}
+		out = append(out, fmt.Sprintf("line %d: %s: %s (%s)", c.Line, where, what, knob))
 	}
 	return out
 }

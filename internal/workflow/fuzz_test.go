@@ -23,6 +23,9 @@ func FuzzRewriteRoundTrip(f *testing.F) {
 	}
 	f.Add([]byte("env:\n  MAX_WORKERS: '${{ inputs.w || ''4'' }}'\n"))
 	f.Add([]byte("jobs:\n  a:\n    steps:\n      - run: MAX_WORKERS=${MAX_WORKERS:-${{ inputs.w || 3 }}}\n"))
+	f.Add([]byte("x: &d {MAX_WORKERS: 8, BUILD_BATCH_SIZE: &b 15}\njobs:\n  a:\n    env: *d\n  b:\n    env: {BUILD_BATCH_SIZE: *b}\n"))
+	f.Add([]byte("jobs:\n  a:\n    steps:\n      - run: |2\n            x\n          echo \"${MAX_WORKERS:=4}\" --batch-size 15\n"))
+	f.Add([]byte("jobs:\n  c:\n    uses: ./w.yml\n    with: {max-workers: 8}\n    container: {env: {OPENHANDS_BUILDKIT_CACHE_MODE: max}}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		probes := []Knobs{
 			{Workers: ptr(97)},

@@ -28,17 +28,27 @@ type inputRef struct {
 type rewriter struct {
 	src       []byte
 	lines     []int // byte offset of the start of each line
+	knobs     []knob
 	byName    map[string]knob
 	edits     []edit
+	spans     map[[2]int]bool // the byte ranges recorded as places
 	changes   []Change
 	warnings  []string
 	mentioned map[string]bool
 	refs      []inputRef
 	conflict  error
+
+	ix     *index
+	done   map[*yaml.Node]bool // scalars handled (a node reached again through an alias is not)
+	cur    *yaml.Node          // the env value or run script being rewritten; nil for input defaults
+	scoped bool                // the rewrite is limited to a job or steps...
+	scopes []string            // ...at these paths
+	scope  string              // ...described as `job "x"`
 }
 
-func newRewriter(src []byte, ks []knob) *rewriter {
-	rw := &rewriter{src: src, byName: map[string]knob{}, mentioned: map[string]bool{}}
+func newRewriter(src []byte, ks []knob, ix *index) *rewriter {
+	rw := &rewriter{src: src, knobs: ks, byName: map[string]knob{}, spans: map[[2]int]bool{}, mentioned: map[string]bool{},
+		ix: ix, done: map[*yaml.Node]bool{}}
 	rw.lines = append(rw.lines, 0)
 	for i, b := range src {
 		if b == '\n' {
@@ -57,6 +67,9 @@ func (rw *rewriter) warnf(line int, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if line > 0 {
 		msg = fmt.Sprintf("line %d: %s", line, msg)
+	}
+	if slices.Contains(rw.warnings, msg) {
+		return // the same place seen twice (a ${VAR:-N} that is also an assignment's value)
 	}
 	rw.warnings = append(rw.warnings, msg)
 }
@@ -113,6 +126,15 @@ func (rw *rewriter) scalarSpan(n *yaml.Node) (span, bool) {
 	}
 	text, lstart, _ := rw.lineText(n.Line)
 	rest := text[off-lstart:]
+	if n.Anchor != "" { // &name value: the node starts at its anchor
+		r, ok := strings.CutPrefix(rest, "&"+n.Anchor)
+		if !ok || r == "" || (r[0] != ' ' && r[0] != '\t') {
+			return span{}, false
+		}
+		trimmed := strings.TrimLeft(r, " \t")
+		off += len(rest) - len(trimmed)
+		rest = trimmed
+	}
 	switch {
 	case n.Style&yaml.DoubleQuotedStyle != 0:
 		if !strings.HasPrefix(rest, `"`) {
@@ -153,8 +175,28 @@ func (rw *rewriter) scalarSpan(n *yaml.Node) (span, bool) {
 	}
 }
 
+// where returns the path at which n is written: the path it was reached by, unless it was
+// reached through an alias.
+func (rw *rewriter) where(n *yaml.Node, path string) string {
+	if d, ok := rw.ix.def[n]; ok && d != "" {
+		return d
+	}
+	return path
+}
+
 // scalar rewrites a knob value written as a YAML scalar (an env value or an input default).
+// follow is set for values read by the workflow (env, with:), whose ${{ }} expressions may read
+// inputs; it is not set for input defaults.
 func (rw *rewriter) scalar(n *yaml.Node, q knob, path, name, step string, follow bool) {
+	if rw.done[n] {
+		return
+	}
+	rw.done[n] = true
+	path = rw.where(n, path)
+	rw.cur = nil
+	if follow {
+		rw.cur = n
+	}
 	sp, ok := rw.scalarSpan(n)
 	if !ok {
 		if n.Tag == "!!null" {
@@ -203,17 +245,60 @@ func (rw *rewriter) set(start, end int, old string, q knob, line int, path, name
 
 func (rw *rewriter) setText(start, end int, old, text string, q knob, line int, path, name, step string) {
 	c := Change{Line: line, Path: path, Name: name, Step: step, Knob: q.id, Old: old, New: q.value}
-	for _, e := range rw.edits {
-		if e.start == start && e.end == end {
-			return // the same bytes reached twice (an input read by two places)
+	if rw.spans[[2]int{start, end}] {
+		return // the same bytes reached twice (an input read by two places, a ${VAR:-N} in an assignment)
+	}
+	rw.spans[[2]int{start, end}] = true
+	if rw.cur != nil {
+		for _, u := range rw.ix.shared(rw.cur) {
+			if a := u.alias + " (*" + u.anchor + ")"; !slices.Contains(c.Shared, a) {
+				c.Shared = append(c.Shared, a)
+			}
 		}
 	}
 	if q.same(old) {
 		c.New = old
 	} else {
+		if rw.scoped && rw.cur != nil {
+			rw.outside(rw.cur, c)
+		}
 		rw.edits = append(rw.edits, edit{start, end, text})
 	}
 	rw.changes = append(rw.changes, c)
+}
+
+// outside records a conflict when a place about to change, in a limited rewrite, is also read
+// (through a YAML alias) by a job or the workflow env outside the limit.
+func (rw *rewriter) outside(n *yaml.Node, c Change) {
+	if rw.conflict != nil {
+		return
+	}
+	var out []string
+	for _, u := range rw.ix.uses[n] {
+		if !strings.HasPrefix(u.path, "jobs.") && !strings.HasPrefix(u.path, "env.") {
+			continue // e.g. where an anchor is written outside the jobs
+		}
+		in := false
+		for _, s := range rw.scopes {
+			if u.path == s || strings.HasPrefix(u.path, s+".") || strings.HasPrefix(u.path, s+"[") {
+				in = true
+			}
+		}
+		if !in {
+			p := u.path
+			if u.alias != "" {
+				p = u.alias + " (*" + u.anchor + ")"
+			}
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return
+	}
+	rw.conflict = fmt.Errorf("%w: line %d: %s is shared through a YAML anchor with %s, outside %s; changing it would change them too: rewrite without the job/step limit, or give %s its own value",
+		ErrConflict, c.Line, c.Path, strings.Join(out, ", "), rw.scope, rw.scope)
 }
 
 // expr handles a ${{ }} expression written at src[off:off+len(x)]: its fallback literal (the
@@ -225,6 +310,15 @@ func (rw *rewriter) expr(x string, off int, sq string, q knob, line int, path, n
 		}
 	}
 	lit, ok := fallback(x, sq)
+	for _, k := range resultLiterals(x, sq) {
+		if ok && k.start == lit.start {
+			continue
+		}
+		if q.valid(k.value) && !q.same(k.value) {
+			rw.warnf(line, "%s: literal %s in %s is the value on some runs (a condition picks it); left as is (change it by hand if it should follow)",
+				path, strings.ReplaceAll(x[k.start-len(k.quote):k.end+len(k.quote)], "''", "'"), strings.TrimSpace(strings.ReplaceAll(x, "''", "'")))
+		}
+	}
 	if !ok {
 		if follow && len(inputRefs(x)) > 0 {
 			return // the value comes from an input; its default is the place
@@ -247,7 +341,8 @@ func (rw *rewriter) addRef(input string, q knob, line int, path string) {
 	for i, r := range rw.refs {
 		if r.input == input {
 			if r.knob.id != q.id && rw.conflict == nil {
-				rw.conflict = fmt.Errorf("input %q feeds both %s and %s", input, r.knob.id, q.id)
+				rw.conflict = fmt.Errorf("%w: line %d: input %q feeds both %s (line %d) and %s; one input cannot hold both values: give each knob its own input",
+					ErrConflict, line, input, r.knob.id, r.line, q.id)
 			}
 			if !slices.Contains(r.paths, path) {
 				rw.refs[i].paths = append(rw.refs[i].paths, path)
@@ -258,15 +353,22 @@ func (rw *rewriter) addRef(input string, q knob, line int, path string) {
 	rw.refs = append(rw.refs, inputRef{input: input, knob: q, line: line, paths: []string{path}})
 }
 
-// run scans a run: script for shell assignments of the knob variables.
+// run scans a run: script for shell assignments of the knob variables, ${KNOB:-N} defaults
+// and literal knob flags.
 func (rw *rewriter) run(n *yaml.Node, path, step string) {
-	if n == nil || n.Kind != yaml.ScalarNode || !rw.mentionsAny(n.Value) {
+	if n == nil || n.Kind != yaml.ScalarNode || rw.done[n] {
 		return
 	}
+	rw.done[n] = true
+	if !rw.mentionsAny(n.Value) && !knobFlagRe.MatchString(n.Value) {
+		return
+	}
+	path = rw.where(n, path)
+	rw.cur = n
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 		sp, ok := rw.scalarSpan(n)
 		if !ok || sp.sq != "'" || strings.Contains(n.Value, "\n") {
-			rw.warnf(n.Line, "%s: a knob appears in a multi-line flow or escaped script; left as is", path)
+			rw.giveUp(n, "%s: a knob appears in a multi-line flow or escaped script; left as is", path)
 			return
 		}
 		rw.scriptLine(sp.raw, sp.start, n.Line, path, step)
@@ -274,13 +376,26 @@ func (rw *rewriter) run(n *yaml.Node, path, step string) {
 	}
 	lines, ok := rw.blockLines(n)
 	if !ok {
-		rw.warnf(n.Line, "%s: could not line up the block script with the source; left as is", path)
+		rw.giveUp(n, "%s: could not line up the block script with the source; left as is", path)
 		return
 	}
 	for _, l := range lines {
 		text, start, _ := rw.lineText(l)
 		rw.scriptLine(text, start, l, path, step)
 	}
+}
+
+// giveUp warns about a script left as is; the knobs it names count as set somewhere.
+func (rw *rewriter) giveUp(n *yaml.Node, format string, args ...any) {
+	if !rw.mentionsAny(n.Value) {
+		return
+	}
+	for name, q := range rw.byName {
+		if strings.Contains(n.Value, name) {
+			rw.mentioned[q.id] = true
+		}
+	}
+	rw.warnf(n.Line, format, args...)
 }
 
 func (rw *rewriter) mentionsAny(s string) bool {
@@ -301,6 +416,21 @@ func (rw *rewriter) blockLines(n *yaml.Node) ([]int, bool) {
 	}
 	parent := len(header) - len(strings.TrimLeft(header, " "))
 	indent := -1
+	// An indentation indicator (|2, >-2, |+2, |2-) fixes the block's indentation: the
+	// indentation of the collection holding the scalar plus the indicator.
+	off, ok := rw.offset(n.Line, n.Column)
+	if !ok {
+		return nil, false
+	}
+	if m, ok := blockIndicator(rw.src[off:]); ok && m > 0 {
+		base := 0
+		if p := rw.ix.parent[n]; p != nil && (p.Kind == yaml.MappingNode || p.Kind == yaml.SequenceNode) {
+			base = p.Column - 1
+		} else if p == nil || p.Kind != yaml.DocumentNode {
+			return nil, false
+		}
+		indent = base + m
+	}
 	var lines []int
 	for l := n.Line + 1; l <= len(rw.lines); l++ {
 		text, _, _ := rw.lineText(l)
@@ -349,6 +479,24 @@ func (rw *rewriter) blockLines(n *yaml.Node) ([]int, bool) {
 	return lines, true
 }
 
+// blockIndicator parses the header of a block scalar (| or > and up to two indicators) and
+// returns its indentation indicator, 0 when there is none.
+func blockIndicator(b []byte) (int, bool) {
+	if len(b) == 0 || (b[0] != '|' && b[0] != '>') {
+		return 0, false
+	}
+	for i := 1; i < len(b) && i < 3; i++ {
+		switch c := b[i]; {
+		case c >= '1' && c <= '9':
+			return int(c - '0'), true
+		case c == '+' || c == '-':
+		default:
+			return 0, true
+		}
+	}
+	return 0, true
+}
+
 // varRef matches a value that only reads another variable.
 var varRef = regexp.MustCompile(`^"?\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})(?:$|[\s;&|)<>"'])`)
 
@@ -383,13 +531,98 @@ func (rw *rewriter) scriptLine(text string, base, line int, path, step string) {
 		}
 		rw.set(base+v.start, base+v.end, v.value, q, line, path, name, step)
 	}
+	rw.scriptDefaults(text, base, line, path, step)
+	rw.scriptFlags(text, line, path)
+}
+
+// scriptDefaults rewrites the defaults of ${KNOB:-N}, ${KNOB:=N}, ${KNOB-N} and ${KNOB=N}
+// anywhere on a script line (as a command argument, in : "${KNOB:=N}", ...). Those in the
+// value of a knob assignment were already handled; setText skips them.
+func (rw *rewriter) scriptDefaults(text string, base, line int, path, step string) {
+	for i := 0; i < len(text); {
+		j := strings.Index(text[i:], "${")
+		if j < 0 {
+			return
+		}
+		p := i + j
+		if strings.HasPrefix(text[p:], "${{") {
+			x, ok := exprSpan(text, p)
+			if !ok {
+				return
+			}
+			i = x.end
+			continue
+		}
+		i = p + 2
+		e := i
+		for e < len(text) && (isLiteralByte(text[e]) && text[e] != '-' && text[e] != '.') {
+			e++
+		}
+		name := text[i:e]
+		q, ok := rw.byName[name]
+		if !ok || !strings.ContainsAny(text[e:min(e+1, len(text))], ":-=") || strings.HasPrefix(text[e:], ":+") || strings.HasPrefix(text[e:], ":?") {
+			continue
+		}
+		if e < len(text) && text[e] == ':' && !strings.HasPrefix(text[e:], ":-") && !strings.HasPrefix(text[e:], ":=") {
+			continue // ${KNOB:offset}
+		}
+		if inComment(text, p) {
+			return
+		}
+		rw.mentioned[q.id] = true
+		v, _, ok := shellWordValue(text, p, len(text), false)
+		switch {
+		case !ok:
+			rw.warnf(line, "%s: the default of %s is not a literal or ${{ }} fallback; left as is", path, shellWord(text, p))
+		case v.expr:
+			rw.expr(text[v.start:v.end], base+v.start, "'", q, line, path, name, step, true)
+		case !q.valid(v.value):
+			rw.warnf(line, "%s: the default of %s is not a literal %s; left as is", path, shellWord(text, p), q.id)
+		default:
+			rw.set(base+v.start, base+v.end, v.value, q, line, path, name, step)
+		}
+	}
+}
+
+var knobNoun = map[string]string{KnobWorkers: "worker count", KnobBatch: "batch size", KnobCache: "cache mode"}
+
+// knobFlags are command-line flags that commonly carry a knob (build_images.py and friends).
+var knobFlags = map[string]string{
+	"max-workers": KnobWorkers, "workers": KnobWorkers,
+	"batch-size": KnobBatch, "build-batch-size": KnobBatch,
+	"cache-mode": KnobCache, "buildkit-cache-mode": KnobCache,
+}
+
+var knobFlagRe = regexp.MustCompile(`(?:^|[\s;&|(])--(max-workers|workers|batch-size|build-batch-size|cache-mode|buildkit-cache-mode)(?:=|[ \t]+)(["']?)([A-Za-z0-9_-]+)(["']?)(?:$|[\s;&|)])`)
+
+// scriptFlags warns about knob flags given a literal value (--batch-size 15): the literal wins
+// over the variable and is not rewritten, since the flag's meaning is the script's business.
+func (rw *rewriter) scriptFlags(text string, line int, path string) {
+	for i := 0; i < len(text); {
+		m := knobFlagRe.FindStringSubmatchIndex(text[i:])
+		if m == nil {
+			return
+		}
+		for j := range m {
+			m[j] += i
+		}
+		i = m[9] // the match's boundary after the value may start the next flag
+		flag, val := text[m[2]:m[3]], text[m[6]:m[7]]
+		if text[m[4]:m[5]] != text[m[8]:m[9]] || inComment(text, m[2]) {
+			continue
+		}
+		id := knobFlags[flag]
+		for _, q := range rw.knobs {
+			if q.id == id && !q.same(val) {
+				rw.warnf(line, "%s: --%s %s passes a literal %s instead of $%s; left as is (change it by hand, or pass \"$%s\")",
+					path, flag, val, knobNoun[q.id], q.names[0], q.names[0])
+			}
+		}
+	}
 }
 
 // apply returns src with the edits made.
 func (rw *rewriter) apply() ([]byte, error) {
-	if rw.conflict != nil {
-		return nil, rw.conflict
-	}
 	es := slices.Clone(rw.edits)
 	slices.SortFunc(es, func(a, b edit) int { return a.start - b.start })
 	var out bytes.Buffer

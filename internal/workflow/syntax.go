@@ -317,3 +317,89 @@ func inComment(text string, i int) bool {
 	}
 	return false
 }
+
+// exprLit is a literal in a ${{ }} expression: its value at [start, end) of the expression
+// text, and the quote around it ("" for a number).
+type exprLit struct {
+	start, end int
+	value      string
+	quote      string
+}
+
+type exprTok struct {
+	kind       byte // 'l' literal, 'o' operator, '(' ')' ',' punctuation, 'i' anything else
+	start, end int  // in the expression text
+	value      string
+	quote      string
+}
+
+// resultLiterals returns the literals of the expression x that can be its value: operands of
+// && and || that are not compared (the 8 of "cond && '8' || inputs.w", the fallback after the
+// last ||), as opposed to "github.event_name == 'schedule'" or "fromJSON('8')".
+func resultLiterals(x, sq string) []exprLit {
+	if len(x) < 5 {
+		return nil
+	}
+	inner := x[3 : len(x)-2]
+	var toks []exprTok
+	for i := 0; i < len(inner); {
+		c := inner[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case strings.HasPrefix(inner[i:], sq):
+			end, ok := skipString(inner, i, sq)
+			if !ok {
+				return nil
+			}
+			toks = append(toks, exprTok{'l', 3 + i + len(sq), 3 + end - len(sq), inner[i+len(sq) : end-len(sq)], sq})
+			i = end
+		case c == '(' || c == ')' || c == ',' || c == '[' || c == ']':
+			k := c
+			if c == '[' {
+				k = '('
+			} else if c == ']' {
+				k = ')'
+			}
+			toks = append(toks, exprTok{kind: k, start: 3 + i, end: 3 + i + 1, value: string(c)})
+			i++
+		case strings.ContainsRune("&|=!<>", rune(c)):
+			j := i + 1
+			for j < len(inner) && strings.ContainsRune("&|=", rune(inner[j])) && j-i < 2 {
+				j++
+			}
+			toks = append(toks, exprTok{kind: 'o', start: 3 + i, end: 3 + j, value: inner[i:j]})
+			i = j
+		default:
+			j := i
+			for j < len(inner) && !strings.ContainsRune(" \t\r\n()[],&|=!<>'", rune(inner[j])) {
+				j++
+			}
+			if j == i {
+				j++
+			}
+			v := inner[i:j]
+			k := byte('i')
+			if isDigits(strings.Replace(v, ".", "", 1)) {
+				k = 'l'
+			}
+			toks = append(toks, exprTok{kind: k, start: 3 + i, end: 3 + j, value: v})
+			i = j
+		}
+	}
+	logic := func(t exprTok) bool { return t.kind == 'o' && (t.value == "&&" || t.value == "||") }
+	var out []exprLit
+	for i, t := range toks {
+		if t.kind != 'l' {
+			continue
+		}
+		prevLogic := i > 0 && logic(toks[i-1])
+		nextLogic := i+1 < len(toks) && logic(toks[i+1])
+		atStart := i == 0 || toks[i-1].kind == '('
+		atEnd := i+1 == len(toks) || toks[i+1].kind == ')'
+		if (prevLogic && (nextLogic || atEnd)) || (atStart && nextLogic) {
+			out = append(out, exprLit{t.start, t.end, t.value, t.quote})
+		}
+	}
+	return out
+}

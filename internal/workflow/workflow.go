@@ -2,10 +2,31 @@
 // batch size, cache mode) into a GitHub Actions workflow file, editing the values in place and
 // leaving every other byte as it was, and renders the change as a reviewable unified diff.
 //
-// A knob is set in three forms and all of them change: an entry of an env map (workflow, job or
-// step level), the default of a workflow_dispatch (or workflow_call) input that such a value
-// reads, and a shell assignment inside a run: script. Values are located with yaml.v3 node
-// positions and rewritten as byte edits of the original text; the YAML is never re-serialised.
+// A knob is set in these forms and all of them change: an entry of an env map (workflow, job,
+// job container or step level), the default of a workflow_dispatch (or workflow_call) input
+// that such a value reads, an input passed to a called workflow under the knob's own name
+// (jobs.<id>.with: {max-workers: 8} for MAX_WORKERS), and inside a run: script a shell
+// assignment (MAX_WORKERS=4) or the default of a parameter expansion anywhere on a line
+// (${MAX_WORKERS:-4}, ${MAX_WORKERS:=4}, ${MAX_WORKERS-4}). Values are located with yaml.v3
+// node positions and rewritten as byte edits of the original text; the YAML is never
+// re-serialised.
+//
+// Places that may set a knob but whose meaning is not clear are left as they are, with a
+// warning naming the line and value: the env of a service container, an input of a called
+// workflow whose name only suggests a knob (workers, batch-size, cache-mode), a literal
+// command-line flag in a script (--batch-size 15), and a literal that a condition picks on some
+// runs (the '8' of ${{ github.event_name == 'schedule' && '8' || inputs.workers }}).
+//
+// YAML anchors and aliases are followed. A value written once under an anchor and read via
+// aliases is one place: it is rewritten once, and the summary names the aliases that read it.
+// With Options.Job or Options.Step, a value to change that is also read via an alias by a job
+// (or the workflow env) outside the limit is refused with ErrConflict rather than changed for
+// them too: the limit is a promise that nothing outside it changes, so the user decides
+// between rewriting without the limit and giving the limited job its own value.
+//
+// A file GitHub would reject is refused with ErrSyntax: not YAML, more than one YAML document,
+// or a mapping key given twice. An input read by two different knobs is refused with
+// ErrConflict, since its default cannot hold both values.
 package workflow
 
 import (
@@ -37,6 +58,11 @@ var ErrSyntax = errors.New("parsing workflow")
 
 // ErrNotFound means Options.Job or Options.Step names no job or step of the file.
 var ErrNotFound = errors.New("not found")
+
+// ErrConflict means the file sets a knob in a way the rewrite cannot honour: one input feeds
+// two knobs (it cannot hold both values), or, with Options.Job or Options.Step, a value to
+// change is shared through a YAML anchor with places outside the limit.
+var ErrConflict = errors.New("conflicting workflow")
 
 // Knobs are the values to write; a nil field leaves that knob alone.
 type Knobs struct {
@@ -95,6 +121,9 @@ type Change struct {
 	Knob string // KnobWorkers, KnobBatch or KnobCache
 	Old  string
 	New  string
+	// Shared is set when the place is read elsewhere via YAML aliases: the path of each alias
+	// and its name, e.g. "jobs.test.env (*defaults)". The one place changes for all of them.
+	Shared []string
 }
 
 // Changed reports whether the place gets a different value.
@@ -186,21 +215,30 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return Result{}, fmt.Errorf("%w: %w", ErrSyntax, err)
+	doc, err := parse(src)
+	if err != nil {
+		return Result{}, err
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return Result{}, fmt.Errorf("parsing workflow: top level is not a mapping: %w", ErrNoKnobs)
 	}
-	rw := newRewriter(src, ks)
 	root := doc.Content[0]
+	ix, err := newIndex(root)
+	if err != nil {
+		return Result{}, err
+	}
+	rw := newRewriter(src, ks, ix)
+	rw.scoped = o.Job != "" || o.Step != ""
+	rw.scope = strings.TrimPrefix(scopeText(o), " in ")
 
 	if err := rw.walk(root, o); err != nil {
 		return Result{}, err
 	}
 	if err := rw.inputs(root); err != nil {
 		return Result{}, err
+	}
+	if rw.conflict != nil {
+		return Result{}, rw.conflict
 	}
 	if o.Job != "" || o.Step != "" {
 		sharedInputs(rw, root, ks)
@@ -211,7 +249,11 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 	}
 	for _, q := range ks {
 		if !found[q.id] && !rw.mentioned[q.id] {
-			rw.warnf(0, "%s: %s is not set anywhere%s", q.id, strings.Join(q.names, " or "), scopeText(o))
+			where := " anywhere"
+			if rw.scoped {
+				where = scopeText(o)
+			}
+			rw.warnf(0, "%s: %s is not set%s", q.id, strings.Join(q.names, " or "), where)
 		}
 	}
 	if len(rw.changes) == 0 {
@@ -260,25 +302,34 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 	var jobIDs []string
 	jobMatched, stepMatched := false, false
 	for i := 0; jobs != nil && i+1 < len(jobs.Content); i += 2 {
-		id, job := jobs.Content[i].Value, jobs.Content[i+1]
+		id, job := jobs.Content[i].Value, resolve(jobs.Content[i+1])
 		jobIDs = append(jobIDs, id)
 		if o.Job != "" && id != o.Job {
 			continue
 		}
 		jobMatched = true
-		if job.Kind != yaml.MappingNode {
+		if job == nil || job.Kind != yaml.MappingNode {
 			continue
 		}
 		jp := "jobs." + id
 		if o.Step == "" {
+			if o.Job != "" {
+				rw.scopes = append(rw.scopes, jp)
+			}
 			rw.env(mapGet(job, "env"), jp+".env", "")
+			rw.env(mapGet(mapGet(job, "container"), "env"), jp+".container.env", "")
+			rw.services(mapGet(job, "services"), jp+".services")
+			if mapGet(job, "uses") != nil {
+				rw.with(mapGet(job, "with"), jp+".with", scalarValue(mapGet(job, "uses")))
+			}
 		}
 		steps := mapGet(job, "steps")
 		if steps == nil || steps.Kind != yaml.SequenceNode {
 			continue
 		}
 		for si, step := range steps.Content {
-			if step.Kind != yaml.MappingNode {
+			step = resolve(step)
+			if step == nil || step.Kind != yaml.MappingNode {
 				continue
 			}
 			name, sid := scalarValue(mapGet(step, "name")), scalarValue(mapGet(step, "id"))
@@ -291,6 +342,9 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 				label = sid
 			}
 			sp := fmt.Sprintf("%s.steps[%d]", jp, si)
+			if o.Step != "" {
+				rw.scopes = append(rw.scopes, sp)
+			}
 			rw.env(mapGet(step, "env"), sp+".env", label)
 			rw.run(mapGet(step, "run"), sp+".run", label)
 		}
@@ -304,13 +358,15 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 	return nil
 }
 
+// mapGet returns the value of key in the mapping m, following aliases.
 func mapGet(m *yaml.Node, key string) *yaml.Node {
+	m = resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
-			return m.Content[i+1]
+			return resolve(m.Content[i+1])
 		}
 	}
 	return nil
@@ -325,11 +381,29 @@ func scalarValue(n *yaml.Node) string {
 
 // env handles an env: map.
 func (rw *rewriter) env(m *yaml.Node, path, step string) {
-	if m == nil || m.Kind != yaml.MappingNode {
+	rw.envDepth(m, path, step, 0)
+}
+
+func (rw *rewriter) envDepth(m *yaml.Node, path, step string, depth int) {
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode || depth > 10 {
 		return
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		key, val := m.Content[i], m.Content[i+1]
+		key, val := m.Content[i], resolve(m.Content[i+1])
+		if val == nil {
+			continue
+		}
+		if key.Tag == "!!merge" { // <<: *base, or <<: [*a, *b]
+			if val.Kind == yaml.SequenceNode {
+				for _, c := range val.Content {
+					rw.envDepth(c, path, step, depth+1)
+				}
+			} else {
+				rw.envDepth(val, path, step, depth+1)
+			}
+			continue
+		}
 		q, ok := rw.byName[key.Value]
 		if !ok {
 			continue
@@ -415,7 +489,7 @@ func sharedNames(rw *rewriter) {
 // sharedInputs warns, for a limited rewrite, when an input whose default changes is also read
 // by places outside the limit: their value changes with it.
 func sharedInputs(rw *rewriter, root *yaml.Node, ks []knob) {
-	all := newRewriter(rw.src, ks)
+	all := newRewriter(rw.src, ks, rw.ix)
 	if all.walk(root, Options{}) != nil {
 		return
 	}
@@ -433,6 +507,83 @@ func sharedInputs(rw *rewriter, root *yaml.Node, ks []knob) {
 			if len(outside) > 0 {
 				rw.warnf(0, "inputs.%s is also read outside the limit, by %s: its new default applies there too",
 					ref.input, strings.Join(outside, ", "))
+			}
+		}
+	}
+}
+
+// services warns about knobs set in the env of a job's service containers: those are other
+// containers than the one the steps run in, so which value is meant is not clear.
+func (rw *rewriter) services(m *yaml.Node, path string) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		name := m.Content[i].Value
+		env := mapGet(m.Content[i+1], "env")
+		if env == nil || env.Kind != yaml.MappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(env.Content); j += 2 {
+			key, val := env.Content[j], resolve(env.Content[j+1])
+			q, ok := rw.byName[key.Value]
+			if !ok || val == nil {
+				continue
+			}
+			rw.mentioned[q.id] = true
+			line := val.Line
+			rw.warnf(line, "%s.%s.env.%s: %q is the environment of service container %q, not of the steps; left as is (change it by hand if the service runs the build)",
+				path, name, key.Value, val.Value, name)
+		}
+	}
+}
+
+// inputAliases are input names of a called workflow that probably carry a knob, but not by
+// the knob's own name; they are warned about, not rewritten.
+var inputAliases = map[string][]string{
+	KnobWorkers: {"workers", "num_workers", "parallelism"},
+	KnobBatch:   {"batch_size", "batch"},
+	KnobCache:   {"cache_mode", "buildkit_cache_mode", "cache"},
+}
+
+func normName(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
+
+// with handles the inputs passed to a called (reusable) workflow, jobs.<id>.with. An input
+// named like a knob variable (max-workers for MAX_WORKERS, any case, - or _) is rewritten
+// like an env value; an input whose name only suggests a knob is warned about.
+func (rw *rewriter) with(m *yaml.Node, path, uses string) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		key, val := m.Content[i], resolve(m.Content[i+1])
+		if val == nil {
+			continue
+		}
+		p := path + "." + key.Value
+		n := normName(key.Value)
+		var q knob
+		exact := false
+		for name, k := range rw.byName {
+			if normName(name) == n {
+				q, exact = k, true
+				break
+			}
+		}
+		if exact {
+			rw.mentioned[q.id] = true
+			if val.Kind != yaml.ScalarNode {
+				rw.warnf(val.Line, "%s: value is not a scalar; left as is", p)
+				continue
+			}
+			rw.scalar(val, q, p, key.Value, "", true)
+			continue
+		}
+		for _, k := range rw.knobs {
+			if slices.Contains(inputAliases[k.id], n) {
+				rw.mentioned[k.id] = true
+				rw.warnf(val.Line, "%s: %q is passed to the called workflow %s, where it probably sets the %s; left as is (change it here or in that workflow by hand)",
+					p, val.Value, uses, knobNoun[k.id])
 			}
 		}
 	}

@@ -1,0 +1,194 @@
+package workflow
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// parse reads the one YAML document of a workflow. A second document and a mapping key given
+// twice are errors (GitHub rejects both), as is a file that is not YAML.
+func parse(src []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &doc, nil
+		}
+		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, fmt.Errorf("%w: line %d: a second YAML document (after ---); a workflow file is one document", ErrSyntax, next.Line)
+	case !errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	if err := duplicateKeys(&doc, 0); err != nil {
+		return nil, err
+	}
+	return &doc, nil
+}
+
+// duplicateKeys reports the first mapping key given twice in one mapping.
+func duplicateKeys(n *yaml.Node, depth int) error {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	if n.Kind == yaml.MappingNode {
+		first := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			if line, ok := first[k.Value]; ok {
+				return fmt.Errorf("%w: line %d: key %q is given twice in one mapping (first at line %d); GitHub rejects the file", ErrSyntax, k.Line, k.Value, line)
+			}
+			first[k.Value] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		if err := duplicateKeys(c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const (
+	maxDepth = 1000
+	// maxVisits bounds the walk that follows aliases, against alias bombs ("billion laughs").
+	maxVisits = 200000
+)
+
+// use is one path by which a node is reached from the document root.
+type use struct {
+	path   string // e.g. "jobs.b.env.MAX_WORKERS"
+	alias  string // path of the first alias on the way ("jobs.b.env"); "" when reached directly
+	anchor string // that alias's anchor name
+}
+
+// index knows, for every node, the path where it is written and every path (through aliases)
+// by which the workflow reads it.
+type index struct {
+	def      map[*yaml.Node]string
+	uses     map[*yaml.Node][]use
+	parent   map[*yaml.Node]*yaml.Node // the collection holding a node where it is written
+	visits   int
+	visiting map[*yaml.Node]bool
+}
+
+func newIndex(root *yaml.Node) (*index, error) {
+	ix := &index{def: map[*yaml.Node]string{}, uses: map[*yaml.Node][]use{}, parent: map[*yaml.Node]*yaml.Node{}, visiting: map[*yaml.Node]bool{}}
+	if err := ix.visit(root, nil, use{}, 0); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func (ix *index) visit(n, parent *yaml.Node, u use, depth int) error {
+	if n == nil {
+		return nil
+	}
+	ix.visits++
+	if ix.visits > maxVisits || depth > maxDepth {
+		return fmt.Errorf("%w: too many aliases (the document expands to more than %d nodes)", ErrSyntax, maxVisits)
+	}
+	if n.Kind == yaml.AliasNode {
+		if u.alias == "" {
+			ix.def[n] = u.path
+			ix.parent[n] = parent
+		}
+		if n.Alias == nil || ix.visiting[n.Alias] {
+			return nil
+		}
+		if u.alias == "" {
+			u.alias, u.anchor = u.path, n.Alias.Anchor
+		}
+		return ix.visit(n.Alias, nil, u, depth+1)
+	}
+	if u.alias == "" {
+		ix.def[n] = u.path
+		ix.parent[n] = parent
+	}
+	ix.uses[n] = append(ix.uses[n], u)
+	ix.visiting[n] = true
+	defer delete(ix.visiting, n)
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := ix.visit(c, n, u, depth+1); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if err := ix.visit(k, n, use{path: u.path + "#key", alias: u.alias, anchor: u.anchor}, depth+1); err != nil {
+				return err
+			}
+			if k.Tag == "!!merge" && v.Kind == yaml.SequenceNode {
+				// <<: [*a, *b] merges each mapping at this level.
+				for _, c := range v.Content {
+					if err := ix.visit(c, v, u, depth+1); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			cu := u
+			if k.Tag != "!!merge" {
+				cu.path = join(u.path, k.Value)
+			}
+			if err := ix.visit(v, n, cu, depth+1); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			cu := u
+			cu.path = fmt.Sprintf("%s[%d]", u.path, i)
+			if err := ix.visit(c, n, cu, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// resolve follows an alias to its anchored node.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.AliasNode {
+		return nil
+	}
+	return n
+}
+
+// shared returns the uses of n through an alias, when n is read in more than one place.
+func (ix *index) shared(n *yaml.Node) []use {
+	us := ix.uses[n]
+	if len(us) < 2 {
+		return nil
+	}
+	var out []use
+	for _, u := range us {
+		if u.alias != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}

@@ -12,10 +12,16 @@ import (
 )
 
 // ParseInstanceList parses one instance id per line; blank lines and lines
-// starting with # are skipped. Duplicates are an error naming the line.
+// starting with # are skipped. Duplicates are an error naming both lines;
+// ids that differ only in case are duplicates, since they share the
+// lower-cased image slug (VarsFor) and so the image tag.
 func ParseInstanceList(data []byte, source string) ([]Instance, error) {
 	var out []Instance
-	seen := map[string]int{}
+	type first struct {
+		line int
+		id   string
+	}
+	seen := map[string]first{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -26,10 +32,15 @@ func ParseInstanceList(data []byte, source string) ([]Instance, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", source, n, err)
 		}
-		if prev, dup := seen[inst.ID]; dup {
-			return nil, fmt.Errorf("%s line %d: instance %s repeats line %d", source, n, inst.ID, prev)
+		key := VarsFor(inst, "", "").Slug
+		if prev, dup := seen[key]; dup {
+			if prev.id == inst.ID {
+				return nil, fmt.Errorf("%s line %d: instance %s repeats line %d", source, n, inst.ID, prev.line)
+			}
+			return nil, fmt.Errorf("%s line %d: instance %s differs only in case from %s on line %d (both are image %s): want each instance once",
+				source, n, inst.ID, prev.id, prev.line, key)
 		}
-		seen[inst.ID] = n
+		seen[key] = first{n, inst.ID}
 		out = append(out, inst)
 	}
 	if err := sc.Err(); err != nil {

@@ -134,4 +134,18 @@ func TestParseInstanceList(t *testing.T) {
 	}
 }
 
+// Ids that differ only in case share the lower-cased slug, so the image
+// tag: one would be skipped as "remote exists". Both lines are named.
+func TestParseInstanceListCaseDuplicate(t *testing.T) {
+	_, err := ParseInstanceList([]byte("sympy__sympy-11618\n# c\nSYMPY__SYMPY-11618\n"), "ids")
+	want := "ids line 3: instance SYMPY__SYMPY-11618 differs only in case from sympy__sympy-11618 on line 1"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("got %v, want %q", err, want)
+	}
+	_, err = ParseInstanceList([]byte("django__django-1\n\ndjango__django-1\n"), "ids")
+	if want := "ids line 3: instance django__django-1 repeats line 1"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
 func engineMode(s string) engine.CacheMode { return engine.CacheMode(s) }

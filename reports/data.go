@@ -162,6 +162,8 @@ type ValidationRow struct {
 	// says the measurement fell inside the predicted interval.
 	ErrorPct float64
 	Inside   bool
+	// TooWide says the interval was too wide to test the prediction.
+	TooWide bool
 }
 
 // Method says how the numbers were obtained.

@@ -365,13 +365,16 @@ func RecommendationText(r evidence.Recommendation) string {
 
 // ValidationText is what `buildtune validate` prints.
 func ValidationText(v evidence.Validation) string {
-	inside := "outside"
-	if v.Inside {
-		inside = "inside"
+	verdict := "outside the interval"
+	switch {
+	case v.TooWide:
+		verdict = "the interval is too wide to test the prediction (run more reps)"
+	case v.Inside:
+		verdict = "inside the interval"
 	}
-	s := fmt.Sprintf("%s, %d images: predicted %s (%s-%s), measured %s: error %+.1f%%, %s the interval\n",
+	s := fmt.Sprintf("%s, %d images: predicted %s (%s-%s), measured %s: error %+.1f%%, %s\n",
 		v.Config.String(), v.Images, duration(v.PredictedS.Median), duration(v.PredictedS.Lo), duration(v.PredictedS.Hi),
-		duration(v.MeasuredS), v.ErrorPct, inside)
+		duration(v.MeasuredS), v.ErrorPct, verdict)
 	for _, w := range v.Warnings {
 		s += "warning: " + w + "\n"
 	}
@@ -387,7 +390,7 @@ func AddValidations(d *Data, vs []evidence.Validation) {
 	vd := &plot.ValidationData{}
 	for _, v := range vs {
 		d.Validation = append(d.Validation, ValidationRow{Name: v.Config.String(), PredictedMedian: v.PredictedS.Median,
-			PredictedLo: v.PredictedS.Lo, PredictedHi: v.PredictedS.Hi, Measured: v.MeasuredS, ErrorPct: v.ErrorPct, Inside: v.Inside})
+			PredictedLo: v.PredictedS.Lo, PredictedHi: v.PredictedS.Hi, Measured: v.MeasuredS, ErrorPct: v.ErrorPct, Inside: v.Inside, TooWide: v.TooWide})
 		vd.Points = append(vd.Points, plot.ValidationPoint{Name: v.Config.Name(),
 			Predicted: plot.Interval{Median: v.PredictedS.Median, Lo: v.PredictedS.Lo, Hi: v.PredictedS.Hi},
 			Measured:  plot.Interval{Median: v.MeasuredS}})

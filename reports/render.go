@@ -687,7 +687,10 @@ func validation(b *builder, rows []ValidationRow, chart bool) {
 				iv = duration(r.PredictedLo) + "–" + duration(r.PredictedHi)
 			}
 			inside := "no"
-			if r.Inside {
+			switch {
+			case r.TooWide:
+				inside = "too wide to test"
+			case r.Inside:
 				inside = "yes"
 			}
 			out = append(out, []string{r.Name, duration(r.PredictedMedian), iv, duration(r.Measured),

@@ -68,8 +68,14 @@ type Cell struct {
 	// N is the number of trials that count and Trials their numbers.
 	N      int   `json:"n"`
 	Trials []int `json:"trials"`
-	// Images is the number of built images observed.
+	// Images is the number of built images observed: instance builds,
+	// so a three-phase instance's base and assembly count once and the
+	// shared builder not at all (see jobsOf).
 	Images int `json:"images"`
+	// SharedWall summarises the wall seconds of the shared phases built
+	// once per trial before any instance (the three-phase builder), nil
+	// when there are none. They are part of the fixed per-run cost.
+	SharedWall *Summary `json:"shared_wall_s,omitempty"`
 	// ImagesPerHour summarises the trials' throughput and ImageWall the
 	// built images' wall seconds.
 	ImagesPerHour Summary   `json:"images_per_hour"`
@@ -86,6 +92,7 @@ type Cell struct {
 	Warnings            []string `json:"warnings,omitempty"`
 
 	trials []record.Trial
+	// images are the built instance jobs (jobsOf), in record order.
 	images []record.Image
 }
 
@@ -127,7 +134,16 @@ func buildCells(sel *record.Set) (cold, warm []*Cell) {
 }
 
 func newCell(g *record.Group) *Cell {
-	c := &Cell{Config: configOf(g.Config), Temp: g.Temp, trials: g.Trials, images: builtImages(g.Images)}
+	jobs, shared := jobsOf(g.Images)
+	c := &Cell{Config: configOf(g.Config), Temp: g.Temp, trials: g.Trials, images: builtImages(jobs)}
+	if sh := builtImages(shared); len(sh) > 0 {
+		var xs []float64
+		for _, im := range sh {
+			xs = append(xs, im.WallSeconds)
+		}
+		s := summarize(xs)
+		c.SharedWall = &s
+	}
 	if c.Temp == "" {
 		c.Temp = record.TempCold
 	}

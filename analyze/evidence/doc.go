@@ -6,6 +6,10 @@
 // One topic per file:
 //
 //   - load.go: Load reads a run folder (run.json, records.jsonl);
+//   - jobs.go: the unit of a build is the instance: a three-phase
+//     instance's base and assembly records are one job of the worker
+//     pool, and the shared builder, built once per run before any
+//     instance, is no image but part of the fixed per-run cost;
 //   - cells.go: per-cell summaries (throughput, phases, bytes, disk),
 //     the Holm-ranked comparison, comparisons against a baseline, TOST
 //     equivalence to the best, and per knob whether it matters;
@@ -16,8 +20,11 @@
 //   - recommend.go: Analysis.Recommend, one configuration with its
 //     evidence, and its JSON shape;
 //   - plan.go: Analysis.Plan, runners and workers for a deadline;
-//   - validate.go: Validate (a prediction against a measured full build)
-//     and Prove (base against head for a pull request);
+//   - validate.go: Validate (a prediction against a measured full build of
+//     the sweep's workload, counted in instances; a FULL that is a sweep
+//     or of another workload is bad input; an interval too wide to test
+//     the prediction is never a hit) and Prove (base against head for a
+//     pull request);
 //   - analysis.go: Analysis, Analyze and WriteJSON.
 //
 // Nothing here reads flags or the environment or prints. Bad user input

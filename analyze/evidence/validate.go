@@ -3,7 +3,7 @@ package evidence
 import (
 	"errors"
 	"fmt"
-
+	"slices"
 	"strings"
 	"time"
 
@@ -17,22 +17,33 @@ import (
 // build's measured wall time.
 type Validation struct {
 	Config Config `json:"config"`
-	Images int    `json:"images"`
+	// Images is the number of instances built (a three-phase instance's
+	// base and assembly count once, the shared builder not at all).
+	Images int `json:"images"`
 	// MeasuredS is the full build's wall time in seconds and PredictedS
 	// the prediction for its images and settings.
 	MeasuredS  float64  `json:"measured_s"`
 	PredictedS Interval `json:"predicted_s"`
 	// ErrorPct is (predicted median − measured) / measured × 100: positive
 	// when the prediction was too slow.
-	ErrorPct     float64  `json:"error_pct"`
-	Inside       bool     `json:"inside_interval"`
+	ErrorPct float64 `json:"error_pct"`
+	// Inside says the measured time fell inside a testable interval: it is
+	// false when TooWide, whatever the measured time.
+	Inside bool `json:"inside_interval"`
+	// TooWide says the interval's Hi is more than model.MaxTestableRatio
+	// times its Lo: it cannot test the prediction (run more reps).
+	TooWide      bool     `json:"too_wide,omitempty"`
 	Extrapolated bool     `json:"extrapolated,omitempty"`
 	Warnings     []string `json:"warnings,omitempty"`
 }
 
-// Validate predicts full's build (its image count and instance repos) with
-// cfg, or, when cfg is zero, with the settings of full's trial, and
-// compares the prediction with full's measured wall time.
+// Validate predicts full's build (its instances and their repos) with cfg,
+// or, when cfg is zero, with the settings of full's trial, and compares the
+// prediction with full's measured wall time. full must be a full build (a
+// 'buildtune build' folder: no run.json, no sweep trial) of the workload
+// the sweep measured; anything else is bad input (an error wrapping
+// input.ErrBad). The prediction is the one 'recommend --instances' makes for
+// the same ids: same seed, and the same instances whatever their order.
 func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	var v Validation
 	if sweep == nil || full == nil || full.Selected == nil || len(full.Selected.Trials) == 0 {
@@ -40,6 +51,14 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	}
 	trials := full.Selected.Trials
 	t := trials[0]
+	if err := checkFullBuild(full, t); err != nil {
+		return v, err
+	}
+	warns, err := checkWorkload(sweep, full, t)
+	if err != nil {
+		return v, err
+	}
+	v.Warnings = append(v.Warnings, warns...)
 	if len(trials) > 1 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("%s has %d trials that count: validating against the first, trial %d", full.Dir, len(trials), t.Trial))
 	}
@@ -50,21 +69,28 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("predicting with %s while the full build ran %s", cfg, own))
 	}
 	v.Config = cfg
-	var ids []string
-	for _, im := range builtImages(full.Selected.Images) {
+	var built []record.Image
+	jobs, _ := jobsOf(full.Selected.Images)
+	for _, im := range builtImages(jobs) {
 		if im.Trial == t.Trial {
-			ids = append(ids, instanceOf(im))
+			built = append(built, im)
 		}
 	}
-	if len(ids) == 0 {
+	if len(built) == 0 {
 		return v, input.Errorf(full.Dir, "trial %d has no built images to validate against", t.Trial)
 	}
+	ids := make([]string, len(built))
+	for i, im := range built {
+		ids[i] = instanceOf(im)
+	}
 	if t.Built > 0 && t.Built != len(ids) {
-		v.Warnings = append(v.Warnings, fmt.Sprintf("trial %d says %d built, %d built image records found", t.Trial, t.Built, len(ids)))
+		v.Warnings = append(v.Warnings, fmt.Sprintf("trial %d says %d built, %d built instances found", t.Trial, t.Built, len(ids)))
 	}
 	v.Images = len(ids)
 	v.MeasuredS = t.WallSeconds
-	p, err := sweep.Predict(cfg, Target{Repos: ReposOf(ids), Seed: sweep.Options.Seed})
+	// The seed recommend uses for a target (Target.Seed 0, mixed with the
+	// config's name), so that both predict the same build alike.
+	p, err := sweep.Predict(cfg, Target{Repos: ReposOf(ids)})
 	if err != nil {
 		return v, fmt.Errorf("validating against %s: %w", full.Dir, err)
 	}
@@ -76,8 +102,61 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	} else {
 		v.Warnings = append(v.Warnings, "the full build recorded no wall time: no error")
 	}
-	v.Inside = p.Lo <= v.MeasuredS && v.MeasuredS <= p.Hi
+	v.TooWide = p.TooWide
+	v.Inside = !p.TooWide && p.Lo <= v.MeasuredS && v.MeasuredS <= p.Hi
+	if p.TooWide {
+		v.Warnings = append(v.Warnings, fmt.Sprintf(
+			"the measured %s is not counted as inside the interval: the interval cannot test the prediction", analyze.FormatSeconds(v.MeasuredS)))
+	}
 	return v, nil
+}
+
+// checkFullBuild refuses a FULL that is not a full build: a folder with
+// run.json, or trials of a sweep (cold, warm or warm-up), is a sweep.
+func checkFullBuild(full *Run, t record.Trial) error {
+	if full.Info != nil {
+		return input.Errorf(full.Dir, "has %s: a sweep folder, not a full build; want the folder of 'buildtune build'", RunInfoFile)
+	}
+	if t.Temp != "" {
+		return input.Errorf(full.Dir, "trial %d is a %s sweep trial, not a full build; want the folder of 'buildtune build'", t.Trial, t.Temp)
+	}
+	return nil
+}
+
+// checkWorkload refuses a full build of another workload than the sweep's.
+// A full build records the workload's name as its profile; a sweep records
+// it in run.json ("workload") and records its --profile argument (a file
+// name or a built-in profile's name) in every record. A mismatch of the
+// names is bad input; when the sweep has no workload name (no run.json)
+// and its profile differs from the build's, it can only be a warning: a
+// profile file's name need not be the workload's.
+func checkWorkload(sweep *Analysis, full *Run, t record.Trial) ([]string, error) {
+	built := t.Profile
+	if built == "" {
+		return []string{fmt.Sprintf("%s records no profile: cannot check that it built the sweep's workload", full.Dir)}, nil
+	}
+	if sweep.Workload != "" {
+		if sweep.Workload != built {
+			return nil, input.Errorf(full.Dir, "built workload %s but the sweep %s measured workload %s; want a full build of the same fixture profile", input.Quote(built), sweep.Dir, input.Quote(sweep.Workload))
+		}
+		return nil, nil
+	}
+	var profiles []string
+	if sweep.run != nil && sweep.run.Selected != nil {
+		for _, st := range sweep.run.Selected.Trials {
+			if st.Profile != "" && !slices.Contains(profiles, st.Profile) {
+				profiles = append(profiles, st.Profile)
+			}
+		}
+	}
+	switch {
+	case slices.Contains(profiles, built):
+		return nil, nil
+	case len(profiles) == 0:
+		return []string{fmt.Sprintf("the sweep %s records no workload or profile: cannot check that %s built the same workload", sweep.Dir, full.Dir)}, nil
+	}
+	return []string{fmt.Sprintf("the sweep %s records profile %s and no workload name; %s built workload %s: check that they are the same fixture profile",
+		sweep.Dir, strings.Join(profiles, ", "), full.Dir, input.Quote(built))}, nil
 }
 
 func instanceOf(im record.Image) string {

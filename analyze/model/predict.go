@@ -16,7 +16,10 @@ package model
 //     more observed factors it is drawn from the posterior predictive of a
 //     lognormal fitted to them (Student's t on the log scale, see
 //     drawFactor), which widens the interval beyond the observed range when
-//     the trials are few; with one factor, that factor;
+//     the trials are few; with 2 or 3 factors bounded to a plausible range
+//     (the observed range widened by 1.5 times its own width at each end),
+//     so that two trials do not give a Cauchy draw and an interval of
+//     factors 60x apart; with one factor, that factor;
 //  2. resample each stratum's measured images with replacement (a bootstrap
 //     replicate of the sample of images, so the uncertainty of the mean
 //     image cost is carried, not only the spread of single images). The
@@ -27,7 +30,11 @@ package model
 //  3. draw the N target durations with replacement from those replicates
 //     (an image, then one of its observations), stratified by repo when
 //     target repos are given (each target image from its own repo's images,
-//     or from the pooled set when its repo was never observed);
+//     or from the pooled set when its repo was never observed). The target
+//     repos are sorted first, as the real script sorts its list of ids, so
+//     the prediction depends on which repos are built, not on the order
+//     they were listed in (recommend --instances and validate, which reads
+//     ids in completion order, predict the same build the same way);
 //  4. multiply each by the trial factor and by the worker-count Scaling;
 //  5. order them ("input" keeps the target order, as the real script builds
 //     its sorted list; "lpt" puts the longest first);
@@ -37,6 +44,9 @@ package model
 // the rep makespans (percentiles interpolated as in R's default, type 7). Confidence
 // defaults to 0.90: its upper end is then the 95th percentile, so "Hi meets
 // the deadline" is a one-sided 95% statement, which is what planning needs.
+// An interval whose Hi is more than MaxTestableRatio times its Lo is
+// TooWide: any plausible measurement falls inside it, so it cannot test the
+// prediction, and a warning says to run more reps.
 //
 // The first images of a trial (its first wave: those started before any
 // finished, up to one per worker) also build the stage shared by all images
@@ -69,6 +79,18 @@ const (
 	DefaultConfidence = 0.90
 	// DefaultReps is the number of simulated builds per prediction.
 	DefaultReps = 1000
+	// MaxTestableRatio is the widest interval (Hi / Lo) that can still
+	// test a prediction: a wider one holds builds twice as fast as others,
+	// so any plausible measurement falls inside it.
+	MaxTestableRatio = 2.0
+	// FactorWidening bounds the trial speed factor drawn for a new build to
+	// the observed factors' range widened, on the log scale, by this
+	// multiple of its width at each end (see drawFactor).
+	FactorWidening = 1.5
+	// MaxBoundedTrials is the most trials whose drawn factor is bounded:
+	// with k trials the factor's t has k-1 degrees of freedom, and no
+	// finite variance up to 2.
+	MaxBoundedTrials = 3
 	// OrderInput builds the target images in the order given.
 	OrderInput = "input"
 	// OrderLPT builds the longest images first.
@@ -178,6 +200,9 @@ type Prediction struct {
 	// Extrapolated says the prediction relies on a scaling outside the
 	// measured worker counts.
 	Extrapolated bool
+	// TooWide says Hi is more than MaxTestableRatio times Lo (or Lo is 0):
+	// the interval is too wide to test the prediction.
+	TooWide bool
 	// Warnings explain limits of the prediction.
 	Warnings []string
 }
@@ -192,11 +217,14 @@ func Predict(in PredictInput) (Prediction, error) {
 		return p, fmt.Errorf("predicting %d workers: need at least 1", in.Workers)
 	}
 	n := in.N
-	if len(in.Repos) > 0 {
-		if n != 0 && n != len(in.Repos) {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("N = %d differs from the %d target repos: using the repos", n, len(in.Repos)))
+	// Sorted, so that the draws and the simulated order do not depend on
+	// the order the target was listed in.
+	repos := slices.Sorted(slices.Values(in.Repos))
+	if len(repos) > 0 {
+		if n != 0 && n != len(repos) {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("N = %d differs from the %d target repos: using the repos", n, len(repos)))
 		}
-		n = len(in.Repos)
+		n = len(repos)
 	}
 	if n < 1 {
 		return p, fmt.Errorf("predicting a build of %d images: need at least 1", n)
@@ -246,10 +274,10 @@ func Predict(in PredictInput) (Prediction, error) {
 	unseenRepos := map[string]bool{}
 	unseenImages := 0
 	for i := range stratum {
-		if len(in.Repos) == 0 {
+		if len(repos) == 0 {
 			continue
 		}
-		repo := in.Repos[i]
+		repo := repos[i]
 		obs, ok := cell.byRepo[repo]
 		if !ok {
 			unseenImages++
@@ -323,6 +351,12 @@ func Predict(in PredictInput) (Prediction, error) {
 	p.PruneShare = pruneShare / float64(reps)
 	p.BarrierIdleShare = idleShare / float64(reps)
 	p.Median, p.Mean, p.Lo, p.Hi = summarize(p.Samples, conf)
+	if p.Hi > 0 && !(p.Lo > 0 && p.Hi <= MaxTestableRatio*p.Lo) {
+		p.TooWide = true
+		p.Warnings = append(p.Warnings, fmt.Sprintf(
+			"the interval %s-%s spans a factor of %s (more than %.0fx): it is too wide to test the prediction: run more reps",
+			analyze.FormatSeconds(p.Lo), analyze.FormatSeconds(p.Hi), ratioText(p.Lo, p.Hi), MaxTestableRatio))
+	}
 	p.ImagesPerHour = safeDiv(float64(n)*3600, p.Median)
 	p.ImagesPerHourLo = safeDiv(float64(n)*3600, p.Hi)
 	p.ImagesPerHourHi = safeDiv(float64(n)*3600, p.Lo)
@@ -341,7 +375,9 @@ type cell struct {
 	// logMean and logSD are the mean and sample standard deviation of the
 	// log factors (logSD 0 with fewer than 2).
 	logMean, logSD float64
-	warnings       []string
+	// minF and maxF bound a drawn factor (see drawFactor).
+	minF, maxF float64
+	warnings   []string
 }
 
 func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
@@ -439,12 +475,21 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 		if !isFinite(c.logSD) {
 			c.logMean, c.logSD = 0, 0
 		}
+		lo, hi := slices.Min(c.factors), slices.Max(c.factors)
+		w := math.Pow(hi/lo, FactorWidening)
+		c.minF, c.maxF = lo/w, hi*w
 	}
 	switch len(c.factors) {
 	case 0:
 		c.warnings = append(c.warnings, "no trial speed factors: the interval covers image resampling only, not the machine's between-trial spread")
-	case 1, 2:
-		c.warnings = append(c.warnings, fmt.Sprintf("only %d trial speed factors: the machine's between-trial spread is poorly known", len(c.factors)))
+	case 1:
+		c.warnings = append(c.warnings, "only 1 trial speed factor: the machine's between-trial spread is unknown and not in the interval")
+	case 2:
+		c.warnings = append(c.warnings, fmt.Sprintf(
+			"only 2 trial speed factors: the machine's between-trial spread is poorly known; the predicted build's factor is bounded to %.3g-%.3g (the measured %.3g-%.3g widened by %.3g times its width at each end), which holds a new trial only about 3 times in 4: the interval is a plausible range, not a confidence interval",
+			c.minF, c.maxF, slices.Min(c.factors), slices.Max(c.factors), FactorWidening))
+	case 3:
+		c.warnings = append(c.warnings, "only 3 trial speed factors: the machine's between-trial spread is poorly known")
 	}
 
 	c.byRepo = map[string][][]float64{}
@@ -487,6 +532,27 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 // by their range, which three or four trials of a quiet machine make a
 // percent or two wide: too narrow for the next run (a measured build fell
 // outside such an interval by 0.5%; VALIDATION-notes.md).
+//
+// The draw is then clamped to [minF, maxF]: the observed factors' range
+// widened on the log scale by FactorWidening (1.5) times its own width at
+// each end. Without a bound the predictive is useless for the few trials a
+// sweep affords: with k = 2 it is a Cauchy (t with 1 degree of freedom),
+// whose 90% interval spans ±6.3 scaled standard deviations, factors some
+// 60x apart for two trials 25% apart, and whose draws predicted builds 3x
+// faster than any trial ever measured. The bound is a statement about the
+// machine, not a fit: a new trial is taken to be at most 1.5 measured
+// ranges outside the measured range. Under a lognormal spread a new trial
+// falls inside that bound with probability 0.74 at k = 2 ((2/π)·atan(2·√(4/3))),
+// 0.92 at k = 3, 0.97 at k = 4 and 0.99 at k = 5 (simulated). The bound is
+// applied while the t has no finite variance (k <= 3, MaxBoundedTrials):
+// at k = 3 it touches mostly draws beyond the 90% interval's ends, and at
+// k = 2 the interval is the bound itself, a plausible range that holds a
+// new trial about 3 times in 4 rather than a 90% interval, which the
+// cell's warning says. From k = 4 on the t has a finite variance and the
+// bound would hold a new trial 97% of the time or more, so it is not
+// applied: those predictions are the t predictive's, unchanged. Clamping
+// rather than rejecting keeps the random stream, and so every other draw,
+// unchanged.
 func (c *cell) drawFactor(rng *rand.Rand) float64 {
 	k := len(c.factors)
 	switch {
@@ -495,7 +561,19 @@ func (c *cell) drawFactor(rng *rand.Rand) float64 {
 	case k == 1 || !(c.logSD > 0):
 		return c.factors[rng.IntN(k)]
 	}
-	return math.Exp(c.logMean + c.logSD*math.Sqrt(1+1/float64(k))*studentT(rng, k-1))
+	f := math.Exp(c.logMean + c.logSD*math.Sqrt(1+1/float64(k))*studentT(rng, k-1))
+	if k <= MaxBoundedTrials {
+		f = math.Min(math.Max(f, c.minF), c.maxF)
+	}
+	return f
+}
+
+// ratioText is hi/lo as "2.5x", or "infinity" when lo is 0.
+func ratioText(lo, hi float64) string {
+	if !(lo > 0) {
+		return "infinity"
+	}
+	return fmt.Sprintf("%.2gx", hi/lo)
 }
 
 // studentT draws Student's t with nu >= 1 degrees of freedom: a standard

@@ -139,7 +139,9 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	// Phases.
 	d.Phases.Stat = "median"
 	for _, cl := range a.Cells {
-		ps := plot.PhaseSeconds{Exec: cl.Phases.Exec, ImageExport: cl.Phases.ImageExport, LayerPush: cl.Phases.LayerPush,
+		// Stacked, the export counts once: its part besides the pushes,
+		// then the pushes.
+		ps := plot.PhaseSeconds{Exec: cl.Phases.Exec, ImageExport: cl.Phases.ExportBesidesPush, LayerPush: cl.Phases.LayerPush,
 			CacheExport: cl.Phases.CacheExport, CacheImport: cl.Phases.CacheImport, Queue: cl.Phases.Queue, Other: cl.Phases.Other}
 		d.Phases.Rows = append(d.Phases.Rows, PhaseRow{Name: cl.Name, WallS: cl.ImageWall.Median, Seconds: ps})
 		d.Charts.Phases.Cells = append(d.Charts.Phases.Cells, plot.PhaseCell{Name: cl.Name, Seconds: ps})

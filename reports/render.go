@@ -639,7 +639,7 @@ func phases(b *builder, t PhaseTable) {
 		stat = "mean"
 	}
 	b.para(text(fmt.Sprintf("Seconds per image by phase, %s over images, from BuildKit's status stream.", stat))...)
-	names := []string{"exec", "image export", "layer push", "cache export", "cache import", "queue", "other"}
+	names := []string{"exec", "image export (besides push)", "layer push", "cache export", "cache import", "queue", "other"}
 	vals := func(s plot.PhaseSeconds) []float64 {
 		return []float64{s.Exec, s.ImageExport, s.LayerPush, s.CacheExport, s.CacheImport, s.Queue, s.Other}
 	}

@@ -27,13 +27,15 @@ type PhaseCell struct {
 	Seconds PhaseSeconds
 }
 
-// PhaseSeconds holds seconds per image in each phase of a build.
+// PhaseSeconds holds seconds per image in each phase of a build; the
+// phases are stacked, so ImageExport is the export's time besides its
+// layer pushes (LayerPush), which BuildKit reports inside it.
 type PhaseSeconds struct {
 	Exec, ImageExport, LayerPush, CacheExport, CacheImport, Queue, Other float64
 }
 
 // phaseNames and phaseColors are in stacking order, left to right.
-var phaseNames = []string{"exec", "image export", "layer push", "cache export", "cache import", "queue", "other"}
+var phaseNames = []string{"exec", "image export (besides push)", "layer push", "cache export", "cache import", "queue", "other"}
 
 var phaseColors = []color.Color{
 	rgb(0x00, 0x72, 0xB2), rgb(0xE6, 0x9F, 0x00), rgb(0xD5, 0x5E, 0x00),

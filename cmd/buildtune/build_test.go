@@ -166,10 +166,13 @@ func TestBuildManifestResumeShardMerge(t *testing.T) {
 	if r.code != exitFailed || !strings.Contains(r.stderr, "missing") {
 		t.Errorf("merge without shard 3: want exit 1 naming what is missing\n%s", r)
 	}
-	// The same shard twice: duplicated.
+	// The same shard folder twice is bad input, before anything is read.
 	r = runIn(t, "merge", "--out", filepath.Join(tmp, "merged3"), dirs[0], dirs[0], dirs[1], dirs[2])
-	if r.code != exitFailed || !strings.Contains(r.stderr, "more than one shard") {
-		t.Errorf("merge with shard 1 twice: want exit 1 naming duplicates\n%s", r)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "given twice") {
+		t.Errorf("merge with shard 1 twice: want exit 2 naming it\n%s", r)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "merged3")); err == nil {
+		t.Errorf("merge with shard 1 twice wrote %s", filepath.Join(tmp, "merged3"))
 	}
 }
 

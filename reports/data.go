@@ -68,6 +68,9 @@ type Decision struct {
 	// Saving is the predicted wall time saved against the baseline in
 	// seconds (baseline minus recommended), with its interval.
 	Saving Interval
+	// SavingFraction is the saving as a fraction of the baseline's time,
+	// pair by pair (zero when unknown).
+	SavingFraction Interval
 	// Significant says the gap between Recommended and RunnerUp is
 	// significant, with GapP its p-value.
 	Significant bool

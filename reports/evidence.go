@@ -43,6 +43,9 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	}
 	if rec.SavingS != nil {
 		d.Decision.Saving = Interval{Median: rec.SavingS.Median, Lo: rec.SavingS.Lo, Hi: rec.SavingS.Hi}
+		if f := rec.SavingFraction; f != nil {
+			d.Decision.SavingFraction = Interval{Median: f.Median, Lo: f.Lo, Hi: f.Hi}
+		}
 	}
 	d.Decision.GapP = rec.Model.Gap.P
 
@@ -161,7 +164,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		m.Cores = a.Machine.Cores
 	}
 	if a.Grid != nil {
-		m.Grid = fmt.Sprintf("workers %v x batch %s x cache %v x strategy %v", a.Grid.Workers, batches(a.Grid.Batch), a.Grid.Cache, a.Grid.Strategy)
+		m.Grid = fmt.Sprintf("workers %s; batch %s; cache %s; strategy %s", list(a.Grid.Workers), batches(a.Grid.Batch), list(a.Grid.Cache), list(a.Grid.Strategy))
 		m.Sample = a.Grid.Sample
 	}
 	m.Warnings = append(m.Warnings, a.Comparisons.Warnings...)
@@ -190,7 +193,16 @@ func batches(bs []int) string {
 			s = append(s, fmt.Sprint(b))
 		}
 	}
-	return "[" + strings.Join(s, " ") + "]"
+	return strings.Join(s, ", ")
+}
+
+// list writes a grid dimension as "1, 2, 4".
+func list[T any](xs []T) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
 }
 
 // throughputChart: per series (cache mode, strategy, batch), per-trial

@@ -86,3 +86,22 @@ func TestRankNote(t *testing.T) {
 		t.Errorf("no note for a pick below the table's first cell:\n%s", md)
 	}
 }
+
+// TestAgainstBaselineFraction: the percentage against the baseline comes
+// from the pair-by-pair fraction when known, so no end passes 100% faster
+// (the saving's seconds over the baseline's median did: "-148%").
+func TestAgainstBaselineFraction(t *testing.T) {
+	dec := Decision{
+		Recommended: ConfigPrediction{Name: "workers=2 batch=2", Median: 26.4, Lo: 20, Hi: 40},
+		Baseline:    ConfigPrediction{Name: "workers=4 batch=15", Median: 22.7, Lo: 10, Hi: 60},
+		Saving:      Interval{Median: -3.7, Lo: -33.6, Hi: 19.7},
+	}
+	if got := againstBaseline(dec); !strings.Contains(got, "148") {
+		t.Fatalf("without a fraction the old arithmetic stands: %q", got)
+	}
+	dec.SavingFraction = Interval{Median: -0.16, Lo: -0.9, Hi: 0.6}
+	got := againstBaseline(dec)
+	if !strings.Contains(got, "16% (-60–90%) slower") || strings.Contains(got, "148") {
+		t.Errorf("againstBaseline = %q, want the pair-by-pair 16%% (-60–90%%) slower", got)
+	}
+}

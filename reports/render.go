@@ -407,6 +407,10 @@ func againstBaseline(dec Decision) string {
 		sv.Median = base.Median - rec.Median
 	}
 	p, lo, hi := 100*sv.Median/base.Median, 100*sv.Lo/base.Median, 100*sv.Hi/base.Median
+	if f := dec.SavingFraction; f != (Interval{}) {
+		// Pair by pair, so no end can pass 100% faster.
+		p, lo, hi = 100*f.Median, 100*f.Lo, 100*f.Hi
+	}
 	word := "faster"
 	if p < 0 {
 		word = "slower"

@@ -47,10 +47,10 @@ type Phases struct {
 	// pushes (BuildKit reports the pushes inside the "exporting to image"
 	// vertex): stacked with LayerPush it counts the export once.
 	ExportBesidesPush float64 `json:"export_besides_push_s"`
-	CacheExport float64 `json:"cache_export_s"`
-	CacheImport float64 `json:"cache_import_s"`
-	Queue       float64 `json:"queue_s"`
-	Other       float64 `json:"other_s"`
+	CacheExport       float64 `json:"cache_export_s"`
+	CacheImport       float64 `json:"cache_import_s"`
+	Queue             float64 `json:"queue_s"`
+	Other             float64 `json:"other_s"`
 }
 
 // Outlier is a trial whose throughput lies outside the cell's median ±

@@ -163,8 +163,15 @@ func Load(dir string) (*Run, error) {
 	if len(run.Selected.Trials) == 0 {
 		return nil, input.Errorf(dir, "%d trial records, none that counts (finished, no error, no infra failure, not warm-up); want at least one", len(set.Trials))
 	}
-	if n := len(set.Trials) - len(run.Selected.Trials); n > 0 {
-		run.Warnings = append(run.Warnings, fmt.Sprintf("%d of %d trial records do not count (retried, interrupted, failed or warm-up)", n, len(set.Trials)))
+	// The warm-up trials are left out by design: only the others are news.
+	warmups := 0
+	for _, t := range set.Trials {
+		if t.Temp == record.TempWarmup {
+			warmups++
+		}
+	}
+	if n := len(set.Trials) - warmups - len(run.Selected.Trials); n > 0 {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("%d of %d measured trial records do not count (retried, interrupted or failed)", n, len(set.Trials)-warmups))
 	}
 	return run, nil
 }

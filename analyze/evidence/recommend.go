@@ -59,6 +59,9 @@ type Recommendation struct {
 	Baseline    *Choice   `json:"baseline,omitempty"`
 	RunnerUp    *Choice   `json:"runner_up,omitempty"`
 	SavingS     *Interval `json:"saving_s,omitempty"`
+	// SavingFraction is the saving as a fraction of the baseline's time,
+	// per paired simulated build (so its interval stays below 1).
+	SavingFraction *Interval `json:"saving_fraction,omitempty"`
 	// Significant says the gap to the runner-up is significant
 	// (Mann-Whitney on per-trial throughput).
 	Significant bool `json:"significant"`
@@ -202,6 +205,9 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 				r.Warnings = append(r.Warnings, "baseline "+baseline.Name()+": "+w)
 			}
 		}
+		if iv, ok := pairedFraction(bp.Samples, mr.Best.Prediction.Samples, bp.Confidence); ok {
+			r.SavingFraction = &iv
+		}
 		if s := mr.Saving; s != nil {
 			r.SavingS = &Interval{s.Median, s.Lo, s.Hi}
 		} else if iv, ok := pairedDiff(bp.Samples, mr.Best.Prediction.Samples, bp.Confidence); ok {
@@ -211,7 +217,7 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 				// A negative saving reads as a cost: "takes 26.1s longer [22.7s, 29.1s]".
 				verb, m, lo, hi = "takes longer by", -m, -hi, -lo
 			}
-			r.Reasons = append(r.Reasons, fmt.Sprintf("Against the baseline %s it %s %s [%s, %s] (%.0f%% interval of paired reps).",
+			r.Reasons = append(r.Reasons, fmt.Sprintf("Against the baseline %s it %s %s [%s, %s] (%.0f%% interval of paired simulated builds).",
 				baseline.Name(), verb, analyze.FormatSeconds(m), analyze.FormatSeconds(lo), analyze.FormatSeconds(hi), 100*confOr(bp.Confidence)))
 		}
 		if s := r.SavingS; s != nil && s.Hi < 0 {
@@ -242,6 +248,23 @@ func pairedDiff(a, b []float64, conf float64) (Interval, bool) {
 	d := make([]float64, n)
 	for i := range d {
 		d[i] = a[i] - b[i]
+	}
+	slices.Sort(d)
+	conf = confOr(conf)
+	return Interval{quantile7(d, 0.5), quantile7(d, (1-conf)/2), quantile7(d, 1-(1-conf)/2)}, true
+}
+
+// pairedFraction is the interval of (a[i] - b[i]) / a[i] over the pairs
+// with a[i] > 0: b's saving as a fraction of a, pair by pair.
+func pairedFraction(a, b []float64, conf float64) (Interval, bool) {
+	var d []float64
+	for i := range min(len(a), len(b)) {
+		if a[i] > 0 {
+			d = append(d, (a[i]-b[i])/a[i])
+		}
+	}
+	if len(d) == 0 {
+		return Interval{}, false
 	}
 	slices.Sort(d)
 	conf = confOr(conf)

@@ -302,7 +302,7 @@ func (v *Verdict) markdown() string {
 	}
 	row("base", v.Base)
 	row("head", v.Head)
-	fmt.Fprintf(&b, "\nHead saves %s [%s, %s] over paired reps: ", analyze.FormatSeconds(v.DiffS.Median), analyze.FormatSeconds(v.DiffS.Lo), analyze.FormatSeconds(v.DiffS.Hi))
+	fmt.Fprintf(&b, "\nHead saves %s [%s, %s] over paired simulated builds: ", analyze.FormatSeconds(v.DiffS.Median), analyze.FormatSeconds(v.DiffS.Lo), analyze.FormatSeconds(v.DiffS.Hi))
 	switch {
 	case v.HeadFaster:
 		b.WriteString("significantly faster.\n")

@@ -368,8 +368,12 @@ func saving(rec *Recommendation, cands []Candidate, name string) {
 	s := &Saving{Baseline: name, Confidence: conf, Pairs: n}
 	s.Median, _, s.Lo, s.Hi = summarize(diffs, conf)
 	rec.Saving = s
-	rec.Reasons = append(rec.Reasons, fmt.Sprintf("Against %s it saves %s [%s, %s] (%.0f%% interval of %d paired reps).",
-		name, analyze.FormatSeconds(s.Median), analyze.FormatSeconds(s.Lo), analyze.FormatSeconds(s.Hi), 100*conf, n))
+	verb, m, lo, hi := "saves", s.Median, s.Lo, s.Hi
+	if m < 0 {
+		verb, m, lo, hi = "takes longer by", -m, -hi, -lo
+	}
+	rec.Reasons = append(rec.Reasons, fmt.Sprintf("Against %s it %s %s [%s, %s] (%.0f%% interval of %d paired simulated builds).",
+		name, verb, analyze.FormatSeconds(m), analyze.FormatSeconds(lo), analyze.FormatSeconds(hi), 100*conf, n))
 }
 
 // predictedWithin reports whether b's predicted full-build time cannot be

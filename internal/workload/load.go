@@ -102,6 +102,15 @@ func Parse(data []byte, source, dir string) (*Workload, error) {
 // Validate checks that the workload can be built: instances, at least one
 // plan, phases with a context and a tag, templates that parse and expand.
 func (w *Workload) Validate() error {
+	// Each instance once: ids that differ only in case share the image tag.
+	seen := map[string]string{}
+	for _, in := range w.Instances {
+		key := strings.ToLower(in.ID)
+		if prev, dup := seen[key]; dup {
+			return fmt.Errorf("instances: %s is listed twice (also as %s; ids that differ only in case name one image): want each instance once", in.ID, prev)
+		}
+		seen[key] = in.ID
+	}
 	if len(w.Plans) == 0 {
 		return fmt.Errorf("no plans: want at least %q", Single)
 	}

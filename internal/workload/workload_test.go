@@ -111,6 +111,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad strategy", "plans:\n  double: {per_instance: [{name: a, context_dir: /c, tags: [t]}]}\n", "double"},
 		{"no tags", "plans:\n  single: {per_instance: [{name: a, context_dir: /c}]}\n", "no tags"},
 		{"bad template", "plans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: ['{{.Nope}}']}]}\n", "Nope"},
+		{"case duplicate", "instances: [{id: sympy__sympy-1}, {id: SYMPY__sympy-1}]\nplans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: [t]}]}\n", "SYMPY__sympy-1 is listed twice (also as sympy__sympy-1"},
 	}
 	for _, tt := range tests {
 		p := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".yaml")

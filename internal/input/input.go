@@ -122,10 +122,10 @@ func BatchLabel(n int) string {
 var sizeUnits = []struct {
 	suffix string
 	n      int64
-}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}, {"B", 1}}
+}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}, {"B", 1}}
 
-// Size parses a size in bytes: "123", "123B", "512KiB", "1.5MiB", "2GiB"
-// (binary) or "10MB", "1GB" (SI). Negative sizes are refused.
+// Size parses a size in bytes: "123", "123B", "512KiB", "1.5MiB", "2GiB", "1TiB"
+// (binary) or "10MB", "1GB", "2TB" (SI). Negative sizes are refused.
 func Size(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	mult := int64(1)
@@ -137,7 +137,7 @@ func Size(s string) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("size %q: want a number of bytes or a number with B, KiB, MiB, GiB, kB, MB or GB", s)
+		return 0, fmt.Errorf("size %q: want a number of bytes or a number with B, KiB, MiB, GiB, TiB, kB, MB, GB or TB", s)
 	}
 	if f < 0 {
 		return 0, fmt.Errorf("size %q: negative", s)

@@ -123,3 +123,11 @@ func TestQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestSizeTera(t *testing.T) {
+	for s, want := range map[string]int64{"2TiB": 2 << 40, "1.5TB": 1.5e12, "1TiB": 1 << 40} {
+		if got, err := Size(s); err != nil || got != want {
+			t.Errorf("Size(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+}

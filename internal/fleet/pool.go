@@ -36,6 +36,9 @@ type pool struct {
 	inflight []int
 	started  []int
 	down     []bool
+	// lastDown is why the last daemon to leave left, so that a build
+	// finding the pool empty can say which daemon went and why.
+	lastDown error
 	// wake is closed and replaced whenever a daemon frees up, leaves or
 	// rejoins, so that waiting acquires look again.
 	wake chan struct{}
@@ -97,9 +100,12 @@ func (p *pool) acquire(ctx context.Context) (int, error) {
 			p.mu.Unlock()
 			return best, nil
 		}
-		wake := p.wake
+		wake, why := p.wake, p.lastDown
 		p.mu.Unlock()
 		if !healthy {
+			if why != nil {
+				return -1, fmt.Errorf("%w (the last to leave: %v)", errNoDaemon, why)
+			}
 			return -1, errNoDaemon
 		}
 		select {
@@ -131,6 +137,9 @@ func (p *pool) leave(i int, reason error) {
 	p.mu.Lock()
 	first := !p.down[i]
 	p.down[i] = true
+	if reason != nil {
+		p.lastDown = reason
+	}
 	p.broadcast()
 	p.mu.Unlock()
 	if first {

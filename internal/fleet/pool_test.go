@@ -217,6 +217,11 @@ func TestPoolUnhealthySkipAndRejoin(t *testing.T) {
 		if !errors.Is(err, errNoDaemon) {
 			t.Fatalf("acquire with no daemon left: %v", err)
 		}
+		// It says why the last daemon left (its failed health check), so a
+		// build that finds the pool empty still names the daemon.
+		if !strings.Contains(err.Error(), "the last to leave:") {
+			t.Errorf("acquire with no daemon left does not say why: %v", err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("waiting acquire did not fail when the last daemon left")
 	}

@@ -287,7 +287,7 @@ type sweepProgress struct {
 
 func (p *sweepProgress) Trial(ev sweep.TrialEvent) {
 	if ev.Record == nil {
-		p.d.Stage(fmt.Sprintf("trial %d/%d %s %s rep %d (sweep %s elapsed, eta %s)", ev.N, ev.Of, ev.Trial.Cell.Name(),
+		p.d.Stage(fmt.Sprintf("trial %d/%d %s %s rep %d (sweep %s elapsed, eta %s), images", ev.N, ev.Of, ev.Trial.Cell.Name(),
 			ev.Trial.Temp, ev.Trial.Rep, ev.Elapsed.Round(time.Second), ev.ETA.Round(time.Second)), 0)
 		return
 	}
@@ -296,7 +296,7 @@ func (p *sweepProgress) Trial(ev sweep.TrialEvent) {
 
 func (p *sweepProgress) Images(t sweep.Trial, done, total int) {
 	p.d.Total(total)
-	p.d.Update(done, "images")
+	p.d.Update(done, "")
 }
 
 // logWriter sends the sweep's log lines through the display, a whole line

@@ -105,8 +105,8 @@ func (d *Display) draw(force bool) {
 		const width = 30
 		fill := width * d.done / d.total
 		bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
-		fmt.Fprintf(d.w, "\r\033[K%s [%s] %d/%d %s eta %s %s", d.label, bar, d.done, d.total,
-			elapsed.Round(time.Second), eta.Round(time.Second), d.status)
+		fmt.Fprintf(d.w, "\r\033[K%s", strings.TrimSpace(fmt.Sprintf("%s [%s] %d/%d %s eta %s %s", d.label, bar, d.done, d.total,
+			elapsed.Round(time.Second), eta.Round(time.Second), d.status)))
 		d.drawn = true
 		return
 	}
@@ -117,6 +117,6 @@ func (d *Display) draw(force bool) {
 		return
 	}
 	d.lastLine = now
-	fmt.Fprintf(d.w, "%s %s: %d/%d elapsed %s eta %s %s\n", now.Format("15:04:05"), d.label, d.done, d.total,
-		elapsed.Round(time.Second), eta.Round(time.Second), d.status)
+	fmt.Fprintln(d.w, strings.TrimSpace(fmt.Sprintf("%s %s: %d/%d elapsed %s eta %s %s", now.Format("15:04:05"), d.label, d.done, d.total,
+		elapsed.Round(time.Second), eta.Round(time.Second), d.status)))
 }

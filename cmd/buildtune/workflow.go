@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -13,6 +12,7 @@ import (
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workflow"
 	"github.com/buildtune/buildtune/reports"
+	"github.com/buildtune/buildtune/sweep/record"
 	"github.com/spf13/pflag"
 )
 
@@ -130,33 +130,8 @@ func writeInPlace(path string, data []byte) (err error) {
 	if syscall.Access(dir, wOK|1) != nil { // W_OK|X_OK: the new file is created beside it
 		return input.Errorf("--workflow "+path, "cannot create a file in %s, which replacing it atomically needs; want a writable folder, or leave out --write to print the diff", dir)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(real)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", path, err)
-	}
-	if err = f.Chmod(fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		_ = f.Chown(int(st.Uid), int(st.Gid)) // keeps the owner when permitted (root); else the writer owns it
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), real); err != nil {
-		return fmt.Errorf("renaming %s into place: %w", path, err)
+	if err := record.WriteAtomicAs(real, data, fi); err != nil {
+		return fmt.Errorf("--workflow %s: %w", path, err)
 	}
 	return nil
 }

@@ -3,14 +3,21 @@ package record
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // WriteAtomic writes a derived file (an analysis, a report, a summary) so
 // that a reader sees either the old file or the whole new one, never a
 // part: a temporary file in the same folder, synced, then renamed.
-func WriteAtomic(path string, data []byte) (err error) {
+func WriteAtomic(path string, data []byte) error { return WriteAtomicAs(path, data, nil) }
+
+// WriteAtomicAs is WriteAtomic for a file that replaces like (a user's
+// file rewritten in place): the new file gets like's permission bits and,
+// where permitted, its owner. With like nil the mode is 0644.
+func WriteAtomicAs(path string, data []byte, like fs.FileInfo) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -27,7 +34,14 @@ func WriteAtomic(path string, data []byte) (err error) {
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", path, err)
 	}
-	if err = f.Chmod(0o644); err != nil {
+	mode := fs.FileMode(0o644)
+	if like != nil {
+		mode = like.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+		if st, ok := like.Sys().(*syscall.Stat_t); ok {
+			_ = f.Chown(int(st.Uid), int(st.Gid)) // keeps the owner when permitted (root); else the writer owns it
+		}
+	}
+	if err = f.Chmod(mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = f.Close(); err != nil {

@@ -32,3 +32,11 @@ func FormatSeconds(s float64) string {
 	m := int64(math.Round(s / 60))
 	return fmt.Sprintf("%dh%02dm", m/60, m%60)
 }
+
+// Plural writes a count with its noun: "1 runner", "3 runners".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

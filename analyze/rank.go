@@ -141,8 +141,8 @@ func Rank(cells map[string][]float64, higherIsBetter bool, alpha float64) Rankin
 	// comparison can get below that, nothing can ever be rejected.
 	if !anyPossible {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
-			"no conclusion possible: with %d comparisons Holm's first step needs p < %.3g, which needs at least %d samples per cell",
-			m, alpha/float64(m), minSamplesPerSide(alpha/float64(m))))
+			"no conclusion possible: with %s Holm's first step needs p < %.3g, which needs at least %d samples per cell",
+			Plural(m, "comparison"), alpha/float64(m), minSamplesPerSide(alpha/float64(m))))
 	}
 	return r
 }

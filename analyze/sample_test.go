@@ -255,3 +255,12 @@ func TestFormatSeconds(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	if got := Plural(1, "repo"); got != "1 repo" {
+		t.Errorf("Plural(1) = %q", got)
+	}
+	if got := Plural(0, "repo"); got != "0 repos" {
+		t.Errorf("Plural(0) = %q", got)
+	}
+}

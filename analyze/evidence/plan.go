@@ -101,9 +101,9 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	case scaled:
 		cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep ran on %s and the runners have %s: every prediction is extrapolated, "+
 			"from per-image seconds at the same builds per core (USL fit), which assumes nothing but the cores differs",
-			planPlural(cp.SweepCores, "core"), planPlural(cp.Cores, "core")))
+			analyze.Plural(cp.SweepCores, "core"), analyze.Plural(cp.Cores, "core")))
 	case cp.Cores > 0 && cp.SweepCores == 0:
-		cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep machine's cores are unknown: runners with %s are taken to build like it", planPlural(cp.Cores, "core")))
+		cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep machine's cores are unknown: runners with %s are taken to build like it", analyze.Plural(cp.Cores, "core")))
 	}
 
 	// Measured cells of the basis series, by builds at once.
@@ -155,7 +155,7 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	}
 	if scaled && cp.Cores > cp.SweepCores {
 		cp.Warnings = append(cp.Warnings, fmt.Sprintf("below one build per %s on a runner, per-image seconds are those of a lone build on the sweep machine: "+
-			"more cores are taken not to speed up one build", planPlural(cp.SweepCores, "core")))
+			"more cores are taken not to speed up one build", analyze.Plural(cp.SweepCores, "core")))
 	}
 
 	// Registry bytes per image, both directions, as the link carries them.
@@ -214,7 +214,7 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 		for _, w := range cp.Workers {
 			if w > planCeilDiv(images, cp.RunnersUsed) {
 				cp.Warnings = append(cp.Warnings, fmt.Sprintf("%s per runner left out: more than the %s per runner",
-					planPlural(w, "worker"), planPlural(planCeilDiv(images, cp.RunnersUsed), "image")))
+					analyze.Plural(w, "worker"), analyze.Plural(planCeilDiv(images, cp.RunnersUsed), "image")))
 				continue
 			}
 			o, warns, err := model.Achieve(in, runners, w)
@@ -231,7 +231,7 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 		}
 		if len(cp.Achieved) > 0 && cp.Achieved[0].RegistryS > 0 && cp.Achieved[0].RegistryS >= cp.Achieved[0].Prediction.Median {
 			cp.Warnings = append(cp.Warnings, fmt.Sprintf("moving %s through the %s/s registry takes at least %s: the registry, not the runners, sets the time",
-				planBytes(float64(images)*cp.RegistryBytesPerImage), planBytes(float64(bandwidth)), analyze.FormatSeconds(cp.Achieved[0].RegistryS)))
+				input.HumanSize(float64(images)*cp.RegistryBytesPerImage), input.HumanSize(float64(bandwidth)), analyze.FormatSeconds(cp.Achieved[0].RegistryS)))
 		}
 		return cp, nil
 	}
@@ -264,7 +264,7 @@ func (a *Analysis) predictOnCores(cfg Config, n int, cells []*Cell, runnerCores,
 	}
 	m := cell.Concurrency()
 	warns := []string{fmt.Sprintf("%s at once on %s: per-image seconds of the sweep's %s at %.2g builds at once (cell %s, %d at once)",
-		planPlural(k, "build"), planPlural(runnerCores, "core"), planPlural(sweepCores, "core"), load, cell.Name, m)}
+		analyze.Plural(k, "build"), analyze.Plural(runnerCores, "core"), analyze.Plural(sweepCores, "core"), load, cell.Name, m)}
 	sc := model.Scaling{Measured: m, Target: k, Extrapolated: true}
 	if fit := a.Models.fitFor(cell.Config); fit == nil {
 		warns = append(warns, fmt.Sprintf("no USL fit for cache %s, strategy %s: per-image seconds are used unscaled", cfg.CacheMode, cfg.Strategy))
@@ -297,18 +297,18 @@ func (a *Analysis) predictOnCores(cfg Config, n int, cells []*Cell, runnerCores,
 func (cp CapacityPlan) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "capacity for %s, basis cache %s, strategy %s, batch %s (the best measured cell: %s)\n",
-		planPlural(cp.Images, "image"), cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch), cp.Basis.String())
+		analyze.Plural(cp.Images, "image"), cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch), cp.Basis.String())
 	switch {
 	case cp.Cores > 0 && cp.SweepCores > 0 && cp.Cores != cp.SweepCores:
-		fmt.Fprintf(&b, "runners: %s each (the sweep ran on %s)", planPlural(cp.Cores, "core"), planPlural(cp.SweepCores, "core"))
+		fmt.Fprintf(&b, "runners: %s each (the sweep ran on %s)", analyze.Plural(cp.Cores, "core"), analyze.Plural(cp.SweepCores, "core"))
 	case cp.Cores > 0:
-		fmt.Fprintf(&b, "runners: %s each, like the sweep machine", planPlural(cp.Cores, "core"))
+		fmt.Fprintf(&b, "runners: %s each, like the sweep machine", analyze.Plural(cp.Cores, "core"))
 	default:
 		b.WriteString("runners: like the sweep machine (cores unknown)")
 	}
 	if cp.RegistryBandwidth > 0 {
 		fmt.Fprintf(&b, "; registry: %s/s shared by all runners, %s pushed and pulled per image\n",
-			planBytes(cp.RegistryBandwidth), planBytes(cp.RegistryBytesPerImage))
+			input.HumanSize(cp.RegistryBandwidth), input.HumanSize(cp.RegistryBytesPerImage))
 	} else {
 		b.WriteString("; registry: bandwidth not given (unlimited)\n")
 	}
@@ -339,7 +339,7 @@ func (cp CapacityPlan) Text() string {
 		}
 	}
 	if cp.Mode == "runners" {
-		fmt.Fprintf(&b, "what %s achieve:\n", planPlural(cp.RunnersUsed, "runner"))
+		fmt.Fprintf(&b, "what %s achieve:\n", analyze.Plural(cp.RunnersUsed, "runner"))
 	}
 	if len(cp.Achieved) > 0 {
 		b.WriteString("| workers/runner | runners | predicted (interval) | runner-hours |\n|---|---|---|---|\n")
@@ -373,28 +373,7 @@ func (cp CapacityPlan) Text() string {
 	return b.String()
 }
 
-func planPlural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 func planCeilDiv(a, b int) int { return (a + b - 1) / b }
-
-// planBytes formats a byte count with a binary unit: 512 B, 6.0 MiB.
-func planBytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	return fmt.Sprintf("%.1f %s", b, units[i])
-}
 
 // planList writes 1, 2 and 4.
 func planList(xs []int) string {

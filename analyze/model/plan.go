@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/internal/input"
 )
 
 // Limits named by Plan.Limit.
@@ -151,7 +152,7 @@ func PlanCapacity(in PlanInput) (Plan, error) {
 	regS := registrySeconds(in)
 	for _, w := range in.Workers {
 		if w > in.Images {
-			pl.Warnings = append(pl.Warnings, fmt.Sprintf("%s per runner left out: more than the %s", plural(w, "worker"), plural(in.Images, "image")))
+			pl.Warnings = append(pl.Warnings, fmt.Sprintf("%s per runner left out: more than the %s", analyze.Plural(w, "worker"), analyze.Plural(in.Images, "image")))
 			continue
 		}
 		opt := PlanOption{Workers: w, RegistrySeconds: regS}
@@ -192,11 +193,11 @@ func PlanCapacity(in PlanInput) (Plan, error) {
 		o := pl.Options[f]
 		if regS > in.Deadline {
 			pl.Verdict = fmt.Sprintf("No plan meets %s: moving %s through the %s/s registry alone takes at least %s, whatever the runners.",
-				analyze.FormatSeconds(in.Deadline), bytesText(float64(in.Images)*in.RegistryBytesPerImage), bytesText(in.RegistryBandwidth),
+				analyze.FormatSeconds(in.Deadline), input.HumanSize(float64(in.Images)*in.RegistryBytesPerImage), input.HumanSize(in.RegistryBandwidth),
 				analyze.FormatSeconds(regS))
 		} else {
 			pl.Verdict = fmt.Sprintf("No plan meets %s on at most %s: the fastest plan, %s x %s, needs up to %s.",
-				analyze.FormatSeconds(in.Deadline), plural(maxR, "runner"), plural(o.Workers, "worker"), plural(o.Runners, "runner"),
+				analyze.FormatSeconds(in.Deadline), analyze.Plural(maxR, "runner"), analyze.Plural(o.Workers, "worker"), analyze.Plural(o.Runners, "runner"),
 				analyze.FormatSeconds(o.Prediction.Hi))
 		}
 		limit(&pl, in, o)
@@ -208,7 +209,7 @@ func PlanCapacity(in PlanInput) (Plan, error) {
 		ex = " (extrapolated)"
 	}
 	pl.Verdict = fmt.Sprintf("%s x %s%s meets %s: predicted %s, up to %s, %s runner-hours.",
-		plural(o.Workers, "worker"), plural(o.Runners, "runner"), ex, analyze.FormatSeconds(in.Deadline),
+		analyze.Plural(o.Workers, "worker"), analyze.Plural(o.Runners, "runner"), ex, analyze.FormatSeconds(in.Deadline),
 		analyze.FormatSeconds(o.Prediction.Median), analyze.FormatSeconds(o.Prediction.Hi), FormatHours(o.RunnerHours))
 	limit(&pl, in, o)
 	return pl, nil
@@ -364,9 +365,9 @@ func Concurrency(w, batch, images int) int {
 func limit(pl *Plan, in PlanInput, o PlanOption) {
 	var parts []string
 	k := Concurrency(o.Workers, in.Batch, o.ShardImages)
-	builds := plural(k, "build") + " at once per runner"
+	builds := analyze.Plural(k, "build") + " at once per runner"
 	if k < o.Workers {
-		builds += fmt.Sprintf(" (%s, capped by the batch of %d)", plural(o.Workers, "worker"), in.Batch)
+		builds += fmt.Sprintf(" (%s, capped by the batch of %d)", analyze.Plural(o.Workers, "worker"), in.Batch)
 	}
 	cores, sweep := in.CoresPerRunner, in.SweepCores
 	if cores <= 0 {
@@ -380,21 +381,21 @@ func limit(pl *Plan, in PlanInput, o PlanOption) {
 		peak, on := in.NStar, ""
 		if cores > 0 {
 			peak = in.NStar * float64(cores) / float64(sweep)
-			on = " on " + plural(cores, "core")
+			on = " on " + analyze.Plural(cores, "core")
 		}
 		note := ""
 		if in.MeasuredMax > 0 && in.NStar > float64(in.MeasuredMax) {
-			note = fmt.Sprintf(", extrapolated beyond the %s measured", plural(in.MeasuredMax, "build"))
+			note = fmt.Sprintf(", extrapolated beyond the %s measured", analyze.Plural(in.MeasuredMax, "build"))
 		}
 		if cores > 0 && cores != sweep {
-			note += fmt.Sprintf(", scaled from %.1f on the sweep's %s at equal builds per core (extrapolated)", in.NStar, plural(sweep, "core"))
+			note += fmt.Sprintf(", scaled from %.1f on the sweep's %s at equal builds per core (extrapolated)", in.NStar, analyze.Plural(sweep, "core"))
 		}
 		pl.CoreUse = float64(k) / peak
 		parts = append(parts, fmt.Sprintf("%s against the USL peak of %.1f builds at once%s%s: %s of the peak",
 			builds, peak, on, note, share(pl.CoreUse)))
 	case cores > 0:
 		pl.CoreUse = float64(k) / float64(cores)
-		parts = append(parts, fmt.Sprintf("%s on %s: %s builds per core (no USL peak)", builds, plural(cores, "core"), share(pl.CoreUse)))
+		parts = append(parts, fmt.Sprintf("%s on %s: %s builds per core (no USL peak)", builds, analyze.Plural(cores, "core"), share(pl.CoreUse)))
 	}
 	if in.RegistryBytesPerImage > 0 && o.BuildSeconds > 0 {
 		total := float64(in.Images) * in.RegistryBytesPerImage
@@ -403,15 +404,15 @@ func limit(pl *Plan, in PlanInput, o PlanOption) {
 		switch {
 		case in.RegistryBandwidth <= 0:
 			pl.Warnings = append(pl.Warnings, fmt.Sprintf(
-				"registry bandwidth unknown: %s would move %s/s (%s in all)", plural(o.Runners, "runner"), bytesText(pl.RegistryDemand), bytesText(total)))
+				"registry bandwidth unknown: %s would move %s/s (%s in all)", analyze.Plural(o.Runners, "runner"), input.HumanSize(pl.RegistryDemand), input.HumanSize(total)))
 		case o.RegistryBound:
 			pl.RegistryUse = o.RegistrySeconds / o.BuildSeconds
 			parts = append(parts, fmt.Sprintf("moving %s through a %s/s registry takes at least %s, longer than the builds' %s (%s of the bandwidth at their pace): the registry sets the time",
-				bytesText(total), bytesText(in.RegistryBandwidth), analyze.FormatSeconds(o.RegistrySeconds), analyze.FormatSeconds(o.BuildSeconds), share(pl.RegistryUse)))
+				input.HumanSize(total), input.HumanSize(in.RegistryBandwidth), analyze.FormatSeconds(o.RegistrySeconds), analyze.FormatSeconds(o.BuildSeconds), share(pl.RegistryUse)))
 		default:
 			pl.RegistryUse = pl.RegistryDemand / in.RegistryBandwidth
 			parts = append(parts, fmt.Sprintf("%s move %s/s of a %s/s registry: %s",
-				plural(o.Runners, "runner"), bytesText(pl.RegistryDemand), bytesText(in.RegistryBandwidth), share(pl.RegistryUse)))
+				analyze.Plural(o.Runners, "runner"), input.HumanSize(pl.RegistryDemand), input.HumanSize(in.RegistryBandwidth), share(pl.RegistryUse)))
 		}
 	}
 	pl.PruneShare = o.Prediction.PruneShare
@@ -467,27 +468,6 @@ func share(u float64) string {
 	return fmt.Sprintf("%.3gx", u)
 }
 
-// bytesText formats a byte count with a binary unit: 512 B, 6.0 MiB.
-func bytesText(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	return fmt.Sprintf("%.1f %s", b, units[i])
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 func capitalize(s string) string {
 	if s == "" {
 		return s
@@ -511,7 +491,7 @@ func Achieve(in PlanInput, runners, workers int) (PlanOption, []string, error) {
 	var warns []string
 	if runners > in.Images {
 		warns = append(warns, fmt.Sprintf("%s for %s: planned on %s, one image each (the others would idle)",
-			plural(runners, "runner"), plural(in.Images, "image"), plural(in.Images, "runner")))
+			analyze.Plural(runners, "runner"), analyze.Plural(in.Images, "image"), analyze.Plural(in.Images, "runner")))
 		runners = in.Images
 	}
 	shard := ceilDiv(in.Images, runners)

@@ -294,8 +294,8 @@ func Predict(in PredictInput) (Prediction, error) {
 	}
 	if unseenImages > 0 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf(
-			"%d of %d target images (%d repos) have no observations of their repo: drawn from the pooled set",
-			unseenImages, n, len(unseenRepos)))
+			"%d of %d target images (%s) have no observations of their repo: drawn from the pooled set",
+			unseenImages, n, analyze.Plural(len(unseenRepos), "repo")))
 	}
 	if len(cell.pooled) < 30 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf(

@@ -25,7 +25,13 @@ var (
 
 func loadSweep(t *testing.T) *Analysis {
 	t.Helper()
-	run, err := Load(filepath.Join("testdata", "sweep"))
+	return analyzeDir(t, filepath.Join("testdata", "sweep"))
+}
+
+// analyzeDir loads the run folder dir and analyses it with opts.
+func analyzeDir(t *testing.T, dir string) *Analysis {
+	t.Helper()
+	run, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

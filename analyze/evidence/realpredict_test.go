@@ -50,14 +50,7 @@ func TestPredictFirstWavePaidOnce(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	run, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Analyze(run, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyzeDir(t, dir)
 	for _, tt := range []struct {
 		n    int
 		want float64

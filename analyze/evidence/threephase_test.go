@@ -93,15 +93,7 @@ func threePhaseSweep(t *testing.T) *Analysis {
 	dir := t.TempDir()
 	writeThreePhase(t, dir, tpSpec{cfg: tp, builder: 5, base: 6, assembly: 4, factors: []float64{1, 1, 1}, ids: instances,
 		temp: "cold", profile: "/fixtures/synthetic.yaml", workload: "synthetic"})
-	run, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Analyze(run, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return analyzeDir(t, dir)
 }
 
 // TestThreePhaseUnitIsTheInstance: a three-phase instance is one job of
@@ -202,14 +194,7 @@ func TestValidateRefusesOtherBuilds(t *testing.T) {
 func TestValidateIsRecommendsPrediction(t *testing.T) {
 	dir := t.TempDir()
 	writeRun(t, dir, []cellSpec{{cfg: w2, seconds: 10, reps: 3, temp: "cold"}}, instances, 0.1, map[string]any{"workers": []int{2}, "batch": []any{3}}, false)
-	run, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Analyze(run, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyzeDir(t, dir)
 	ids := append(slices.Clone(instances), "django__django-7", "sympy__sympy-9", "psf__requests-1")
 	fullDir := t.TempDir()
 	writeRun(t, fullDir, []cellSpec{{cfg: w2, seconds: 10, reps: 1}}, ids, 0, nil, false)
@@ -238,14 +223,7 @@ func TestValidateIsRecommendsPrediction(t *testing.T) {
 func TestValidateTooWide(t *testing.T) {
 	dir := t.TempDir()
 	writeRun(t, dir, []cellSpec{{cfg: w2, seconds: 10, reps: 2, temp: "cold"}}, instances, 0.5, map[string]any{"workers": []int{2}, "batch": []any{3}}, false)
-	run, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Analyze(run, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyzeDir(t, dir)
 	fullDir := t.TempDir()
 	writeRun(t, fullDir, []cellSpec{{cfg: w2, seconds: 12, reps: 1}}, instances, 0, nil, false)
 	full, err := Load(fullDir)

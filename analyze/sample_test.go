@@ -264,3 +264,11 @@ func TestPlural(t *testing.T) {
 		t.Errorf("Plural(0) = %q", got)
 	}
 }
+
+func TestFormatBytes(t *testing.T) {
+	for b, want := range map[float64]string{512: "512 B", 6 << 20: "6.0 MiB", 15.4 * (1 << 30): "15.4 GiB", 1000 * (1 << 10): "1000.0 KiB"} {
+		if got := FormatBytes(b); got != want {
+			t.Errorf("FormatBytes(%v) = %q, want %q", b, got, want)
+		}
+	}
+}

@@ -231,7 +231,7 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 		}
 		if len(cp.Achieved) > 0 && cp.Achieved[0].RegistryS > 0 && cp.Achieved[0].RegistryS >= cp.Achieved[0].Prediction.Median {
 			cp.Warnings = append(cp.Warnings, fmt.Sprintf("moving %s through the %s/s registry takes at least %s: the registry, not the runners, sets the time",
-				input.HumanSize(float64(images)*cp.RegistryBytesPerImage), input.HumanSize(float64(bandwidth)), analyze.FormatSeconds(cp.Achieved[0].RegistryS)))
+				analyze.FormatBytes(float64(images)*cp.RegistryBytesPerImage), analyze.FormatBytes(float64(bandwidth)), analyze.FormatSeconds(cp.Achieved[0].RegistryS)))
 		}
 		return cp, nil
 	}
@@ -308,7 +308,7 @@ func (cp CapacityPlan) Text() string {
 	}
 	if cp.RegistryBandwidth > 0 {
 		fmt.Fprintf(&b, "; registry: %s/s shared by all runners, %s pushed and pulled per image\n",
-			input.HumanSize(cp.RegistryBandwidth), input.HumanSize(cp.RegistryBytesPerImage))
+			analyze.FormatBytes(cp.RegistryBandwidth), analyze.FormatBytes(cp.RegistryBytesPerImage))
 	} else {
 		b.WriteString("; registry: bandwidth not given (unlimited)\n")
 	}

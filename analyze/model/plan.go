@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/buildtune/buildtune/analyze"
-	"github.com/buildtune/buildtune/internal/input"
 )
 
 // Limits named by Plan.Limit.
@@ -193,7 +192,7 @@ func PlanCapacity(in PlanInput) (Plan, error) {
 		o := pl.Options[f]
 		if regS > in.Deadline {
 			pl.Verdict = fmt.Sprintf("No plan meets %s: moving %s through the %s/s registry alone takes at least %s, whatever the runners.",
-				analyze.FormatSeconds(in.Deadline), input.HumanSize(float64(in.Images)*in.RegistryBytesPerImage), input.HumanSize(in.RegistryBandwidth),
+				analyze.FormatSeconds(in.Deadline), analyze.FormatBytes(float64(in.Images)*in.RegistryBytesPerImage), analyze.FormatBytes(in.RegistryBandwidth),
 				analyze.FormatSeconds(regS))
 		} else {
 			pl.Verdict = fmt.Sprintf("No plan meets %s on at most %s: the fastest plan, %s x %s, needs up to %s.",
@@ -404,15 +403,15 @@ func limit(pl *Plan, in PlanInput, o PlanOption) {
 		switch {
 		case in.RegistryBandwidth <= 0:
 			pl.Warnings = append(pl.Warnings, fmt.Sprintf(
-				"registry bandwidth unknown: %s would move %s/s (%s in all)", analyze.Plural(o.Runners, "runner"), input.HumanSize(pl.RegistryDemand), input.HumanSize(total)))
+				"registry bandwidth unknown: %s would move %s/s (%s in all)", analyze.Plural(o.Runners, "runner"), analyze.FormatBytes(pl.RegistryDemand), analyze.FormatBytes(total)))
 		case o.RegistryBound:
 			pl.RegistryUse = o.RegistrySeconds / o.BuildSeconds
 			parts = append(parts, fmt.Sprintf("moving %s through a %s/s registry takes at least %s, longer than the builds' %s (%s of the bandwidth at their pace): the registry sets the time",
-				input.HumanSize(total), input.HumanSize(in.RegistryBandwidth), analyze.FormatSeconds(o.RegistrySeconds), analyze.FormatSeconds(o.BuildSeconds), share(pl.RegistryUse)))
+				analyze.FormatBytes(total), analyze.FormatBytes(in.RegistryBandwidth), analyze.FormatSeconds(o.RegistrySeconds), analyze.FormatSeconds(o.BuildSeconds), share(pl.RegistryUse)))
 		default:
 			pl.RegistryUse = pl.RegistryDemand / in.RegistryBandwidth
 			parts = append(parts, fmt.Sprintf("%s move %s/s of a %s/s registry: %s",
-				analyze.Plural(o.Runners, "runner"), input.HumanSize(pl.RegistryDemand), input.HumanSize(in.RegistryBandwidth), share(pl.RegistryUse)))
+				analyze.Plural(o.Runners, "runner"), analyze.FormatBytes(pl.RegistryDemand), analyze.FormatBytes(in.RegistryBandwidth), share(pl.RegistryUse)))
 		}
 	}
 	pl.PruneShare = o.Prediction.PruneShare

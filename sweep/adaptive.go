@@ -12,21 +12,25 @@ import (
 )
 
 // DefaultInitialReps is an adaptive sweep's reps per cell in round 1. With
-// analyze's two-sided test, 3 vs 3 cannot reach p < 0.05 (at best 0.1), so
-// round 1 only measures; the first drops come after round 2 (6 vs 6, p at
-// best 0.0022, enough for Holm's correction over a dozen cells).
+// analyze's two-sided Mann-Whitney test, 3 vs 3 cannot reach p < 0.05 (at
+// best 0.1); after round 1 only the t-tests on logs can drop a cell (a
+// plainly slower one: see analyze.HalvingPolicy.TTests), and Mann-Whitney
+// joins after round 2 (6 vs 6, p at best 0.0022, enough for Holm's
+// correction over a dozen cells).
 const DefaultInitialReps = 3
 
 // adaptive runs successive halving within the budget:
 //
 //  1. Round 1 runs every cell with InitialReps units, planned and
 //     interleaved like a fixed sweep.
-//  2. After each round, analyze.Halve ranks the surviving cells on the
+//  2. After each round, analyze.HalveWith ranks the surviving cells on the
 //     images/hour of their finished cold trials (higher is better; warm
 //     trials are run when the grid has them but do not decide, as cold
 //     and warm are kept apart) and every cell significantly worse than the
 //     best at Alpha is dropped, recorded as Event{Type: "drop"} with the
-//     evidence (medians, n, p-values).
+//     evidence (medians, n, p-values): worse by Mann-Whitney, or by both
+//     t-tests on the logs (HalvingPolicy.TTests), which is what lets round
+//     1's 3 reps drop the cells that are plainly slower.
 //  3. The survivors' reps double (3, 6, 12, ...: round k adds as many units
 //     as all earlier rounds together).
 //  4. It stops, recording Event{Type: "stop"} with the reason, when Halve
@@ -69,7 +73,7 @@ func (s *session) adaptive(ctx context.Context) error {
 			lastTrial = trials[len(trials)-1].Index
 		}
 
-		d := analyze.Halve(s.coldThroughput(cells), true, s.o.Alpha)
+		d := analyze.HalveWith(s.coldThroughput(cells), true, analyze.HalvingPolicy{Alpha: s.o.Alpha, TTests: true})
 		s.sum.Best = d.Best
 		for _, ev := range d.Drop {
 			s.sum.Dropped = append(s.sum.Dropped, ev)

@@ -132,7 +132,7 @@ func TestBandwidthCell(t *testing.T) {
 	}
 }
 
-// TestAdaptiveSweep: a real adaptive sweep within a budget (about 90 s).
+// TestAdaptiveSweep: a real adaptive sweep within a budget (about 50 s).
 // W=1 against W=4 on 2 cores differ enough that successive halving drops
 // W=1 on evidence, records why, and stops within the budget.
 func TestAdaptiveSweep(t *testing.T) {

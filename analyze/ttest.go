@@ -7,6 +7,23 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
+// LogTTests compares b with a by the two t-tests on logs that
+// HalvingPolicy.TTests drops cells by: Welch's, and the pooled-variance
+// one with the variance pooled over all (every group of the same sweep,
+// a and b among them). It returns their two-sided p-values, 1 when a test
+// cannot be made (fewer than 2 values a side, a value not above 0, no
+// spread).
+func LogTTests(a, b []float64, all [][]float64) (welch, pooled float64) {
+	av, _ := finite(a)
+	bv, _ := finite(b)
+	fa := make([][]float64, len(all))
+	for i, g := range all {
+		fa[i], _ = finite(g)
+	}
+	w, p := logTTests(av, [][]float64{bv}, fa)
+	return w[0], p[0]
+}
+
 // logTTests compares each of others with best on the log scale (timings
 // are noisy multiplicatively, so their logs are nearer normal with a
 // common variance) and returns two two-sided p-values per comparison:

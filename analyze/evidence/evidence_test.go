@@ -527,3 +527,27 @@ func TestDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestRecommendUsesSeed: recommend's predictions follow the analysis'
+// seed (--seed), as prove's and plan's do, and a target's own seed wins.
+func TestRecommendUsesSeed(t *testing.T) {
+	a := loadSweep(t)
+	r1, err := a.Recommend(Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := a.Predict(r1.Recommended.Config, Target{Images: opts.Images, Seed: opts.Seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.Recommended.PredictedS.Median != want.Median || r1.Recommended.PredictedS.Lo != want.Lo {
+		t.Errorf("recommend predicted %+v, the analysis' seed %d gives %v [%v, %v]", r1.Recommended.PredictedS, opts.Seed, want.Median, want.Lo, want.Hi)
+	}
+	other, err := a.Recommend(Constraints{Target: Target{Images: opts.Images, Seed: opts.Seed + 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Recommended.Config == r1.Recommended.Config && other.Recommended.PredictedS == r1.Recommended.PredictedS {
+		t.Errorf("another seed gave the same prediction %+v", other.Recommended.PredictedS)
+	}
+}

@@ -98,6 +98,9 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 	if t.Images <= 0 && len(t.Repos) == 0 {
 		t.Images = a.Options.Images
 	}
+	if t.Seed == 0 { // the analysis' seed (--seed), as prove and plan use
+		t.Seed = a.Options.Seed
+	}
 	if c.Deadline < 0 || c.MaxWorkers < 0 || c.MaxRegistryBytes < 0 {
 		return r, input.Errorf("constraints", "deadline, max workers and max registry bytes must not be negative")
 	}

@@ -88,9 +88,9 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	}
 	v.Images = len(ids)
 	v.MeasuredS = t.WallSeconds
-	// The seed recommend uses for a target (Target.Seed 0, mixed with the
-	// config's name), so that both predict the same build alike.
-	p, err := sweep.Predict(cfg, Target{Repos: ReposOf(ids)})
+	// The seed recommend uses (the analysis' own, mixed with the config's
+	// name), so that both predict the same build alike.
+	p, err := sweep.Predict(cfg, Target{Repos: ReposOf(ids), Seed: sweep.Options.Seed})
 	if err != nil {
 		return v, fmt.Errorf("validating against %s: %w", full.Dir, err)
 	}

@@ -95,9 +95,15 @@ type Recommendation struct {
 	// Gap compares the runner-up's throughput (B) with the fastest's (A);
 	// Significant is its Mann-Whitney verdict, and IntervalsOverlap says
 	// whether their predicted [Lo, Hi] intervals overlap.
-	Gap              analyze.Comparison
-	Significant      bool
-	IntervalsOverlap bool
+	// With fewer trials than Mann-Whitney needs (Gap.MinN a side), the
+	// gap is tested as an adaptive sweep drops cells: by both t-tests on
+	// the logs of throughput (analyze.LogTTests), whose two-sided
+	// p-values are GapWelchP and GapPooledP (0 when not used), and
+	// Significant is both below alpha.
+	Gap                   analyze.Comparison
+	GapWelchP, GapPooledP float64
+	Significant           bool
+	IntervalsOverlap      bool
 	// Equivalent names the feasible candidates whose throughput is
 	// equivalent to the fastest's by TOST (the fastest included, first);
 	// PickedCheapest says Best is the cheapest of them rather than the
@@ -206,19 +212,32 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		if rec.IntervalsOverlap {
 			overlap = "overlap"
 		}
+		test := fmt.Sprintf("Mann-Whitney p=%.3g", rec.Gap.P)
+		if n := min(len(fastest.Throughput), len(ru.Throughput)); n < rec.Gap.MinN {
+			// Too few for Mann-Whitney: the t-tests an adaptive sweep
+			// drops cells by, with the variance of every candidate.
+			all := make([][]float64, len(feasible))
+			for i, cd := range feasible {
+				all[i] = cd.Throughput
+			}
+			rec.GapWelchP, rec.GapPooledP = analyze.LogTTests(fastest.Throughput, ru.Throughput, all)
+			rec.Significant = rec.GapWelchP < alpha && rec.GapPooledP < alpha && rec.Gap.Ratio < 1
+			test = fmt.Sprintf("%s, which cannot reach alpha with %d and %d trials; t-tests on logs: Welch p=%.3g, pooled-variance p=%.3g",
+				test, len(fastest.Throughput), len(ru.Throughput), rec.GapWelchP, rec.GapPooledP)
+			if !rec.Significant {
+				rec.Confident = false
+				rec.Warnings = append(rec.Warnings, fmt.Sprintf(
+					"too few trials: %d and %d throughput values, need at least %d per candidate for Mann-Whitney at alpha=%v, and the t-tests on logs do not separate them",
+					len(fastest.Throughput), len(ru.Throughput), rec.Gap.MinN, alpha))
+			}
+		}
 		verdict := "significant"
 		if !rec.Significant {
 			verdict = "not significant"
 		}
 		rec.Reasons = append(rec.Reasons, fmt.Sprintf(
-			"The second fastest, %s, is predicted at %s; its measured throughput is %.3fx the fastest's (Mann-Whitney p=%.3g, %s at alpha=%v) and the predicted intervals %s.",
-			ru.Config.Name, analyze.FormatSeconds(ru.Prediction.Median), rec.Gap.Ratio, rec.Gap.P, verdict, alpha, overlap))
-		if n := min(len(fastest.Throughput), len(ru.Throughput)); n < rec.Gap.MinN {
-			rec.Confident = false
-			rec.Warnings = append(rec.Warnings, fmt.Sprintf(
-				"too few trials: %d and %d throughput values, need at least %d per candidate for significance at alpha=%v",
-				len(fastest.Throughput), len(ru.Throughput), rec.Gap.MinN, alpha))
-		}
+			"The second fastest, %s, is predicted at %s; its measured throughput is %.3fx the fastest's (%s: %s at alpha=%v) and the predicted intervals %s.",
+			ru.Config.Name, analyze.FormatSeconds(ru.Prediction.Median), rec.Gap.Ratio, test, verdict, alpha, overlap))
 
 		// The equivalent set and its cheapest member.
 		rec.Equivalent = []string{fastest.Config.Name}

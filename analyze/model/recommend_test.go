@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -115,14 +116,32 @@ func TestRecommendConstraints(t *testing.T) {
 }
 
 func TestRecommendTooFewTrials(t *testing.T) {
-	a, b := cand("a", 4, 10000, 100, 1e9), cand("b", 4, 12000, 80, 1e9)
-	a.Throughput, b.Throughput = a.Throughput[:2], b.Throughput[:2]
+	// 3 trials a side, 3% apart with 2% noise: Mann-Whitney cannot reach
+	// alpha, nor can the t-tests.
+	a, b := cand("a", 4, 10000, 100, 1e9), cand("b", 4, 12000, 97, 1e9)
+	a.Throughput, b.Throughput = []float64{100, 98, 102}, []float64{97, 99, 95}
 	rec, err := Recommend([]Candidate{a, b}, Constraints{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.Confident || !hasWarning(rec.Warnings, "too few trials") || rec.Significant {
 		t.Errorf("confident %v significant %v warnings %q", rec.Confident, rec.Significant, rec.Warnings)
+	}
+	// 20% apart with 0.25% noise, as an adaptive sweep's round 1 leaves a
+	// cell it dropped: the t-tests on logs separate them, as the sweep did.
+	a, b = cand("a", 4, 10000, 100, 1e9), cand("b", 4, 12000, 80, 1e9)
+	a.Throughput, b.Throughput = a.Throughput[:3], b.Throughput[:3]
+	rec, err = Recommend([]Candidate{a, b}, Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Confident || !rec.Significant || hasWarning(rec.Warnings, "too few trials") ||
+		!(rec.GapWelchP > 0 && rec.GapWelchP < 0.05) || !(rec.GapPooledP > 0 && rec.GapPooledP < 0.05) {
+		t.Errorf("clear gap, 3 trials: confident %v significant %v p %v %v warnings %q", rec.Confident, rec.Significant,
+			rec.GapWelchP, rec.GapPooledP, rec.Warnings)
+	}
+	if !slices.ContainsFunc(rec.Reasons, func(r string) bool { return strings.Contains(r, "t-tests on logs: Welch p=") }) {
+		t.Errorf("reasons %q do not name the t-tests", rec.Reasons)
 	}
 	c := cand("c", 4, 9000, 100, 1e9)
 	c.Extrapolated = true

@@ -129,7 +129,12 @@ func (r *SweepCostResult) Markdown() string {
 		r.AdaptiveTrials, f2(r.AdaptiveSeconds), r.AdaptivePick)
 	fmt.Fprintf(&b, "adaptive/full time %s; same recommendation: %v (equivalent in the full sweep: %v).\n\nAdaptive stop: %s\n",
 		f3(r.Ratio), r.Same, r.EquivalentPick, r.Stop)
-	if len(r.Dropped) > 0 {
+	if len(r.Drops) > 0 {
+		b.WriteString("\nDropped (after how many cold trials, by which test):\n\n")
+		for _, d := range r.Drops {
+			fmt.Fprintf(&b, "- %s\n", d)
+		}
+	} else if len(r.Dropped) > 0 {
 		fmt.Fprintf(&b, "\nDropped: %s\n", strings.Join(r.Dropped, ", "))
 	}
 	for _, w := range r.Warnings {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/sweep"
 )
@@ -41,6 +42,9 @@ type SweepCostResult struct {
 	EquivalentPick bool     `json:"equivalent_pick"`
 	Stop           string   `json:"stop"`
 	Dropped        []string `json:"dropped"`
+	// Drops say, per dropped cell, after how many cold trials and by
+	// which test it went ("cell: 3 trials, t-tests on logs").
+	Drops []string `json:"drops,omitempty"`
 	Warnings       []string `json:"warnings,omitempty"`
 }
 
@@ -68,6 +72,13 @@ func SweepCost(ctx context.Context, o SweepCostOptions, runner sweep.TrialRunner
 	r.Stop = ad.Summary.Stop
 	for _, d := range ad.Summary.Dropped {
 		r.Dropped = append(r.Dropped, d.Cell)
+		by := "Mann-Whitney"
+		if d.Reason == analyze.DropSignificantT {
+			by = "t-tests on logs"
+		} else if d.Reason == analyze.DropRank {
+			by = "rank"
+		}
+		r.Drops = append(r.Drops, fmt.Sprintf("%s: %d trials (best %d), %s", d.Cell, d.N, d.BestN, by))
 	}
 	fr, err := full.Analysis.Recommend(evidence.Constraints{})
 	if err != nil {

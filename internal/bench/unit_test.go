@@ -175,3 +175,15 @@ func TestFromSweepMarkdown(t *testing.T) {
 		t.Errorf("confident recommendation reads as unconfident:\n%s", md)
 	}
 }
+
+func TestSweepCostMarkdownDrops(t *testing.T) {
+	r := &SweepCostResult{FullTrials: 72, AdaptiveTrials: 18, FullSeconds: 800, AdaptiveSeconds: 200, Ratio: 0.25,
+		FullPick: "w4", AdaptivePick: "w4", Same: true, Dropped: []string{"w1"},
+		Drops: []string{"w1: 3 trials (best 3), t-tests on logs"}}
+	md := r.Markdown()
+	for _, want := range []string{"| adaptive | 18 | 200.00 | w4 |", "0.250", "after how many cold trials", "- w1: 3 trials (best 3), t-tests on logs"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}

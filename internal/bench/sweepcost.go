@@ -44,8 +44,8 @@ type SweepCostResult struct {
 	Dropped        []string `json:"dropped"`
 	// Drops say, per dropped cell, after how many cold trials and by
 	// which test it went ("cell: 3 trials, t-tests on logs").
-	Drops []string `json:"drops,omitempty"`
-	Warnings       []string `json:"warnings,omitempty"`
+	Drops    []string `json:"drops,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // SweepCost runs the full grid, then the same grid adaptively within the

@@ -62,7 +62,7 @@ test-long: setup deps-long
 	$(MAKE) fuzz FUZZTIME=60s
 
 # Speed targets: medians and ratios against a baseline measured in the same run.
-# Everything, on a quiet machine (about 80 min): the micro-benchmarks, the
+# Everything, on a quiet machine (about 78 min): the micro-benchmarks, the
 # fleet benchmarks and the proof scenarios of internal/bench, whose
 # summaries land in reports/bench/.
 bench: setup

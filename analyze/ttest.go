@@ -11,8 +11,8 @@ import (
 // HalvingPolicy.TTests drops cells by: Welch's, and the pooled-variance
 // one with the variance pooled over all (every group of the same sweep,
 // a and b among them). It returns their two-sided p-values, 1 when a test
-// cannot be made (fewer than 2 values a side, a value not above 0, no
-// spread).
+// cannot be made (fewer than minTTestSamples values a side, a value not
+// above 0, no spread).
 func LogTTests(a, b []float64, all [][]float64) (welch, pooled float64) {
 	av, _ := finite(a)
 	bv, _ := finite(b)
@@ -34,8 +34,9 @@ func LogTTests(a, b []float64, all [][]float64) (welch, pooled float64) {
 //     all (the one-way ANOVA residual, with sum(n_i - 1) degrees of
 //     freedom), which stays stable when each group has only 3 samples.
 //
-// A comparison that cannot be tested (a side with fewer than 2 values, a
-// value not above 0, no spread at all) gets p = 1 in both.
+// A comparison that cannot be tested (a side with fewer than
+// minTTestSamples values, a value not above 0, no spread at all) gets
+// p = 1 in both.
 func logTTests(best []float64, others [][]float64, all [][]float64) (welch, pooled []float64) {
 	welch, pooled = make([]float64, len(others)), make([]float64, len(others))
 	var ss, df float64
@@ -52,7 +53,7 @@ func logTTests(best []float64, others [][]float64, all [][]float64) (welch, pool
 	for i, o := range others {
 		welch[i], pooled[i] = 1, 1
 		lo, oko := logsOf(o)
-		if !okb || !oko || len(lb) < 2 || len(lo) < 2 {
+		if !okb || !oko || len(lb) < minTTestSamples || len(lo) < minTTestSamples {
 			continue
 		}
 		mb, vb := stat.MeanVariance(lb, nil)
@@ -70,6 +71,11 @@ func logTTests(best []float64, others [][]float64, all [][]float64) (welch, pool
 	}
 	return welch, pooled
 }
+
+// minTTestSamples is the fewest values a side the t-tests are made on: a
+// variance from 2 values is too unstable to lean on (with 2 a side,
+// Welch's test has about 1-2 degrees of freedom).
+const minTTestSamples = 3
 
 // twoSidedT is P(|T| >= |t|) for Student's t with df degrees of freedom.
 func twoSidedT(t, df float64) float64 {

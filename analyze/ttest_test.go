@@ -88,10 +88,10 @@ func TestHalveTTestsGuards(t *testing.T) {
 			t.Errorf("dropped by t-tests without any spread: %v", e)
 		}
 	}
-	// Two samples a side are tested; one is not.
-	d = HalveWith(map[string][]float64{"a": {100}, "b": {50}}, true, HalvingPolicy{Alpha: 0.05, TTests: true})
+	// Fewer than 3 a side are not tested, however far apart.
+	d = HalveWith(map[string][]float64{"a": {100, 101}, "b": {50, 50.5}, "c": {100.5, 99.5}}, true, HalvingPolicy{Alpha: 0.05, TTests: true})
 	if len(d.Drop) != 0 {
-		t.Errorf("dropped %v on one sample a side", d.Drop)
+		t.Errorf("dropped %v on 2 samples a side", d.Drop)
 	}
 }
 

@@ -551,3 +551,24 @@ func TestRecommendUsesSeed(t *testing.T) {
 		t.Errorf("another seed gave the same prediction %+v", other.Recommended.PredictedS)
 	}
 }
+
+// TestRecommendThreeRepsSeparated: 3 trials a cell, as an adaptive sweep
+// that stopped after round 1 leaves them. Mann-Whitney cannot separate 3
+// from 3 whatever the data, but the t-tests on logs that dropped the
+// cells do, so the pick is confident; with 2 trials it is not
+// (TestRecommendTooFewReps).
+func TestRecommendThreeRepsSeparated(t *testing.T) {
+	dir := t.TempDir()
+	writeRun(t, dir, []cellSpec{
+		{cfg: w2, seconds: 10, reps: 3, temp: "cold", fixed: 1},
+		{cfg: w4, seconds: 12, reps: 3, temp: "cold", fixed: 1},
+	}, instances, 0.01, map[string]any{"workers": []int{2, 4}, "batch": []any{3}, "reps": 3}, false)
+	a := analyzeDir(t, dir)
+	r, err := a.Recommend(Constraints{Target: Target{Images: 30}, Baseline: w2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Confident || !r.Significant || strings.Contains(strings.Join(r.Warnings, "\n"), "too few") {
+		t.Errorf("confident %v significant %v with 3 clearly separated reps; warnings %q", r.Confident, r.Significant, r.Warnings)
+	}
+}

@@ -171,10 +171,17 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		}
 	}
 
-	// Too few reps: the best cannot be separated from some other cell.
+	// Too few reps: the best cannot be separated from some other cell by
+	// Mann-Whitney whatever the data, nor do the t-tests on logs separate
+	// them (what an adaptive sweep drops cells by after round 1).
 	best := a.cellNamed(mr.Best.Config.Name)
+	var all [][]float64
 	for _, cell := range a.Cells {
-		if cell != best && best != nil && !analyze.CanSeparate(cell.N, best.N, a.Options.Alpha) {
+		all = append(all, cell.throughput())
+	}
+	for _, cell := range a.Cells {
+		if cell != best && best != nil && !analyze.CanSeparate(cell.N, best.N, a.Options.Alpha) &&
+			!separatedByTTests(best.throughput(), cell.throughput(), all, a.Options.Alpha) {
 			r.Confident = false
 			r.Warnings = append(r.Warnings, fmt.Sprintf(
 				"too few reps: %s (%d trials) cannot be separated from %s (%d trials) at alpha=%v whatever the data; run more reps before trusting this choice",
@@ -292,4 +299,12 @@ func quantile7(xs []float64, p float64) float64 {
 		return xs[len(xs)-1]
 	}
 	return finite(xs[lo] + (h-float64(lo))*(xs[lo+1]-xs[lo]))
+}
+
+// separatedByTTests says whether other's throughput is below best's by
+// both t-tests on logs at alpha (analyze.LogTTests, the rule an adaptive
+// sweep drops cells by when there are too few trials for Mann-Whitney).
+func separatedByTTests(best, other []float64, all [][]float64, alpha float64) bool {
+	w, p := analyze.LogTTests(best, other, all)
+	return w < alpha && p < alpha && analyze.Summary(other, 0.95).Median < analyze.Summary(best, 0.95).Median
 }

@@ -207,9 +207,9 @@ func tTestDrops(cells map[string][]float64, r Ranking) map[string][2]float64 {
 	best, others := all[0], all[1:]
 	welch, pooled := logTTests(best, others, all)
 	wa, pa := holm(welch), holm(pooled)
+	lb, _ := logsOf(best)
 	for i := range others {
 		c := r.Cells[i+1]
-		lb, _ := logsOf(best)
 		lo, _ := logsOf(others[i])
 		worse := stat.Mean(lo, nil) < stat.Mean(lb, nil) // higher is better
 		if !r.HigherIsBetter {

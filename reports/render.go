@@ -800,16 +800,7 @@ func byteSize(v float64) string {
 	if bad(v) {
 		return "n/a"
 	}
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for math.Abs(v) >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", v)
-	}
-	return fmt.Sprintf("%.1f %s", v, units[i])
+	return analyze.FormatBytes(v)
 }
 
 // estimate formats (est, lo, hi) as "est (lo–hi)", or "est" when lo and hi

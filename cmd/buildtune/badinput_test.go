@@ -166,6 +166,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "build attempts 0", args: with(bk, "build", "--attempts", "0"), want: []string{"--attempts 0", "1 or more"}, out: true},
 		{name: "sweep attempts 0", args: with(bk, "sweep", "--attempts", "0"), want: []string{"--attempts 0", "1 or more"}, out: true},
 		{name: "max-parallelism -1", args: with(bk, "build", "--max-parallelism", "-1"), want: []string{"--max-parallelism -1", "0 (default) or more"}, out: true},
+		{name: "registry-concurrency -1", args: with(bk, "build", "--registry-concurrency", "-1"), want: []string{"--registry-concurrency -1", "0 (default) or more"}, out: true},
 		{name: "build daemons 0", args: with(bk, "build", "--daemons", "0"), want: []string{"--daemons 0", "1 or more"}, out: true},
 		{name: "sweep daemons 0", args: with(bk, "sweep", "--daemons", "0"), want: []string{"--daemons 0", "1 or more"}, out: true},
 		{name: "sweep alpha 2", args: with(bk, "sweep", "--alpha", "2"), want: []string{"--alpha 2", "between 0 and 1"}, out: true},

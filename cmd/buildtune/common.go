@@ -29,6 +29,7 @@ type stackFlags struct {
 	state          string
 	buildkitd      string
 	maxParallelism int
+	regConcurrency int
 	daemons        int
 }
 
@@ -45,6 +46,7 @@ func (s *stackFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&s.state, "state", "runs/stack", "folder of the stack kept by 'buildtune stack up'")
 	fs.StringVar(&s.buildkitd, "buildkitd", "", "buildkitd binary for a private stack (default: bin/buildkitd beside buildtune)")
 	fs.IntVar(&s.maxParallelism, "max-parallelism", 0, "buildkitd max-parallelism for a private stack (0 = BuildKit's default)")
+	fs.IntVar(&s.regConcurrency, "registry-concurrency", 0, "buildkitd maxRegistryConcurrency for a private stack: connections to one registry at once, shared by all its pushes and pulls (0 = BuildKit's default, 4); raise it over a link with a long round trip")
 	fs.IntVar(&s.daemons, "daemons", 1, "BuildKit daemons in a private stack; images are spread across them")
 }
 
@@ -90,6 +92,9 @@ func (s *stackFlags) use() (stack.Use, error) {
 	if s.maxParallelism < 0 {
 		return stack.Use{}, usagef("--max-parallelism %d: want 0 (default) or more", s.maxParallelism)
 	}
+	if s.regConcurrency < 0 {
+		return stack.Use{}, usagef("--registry-concurrency %d: want 0 (default) or more", s.regConcurrency)
+	}
 	if err := stack.CheckRegistry(s.registry); err != nil {
 		return stack.Use{}, usagef("--registry: %v", err)
 	}
@@ -104,9 +109,10 @@ func (s *stackFlags) use() (stack.Use, error) {
 		Registry:      s.registry,
 		StateDir:      s.state,
 		Start: stack.Config{
-			Buildkitd:      bin,
-			MaxParallelism: s.maxParallelism,
-			Daemons:        s.daemons,
+			Buildkitd:           bin,
+			MaxParallelism:      s.maxParallelism,
+			RegistryConcurrency: s.regConcurrency,
+			Daemons:             s.daemons,
 		},
 	}, nil
 }

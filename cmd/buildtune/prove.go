@@ -23,7 +23,7 @@ func (e *exitError) Error() string { return e.msg }
 // proveForward are the sweep flags prove passes on when given.
 var proveForward = []string{"budget", "reps", "sample", "seed", "profile", "out", "temp", "attempts", "warmup",
 	"registry-latency", "registry-error-rate", "registry-drop-rate", "prune-threshold", "prune-keep",
-	"buildkit-addr", "registry", "state", "buildkitd", "max-parallelism", "daemons",
+	"buildkit-addr", "registry", "state", "buildkitd", "max-parallelism", "registry-concurrency", "daemons",
 	"workload", "instances", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "docker-auth"}
 
 // prove runs the paired, interleaved sweep of a pull request's base and

@@ -101,7 +101,8 @@ func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
 	}
 	defer logf.Close()
 	args := []string{"stack", "serve", "--state", state, "--buildkitd", bin,
-		"--max-parallelism", fmt.Sprint(sf.maxParallelism), "--daemons", fmt.Sprint(sf.daemons)}
+		"--max-parallelism", fmt.Sprint(sf.maxParallelism), "--registry-concurrency", fmt.Sprint(sf.regConcurrency),
+		"--daemons", fmt.Sprint(sf.daemons)}
 	if sf.registry != "" {
 		args = append(args, "--registry", sf.registry)
 	}

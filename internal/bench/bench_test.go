@@ -85,7 +85,49 @@ func benchEnv(b testing.TB, n int, prof *fixtures.Profile, cfg stack.Config) (*b
 	w := fe.Workload(b, "bench", fixtures.SDKSha(11, 0))
 	prep := time.Since(t0).Seconds()
 	return &bench.Env{Daemon: fe.BK, Buildctl: bench.Buildctl{Bin: bin, Addr: fe.BK.Addr()}, Registry: fe.Reg,
-		Workload: w, Instances: fe.Insts}, fe, prep
+		Workload: w, Instances: fe.Insts, StartDaemons: daemonStarter(b, fe.Reg, cfg.MaxParallelism)}, fe, prep
+}
+
+// daemonStarter starts fresh daemons for a scheme with its own
+// (bench.Scheme.Daemons), configured as the shared one (maxParallelism,
+// the registry over plain HTTP) but for maxRegistryConcurrency.
+func daemonStarter(b testing.TB, reg string, maxParallelism int) func(context.Context, int, int) ([]fleet.Daemon, func(), error) {
+	bin := testenv.Buildkitd(b)
+	return func(ctx context.Context, n, regConcurrency int) ([]fleet.Daemon, func(), error) {
+		dir, err := os.MkdirTemp("", "btd")
+		if err != nil {
+			return nil, nil, err
+		}
+		var ds []*stack.Daemon
+		var clients []*engine.BuildKit
+		stop := func() {
+			for _, c := range clients {
+				c.Close()
+			}
+			for _, d := range ds {
+				d.Stop()
+			}
+			os.RemoveAll(dir)
+		}
+		var out []fleet.Daemon
+		for i := 0; i < n; i++ {
+			d, err := stack.StartDaemon(ctx, stack.DaemonConfig{Dir: filepath.Join(dir, fmt.Sprint(i)), Binary: bin,
+				MaxParallelism: maxParallelism, RegistryConcurrency: regConcurrency, Registries: []string{reg}})
+			if err != nil {
+				stop()
+				return nil, nil, err
+			}
+			ds = append(ds, d)
+			c, err := engine.Dial(ctx, d.Addr)
+			if err != nil {
+				stop()
+				return nil, nil, err
+			}
+			clients = append(clients, c)
+			out = append(out, c)
+		}
+		return out, stop, nil
+	}
 }
 
 // TestSchemesDriver: the old script's driver builds and pushes every image
@@ -135,7 +177,8 @@ func TestSchemesDriver(t *testing.T) {
 
 	r, err := bench.Schemes(ctx, e, bench.SchemesOptions{Reps: 1, Registry: regproxy.Settings{BandwidthBytesPerSec: 64 << 20},
 		Schemes: []bench.Scheme{{Name: "script", Workers: 2, Batch: 3, Cache: engine.CacheMax},
-			{Name: "fleet", Buildtune: true, Workers: 2, Cache: engine.CacheOff}}})
+			{Name: "fleet", Buildtune: true, Workers: 2, Cache: engine.CacheOff},
+			{Name: "fleet-own-daemons", Buildtune: true, Workers: 2, Cache: engine.CacheOff, Daemons: 2, RegistryConcurrency: 8}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +196,11 @@ func TestSchemesDriver(t *testing.T) {
 		if !(s.SteadyLinkBusy > 0 && s.SteadyLinkBusy < 1.1) {
 			t.Errorf("%s: steady link share %.3f of a 64 MiB/s cap", s.Scheme.Name, s.SteadyLinkBusy)
 		}
+	}
+	// The last scheme built on its own daemons: the shared one, emptied
+	// before it, stayed empty.
+	if u, err := e.Daemon.DiskUsage(ctx); err != nil || u != 0 {
+		t.Errorf("shared daemon after the own-daemons scheme: %d bytes used (%v), want 0", u, err)
 	}
 	if md := r.Markdown(); !strings.Contains(md, "CPU busy: run / steady") {
 		t.Errorf("summary without the steady-state shares:\n%s", md)
@@ -404,5 +452,50 @@ func BenchmarkSweepCost(b *testing.B) {
 		b.ReportMetric(r.Ratio, "adaptive/full")
 		b.ReportMetric(same, "same-pick")
 		summary(b, "sweep-cost", r.Markdown())
+	}
+}
+
+// BenchmarkReplayLimits: what bounds `buildtune build` in condition (b) of
+// the schemes scenario, where neither the CPU nor the link is busy. The
+// recommended settings (stream, cache off, three-phase) at 4 workers on
+// the shared daemon, then more workers, then more registry connections per
+// daemon (buildkitd's maxRegistryConcurrency, 4 by default, shared by all
+// of a daemon's pushes and pulls) and more daemons; 40 images, 3
+// interleaved cold reps, the replay's link and prunes. A diagnosis, not a
+// target: run alone (make bench-proof BENCH=ReplayLimits); make bench
+// skips it.
+func BenchmarkReplayLimits(b *testing.B) {
+	skipShort(b)
+	prof, err := fixtures.LoadProfile(filepath.Join(testenv.Root(b), "fixtures", "profiles", "replay-remote.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		e, _, _ := benchEnv(b, pick(40, 4), prof, replayDaemon())
+		arm := func(name string, workers, daemons, regConcurrency int) bench.Scheme {
+			return bench.Scheme{Name: name, Buildtune: true, Workers: workers, Cache: engine.CacheOff, Strategy: workload.ThreePhase,
+				Daemons: daemons, RegistryConcurrency: regConcurrency}
+		}
+		schemes := []bench.Scheme{
+			arm("fleet-w4", 4, 0, 0),
+			arm("fleet-w8", 8, 0, 0),
+			arm("fleet-w8-rc16", 8, 1, 16),
+			arm("fleet-w12-3daemons-rc16", 12, 3, 16),
+		}
+		prune := fleet.PrunePolicy{ThresholdBytes: replayPruneThreshold, KeepBytes: replayPruneKeep}
+		r, err := bench.Schemes(context.Background(), e, bench.SchemesOptions{Schemes: schemes, Reps: pick(3, 1), Prune: prune,
+			Registry: regproxy.Settings{BandwidthBytesPerSec: replayBandwidthBytes, Latency: replayLatency}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, s := range r.Schemes {
+			b.ReportMetric(s.WallSeconds, s.Scheme.Name+"-s")
+		}
+		md := strings.Replace(r.Markdown(), "# Old scheme vs production build", "# What bounds the production build where the real defaults lost", 1) +
+			fmt.Sprintf("\nProfile replay-remote.yaml, cache off, three-phase, stream; max-parallelism %d per daemon; "+
+				"prune at %s keeping %s. fleet-w4 and fleet-w8 build on the shared daemon (BuildKit's default of 4 registry connections); "+
+				"the others on fresh daemons of their own, with maxRegistryConcurrency 16.\n",
+				replayDaemon().MaxParallelism, input.FormatSize(prune.ThresholdBytes), input.FormatSize(prune.KeepBytes))
+		summary(b, "replay-limits", md)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/regproxy"
 	"github.com/buildtune/buildtune/internal/workload"
 )
@@ -23,6 +24,11 @@ type Env struct {
 	Registry  string
 	Workload  *workload.Workload
 	Instances []workload.Instance
+	// StartDaemons starts n fresh daemons, like Daemon but with
+	// buildkitd's maxRegistryConcurrency at registryConcurrency (0 =
+	// default), for a scheme with its own (Scheme.Daemons); stop ends
+	// them. Nil: such a scheme fails.
+	StartDaemons func(ctx context.Context, n, registryConcurrency int) (ds []fleet.Daemon, stop func(), err error)
 }
 
 var nsCounter atomic.Int64

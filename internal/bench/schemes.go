@@ -29,6 +29,12 @@ type Scheme struct {
 	Cache     engine.CacheMode `json:"cache"`
 	// Strategy is workload.Single ("" too) or workload.ThreePhase.
 	Strategy string `json:"strategy,omitempty"`
+	// Daemons, when above 0, are fresh buildkitd started for each of the
+	// scheme's runs (cold by being new; Env.StartDaemons) instead of the
+	// shared daemon, each with buildkitd's maxRegistryConcurrency set to
+	// RegistryConcurrency (0 = BuildKit's default, 4). The fleet only.
+	Daemons             int `json:"daemons,omitempty"`
+	RegistryConcurrency int `json:"registry_concurrency,omitempty"`
 }
 
 func (s Scheme) strategy() string {
@@ -201,6 +207,21 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 	if err != nil {
 		return run, err
 	}
+	daemons := []fleet.Daemon{e.Daemon}
+	if s.Daemons > 0 {
+		if !s.Buildtune {
+			return run, fmt.Errorf("%s: own daemons are for the fleet's schemes only", s.Name)
+		}
+		if e.StartDaemons == nil {
+			return run, fmt.Errorf("%s: wants %d own daemons, and the environment cannot start any", s.Name, s.Daemons)
+		}
+		ds, stop, derr := e.StartDaemons(ctx, s.Daemons, s.RegistryConcurrency)
+		if derr != nil {
+			return run, fmt.Errorf("%s: starting %d daemons: %w", s.Name, s.Daemons, derr)
+		}
+		defer stop()
+		daemons = ds
+	}
 	before := px.Stats()
 	t0 := time.Now()
 	var lastStart time.Time
@@ -219,7 +240,7 @@ func schemeRun(ctx context.Context, e *Env, s Scheme, o SchemesOptions) (SchemeR
 			return run, werr
 		}
 		tr, ferr := fleet.Run(ctx, fleet.Options{Workload: w, Instances: e.Instances, Strategy: s.strategy(), Cache: s.Cache,
-			Workers: s.Workers, Batch: s.Batch, Daemons: []fleet.Daemon{e.Daemon}, Attempts: 3, SkipExisting: true, Prune: o.Prune, Out: out})
+			Workers: s.Workers, Batch: s.Batch, Daemons: daemons, Attempts: 3, SkipExisting: true, Prune: o.Prune, Out: out})
 		if cerr := out.Close(); ferr == nil {
 			ferr = cerr
 		}

@@ -25,6 +25,12 @@ type DaemonConfig struct {
 	Binary string
 	// MaxParallelism caps the daemon's concurrent steps; 0 = BuildKit's default.
 	MaxParallelism int
+	// RegistryConcurrency is buildkitd's maxRegistryConcurrency: the
+	// connections it opens to one registry host at once, shared by every
+	// push and pull of the daemon; 0 = BuildKit's default (4). Over a
+	// link with a long round trip it, not the bandwidth, bounds the
+	// pushes (reports/bench/README.md).
+	RegistryConcurrency int
 	// Registries are host:port entries allowed over plain HTTP.
 	Registries []string
 	// ReadyTimeout bounds the wait for the daemon to answer; 0 = 60 s.
@@ -63,6 +69,9 @@ func CheckSetup(binary string) error {
 func (cfg DaemonConfig) Config() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "root = %q\n\n[grpc]\n  address = [%q]\n\n", filepath.Join(cfg.Dir, "root"), "unix://"+SocketPath(cfg.Dir))
+	if cfg.RegistryConcurrency > 0 {
+		fmt.Fprintf(&b, "[system]\n  maxRegistryConcurrency = %d\n\n", cfg.RegistryConcurrency)
+	}
 	b.WriteString("[worker.oci]\n  enabled = true\n  gc = false\n")
 	if cfg.MaxParallelism > 0 {
 		fmt.Fprintf(&b, "  max-parallelism = %d\n", cfg.MaxParallelism)

@@ -31,6 +31,8 @@ type Config struct {
 	Buildkitd string
 	// MaxParallelism is buildkitd's max-parallelism; 0 = default.
 	MaxParallelism int
+	// RegistryConcurrency is buildkitd's maxRegistryConcurrency; 0 = default.
+	RegistryConcurrency int
 	// Daemons is how many buildkitd to start (each its own root); 0 = 1.
 	Daemons int
 	// Registry is "" or "embedded", "distribution", or host:port of a
@@ -76,10 +78,11 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	for i := 0; i < n; i++ {
 		d, err := StartDaemon(ctx, DaemonConfig{
-			Dir:            filepath.Join(cfg.Dir, fmt.Sprintf("buildkitd-%d", i)),
-			Binary:         cfg.Buildkitd,
-			MaxParallelism: cfg.MaxParallelism,
-			Registries:     []string{s.Registry.Addr},
+			Dir:                 filepath.Join(cfg.Dir, fmt.Sprintf("buildkitd-%d", i)),
+			Binary:              cfg.Buildkitd,
+			MaxParallelism:      cfg.MaxParallelism,
+			RegistryConcurrency: cfg.RegistryConcurrency,
+			Registries:          []string{s.Registry.Addr},
 		})
 		if err != nil {
 			s.Stop()

@@ -349,6 +349,7 @@ func TestDaemonConfig(t *testing.T) {
 		cfg        stack.DaemonConfig
 		wantMaxPar int
 		wantRegs   []string
+		wantRegCon int
 	}{
 		{name: "defaults", cfg: stack.DaemonConfig{Dir: dir}},
 		{name: "max-parallelism", cfg: stack.DaemonConfig{Dir: dir, MaxParallelism: 3}, wantMaxPar: 3},
@@ -356,6 +357,8 @@ func TestDaemonConfig(t *testing.T) {
 		{name: "both", cfg: stack.DaemonConfig{Dir: dir, MaxParallelism: 8, Registries: []string{"127.0.0.1:5000", "localhost:41234"}},
 			wantMaxPar: 8, wantRegs: []string{"127.0.0.1:5000", "localhost:41234"}},
 		{name: "negative parallelism is default", cfg: stack.DaemonConfig{Dir: dir, MaxParallelism: -1}},
+		{name: "registry concurrency", cfg: stack.DaemonConfig{Dir: dir, MaxParallelism: 2, RegistryConcurrency: 16, Registries: []string{"127.0.0.1:5000"}},
+			wantMaxPar: 2, wantRegs: []string{"127.0.0.1:5000"}, wantRegCon: 16},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -379,6 +382,13 @@ func TestDaemonConfig(t *testing.T) {
 			}
 			if c.Workers.OCI.MaxParallelism != tt.wantMaxPar {
 				t.Errorf("max-parallelism %d, want %d", c.Workers.OCI.MaxParallelism, tt.wantMaxPar)
+			}
+			var regCon int
+			if c.System != nil && c.System.MaxRegistryConcurrency != nil {
+				regCon = *c.System.MaxRegistryConcurrency
+			}
+			if regCon != tt.wantRegCon {
+				t.Errorf("maxRegistryConcurrency %d, want %d:\n%s", regCon, tt.wantRegCon, text)
 			}
 			if tt.wantMaxPar == 0 && strings.Contains(text, "max-parallelism") {
 				t.Errorf("max-parallelism rendered though it is the default:\n%s", text)

@@ -17,6 +17,9 @@ type Data struct {
 	Decision Decision
 	// Cells are the measured grid cells, in ranking order (best first).
 	Cells []CellRow
+	// Adaptive lists what an adaptive sweep dropped on the way and why it
+	// stopped; nil for a full grid.
+	Adaptive *Adaptive
 	// Knobs are one finding per knob (workers, batch, cache mode, ...).
 	Knobs []KnobFinding
 	// Predictions are the predicted full builds of the configurations worth
@@ -29,6 +32,18 @@ type Data struct {
 	Validation []ValidationRow
 	Method     Method
 	Charts     Charts
+}
+
+// Adaptive is an adaptive sweep's decisions: each dropped cell with the
+// sweep's reason (round, trials, test), then why it stopped.
+type Adaptive struct {
+	Drops []AdaptiveDrop
+	Stop  string
+}
+
+// AdaptiveDrop is one dropped cell.
+type AdaptiveDrop struct {
+	Cell, Why string
 }
 
 // Run identifies the sweep the report is about.

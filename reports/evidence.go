@@ -78,6 +78,12 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		}
 		d.Cells = append(d.Cells, row)
 	}
+	if ad := a.Adaptive; ad != nil {
+		d.Adaptive = &Adaptive{Stop: ad.Stop}
+		for _, dr := range ad.Drops {
+			d.Adaptive.Drops = append(d.Adaptive.Drops, AdaptiveDrop{Cell: dr.Cell, Why: dr.Why})
+		}
+	}
 	for _, k := range a.Comparisons.Knobs {
 		f := k.Verdict
 		if len(k.Details) > 0 {

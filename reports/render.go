@@ -304,6 +304,7 @@ func document(d Data) []block {
 
 	b.heading(2, "Evidence")
 	cells(b, d.Cells)
+	adaptive(b, d.Adaptive)
 	if len(d.Knobs) > 0 {
 		b.heading(3, "Knobs")
 		var items [][]span
@@ -470,6 +471,33 @@ func predictionInterval(p ConfigPrediction) string {
 		parts = append(parts, "extrapolated")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// adaptive lists an adaptive sweep's drops: why a cell above has fewer
+// trials than the others, and by which test it fell behind.
+func adaptive(b *builder, a *Adaptive) {
+	if a == nil {
+		return
+	}
+	b.heading(3, "Adaptive sweep")
+	if len(a.Drops) == 0 {
+		b.para(text("The adaptive sweep dropped no cell.")...)
+	} else {
+		b.para(text("The adaptive sweep stopped measuring these cells once they were plainly behind; they have fewer trials above:")...)
+		var items [][]span
+		for _, d := range a.Drops {
+			why := strings.Replace(d.Why, d.Cell+": ", "", 1)
+			items = append(items, []span{{Text: d.Cell, Code: true}, {Text: ": " + why}})
+		}
+		b.list(items...)
+	}
+	if a.Stop != "" {
+		stop := strings.TrimPrefix(a.Stop, "done: ")
+		if strings.HasPrefix(a.Stop, "budget: ") {
+			stop = "the budget would not cover the next " + strings.TrimPrefix(a.Stop, "budget: ")
+		}
+		b.para(text("It stopped because " + stop + ".")...)
+	}
 }
 
 func cells(b *builder, rows []CellRow) {

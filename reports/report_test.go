@@ -413,3 +413,37 @@ func TestRenderSample(t *testing.T) {
 	}
 	t.Log(f.Markdown, f.HTML)
 }
+
+// TestAdaptiveSection: an adaptive sweep's drops and stop are listed after
+// the cells, each reason without the cell's name twice; a full grid has no
+// such section.
+func TestAdaptiveSection(t *testing.T) {
+	d := sampleData()
+	md, err := Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(md), "Adaptive sweep") {
+		t.Errorf("a full grid's report has an adaptive section:\n%s", md)
+	}
+	d.Adaptive = &Adaptive{Drops: []AdaptiveDrop{{Cell: "w1-b3-off-single", Why: "round 1: w1-b3-off-single: median 1636 (n=3) vs best w4-b3-off-single 2744 (n=3)"}},
+		Stop: "done: w4-b3-off-single is significantly ahead of every other cell after round 1"}
+	md, err = Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(md)
+	for _, want := range []string{"### Adaptive sweep", "- `w1-b3-off-single`: round 1: median 1636 (n=3)",
+		"It stopped because w4-b3-off-single is significantly ahead of every other cell after round 1."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Index(s, "### Adaptive sweep") < strings.Index(s, "### Cells") {
+		t.Error("the adaptive section comes before the cells it explains")
+	}
+	d.Adaptive.Stop = "budget: round 2 (6 trials, 2 cells to 6 reps) needs about 3m0s, 1m0s of the 15m0s budget left"
+	if md, err = Markdown(d, ""); err != nil || !strings.Contains(string(md), "It stopped because the budget would not cover the next round 2") {
+		t.Errorf("budget stop not worded (%v):\n%s", err, md)
+	}
+}

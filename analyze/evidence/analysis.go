@@ -78,9 +78,49 @@ type Analysis struct {
 	Warm        []*Cell     `json:"warm,omitempty"`
 	Comparisons Comparisons `json:"comparisons"`
 	Models      Models      `json:"models"`
-	Warnings    []string    `json:"warnings,omitempty"`
+	// Adaptive is what an adaptive sweep (--budget) decided on the way:
+	// the cells it dropped and why, and why it stopped. Nil for a full
+	// grid.
+	Adaptive *Adaptive `json:"adaptive,omitempty"`
+	Warnings []string  `json:"warnings,omitempty"`
 
 	run *Run
+}
+
+// Adaptive is an adaptive sweep's decisions, from its drop and stop
+// events, in the order they were made.
+type Adaptive struct {
+	Drops []AdaptiveDrop `json:"drops,omitempty"`
+	Stop  string         `json:"stop,omitempty"`
+}
+
+// AdaptiveDrop is one cell dropped: its name and the sweep's words (the
+// round, the trials and the test that separated it).
+type AdaptiveDrop struct {
+	Cell string `json:"cell"`
+	Why  string `json:"why"`
+}
+
+// adaptiveOf collects the drop and stop events of a run; nil when it has
+// none (a full grid). A resumed sweep may repeat its stop: the last counts.
+func adaptiveOf(events []record.Event) *Adaptive {
+	var a Adaptive
+	seen := map[string]bool{}
+	for _, e := range events {
+		switch e.Type {
+		case record.EventDrop:
+			if !seen[e.Cell] {
+				seen[e.Cell] = true
+				a.Drops = append(a.Drops, AdaptiveDrop{Cell: e.Cell, Why: e.Message})
+			}
+		case record.EventStop:
+			a.Stop = e.Message
+		}
+	}
+	if len(a.Drops) == 0 && a.Stop == "" {
+		return nil
+	}
+	return &a
 }
 
 // Analyze turns a loaded run into evidence: cell summaries, comparisons
@@ -118,6 +158,7 @@ func Analyze(run *Run, o Options) (*Analysis, error) {
 			}
 		}
 	}
+	a.Adaptive = adaptiveOf(run.Selected.Events)
 	a.Comparisons = compareCells(a.Cells, o.Baseline, o.EquivalenceMargin, o.Alpha)
 	a.Models = fitModels(a.Cells, prunesOf(run.Selected), o.Images, o.Seed)
 	return a, nil

@@ -7,12 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 var (
@@ -570,5 +572,26 @@ func TestRecommendThreeRepsSeparated(t *testing.T) {
 	}
 	if !r.Confident || !r.Significant || strings.Contains(strings.Join(r.Warnings, "\n"), "too few") {
 		t.Errorf("confident %v significant %v with 3 clearly separated reps; warnings %q", r.Confident, r.Significant, r.Warnings)
+	}
+}
+
+func TestAdaptiveOf(t *testing.T) {
+	if a := adaptiveOf([]record.Event{{Type: record.EventPrune}}); a != nil {
+		t.Errorf("a full grid's events (a prune) gave %+v, want nil", a)
+	}
+	evs := []record.Event{
+		{Type: record.EventDrop, Cell: "w1", Message: "round 1: w1: behind"},
+		{Type: record.EventPrune},
+		{Type: record.EventStop, Message: "budget: first"},
+		// Resumed: the drop is known, the sweep goes on and stops again.
+		{Type: record.EventDrop, Cell: "w1", Message: "round 1: w1: behind"},
+		{Type: record.EventDrop, Cell: "w2", Message: "round 2: w2: behind"},
+		{Type: record.EventStop, Message: "done: w4 is ahead of every other cell after round 2"},
+	}
+	a := adaptiveOf(evs)
+	want := &Adaptive{Drops: []AdaptiveDrop{{Cell: "w1", Why: "round 1: w1: behind"}, {Cell: "w2", Why: "round 2: w2: behind"}},
+		Stop: "done: w4 is ahead of every other cell after round 2"}
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("adaptiveOf = %+v, want %+v", a, want)
 	}
 }

@@ -22,6 +22,8 @@ type Data struct {
 	Adaptive *Adaptive
 	// Knobs are one finding per knob (workers, batch, cache mode, ...).
 	Knobs []KnobFinding
+	// Diagnoses say what limits a knob where the records show it.
+	Diagnoses []string
 	// Predictions are the predicted full builds of the configurations worth
 	// showing; empty means the decision's recommended, runner-up and
 	// baseline configurations.

@@ -91,6 +91,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		}
 		d.Knobs = append(d.Knobs, KnobFinding{Knob: k.Knob, Finding: f})
 	}
+	d.Diagnoses = a.Diagnoses
 
 	// Predictions of every measured cell and the baseline.
 	var preds []plot.PredictedConfig
@@ -334,6 +335,9 @@ func AnalysisSummary(a *evidence.Analysis) string {
 	}
 	for _, k := range a.Comparisons.Knobs {
 		fmt.Fprintf(&b, "knob %s: %s\n", k.Knob, k.Verdict)
+	}
+	for _, d := range a.Diagnoses {
+		fmt.Fprintf(&b, "diagnosis: %s\n", d)
 	}
 	for _, w := range a.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)

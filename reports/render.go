@@ -313,6 +313,10 @@ func document(d Data) []block {
 		}
 		b.list(items...)
 	}
+	if len(d.Diagnoses) > 0 {
+		b.heading(3, "What limits it")
+		b.textList(d.Diagnoses)
+	}
 	predictions(b, d)
 	model(b, d.Model)
 	phases(b, d.Phases)

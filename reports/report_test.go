@@ -447,3 +447,25 @@ func TestAdaptiveSection(t *testing.T) {
 		t.Errorf("budget stop not worded (%v):\n%s", err, md)
 	}
 }
+
+// TestDiagnosesSection: the analysis's diagnoses are listed after the
+// knobs; none, no section.
+func TestDiagnosesSection(t *testing.T) {
+	d := sampleData()
+	md, err := Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(md), "What limits it") {
+		t.Errorf("a report without diagnoses has the section:\n%s", md)
+	}
+	d.Diagnoses = []string{"w4 -> w8: the extra builds queued for their pushes."}
+	if md, err = Markdown(d, ""); err != nil {
+		t.Fatal(err)
+	}
+	s := string(md)
+	i, k := strings.Index(s, "### What limits it\n\n- w4 -> w8: the extra builds queued for their pushes."), strings.Index(s, "### Knobs")
+	if i < 0 || k < 0 || i < k {
+		t.Errorf("diagnoses not listed after the knobs (at %d, knobs at %d):\n%s", i, k, s)
+	}
+}

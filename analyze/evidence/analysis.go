@@ -82,7 +82,10 @@ type Analysis struct {
 	// the cells it dropped and why, and why it stopped. Nil for a full
 	// grid.
 	Adaptive *Adaptive `json:"adaptive,omitempty"`
-	Warnings []string  `json:"warnings,omitempty"`
+	// Diagnoses say what limits a knob where the records show it (e.g.
+	// more workers queueing for their pushes), one line each.
+	Diagnoses []string `json:"diagnoses,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
 
 	run *Run
 }
@@ -161,6 +164,7 @@ func Analyze(run *Run, o Options) (*Analysis, error) {
 	a.Adaptive = adaptiveOf(run.Selected.Events)
 	a.Comparisons = compareCells(a.Cells, o.Baseline, o.EquivalenceMargin, o.Alpha)
 	a.Models = fitModels(a.Cells, prunesOf(run.Selected), o.Images, o.Seed)
+	a.Diagnoses = pushQueueing(a.Cells)
 	return a, nil
 }
 

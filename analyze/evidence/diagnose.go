@@ -64,7 +64,9 @@ const roundTrips = "What queued them: either the link at the moments many builds
 
 // pushPair diagnoses one pair of cells, lo with fewer workers than hi.
 func pushPair(lo, hi *Cell) string {
-	r := float64(hi.Config.Workers) / float64(lo.Config.Workers)
+	// Builds at once, not workers: a batch or a sample smaller than the
+	// workers caps them.
+	r := float64(hi.Concurrency()) / float64(lo.Concurrency())
 	pLo, pHi := lo.Phases.LayerPush, hi.Phases.LayerPush
 	tLo, tHi := lo.ImagesPerHour.Median, hi.ImagesPerHour.Median
 	wall := hi.ImageWall.Median
@@ -76,7 +78,7 @@ func pushPair(lo, hi *Cell) string {
 	if grew < 1+pushGrowth*(r-1) || gain >= 1+throughputGrowth*(r-1) || pHi < pushShareMin*wall {
 		return ""
 	}
-	line := fmt.Sprintf("%s -> %s: %gx the workers gave %.2fx the images/hour, and each image's layer push grew from %s to %s (%.0f%% of its wall): the extra builds queued for their pushes",
+	line := fmt.Sprintf("%s -> %s: %.3gx the builds at once gave %.2fx the images/hour, and each image's layer push grew from %s to %s (%.0f%% of its wall): the extra builds queued for their pushes",
 		lo.Name, hi.Name, r, gain, analyze.FormatSeconds(pLo), analyze.FormatSeconds(pHi), 100*pHi/wall)
 	rate := hi.BytesPushedPerImage * tHi / 3600 // bytes per second pushed
 	if bps, err := input.Bandwidth(hi.Config.Registry); err == nil && bps > 0 && rate > 0 {

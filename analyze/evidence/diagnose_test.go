@@ -20,7 +20,7 @@ func TestPushQueueing(t *testing.T) {
 		want  []string // substrings of the one line; nil: no line
 	}{
 		{name: "round trips on a capped link", cells: []*Cell{cell(4, "16MiB/s", 1000, 1.0, 4, 10*mib), cell(8, "16MiB/s", 1100, 2.1, 6, 10*mib)},
-			want: []string{"2x the workers gave 1.10x the images/hour", "1.00s to 2.10s", "19% full on average", "maxRegistryConcurrency", "--registry-concurrency 16"}},
+			want: []string{"2x the builds at once gave 1.10x the images/hour", "1.00s to 2.10s", "19% full on average", "maxRegistryConcurrency", "--registry-concurrency 16"}},
 		{name: "a full link", cells: []*Cell{cell(4, "16MiB/s", 1000, 1.0, 4, 50*mib), cell(8, "16MiB/s", 1100, 2.1, 6, 50*mib)},
 			want: []string{"was 95% full: the bandwidth is the limit"}},
 		{name: "no cap: the rate, and both readings", cells: []*Cell{cell(2, "", 1000, 1.0, 4, 10*mib), cell(4, "", 1050, 2.0, 6, 10*mib)},
@@ -52,7 +52,7 @@ func TestPushQueueing(t *testing.T) {
 }
 
 // TestPushQueueingGroups: only cells that differ in workers alone are
-// compared, neighbours in worker count.
+// compared, neighbours in worker count, by the builds they ran at once.
 func TestPushQueueingGroups(t *testing.T) {
 	mk := func(w int, cache string, iph, push float64) *Cell {
 		c := &Cell{Config: Config{Workers: w, CacheMode: cache, Strategy: "single"}, N: 3, Images: 24,
@@ -65,5 +65,16 @@ func TestPushQueueingGroups(t *testing.T) {
 	got := pushQueueing([]*Cell{mk(8, "off", 1100, 2.4), mk(2, "off", 500, 1.0), mk(4, "off", 950, 1.1), mk(8, "max", 700, 4)})
 	if len(got) != 1 || !strings.HasPrefix(got[0], mk(4, "off", 0, 0).Name+" -> "+mk(8, "off", 0, 0).Name) {
 		t.Errorf("diagnoses %q, want the one of w4 -> w8 with cache off", got)
+	}
+	// A batch of 3 caps both at 3 builds at once: 4 -> 8 workers adds
+	// none, so nothing queued on account of them.
+	b3 := func(w int, iph, push float64) *Cell {
+		c := mk(w, "off", iph, push)
+		c.Config.Batch = 3
+		c.Name = c.Config.Name()
+		return c
+	}
+	if got := pushQueueing([]*Cell{b3(4, 1000, 1.0), b3(8, 1000, 2.0)}); len(got) != 0 {
+		t.Errorf("batch 3 at 4 and 8 workers: diagnosed %q, want nothing", got)
 	}
 }

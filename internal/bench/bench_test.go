@@ -89,8 +89,9 @@ func benchEnv(b testing.TB, n int, prof *fixtures.Profile, cfg stack.Config) (*b
 }
 
 // daemonStarter starts fresh daemons for a scheme with its own
-// (bench.Scheme.Daemons), configured as the shared one (maxParallelism,
-// the registry over plain HTTP) but for maxRegistryConcurrency.
+// (bench.Scheme.Daemons): a stack on the running registry, its daemons
+// configured as the shared one (maxParallelism, the registry over plain
+// HTTP) but for maxRegistryConcurrency.
 func daemonStarter(b testing.TB, reg string, maxParallelism int) func(context.Context, int, int) ([]fleet.Daemon, func(), error) {
 	bin := testenv.Buildkitd(b)
 	return func(ctx context.Context, n, regConcurrency int) ([]fleet.Daemon, func(), error) {
@@ -98,27 +99,23 @@ func daemonStarter(b testing.TB, reg string, maxParallelism int) func(context.Co
 		if err != nil {
 			return nil, nil, err
 		}
-		var ds []*stack.Daemon
+		s, err := stack.Start(ctx, stack.Config{Dir: dir, Buildkitd: bin, MaxParallelism: maxParallelism,
+			RegistryConcurrency: regConcurrency, Daemons: n, Registry: reg})
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
 		var clients []*engine.BuildKit
 		stop := func() {
 			for _, c := range clients {
 				c.Close()
 			}
-			for _, d := range ds {
-				d.Stop()
-			}
+			s.Stop() // the registry is external: only the daemons stop
 			os.RemoveAll(dir)
 		}
 		var out []fleet.Daemon
-		for i := 0; i < n; i++ {
-			d, err := stack.StartDaemon(ctx, stack.DaemonConfig{Dir: filepath.Join(dir, fmt.Sprint(i)), Binary: bin,
-				MaxParallelism: maxParallelism, RegistryConcurrency: regConcurrency, Registries: []string{reg}})
-			if err != nil {
-				stop()
-				return nil, nil, err
-			}
-			ds = append(ds, d)
-			c, err := engine.Dial(ctx, d.Addr)
+		for _, a := range s.Addrs() {
+			c, err := engine.Dial(ctx, a)
 			if err != nil {
 				stop()
 				return nil, nil, err

@@ -66,6 +66,9 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		row := CellRow{Name: r.Name, N: cl.N, MedianIPH: cl.ImagesPerHour.Median, LoIPH: cl.ImagesPerHour.Lo,
 			HiIPH: cl.ImagesPerHour.Hi, IQR: cl.ImagesPerHour.IQR, CIConfidence: cl.ImagesPerHour.Confidence, PerImageMedianS: cl.ImageWall.Median,
 			PAdj: r.PAdjusted, Outliers: len(cl.Outliers)}
+		if cl.Images == 0 {
+			row.PerImageMedianS = math.NaN() // no built image: "n/a", not 0s
+		}
 		switch {
 		case r.Best:
 			row.Verdict = VerdictBest
@@ -149,6 +152,13 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	// Phases.
 	d.Phases.Stat = "median"
 	for _, cl := range a.Cells {
+		if cl.Images == 0 {
+			// No built image: no per-image phases or times to draw (a bar
+			// of 0 s would read as a cell that built in no time).
+			d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: cl.Config.CacheMode + " " + cl.Config.Strategy,
+				Workers: cl.Config.Workers, Batch: cl.Config.Batch, ImagesPerHour: cl.ImagesPerHour.Median})
+			continue
+		}
 		// Stacked, the export counts once: its part besides the pushes,
 		// then the pushes.
 		ps := plot.PhaseSeconds{Exec: cl.Phases.Exec, ImageExport: cl.Phases.ExportBesidesPush, LayerPush: cl.Phases.LayerPush,

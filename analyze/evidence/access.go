@@ -27,3 +27,26 @@ func (c *Cell) Concurrency() int {
 	}
 	return Concurrency(c.Config, n)
 }
+
+// timed reports whether some built image of the cell recorded a build
+// time: a cell whose images all say 0 s has no per-image seconds, and a
+// prediction from it would put the trials' whole wall time into the fixed
+// cost of a run, whatever the number of images.
+func (c *Cell) timed() bool {
+	for _, im := range c.images {
+		if im.WallSeconds > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sampleImages is the most images a trial of the cell built or tried (0
+// when no trial says).
+func (c *Cell) sampleImages() int {
+	n := 0
+	for _, t := range c.trials {
+		n = max(n, t.Images)
+	}
+	return n
+}

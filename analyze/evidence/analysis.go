@@ -6,6 +6,7 @@ import (
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/model"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/sweep/record"
 )
 
@@ -143,7 +144,9 @@ func Analyze(run *Run, o Options) (*Analysis, error) {
 	}
 	a.Cells, a.Warm = buildCells(run.Selected)
 	if len(a.Cells) == 0 {
-		return nil, fmt.Errorf("analyzing %s: %d trials count but none is cold", run.Dir, len(run.Selected.Trials))
+		// Warm trials are only reported beside cold ones: without a cold
+		// trial there is nothing to decide from, which is the input's fault.
+		return nil, input.Errorf(run.Dir, "%d trials count but none is cold (warm trials are compared only beside cold ones); want at least one cold trial", len(run.Selected.Trials))
 	}
 	for _, c := range append(slices.Clone(a.Cells), a.Warm...) {
 		if !slices.Contains(a.Temps, c.Temp) {
@@ -159,6 +162,16 @@ func Analyze(run *Run, o Options) (*Analysis, error) {
 				a.BuildKitVersion = t.BuildKitVersion
 				break
 			}
+		}
+	}
+	for _, c := range a.Cells {
+		switch {
+		case c.Images == 0:
+			a.Warnings = append(a.Warnings, fmt.Sprintf("cell %s built no image in its %s: its throughput is 0 and it is no candidate for a recommendation",
+				c.Name, analyze.Plural(c.N, "trial")))
+		case !c.timed():
+			a.Warnings = append(a.Warnings, fmt.Sprintf("cell %s: its %d built images record no build time (wall_s 0): it cannot be predicted nor recommended",
+				c.Name, c.Images))
 		}
 	}
 	a.Adaptive = adaptiveOf(run.Selected.Events)

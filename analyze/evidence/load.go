@@ -159,6 +159,14 @@ func Load(dir string) (*Run, error) {
 		run.Warnings = append(run.Warnings, fmt.Sprintf("%s: the last line is torn (an interrupted write): ignored", path))
 	}
 	run.Records = set
+	if runs := record.Runs(set); len(runs) > 1 {
+		about := "no run.json: the run ids are all there is to tell them apart"
+		if info != nil {
+			about = fmt.Sprintf("%s describes run %s only", RunInfoFile, input.Quote(info.ID))
+		}
+		run.Warnings = append(run.Warnings, fmt.Sprintf("%s holds the records of %d runs (%s): their trials are analysed together, as one sweep; %s",
+			path, len(runs), quoteRuns(runs), about))
+	}
 	run.Selected = record.Select(set)
 	if len(run.Selected.Trials) == 0 {
 		return nil, input.Errorf(dir, "%d trial records, none that counts (finished, no error, no infra failure, not warm-up); want at least one", len(set.Trials))
@@ -197,4 +205,20 @@ func readRunInfo(dir string) (*RunInfo, error) {
 func repoOf(id string) string {
 	repo, _, _ := strings.Cut(id, "__")
 	return repo
+}
+
+// quoteRuns lists run ids for a message ("" as "(none)"), at most 5.
+func quoteRuns(runs []string) string {
+	var s []string
+	for i, r := range runs {
+		if i == 5 {
+			s = append(s, fmt.Sprintf("and %d more", len(runs)-5))
+			break
+		}
+		if r == "" {
+			r = "(none)"
+		}
+		s = append(s, r)
+	}
+	return strings.Join(s, ", ")
 }

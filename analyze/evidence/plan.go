@@ -122,7 +122,7 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	}
 	measured = sortedInts(measured)
 	if len(measured) == 0 {
-		return cp, fmt.Errorf("planning: no measured cell with cache %s, strategy %s and batch %s", cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch))
+		return cp, input.Errorf(a.Dir, "planning: no measured cell with cache %s, strategy %s and batch %s has built images; want a run with built images", cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch))
 	}
 	cands := slices.Clone(measured)
 	if scaled {
@@ -184,8 +184,11 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	}
 	// Every workers value must be predictable before the predictor is
 	// handed to the model, which cannot take errors.
+	// At most one image per worker is predicted: more workers than images
+	// are left out below, and a build of w images at a huge w (a typo, or
+	// a sweep of a remote fleet) would take as long to simulate as to run.
 	for _, w := range cp.Workers {
-		if _, err := predictOne(w, w); err != nil {
+		if _, err := predictOne(w, min(w, images)); err != nil {
 			return cp, fmt.Errorf("planning at %d workers: %w", w, err)
 		}
 	}

@@ -62,6 +62,9 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 	if cell.Images == 0 {
 		return s, input.Errorf("config", "%s: its cell has no built image records to predict from", cfg)
 	}
+	if !cell.timed() {
+		return s, input.Errorf("config", "%s: the %d built images of its cell %s record no build time (wall_s 0): no per-image seconds to predict from", cfg, cell.Images, cell.Name)
+	}
 	s.cell, s.exact = cell, exact
 	if exact {
 		return s, nil
@@ -135,6 +138,10 @@ func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) 
 		Seed:         mixSeed(target.Seed, cfg.Name()),
 	}
 	var warns []string
+	if sample := src.cell.sampleImages(); src.exact && cfg.Batch > 0 && sample > 0 && cfg.Batch > sample && n > sample {
+		warns = append(warns, fmt.Sprintf("batch %d is larger than the sweep's sample of %d images: every trial was one partial batch, so the barriers of a %d-image build are simulated, not measured",
+			cfg.Batch, sample, n))
+	}
 	if target.PruneThreshold > 0 {
 		in.PruneThreshold, in.PruneKeep = float64(target.PruneThreshold), float64(target.PruneKeep)
 		pc := a.Models.Prune

@@ -121,6 +121,10 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s has no built images: not a candidate", cell.Name))
 			continue
 		}
+		if !cell.timed() {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: its %d built images record no build time (wall_s 0): not a candidate", cell.Name, cell.Images))
+			continue
+		}
 		p, err := a.Predict(cell.Config, t)
 		if err != nil {
 			return r, fmt.Errorf("recommending: %w", err)
@@ -137,7 +141,8 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		}
 	}
 	if len(cands) == 0 {
-		return r, fmt.Errorf("recommending: no cell with built images: %w", model.ErrInfeasible)
+		// The run holds no evidence to recommend from: bad input, naming it.
+		return r, input.Bad(a.Dir, fmt.Errorf("recommending: %w: no cell has built images that record their build time (every build failed, or every image says wall_s 0)", model.ErrInfeasible))
 	}
 	r.Images = cands[0].Prediction.Images
 	mr, err := model.Recommend(cands, model.Constraints{

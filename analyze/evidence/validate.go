@@ -88,6 +88,19 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	}
 	v.Images = len(ids)
 	v.MeasuredS = t.WallSeconds
+	if !(v.MeasuredS > 0) {
+		// A trial record without its wall time: its start and end give it.
+		if d := t.End.Sub(t.Start).Seconds(); !t.Start.IsZero() && d > 0 {
+			v.MeasuredS = d
+			v.Warnings = append(v.Warnings, fmt.Sprintf("trial %d records no wall time: measured from its start and end, %s", t.Trial, analyze.FormatSeconds(d)))
+		} else {
+			return v, input.Errorf(full.Dir, "trial %d records no wall time (wall_s 0, no start and end): nothing to validate against; want a finished full build", t.Trial)
+		}
+	}
+	if failed := t.Failed + t.InfraFailed; failed > 0 {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("%d of the full build's images failed: its wall time includes their attempts, the prediction only the %d built, so the error is not the model's alone",
+			failed, len(ids)))
+	}
 	// The seed recommend uses (the analysis' own, mixed with the config's
 	// name), so that both predict the same build alike.
 	p, err := sweep.Predict(cfg, Target{Repos: ReposOf(ids), Seed: sweep.Options.Seed})
@@ -97,11 +110,7 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	v.PredictedS = Interval{p.Median, p.Lo, p.Hi}
 	v.Extrapolated = p.Extrapolated
 	v.Warnings = append(v.Warnings, p.Warnings...)
-	if v.MeasuredS > 0 {
-		v.ErrorPct = finite(100 * (p.Median - v.MeasuredS) / v.MeasuredS)
-	} else {
-		v.Warnings = append(v.Warnings, "the full build recorded no wall time: no error")
-	}
+	v.ErrorPct = finite(100 * (p.Median - v.MeasuredS) / v.MeasuredS)
 	v.TooWide = p.TooWide
 	v.Inside = !p.TooWide && p.Lo <= v.MeasuredS && v.MeasuredS <= p.Hi
 	if p.TooWide {

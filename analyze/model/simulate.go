@@ -117,7 +117,10 @@ func Simulate(s Schedule) SimResult {
 
 func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float64, pruning bool, threshold, keep, cost float64) {
 	t := fixed
-	free := make([]float64, w)
+	// A pool never holds more than one batch: workers beyond it stay idle
+	// (they count as idle at the barriers below), so only the batch's
+	// slots are scheduled, which keeps a huge workers value cheap.
+	free := make([]float64, min(w, batch))
 	for start := 0; start < len(ds); start += batch {
 		end := min(start+batch, len(ds))
 		if start > 0 && pruning && r.Disk >= threshold {
@@ -130,7 +133,7 @@ func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float
 		var busy float64
 		for _, d := range ds[start:end] {
 			k := 0
-			for i := 1; i < w; i++ {
+			for i := 1; i < len(free); i++ {
 				if free[i] < free[k] {
 					k = i
 				}
@@ -156,7 +159,9 @@ func simulateStream(r *SimResult, ds []float64, w int, fixed, grow float64, prun
 		return
 	}
 	// free[k] is when worker k finishes its current image; running[k] says
-	// whether it has one.
+	// whether it has one. Workers beyond the images never get one, so
+	// only as many as there are images are scheduled.
+	w = min(w, len(ds))
 	free := make([]float64, w)
 	running := make([]bool, w)
 	next := 0

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/buildtune/buildtune/analyze"
 )
@@ -159,5 +160,33 @@ func TestLPTOrder(t *testing.T) {
 	}
 	if got := LPTOrder(nil); len(got) != 0 {
 		t.Errorf("LPTOrder(nil) = %v", got)
+	}
+}
+
+// TestSimulateHugeWorkers: a workers value far beyond the batch or the
+// images (a typo, or a cell of a remote fleet) schedules only the slots
+// that can hold an image: the simulation took time and memory in
+// proportion to the workers and hung `buildtune plan`.
+func TestSimulateHugeWorkers(t *testing.T) {
+	ds := make([]float64, 2000)
+	for i := range ds {
+		ds[i] = float64(1 + i%7)
+	}
+	for _, batch := range []int{10, 0} {
+		fit := len(ds) // a stream holds every image at once
+		if batch > 0 {
+			fit = batch
+		}
+		want := Simulate(Schedule{Durations: ds, Workers: fit, Batch: batch, FixedSeconds: 1})
+		done := make(chan SimResult, 1)
+		go func() { done <- Simulate(Schedule{Durations: ds, Workers: 20_000_000, Batch: batch, FixedSeconds: 1}) }()
+		select {
+		case got := <-done:
+			if got.Makespan != want.Makespan || got.Batches != want.Batches {
+				t.Errorf("batch %d: 20M workers: makespan %v in %d batches, want %v in %d (as many workers as fit)", batch, got.Makespan, got.Batches, want.Makespan, want.Batches)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("batch %d: simulating 2000 images at 20M workers took over 5s", batch)
+		}
 	}
 }

@@ -89,26 +89,45 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if err := src.check(); err != nil {
 		return err
 	}
+	if err := checkFolderFlag(fs, "out", out); err != nil {
+		return err
+	}
+	var (
+		batches  []int
+		cache    engine.CacheMode
+		strategy string
+	)
+	knobs := func() error {
+		if workers < 1 || workers > input.MaxCount {
+			return usagef("--workers %d: want 1 to %d", workers, input.MaxCount)
+		}
+		var err error
+		batches, err = sweep.ParseBatches(batchS)
+		if err != nil || len(batches) != 1 {
+			return usagef("--batch %q: want a positive number (at most %d) or 'stream'", batchS, input.MaxCount)
+		}
+		if cache, err = engine.ParseCacheMode(cacheS); err != nil {
+			return usagef("--cache-mode: %v", err)
+		}
+		if strategy, err = workload.ParseStrategy(strategyS); err != nil {
+			return usagef("--strategy: %v", err)
+		}
+		return nil
+	}
+	// The knobs given are checked before the recommendation is read (an analysis), and again
+	// after it fills the others.
+	if err := knobs(); err != nil {
+		return err
+	}
 	if fromRec != "" {
 		if err := c.applyRecommendation(fs, fromRec, wf.all, &workers, &batchS, &cacheS, &strategyS); err != nil {
 			return err
 		}
+		if err := knobs(); err != nil {
+			return err
+		}
 	}
-	if workers < 1 {
-		return usagef("--workers %d: want 1 or more", workers)
-	}
-	batches, err := sweep.ParseBatches(batchS)
-	if err != nil || len(batches) != 1 {
-		return usagef("--batch %q: want a positive number or 'stream'", batchS)
-	}
-	cache, err := engine.ParseCacheMode(cacheS)
-	if err != nil {
-		return usagef("--cache-mode: %v", err)
-	}
-	strategy, err := workload.ParseStrategy(strategyS)
-	if err != nil {
-		return usagef("--strategy: %v", err)
-	}
+	var err error
 	if attempts < 1 {
 		return usagef("--attempts %d: want 1 or more", attempts)
 	}
@@ -161,6 +180,9 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		return err
 	}
 	if !wf.all {
+		if err := sampleFromList(fs, src.Instances, len(insts), wf.sample, "the default"); err != nil {
+			return err
+		}
 		if insts, err = fixtures.Sample(insts, wf.sample, wf.seed); err != nil {
 			return usagef("--sample: %v", err)
 		}

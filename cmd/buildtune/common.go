@@ -226,3 +226,53 @@ func version() string {
 func joinComma(xs []string) string { return strings.Join(xs, ",") }
 
 func durationOf(ns int64) time.Duration { return time.Duration(ns) }
+
+// checkFolderFlag refuses, before anything starts, a folder flag (--out, --state) given empty
+// or naming a file (or a path through a file): the command would fail only after its set-up,
+// or, for an empty value, write into the current folder.
+func checkFolderFlag(fs *pflag.FlagSet, name, dir string) error {
+	flag := "--" + name
+	if fs.Changed(name) && strings.TrimSpace(dir) == "" {
+		return input.Errorf(flag, "empty value; want a folder (created if missing)")
+	}
+	if dir == "" {
+		return nil
+	}
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil {
+			if !fi.IsDir() {
+				if p == filepath.Clean(dir) {
+					return input.Errorf(flag+" "+dir, "a file, not a folder; want a folder (created if missing)")
+				}
+				return input.Errorf(flag+" "+dir, "%s is a file, not a folder; want a folder (created if missing)", p)
+			}
+			return nil
+		}
+		if parent := filepath.Dir(p); parent == p {
+			return nil
+		}
+	}
+}
+
+// maxReps bounds a sweep's repetitions per cell: far above any real sweep, and low enough that
+// the estimate checked against --budget cannot overflow.
+const maxReps = 10_000
+
+// maxImages bounds the images of a predicted full build: each of the simulated builds
+// schedules every image, so a typo such as --images 99999999999 would exhaust the memory
+// after the sweep has spent its budget.
+const maxImages = 1_000_000
+
+// sampleFromList explains a sample larger than an --instances list when --sample was left at
+// its default: the user gave a list, not a sample size.
+func sampleFromList(fs *pflag.FlagSet, instances string, listed, sample int, from string) error {
+	if instances == "" || fs.Changed("sample") || listed >= sample {
+		return nil
+	}
+	all := ""
+	if fs.Lookup("all") != nil {
+		all = ", or --all"
+	}
+	return input.Errorf("--instances "+instances, "%d instances, fewer than the sample of %d (%s); want --sample %d or less%s", listed, sample, from, listed, all)
+}

@@ -87,6 +87,9 @@ func (c *cli) analyze(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkFolderFlag(fs, "out", out); err != nil {
+		return err
+	}
 	a, err := af.analyse(dirs[0])
 	if err != nil {
 		return err
@@ -210,6 +213,7 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.warnRun(a.Warnings)
 	rec, err := a.Recommend(cons)
 	if err != nil {
 		return err
@@ -245,6 +249,8 @@ func (c *cli) validate(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.warnRun(a.Warnings)
+	c.warnRun(full.Warnings)
 	v, err := evidence.Validate(a, full, evidence.Config{})
 	if err != nil {
 		return err
@@ -267,6 +273,9 @@ func (c *cli) report(_ context.Context, args []string) error {
 	fs.StringArrayVar(&validations, "validation", nil, "a full build folder validated with 'buildtune validate' (its validation.json): predicted against measured; repeatable")
 	dirs, err := c.parseArgs(fs, args, 1)
 	if err != nil {
+		return err
+	}
+	if err := checkFolderFlag(fs, "out", out); err != nil {
 		return err
 	}
 	t, err := tf.target(fs)
@@ -321,4 +330,15 @@ func (c *cli) report(_ context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "report: %s\n", filepath.Join(out, "report.md"))
 	return nil
+}
+
+// warnRun prints what a run was read and analysed with reservations (a
+// torn last line, trials that do not count, records of several runs,
+// cells without built images) on stderr, one line each: a command whose
+// answer is a recommendation or a plan must not hide them, and its stdout
+// may be JSON.
+func (c *cli) warnRun(warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(c.stderr, "buildtune: warning: %s\n", w)
+	}
 }

@@ -32,6 +32,9 @@ func (c *cli) merge(_ context.Context, args []string) error {
 	if len(dirs) == 0 {
 		return usagef("merge: want one or more shard build folders")
 	}
+	if err := checkFolderFlag(fs, "out", out); err != nil {
+		return err
+	}
 	seen := map[string]string{} // a folder's real path -> as given
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, manifest.ManifestFile)); err != nil {
@@ -50,6 +53,14 @@ func (c *cli) merge(_ context.Context, args []string) error {
 		if real, err := realPath(out); err == nil {
 			if d, ok := seen[real]; ok {
 				return input.Errorf("--out", "%s is the shard folder %s: want a new folder, the merge must not overwrite a shard", out, d)
+			}
+		}
+		// A build's or a sweep's own folder (its records are there) is
+		// not a merge's: its manifest and summary would be replaced. A
+		// previous merge's folder holds only those two and may be redone.
+		for _, own := range []string{"records.jsonl", "run.json"} {
+			if _, err := os.Stat(filepath.Join(out, own)); err == nil {
+				return input.Errorf("--out "+out, "holds %s: the folder of a build or a sweep, whose manifest the merge would overwrite; want a new folder (or a previous merge's)", own)
 			}
 		}
 	}

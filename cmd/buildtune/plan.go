@@ -54,6 +54,7 @@ func (c *cli) plan(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.warnRun(a.Warnings)
 	if cores == 0 && a.Machine != nil {
 		cores = a.Machine.Cores
 	}

@@ -89,8 +89,8 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 		}
 		claimD = int64(d)
 	}
-	if images < 1 {
-		return input.Errorf("--images", "%d: want a positive number of images", images)
+	if images < 1 || images > maxImages {
+		return input.Errorf("--images", "%d: want a positive number of images, at most %d", images, maxImages)
 	}
 	af.baseline = base
 	if _, err := af.options(); err != nil {

@@ -39,6 +39,9 @@ func (c *cli) stack(ctx context.Context, args []string) error {
 	if err := c.parse(fs, args[1:]); err != nil {
 		return err
 	}
+	if err := checkFolderFlag(fs, "state", sf.state); err != nil {
+		return err
+	}
 	state, err := filepath.Abs(sf.state)
 	if err != nil {
 		return fmt.Errorf("--state %s: %w", sf.state, err)

@@ -82,6 +82,14 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return usagef("--per-image-seconds %v: want a finite number of seconds >= 0 (0 = the measured default)", perImage)
 	}
 	adaptive := budget > 0 && !fs.Changed("reps")
+	if fs.Changed("reps") && (reps < 1 || reps > maxReps) {
+		return usagef("--reps %d: want 1 or more, at most %d", reps, maxReps)
+	}
+	if resume == "" {
+		if err := checkFolderFlag(fs, "out", out); err != nil {
+			return err
+		}
+	}
 
 	if fs.Changed("cache-mode") && fs.Changed("cache") {
 		return usagef("--cache and --cache-mode: give one (they are the same flag)")
@@ -168,6 +176,9 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		if err := g.Validate(); err != nil {
 			return usagef("%v", err)
 		}
+		if err := checkGridBounds(g, gridFile); err != nil {
+			return err
+		}
 		if out == "" {
 			out = defaultOut()
 		}
@@ -209,6 +220,13 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	}
 	all, err := src.Universe()
 	if err != nil {
+		return err
+	}
+	from := "the default"
+	if gridFile != "" {
+		from = "the default, or --grid " + gridFile
+	}
+	if err := sampleFromList(fs, src.Instances, len(all), g.Sample, from); resume == "" && err != nil {
 		return err
 	}
 	insts, err := fixtures.Sample(all, g.Sample, g.Seed)
@@ -319,4 +337,33 @@ func (l *logWriter) Write(b []byte) (int, error) {
 		l.d.Log("%s", l.buf[:i])
 		l.buf = l.buf[i+1:]
 	}
+}
+
+// checkGridBounds refuses counts beyond what a sweep can plan, whether from flags or a --grid
+// file (whose numbers bypass the flag parsers): a huge worker count or batch would be allocated
+// by the budget's estimate, and huge reps overflow it.
+func checkGridBounds(g sweep.Grid, gridFile string) error {
+	what := "sweep"
+	if gridFile != "" {
+		what = "--grid " + gridFile + " or the flags"
+	}
+	if g.Reps > maxReps {
+		return input.Errorf(what, "reps %d: want at most %d", g.Reps, maxReps)
+	}
+	for _, w := range g.Workers {
+		if w > input.MaxCount {
+			return input.Errorf(what, "workers %d: want at most %d", w, input.MaxCount)
+		}
+	}
+	for _, b := range g.Batches {
+		if b > input.MaxCount {
+			return input.Errorf(what, "batch %d: want at most %d", b, input.MaxCount)
+		}
+	}
+	for _, c := range g.Configs {
+		if c.Workers > input.MaxCount || c.Batch > input.MaxCount {
+			return input.Errorf(what, "config %s: want workers and batch at most %d", c.String(), input.MaxCount)
+		}
+	}
+	return nil
 }

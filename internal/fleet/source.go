@@ -159,6 +159,9 @@ func (s *Source) Prepare(ctx context.Context, registry, out string, prof *fixtur
 		if w.Registry == "" {
 			w.Registry = registry
 		}
+		if err := w.Validate(); err != nil {
+			return nil, input.Bad("--workload "+s.Workload, err)
+		}
 		return w, nil
 	case s.Context != "":
 		w, err := workload.Simple(workload.SimpleOptions{Name: "custom:" + filepath.Base(s.Context), Instances: insts,

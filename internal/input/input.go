@@ -89,24 +89,29 @@ func Strings(what, s string) ([]string, error) {
 	return List(what, s, func(s string) (string, error) { return s, nil }, func(s string) string { return s })
 }
 
-// PositiveInt parses a whole number >= 1.
+// MaxCount is the largest worker count or batch size accepted: far above any
+// real build, and low enough that what is sized by it (a worker pool, the
+// schedule of an estimate) fits in memory.
+const MaxCount = 100_000
+
+// PositiveInt parses a whole number from 1 to MaxCount.
 func PositiveInt(s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%q: want a positive integer", s)
+	if err != nil || n < 1 || n > MaxCount {
+		return 0, fmt.Errorf("%q: want a positive integer (at most %d)", s, MaxCount)
 	}
 	return n, nil
 }
 
-// Batch parses a batch size: a positive integer, or "stream" (0: one
-// continuous pool, no barrier).
+// Batch parses a batch size: a positive integer up to MaxCount, or "stream"
+// (0: one continuous pool, no barrier).
 func Batch(s string) (int, error) {
 	if strings.EqualFold(strings.TrimSpace(s), "stream") {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%q: want a positive integer or stream", s)
+	if err != nil || n < 1 || n > MaxCount {
+		return 0, fmt.Errorf("%q: want a positive integer or stream (at most %d)", s, MaxCount)
 	}
 	return n, nil
 }

@@ -131,3 +131,22 @@ func TestSizeTera(t *testing.T) {
 		}
 	}
 }
+
+// A worker count or batch size beyond MaxCount is refused: such a value is a typo, and what is
+// sized by it (a worker pool, the schedule of a sweep's estimate) would not fit in memory.
+func TestCountsBounded(t *testing.T) {
+	for _, s := range []string{"100001", "9223372036854775807"} {
+		if n, err := PositiveInt(s); err == nil || !strings.Contains(err.Error(), "at most 100000") {
+			t.Errorf("PositiveInt(%q) = %d, %v; want an error naming the bound", s, n, err)
+		}
+		if n, err := Batch(s); err == nil || !strings.Contains(err.Error(), "at most 100000") {
+			t.Errorf("Batch(%q) = %d, %v; want an error naming the bound", s, n, err)
+		}
+	}
+	if n, err := PositiveInt("100000"); err != nil || n != MaxCount {
+		t.Errorf("PositiveInt(100000) = %d, %v", n, err)
+	}
+	if _, err := ParseConfig("workers=9223372036854775807"); err == nil {
+		t.Error("ParseConfig accepts a worker count beyond MaxCount")
+	}
+}

@@ -138,8 +138,9 @@ type diffOp struct {
 }
 
 // diffLines returns an edit script from a to z: common prefix and suffix, and a longest common
-// subsequence of the middle (quadratic, which is fine for workflow files; a very large middle
-// is replaced as a whole).
+// subsequence of the middle (quadratic, which is fine for workflow files). A middle too large
+// for that is compared line for line when both sides have as many lines (a rewrite of values
+// in place never adds or removes one), and replaced as a whole otherwise.
 func diffLines(a, z []string) []diffOp {
 	pre := 0
 	for pre < len(a) && pre < len(z) && a[pre] == z[pre] {
@@ -154,14 +155,36 @@ func diffLines(a, z []string) []diffOp {
 		ops = append(ops, diffOp{' ', i, i})
 	}
 	ma, mz := a[pre:len(a)-suf], z[pre:len(z)-suf]
-	if len(ma)*len(mz) > 4_000_000 {
+	switch {
+	case len(ma)*len(mz) > 4_000_000 && len(ma) == len(mz):
+		// Too large for the LCS, but line for line (what an in-place rewrite of values
+		// gives): each run of differing lines is replaced, the equal lines between are kept.
+		for i := 0; i < len(ma); {
+			if ma[i] == mz[i] {
+				ops = append(ops, diffOp{' ', pre + i, pre + i})
+				i++
+				continue
+			}
+			j := i
+			for j < len(ma) && ma[j] != mz[j] {
+				j++
+			}
+			for k := i; k < j; k++ {
+				ops = append(ops, diffOp{'-', pre + k, pre + i})
+			}
+			for k := i; k < j; k++ {
+				ops = append(ops, diffOp{'+', pre + j, pre + k})
+			}
+			i = j
+		}
+	case len(ma)*len(mz) > 4_000_000:
 		for i := range ma {
 			ops = append(ops, diffOp{'-', pre + i, pre})
 		}
 		for j := range mz {
 			ops = append(ops, diffOp{'+', pre + len(ma), pre + j})
 		}
-	} else {
+	default:
 		// lcs[i][j] = length of an LCS of ma[i:] and mz[j:].
 		w := len(mz) + 1
 		lcs := make([]int, (len(ma)+1)*w)

@@ -115,3 +115,28 @@ func TestDiffApplies(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffLargeLineForLine: a file too large for the LCS whose rewrite changes a few lines in
+// place gets a diff of those lines, not a removal and re-adding of the whole file.
+func TestDiffLargeLineForLine(t *testing.T) {
+	var a, b strings.Builder
+	for i := 0; i < 6000; i++ {
+		line := fmt.Sprintf("line %d\n", i)
+		a.WriteString(line)
+		switch i {
+		case 10, 3000, 3001, 5990:
+			line = fmt.Sprintf("changed %d\n", i)
+		}
+		b.WriteString(line)
+	}
+	d := Diff("big.yml", []byte(a.String()), []byte(b.String()), nil)
+	if got := applyPatch(t, a.String(), d); got != b.String() {
+		t.Fatalf("the diff does not apply")
+	}
+	if n := strings.Count(d, "\n-"); n != 4 {
+		t.Errorf("%d lines removed, want 4:\n%.2000s", n, d)
+	}
+	if n := strings.Count(d, "\n@@ "); n != 3 {
+		t.Errorf("%d hunks, want 3", n)
+	}
+}

@@ -360,14 +360,16 @@ func (rw *rewriter) run(n *yaml.Node, path, step string) {
 		return
 	}
 	rw.done[n] = true
-	if !rw.mentionsAny(n.Value) && !knobFlagRe.MatchString(n.Value) {
+	if !rw.mentionsAny(n.Value) && !knobFlagRe.MatchString(n.Value) && !knobFlagExprRe.MatchString(n.Value) {
 		return
 	}
 	path = rw.where(n, path)
 	rw.cur = n
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 		sp, ok := rw.scalarSpan(n)
-		if !ok || sp.sq != "'" || strings.Contains(n.Value, "\n") {
+		// A single-quoted script is read as shell text as it stands only when it has no
+		// quote doubled by YAML ('' for ').
+		if !ok || sp.raw != n.Value || strings.Contains(n.Value, "\n") {
 			rw.giveUp(n, "%s: a knob appears in a multi-line flow or escaped script; left as is", path)
 			return
 		}
@@ -595,9 +597,32 @@ var knobFlags = map[string]string{
 
 var knobFlagRe = regexp.MustCompile(`(?:^|[\s;&|(])--(max-workers|workers|batch-size|build-batch-size|cache-mode|buildkit-cache-mode)(?:=|[ \t]+)(["']?)([A-Za-z0-9_-]+)(["']?)(?:$|[\s;&|)])`)
 
+var knobFlagExprRe = regexp.MustCompile(`(?:^|[\s;&|(])--(max-workers|workers|batch-size|build-batch-size|cache-mode|buildkit-cache-mode)(?:=|[ \t]+)["']?\$\{\{`)
+
 // scriptFlags warns about knob flags given a literal value (--batch-size 15): the literal wins
 // over the variable and is not rewritten, since the flag's meaning is the script's business.
+// The same goes for a flag given a ${{ }} expression whose value can be a literal
+// (--max-workers ${{ inputs.workers || 16 }}).
 func (rw *rewriter) scriptFlags(text string, line int, path string) {
+	for _, m := range knobFlagExprRe.FindAllStringSubmatchIndex(text, -1) {
+		flag := text[m[2]:m[3]]
+		x, ok := exprSpan(text, m[1]-3)
+		if !ok || inComment(text, m[2]) {
+			continue
+		}
+		expr := text[x.start:x.end]
+		for _, q := range rw.knobs {
+			if q.id != knobFlags[flag] {
+				continue
+			}
+			for _, lit := range resultLiterals(expr, "'") {
+				if q.valid(lit.value) && !q.same(lit.value) {
+					rw.warnf(line, "%s: --%s %s passes the literal %s %s on some runs instead of $%s; left as is (change it by hand, or pass \"$%s\")",
+						path, flag, expr, knobNoun[q.id], lit.value, q.names[0], q.names[0])
+				}
+			}
+		}
+	}
 	for i := 0; i < len(text); {
 		m := knobFlagRe.FindStringSubmatchIndex(text[i:])
 		if m == nil {

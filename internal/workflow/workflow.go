@@ -4,8 +4,8 @@
 //
 // A knob is set in these forms and all of them change: an entry of an env map (workflow, job,
 // job container or step level), the default of a workflow_dispatch (or workflow_call) input
-// that such a value reads, an input passed to a called workflow under the knob's own name
-// (jobs.<id>.with: {max-workers: 8} for MAX_WORKERS), and inside a run: script a shell
+// that such a value reads, an input passed to a called workflow or an action under the knob's
+// own name (jobs.<id>.with: {max-workers: 8} for MAX_WORKERS, or a step's with:), and inside a run: script a shell
 // assignment (MAX_WORKERS=4) or the default of a parameter expansion anywhere on a line
 // (${MAX_WORKERS:-4}, ${MAX_WORKERS:=4}, ${MAX_WORKERS-4}). Values are located with yaml.v3
 // node positions and rewritten as byte edits of the original text; the YAML is never
@@ -14,7 +14,7 @@
 // Places that may set a knob but whose meaning is not clear are left as they are, with a
 // warning naming the line and value: the env of a service container, an input of a called
 // workflow whose name only suggests a knob (workers, batch-size, cache-mode), a literal
-// command-line flag in a script (--batch-size 15), and a literal that a condition picks on some
+// command-line flag in a script (--batch-size 15, or --batch-size ${{ inputs.b || 15 }}), and a literal that a condition picks on some
 // runs (the '8' of ${{ github.event_name == 'schedule' && '8' || inputs.workers }}).
 //
 // YAML anchors and aliases are followed. A value written once under an anchor and read via
@@ -219,8 +219,13 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return Result{}, fmt.Errorf("parsing workflow: top level is not a mapping: %w", ErrNoKnobs)
+	const want = "want a GitHub Actions workflow (a mapping with on: and jobs:)"
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return Result{}, fmt.Errorf("%w: the file is empty or only comments; %s", ErrNoKnobs, want)
+	}
+	if top := doc.Content[0]; top.Kind != yaml.MappingNode {
+		kind := map[yaml.Kind]string{yaml.ScalarNode: "plain text", yaml.SequenceNode: "a list", yaml.AliasNode: "an alias"}[top.Kind]
+		return Result{}, fmt.Errorf("%w: line %d: the top level is %s, not a mapping; %s", ErrSyntax, top.Line, kind, want)
 	}
 	root := doc.Content[0]
 	ix, err := newIndex(root)
@@ -320,7 +325,7 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 			rw.env(mapGet(mapGet(job, "container"), "env"), jp+".container.env", "")
 			rw.services(mapGet(job, "services"), jp+".services")
 			if mapGet(job, "uses") != nil {
-				rw.with(mapGet(job, "with"), jp+".with", scalarValue(mapGet(job, "uses")))
+				rw.with(mapGet(job, "with"), jp+".with", scalarValue(mapGet(job, "uses")), "")
 			}
 		}
 		steps := mapGet(job, "steps")
@@ -347,6 +352,9 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 			}
 			rw.env(mapGet(step, "env"), sp+".env", label)
 			rw.run(mapGet(step, "run"), sp+".run", label)
+			if mapGet(step, "uses") != nil {
+				rw.with(mapGet(step, "with"), sp+".with", scalarValue(mapGet(step, "uses")), label)
+			}
 		}
 	}
 	if o.Job != "" && !jobMatched {
@@ -548,10 +556,11 @@ var inputAliases = map[string][]string{
 
 func normName(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
 
-// with handles the inputs passed to a called (reusable) workflow, jobs.<id>.with. An input
-// named like a knob variable (max-workers for MAX_WORKERS, any case, - or _) is rewritten
-// like an env value; an input whose name only suggests a knob is warned about.
-func (rw *rewriter) with(m *yaml.Node, path, uses string) {
+// with handles the inputs passed to a called (reusable) workflow, jobs.<id>.with, or to an
+// action, jobs.<id>.steps[i].with. An input named like a knob variable (max-workers for
+// MAX_WORKERS, any case, - or _) is rewritten like an env value; an input whose name only
+// suggests a knob is warned about.
+func (rw *rewriter) with(m *yaml.Node, path, uses, step string) {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return
 	}
@@ -576,14 +585,18 @@ func (rw *rewriter) with(m *yaml.Node, path, uses string) {
 				rw.warnf(val.Line, "%s: value is not a scalar; left as is", p)
 				continue
 			}
-			rw.scalar(val, q, p, key.Value, "", true)
+			rw.scalar(val, q, p, key.Value, step, true)
 			continue
+		}
+		called, that := "the called workflow", "that workflow"
+		if strings.Contains(path, ".steps[") {
+			called, that = "the action", "that action"
 		}
 		for _, k := range rw.knobs {
 			if slices.Contains(inputAliases[k.id], n) {
 				rw.mentioned[k.id] = true
-				rw.warnf(val.Line, "%s: %q is passed to the called workflow %s, where it probably sets the %s; left as is (change it here or in that workflow by hand)",
-					p, val.Value, uses, knobNoun[k.id])
+				rw.warnf(val.Line, "%s: %q is passed to %s %s, where it probably sets the %s; left as is (change it here or in %s by hand)",
+					p, val.Value, called, uses, knobNoun[k.id], that)
 			}
 		}
 	}

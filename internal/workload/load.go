@@ -3,6 +3,7 @@ package workload
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -93,6 +94,18 @@ func Parse(data []byte, source, dir string) (*Workload, error) {
 		}
 		w.Plans[name] = p
 	}
+	// An instance given by its id alone gets its org, repo and name from
+	// the id, as in an instance list, so that templates naming them work.
+	for i, in := range w.Instances {
+		if strings.TrimSpace(in.ID) == "" {
+			return nil, fmt.Errorf("workload %s: instances[%d]: id is empty; want an instance id such as django__django-11099", path, i)
+		}
+		if p, err := ParseInstance(in.ID); err == nil {
+			w.Instances[i].Org = cmp.Or(in.Org, p.Org)
+			w.Instances[i].Repo = cmp.Or(in.Repo, p.Repo)
+			w.Instances[i].Name = cmp.Or(in.Name, p.Name)
+		}
+	}
 	if err := w.Validate(); err != nil {
 		return nil, fmt.Errorf("workload %s: %w", path, err)
 	}
@@ -135,6 +148,32 @@ func (w *Workload) Validate() error {
 		}
 		if _, err := w.SharedBuilds(name, "max"); err != nil {
 			return fmt.Errorf("plan %s: %w", name, err)
+		}
+		if err := w.distinctTags(name); err != nil {
+			return fmt.Errorf("plan %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// distinctTags refuses a plan whose per-instance phases give two instances
+// the same tag: the second build would overwrite the first's image, or be
+// skipped as already built, and the run would report both as built.
+func (w *Workload) distinctTags(plan string) error {
+	type owner struct{ inst, phase string }
+	seen := map[string]owner{}
+	for _, in := range w.Instances {
+		builds, err := w.InstanceBuilds(plan, in, "off")
+		if err != nil {
+			return fmt.Errorf("instance %s: %w", in.ID, err)
+		}
+		for _, b := range builds {
+			for _, t := range b.Request.Tags {
+				if prev, dup := seen[t]; dup && prev.inst != in.ID {
+					return fmt.Errorf("instances %s and %s are both tagged %s (phase %s): want a tag template that names the instance, such as {{.Slug}}", prev.inst, in.ID, t, b.Phase)
+				}
+				seen[t] = owner{in.ID, b.Phase}
+			}
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"github.com/buildtune/buildtune/internal/engine"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -112,7 +113,12 @@ func TestLoadErrors(t *testing.T) {
 		{"no tags", "plans:\n  single: {per_instance: [{name: a, context_dir: /c}]}\n", "no tags"},
 		{"bad template", "plans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: ['{{.Nope}}']}]}\n", "Nope"},
 		{"case duplicate", "instances: [{id: sympy__sympy-1}, {id: SYMPY__sympy-1}]\nplans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: [t]}]}\n", "SYMPY__sympy-1 is listed twice (also as sympy__sympy-1"},
+		{"one tag for all", "instances: [{id: sympy__sympy-1}, {id: sympy__sympy-2}]\nplans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: ['r/x:latest']}]}\n",
+			"plan single: instances sympy__sympy-1 and sympy__sympy-2 are both tagged r/x:latest (phase a): want a tag template that names the instance"},
+		{"tag by repo", "instances: [{id: sympy__sympy-1}, {id: django__django-1}, {id: sympy__sympy-2}]\nplans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: ['r/{{.Repo}}:x']}]}\n",
+			"instances sympy__sympy-1 and sympy__sympy-2 are both tagged r/sympy:x"},
 	}
+	tests = append(tests, struct{ name, body, want string }{"empty id", "instances: [{id: ''}]\nplans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: ['r/{{.Slug}}']}]}\n", "instances[0]: id is empty"})
 	for _, tt := range tests {
 		p := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".yaml")
 		os.WriteFile(p, []byte(tt.body), 0o644)
@@ -150,3 +156,36 @@ func TestParseInstanceListCaseDuplicate(t *testing.T) {
 }
 
 func engineMode(s string) engine.CacheMode { return engine.CacheMode(s) }
+
+// A custom one-Dockerfile workload whose --tag names no instance would
+// build every instance into one tag; a tag per instance is accepted, and a
+// shared phase (built once) may keep one tag.
+func TestSimpleDistinctTags(t *testing.T) {
+	insts := []Instance{{ID: "a__b-1", Org: "a", Repo: "b", Name: "b-1"}, {ID: "a__b-2", Org: "a", Repo: "b", Name: "b-2"}}
+	o := SimpleOptions{Instances: insts, Registry: "127.0.0.1:5000", SDKSha: "0123456789abcdef", ContextDir: "/c", Tag: "{{.Registry}}/same:{{.SDKSha7}}"}
+	if _, err := Simple(o); err == nil || !strings.Contains(err.Error(), "are both tagged 127.0.0.1:5000/same:0123456") {
+		t.Errorf("one tag for two instances: %v", err)
+	}
+	o.Tag = "{{.Registry}}/img:{{.SDKSha7}}-{{.Slug}}"
+	if _, err := Simple(o); err != nil {
+		t.Errorf("a tag per instance: %v", err)
+	}
+	o.Instances = insts[:1]
+	o.Tag = "r/one:latest"
+	if _, err := Simple(o); err != nil {
+		t.Errorf("one instance, one tag: %v", err)
+	}
+}
+
+// Instances given by id alone in a workload file get org, repo and name
+// from the id; fields given are kept.
+func TestLoadInstanceFields(t *testing.T) {
+	w, err := Parse([]byte("instances: [{id: django__django-11099}, {id: org__thing-3, repo: other}]\nplans:\n  single: {per_instance: [{name: a, context_dir: /c, tags: ['r/{{.Repo}}:{{.Name}}']}]}\n"), "w.yaml", "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Instance{{ID: "django__django-11099", Org: "django", Repo: "django", Name: "django-11099"}, {ID: "org__thing-3", Org: "org", Repo: "other", Name: "thing-3"}}
+	if !reflect.DeepEqual(w.Instances, want) {
+		t.Errorf("instances %+v, want %+v", w.Instances, want)
+	}
+}

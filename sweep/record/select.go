@@ -1,5 +1,7 @@
 package record
 
+import "slices"
+
 // Trial temperatures (Config.Temp).
 const (
 	// TempCold is a trial that starts from an empty BuildKit cache and an
@@ -13,36 +15,112 @@ const (
 	TempWarmup = "warmup"
 )
 
-// Latest returns the records that stand in a set: per trial index the
-// latest trial record (earlier ones were superseded by a rerun on resume),
-// without interrupted trials, and the image records written by those trials
-// (matched by trial index and run id and, when they carry a start time,
-// starting within the trial's Start..End: a superseded attempt's images
-// have the same trial index). Events are kept as they are.
+// Latest returns the records that stand in a set: per trial (its run id
+// and index) the latest trial record (earlier ones were superseded by a
+// rerun on resume), without interrupted trials, and the image records
+// written by those trials (matched by trial index and run id and, when
+// they carry a start time, starting within the trial's Start..End: a
+// superseded attempt's images have the same trial index). Events are
+// kept as they are.
+//
+// A trial is its run id and index: the records of two runs in one file
+// (two sweeps' records joined) each number their trials from the start,
+// and a trial of one run does not supersede the other run's trial of the
+// same index. In such a set the trials of the second and later runs (in
+// order of first appearance) are renumbered in the output, with their
+// images and events, past the first run's indexes, so that every stage
+// can tell trials apart by index; a set of one run keeps its indexes.
 func Latest(set *Set) *Set {
-	out := &Set{Events: set.Events, Torn: set.Torn}
-	last := map[int]int{}
+	out := &Set{Torn: set.Torn}
+	last := map[trialKey]int{}
+	var runs []string
+	maxTrial := 0
 	for i, t := range set.Trials {
-		last[t.Trial] = i
-	}
-	keep := map[int]Trial{}
-	for i, t := range set.Trials {
-		if last[t.Trial] == i && !t.Interrupted {
-			out.Trials = append(out.Trials, t)
-			keep[t.Trial] = t
+		k := trialKey{t.Run, t.Trial}
+		if _, ok := last[k]; !ok && !slices.Contains(runs, t.Run) {
+			runs = append(runs, t.Run)
 		}
+		last[k] = i
+		maxTrial = max(maxTrial, t.Trial)
+	}
+	// offset[run] is added to the run's trial indexes (0 for the first).
+	offset := map[string]int{}
+	for i, r := range runs {
+		offset[r] = i * (maxTrial + 1)
+	}
+	byIndex := map[int][]trialKey{}
+	keep := map[trialKey]Trial{}
+	for i, t := range set.Trials {
+		k := trialKey{t.Run, t.Trial}
+		if last[k] == i && !t.Interrupted {
+			keep[k] = t
+			byIndex[t.Trial] = append(byIndex[t.Trial], k)
+			t.Trial += offset[t.Run]
+			out.Trials = append(out.Trials, t)
+		}
+	}
+	// owner finds the kept trial a record of run and index belongs to: the
+	// same run's, or, when either side does not name its run, the one
+	// trial of that index.
+	owner := func(run string, trial int) (trialKey, bool) {
+		k := trialKey{run, trial}
+		if _, ok := keep[k]; ok {
+			return k, true
+		}
+		var found []trialKey
+		for _, c := range byIndex[trial] {
+			if run == "" || c.run == "" {
+				found = append(found, c)
+			}
+		}
+		if len(found) == 1 {
+			return found[0], true
+		}
+		return k, false
 	}
 	for _, im := range set.Images {
-		t, ok := keep[im.Trial]
-		if !ok || (im.Run != "" && t.Run != "" && im.Run != t.Run) {
+		k, ok := owner(im.Run, im.Trial)
+		if !ok {
 			continue
 		}
+		t := keep[k]
 		if !im.Start.IsZero() && (im.Start.Before(t.Start) || im.Start.After(t.End)) {
 			continue
 		}
+		im.Trial += offset[k.run]
 		out.Images = append(out.Images, im)
 	}
+	out.Events = set.Events
+	if len(runs) > 1 {
+		out.Events = make([]Event, len(set.Events))
+		for i, e := range set.Events {
+			if k, ok := owner(e.Run, e.Trial); ok {
+				e.Trial += offset[k.run]
+			} else if _, known := offset[e.Run]; known {
+				e.Trial += offset[e.Run] // a drop or stop event names its run's last trial
+			}
+			out.Events[i] = e
+		}
+	}
 	return out
+}
+
+// trialKey identifies a trial: its run id and its index in the run.
+type trialKey struct {
+	run   string
+	trial int
+}
+
+// Runs returns the distinct run ids of a set's trial records, in order of
+// first appearance ("" for trials that do not name their run).
+func Runs(set *Set) []string {
+	var runs []string
+	for _, t := range set.Trials {
+		if !slices.Contains(runs, t.Run) {
+			runs = append(runs, t.Run)
+		}
+	}
+	return runs
 }
 
 // Counts reports whether a trial counts for statistics: it finished, it

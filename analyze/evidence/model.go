@@ -89,12 +89,30 @@ type Barrier struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// Crowding is how much an image slows down per other image in flight,
+// fitted over the cold cells that share cache mode, strategy and registry
+// (model.FitCrowding): g(n) = 1 + Beta·(n−1). Predictions at a measured
+// concurrency use it to run the target build's barrier tails and drain
+// at the speed of their own crowding (see model.PredictInput.Crowding).
+type Crowding struct {
+	CacheMode string `json:"cache_mode"`
+	Strategy  string `json:"strategy"`
+	Registry  string `json:"registry,omitempty"`
+	// Beta is 0 when the fit had too little spread of crowding to go on
+	// (Images below 2 or Span below 0.5).
+	Beta         float64 `json:"beta"`
+	Images       int     `json:"images"`
+	Observations int     `json:"observations"`
+	Span         float64 `json:"span"`
+}
+
 // Models are the fitted models of a run.
 type Models struct {
-	USL     []USLSeries `json:"usl"`
-	Fixed   []FixedCost `json:"fixed"`
-	Prune   PruneCost   `json:"prune"`
-	Barrier []Barrier   `json:"barrier"`
+	USL      []USLSeries `json:"usl"`
+	Fixed    []FixedCost `json:"fixed"`
+	Prune    PruneCost   `json:"prune"`
+	Barrier  []Barrier   `json:"barrier"`
+	Crowding []Crowding  `json:"crowding,omitempty"`
 }
 
 // observations converts a cell's records into model observations: one
@@ -125,19 +143,56 @@ func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
 			wave = 0 // no image to compare the first wave with
 		}
 		to.FirstImageExtraSeconds = firstWaveExtra(list, wave)
+		warm, once := warmupPushes(list, wave, c.Concurrency())
+		to.WarmupSeconds = once
 		for i, im := range list {
 			id := im.Instance
 			if id == "" {
 				id = im.ID
 			}
 			ims = append(ims, model.ImageObs{Repo: repoOf(id), Seconds: im.WallSeconds, Image: id,
-				Trial: t.Trial, First: i < wave, Bytes: im.ImageBytes})
+				Trial: t.Trial, First: i < wave, Bytes: im.ImageBytes, Crowd: 1 + othersInFlight(list, i),
+				WarmupSeconds: warm[i]})
 			to.SumImageSeconds += im.WallSeconds
 			to.ImageSeconds = append(to.ImageSeconds, im.WallSeconds)
 		}
 		trs = append(trs, to)
 	}
 	return ims, trs
+}
+
+// warmupPushes returns, for each image of list (in start order), the
+// seconds it spent pushing beyond the trial's steady state, and the wall
+// time those excesses cost the trial once. Images push layers and registry
+// cache that later images of the trial find already there (the shared
+// stages' layers, the builder's cache): the first images pay for the
+// whole build. The first wave's share is firstWaveExtra's; this is the
+// rest, in the images after it: each image's layer push plus cache export
+// seconds above the median of the trial's second half (its steady state),
+// counted for the images of the first half only. Spread over workers
+// builds at once, the excesses cost the trial their sum / workers of wall
+// time. Nothing when the trial has fewer than 2 images in its second half
+// after the first wave.
+func warmupPushes(list []record.Image, wave, workers int) ([]float64, float64) {
+	ex := make([]float64, len(list))
+	half := max(len(list)/2, wave)
+	if len(list)-half < 2 {
+		return ex, 0
+	}
+	push := func(im record.Image) float64 { return im.LayerPushSeconds + im.CacheExportSeconds }
+	var later []float64
+	for _, im := range list[half:] {
+		later = append(later, push(im))
+	}
+	steady := med(later)
+	var sum float64
+	for i := wave; i < half; i++ {
+		if e := push(list[i]) - steady; e > 0 && !math.IsInf(e, 0) {
+			ex[i] = math.Min(e, list[i].WallSeconds)
+			sum += ex[i]
+		}
+	}
+	return ex, sum / float64(max(workers, 1))
 }
 
 // firstWave returns how many of list (in start order) started before the
@@ -289,7 +344,53 @@ func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Mo
 		}
 	}
 	m.Prune = pruneCost(events)
+	m.Crowding = fitCrowding(cells)
 	return m
+}
+
+// fitCrowding fits the crowding of each family of cold cells (cache mode,
+// strategy, registry) from its images: every cell's, at the time-averaged
+// crowding each ran at. A trial's first wave is left out: it also waited
+// for the stage every image shares, which is not crowding.
+func fitCrowding(cells []*Cell) []Crowding {
+	type key struct{ cache, strategy, registry string }
+	obs := map[key][]model.CrowdObs{}
+	var order []key
+	for _, c := range cells {
+		k := key{c.Config.CacheMode, c.Config.Strategy, c.Config.Registry}
+		if _, ok := obs[k]; !ok {
+			order = append(order, k)
+		}
+		ims, _ := c.observations()
+		for _, im := range ims {
+			if im.First || im.Image == "" {
+				obs[k] = append(obs[k], model.CrowdObs{})
+				continue
+			}
+			obs[k] = append(obs[k], model.CrowdObs{Image: im.Image, Seconds: im.Seconds, Crowd: im.Crowd})
+		}
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.cache, b.cache), cmp.Compare(a.strategy, b.strategy), cmp.Compare(a.registry, b.registry))
+	})
+	var out []Crowding
+	for _, k := range order {
+		f := model.FitCrowding(obs[k])
+		out = append(out, Crowding{CacheMode: k.cache, Strategy: k.strategy, Registry: k.registry,
+			Beta: f.Beta, Images: f.Images, Observations: f.Observations, Span: f.Span})
+	}
+	return out
+}
+
+// crowdingFor returns the crowding coefficient of config c's family (0
+// when none was fitted).
+func (m *Models) crowdingFor(c Config) float64 {
+	for _, f := range m.Crowding {
+		if f.CacheMode == c.CacheMode && f.Strategy == c.Strategy && f.Registry == c.Registry {
+			return f.Beta
+		}
+	}
+	return 0
 }
 
 func pruneCost(events []record.Event) PruneCost {

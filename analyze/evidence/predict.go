@@ -135,6 +135,7 @@ func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) 
 		DiskPerImage: src.cell.DiskPerImage,
 		Scaling:      src.scaling,
 		Reps:         a.Options.Reps,
+		Crowding:     a.crowdingOf(src),
 		Seed:         mixSeed(target.Seed, cfg.Name()),
 	}
 	var warns []string
@@ -166,6 +167,18 @@ func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) 
 	p.Extrapolated = p.Extrapolated || src.extrapolated
 	p.Warnings = append(append(src.warnings, warns...), p.Warnings...)
 	return p, nil
+}
+
+// crowdingOf is the crowding a prediction from src uses: its family's, when
+// the per-image seconds are used at the concurrency they were measured at.
+// A prediction scaled to another concurrency by the USL fit already carries
+// the crowding of the target's concurrency in its scaling, and stretching
+// the work by g(n) too would count it twice, so it uses none.
+func (a *Analysis) crowdingOf(src source) float64 {
+	if src.scaling.Factor > 0 && src.scaling.Factor != 1 {
+		return 0
+	}
+	return a.Models.crowdingFor(src.cell.Config)
 }
 
 // fixedOf returns the fixed per-run cost estimated for a cell.

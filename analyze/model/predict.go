@@ -58,6 +58,20 @@ package model
 // worker. Left in, the extra would be drawn for a first-wave share of the
 // target images (half of them, for a 4-image sample at 2 workers) instead of
 // once.
+//
+// Images after the first wave can still pay for pushing content the rest of
+// the build finds pushed (the shared layers, the builder's registry cache):
+// ImageObs.WarmupSeconds is taken out of those observations and the
+// trial's TrialObs.WarmupSeconds (their sum over the workers) is paid once
+// per build, as the first-wave extra is. A sweep's trials are short, so
+// left in, that warm-up would be drawn for a share of every image of a
+// full build.
+//
+// Crowding (PredictInput.Crowding > 0, see crowd.go): each observation is
+// first taken to seconds alone at the crowding it ran at, and the build is
+// simulated under processor sharing, so the images a target build runs
+// less crowded than the sweep's (the last of each batch, the drain) run
+// faster, and the ones it runs more crowded slower.
 
 import (
 	"errors"
@@ -118,6 +132,14 @@ type ImageObs struct {
 	First bool
 	// Bytes is the bytes the image pushed (optional).
 	Bytes int64
+	// Crowd is the time-averaged number of the trial's images in flight
+	// while this one ran, itself included (optional; 0: unknown). With
+	// PredictInput.Crowding it turns the observation into seconds alone.
+	Crowd float64
+	// WarmupSeconds is what this image, after the first wave, paid for
+	// pushing content the trial's later images found already pushed
+	// (optional; TrialObs.WarmupSeconds is the trial's one-time share).
+	WarmupSeconds float64
 }
 
 // TrialObs is one trial of a sweep cell.
@@ -138,6 +160,10 @@ type TrialObs struct {
 	// ImageSeconds are the trial's per-image seconds in start order
 	// (optional; FixedCost needs them).
 	ImageSeconds []float64
+	// WarmupSeconds is the wall time the trial's warm-up pushes
+	// (ImageObs.WarmupSeconds) cost it once (optional): a build pays it
+	// once, like the first-wave extra.
+	WarmupSeconds float64
 }
 
 // PredictInput describes a prediction of one configuration's full build.
@@ -161,6 +187,13 @@ type PredictInput struct {
 	// Scaling rescales per-image seconds to another worker count (zero
 	// value: no scaling); see ScaleForWorkers.
 	Scaling Scaling
+	// Crowding is the slowdown per other image in flight (FitCrowding's
+	// Beta; 0: none). Above 0, each observation is taken to seconds alone
+	// at its ImageObs.Crowd and the build is simulated under processor
+	// sharing (Schedule.Crowding), so that images the target build runs
+	// less crowded than the sweep did (at its barriers, in its drain) run
+	// faster, and more crowded ones slower.
+	Crowding float64
 	// Reps is the number of simulated builds (DefaultReps if <= 0), Seed
 	// the random seed, Confidence the interval coverage
 	// (DefaultConfidence if not in (0, 1)).
@@ -249,7 +282,8 @@ func Predict(in PredictInput) (Prediction, error) {
 	}
 	p.Reps = reps
 
-	cell, err := prepareCell(in.Images, in.Trials)
+	crowding := nonNeg(in.Crowding)
+	cell, err := prepareCell(in.Images, in.Trials, crowding)
 	if err != nil {
 		return p, fmt.Errorf("predicting %d images at %d workers: %w", n, in.Workers, err)
 	}
@@ -338,6 +372,7 @@ func Predict(in PredictInput) (Prediction, error) {
 			FixedSeconds: p.FixedSeconds,
 			DiskPerImage: in.DiskPerImage, DiskStart: in.DiskStart,
 			PruneThreshold: in.PruneThreshold, PruneKeep: in.PruneKeep, PruneSeconds: in.PruneSeconds,
+			Crowding: crowding,
 		})
 		if r == 0 {
 			p.Warnings = append(p.Warnings, res.Warnings...)
@@ -380,7 +415,11 @@ type cell struct {
 	warnings   []string
 }
 
-func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
+// prepareCell normalises the observations (see the method at the top of
+// this file); with crowding above 0 each is first taken to seconds alone
+// at its crowd (AloneSeconds), and the trial factors are then computed
+// from those normalised seconds.
+func prepareCell(images []ImageObs, trials []TrialObs, crowding float64) (cell, error) {
 	var c cell
 	// firsts counts each trial's first-wave images: each paid the extra.
 	firsts := map[int]int{}
@@ -404,6 +443,21 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 	if positive {
 		c.firstExtra = median(extras)
 	}
+	var warm []float64
+	warmOf := map[int]float64{}
+	for _, t := range trials {
+		if e := t.WarmupSeconds; isFinite(e) && e >= 0 {
+			warm = append(warm, e)
+		}
+	}
+	for _, im := range images {
+		if e := im.WarmupSeconds; isFinite(e) && e > 0 {
+			warmOf[im.Trial] += e
+		}
+	}
+	if len(warm) > 0 {
+		c.firstExtra += median(warm)
+	}
 
 	// Per-image costs with the first-image extra taken out.
 	type obs struct {
@@ -423,6 +477,10 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 		if im.First {
 			s = math.Max(0, s-extra[im.Trial])
 		}
+		if e := im.WarmupSeconds; isFinite(e) && e > 0 {
+			s = math.Max(0, s-e)
+		}
+		s = AloneSeconds(s, im.Crowd, crowding)
 		all = append(all, obs{im.Repo, im.Image, im.Trial, s})
 	}
 	if bad > 0 {
@@ -439,7 +497,7 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 
 	// paid is the extra a trial's first wave paid in all (at least one
 	// image, as before First could mark more than one).
-	paid := func(trial int) float64 { return extra[trial] * float64(max(firsts[trial], 1)) }
+	paid := func(trial int) float64 { return extra[trial]*float64(max(firsts[trial], 1)) + warmOf[trial] }
 
 	// Trial speed factors: trial mean image seconds / pooled mean.
 	factorOf := map[int]float64{}
@@ -451,6 +509,10 @@ func prepareCell(images []ImageObs, trials []TrialObs) (cell, error) {
 		for _, t := range trials {
 			var m float64
 			switch {
+			case crowding > 0 && len(byTrial[t.Trial]) > 0:
+				// The trial's sums are in measured seconds; the
+				// observations are in seconds alone.
+				m = stat.Mean(byTrial[t.Trial], nil)
 			case t.Images > 0 && t.SumImageSeconds > 0 && isFinite(t.SumImageSeconds):
 				m = math.Max(0, t.SumImageSeconds-paid(t.Trial)) / float64(t.Images)
 			case len(t.ImageSeconds) > 0:

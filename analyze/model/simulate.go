@@ -27,6 +27,11 @@ type Schedule struct {
 	// prune); a prune leaves min(disk, PruneKeep) bytes and costs
 	// PruneSeconds of wall time.
 	PruneThreshold, PruneKeep, PruneSeconds float64
+	// Crowding, when above 0, runs each pool under processor sharing:
+	// Durations are seconds alone, and with n images in flight each
+	// progresses at 1/(1 + Crowding·(n−1)) of that speed (see crowd.go).
+	// 0: every image takes its duration, however many run beside it.
+	Crowding float64
 }
 
 // SimResult is the outcome of one simulated build.
@@ -106,9 +111,14 @@ func Simulate(s Schedule) SimResult {
 		r.BusySeconds += d
 	}
 
-	if s.Batch > 0 {
+	switch beta := nonNeg(s.Crowding); {
+	case beta > 0 && s.Batch > 0:
+		simulateCrowdedBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta)
+	case beta > 0:
+		simulateCrowdedStream(&r, ds, min(w, len(ds)), fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta)
+	case s.Batch > 0:
 		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost)
-	} else {
+	default:
 		simulateStream(&r, ds, w, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost)
 	}
 	r.Utilization = safeDiv(r.BusySeconds, float64(w)*r.Makespan)

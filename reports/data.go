@@ -15,6 +15,11 @@ type Data struct {
 	Title    string
 	Run      Run
 	Decision Decision
+	// Decisions are one decision per registry bandwidth condition, for a
+	// run that measured several (the registry is a condition the build
+	// runs under, not a setting); Decision is then the first. Empty for
+	// a run of one condition.
+	Decisions []Decision
 	// Cells are the measured grid cells, in ranking order (best first).
 	Cells []CellRow
 	// Adaptive lists what an adaptive sweep dropped on the way and why it
@@ -103,6 +108,12 @@ type Decision struct {
 	// Deadline is the wall time the full build must fit in, in seconds
 	// (0: none).
 	Deadline float64
+	// Registry is the registry bandwidth condition of the decision
+	// ("unlimited", "16MiB/s"), set in Data.Decisions.
+	Registry string
+	// NoRecommendation says why there is no recommendation at all (e.g. no
+	// cell built an image); the other fields are then empty.
+	NoRecommendation string
 }
 
 // Verdicts of a cell against the best one.
@@ -149,6 +160,18 @@ type Model struct {
 	// prune in seconds, DiskGrowthBytes BuildKit's disk growth per image
 	// and BarrierLossPct the share of wall time lost to batch barriers.
 	FixedS, PruneS, DiskGrowthBytes, BarrierLossPct [3]float64
+	// Crowding is the fitted slowdown per other image in flight, per
+	// series with a fit (evidence.Crowding with Beta > 0).
+	Crowding []CrowdingRow
+}
+
+// CrowdingRow is one series' crowding: an image with n images in flight
+// (itself included) takes 1 + Beta·(n−1) times its seconds alone, fitted
+// from Images images seen at different crowding.
+type CrowdingRow struct {
+	Series string
+	Beta   float64
+	Images int
 }
 
 // USLRow is one series' Universal Scalability Law fit: Lambda in images

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -24,30 +25,40 @@ func FormatSeconds(s float64) string { return duration(s) }
 // FromAnalysis fills a report's view model from an analysis and the
 // recommendation for c's target (the decision comes first in a report).
 func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
-	rec, err := a.Recommend(c)
-	if err != nil {
-		return Data{}, err
+	// One decision per registry bandwidth condition unless c names one.
+	var results []evidence.ConditionRecommendation
+	if c.Registry == "" && len(a.Conditions()) > 1 {
+		results = a.RecommendEach(c)
+	} else {
+		rec, err := a.Recommend(c)
+		results = []evidence.ConditionRecommendation{{Recommendation: rec, Err: err}}
 	}
 	d := Data{Title: "Build tuning report", Run: Run{ID: a.RunID}}
 	if t, err := time.Parse("20060102T150405Z", a.RunID); err == nil {
 		d.Run.Date = t
 	}
-	d.Decision = Decision{Recommended: choice(rec.Recommended), Images: rec.Images, Significant: rec.Significant,
-		Confident: rec.Confident, Reasons: rec.Reasons, Warnings: rec.Warnings, Deadline: c.Deadline.Seconds()}
-	if rec.RunnerUp != nil {
-		d.Decision.RunnerUp = choice(*rec.RunnerUp)
-		d.Decision.PickedCheapest = rec.PickedCheapest
-	}
-	if rec.Baseline != nil {
-		d.Decision.Baseline = choice(*rec.Baseline)
-	}
-	if rec.SavingS != nil {
-		d.Decision.Saving = Interval{Median: rec.SavingS.Median, Lo: rec.SavingS.Lo, Hi: rec.SavingS.Hi}
-		if f := rec.SavingFraction; f != nil {
-			d.Decision.SavingFraction = Interval{Median: f.Median, Lo: f.Lo, Hi: f.Hi}
+	var recs []evidence.Recommendation // the recommendations made
+	for _, r := range results {
+		dec, err := decisionOf(r.Recommendation, r.Err, c)
+		if err != nil {
+			return Data{}, err
+		}
+		if len(results) > 1 {
+			dec.Registry = r.Registry
+		}
+		d.Decisions = append(d.Decisions, dec)
+		if r.Err == nil {
+			recs = append(recs, r.Recommendation)
 		}
 	}
-	d.Decision.GapP = rec.Model.Gap.P
+	d.Decision = d.Decisions[0]
+	if len(d.Decisions) == 1 {
+		d.Decisions = nil
+	}
+	var rec evidence.Recommendation // the first recommendation (zero when none)
+	if len(recs) > 0 {
+		rec = recs[0]
+	}
 
 	// Cells, in ranking order.
 	cells := map[string]*evidence.Cell{}
@@ -92,7 +103,11 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		if len(k.Details) > 0 {
 			f += ": " + strings.Join(k.Details, "; ")
 		}
-		d.Knobs = append(d.Knobs, KnobFinding{Knob: k.Knob, Finding: f})
+		name := k.Knob
+		if k.Registry != "" {
+			name += " (registry bandwidth " + k.Registry + ")"
+		}
+		d.Knobs = append(d.Knobs, KnobFinding{Knob: name, Finding: f})
 	}
 	d.Diagnoses = a.Diagnoses
 
@@ -107,10 +122,12 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		d.Predictions = append(d.Predictions, cp)
 		preds = append(preds, plot.PredictedConfig{Name: cl.Config.Name(), Seconds: plot.Interval{Median: p.Median, Lo: p.Lo, Hi: p.Hi}})
 	}
-	if rec.Baseline != nil && a.Cell(rec.Baseline.Config) == nil {
-		b := d.Decision.Baseline
-		d.Predictions = append(d.Predictions, b)
-		preds = append(preds, plot.PredictedConfig{Name: rec.Baseline.Config.Name() + " (baseline)", Seconds: plot.Interval{Median: b.Median, Lo: b.Lo, Hi: b.Hi}, Baseline: true})
+	for _, r := range recs {
+		if r.Baseline != nil && a.Cell(r.Baseline.Config) == nil {
+			b := choice(*r.Baseline)
+			d.Predictions = append(d.Predictions, b)
+			preds = append(preds, plot.PredictedConfig{Name: r.Baseline.Config.Name() + " (baseline)", Seconds: plot.Interval{Median: b.Median, Lo: b.Lo, Hi: b.Hi}, Baseline: true})
+		}
 	}
 	sort.SliceStable(preds, func(i, j int) bool { return preds[i].Seconds.Median < preds[j].Seconds.Median })
 	d.Charts.Predictions = plot.PredictionData{Configs: preds, DeadlineSeconds: c.Deadline.Seconds(),
@@ -123,6 +140,15 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		}
 		d.Model.USL = append(d.Model.USL, uslRow(u))
 	}
+	for _, c := range a.Models.Crowding {
+		if c.Beta > 0 {
+			series := "cache " + c.CacheMode + ", " + c.Strategy
+			if c.Registry != "" {
+				series += ", registry " + c.Registry
+			}
+			d.Model.Crowding = append(d.Model.Crowding, CrowdingRow{Series: series, Beta: c.Beta, Images: c.Images})
+		}
+	}
 	if len(a.Models.Fixed) > 0 {
 		f := a.Models.Fixed[0]
 		d.Model.FixedS = [3]float64{f.Seconds, f.Lo, f.Hi}
@@ -131,6 +157,9 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	// The barrier loss of the recommended configuration's cell (or of the
 	// best cell), where batching is measured.
 	for _, name := range []string{rec.Recommended.Config.Name(), a.Comparisons.Best} {
+		if len(recs) == 0 && name != a.Comparisons.Best {
+			continue
+		}
 		i := slices.IndexFunc(a.Models.Barrier, func(b evidence.Barrier) bool { return b.Cell == name })
 		if i >= 0 {
 			b := a.Models.Barrier[i]
@@ -151,11 +180,12 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 
 	// Phases.
 	d.Phases.Stat = "median"
+	several := len(a.Conditions()) > 1
 	for _, cl := range a.Cells {
 		if cl.Images == 0 {
 			// No built image: no per-image phases or times to draw (a bar
 			// of 0 s would read as a cell that built in no time).
-			d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: cl.Config.CacheMode + " " + cl.Config.Strategy,
+			d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: heatSeries(cl.Config, several),
 				Workers: cl.Config.Workers, Batch: cl.Config.Batch, ImagesPerHour: cl.ImagesPerHour.Median})
 			continue
 		}
@@ -166,7 +196,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		d.Phases.Rows = append(d.Phases.Rows, PhaseRow{Name: cl.Name, WallS: cl.ImageWall.Median, Seconds: ps})
 		d.Charts.Phases.Cells = append(d.Charts.Phases.Cells, plot.PhaseCell{Name: cl.Name, Seconds: ps})
 		d.Charts.ECDF.Series = append(d.Charts.ECDF.Series, plot.ECDFSeries{Name: cl.Name, Seconds: cl.ImageWallSeconds()})
-		d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: cl.Config.CacheMode + " " + cl.Config.Strategy,
+		d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: heatSeries(cl.Config, several),
 			Workers: cl.Config.Workers, Batch: cl.Config.Batch, ImagesPerHour: cl.ImagesPerHour.Median})
 	}
 	d.Charts.Phases.Stat = "median"
@@ -187,6 +217,45 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	m.Warnings = append(m.Warnings, a.Comparisons.Warnings...)
 	d.Method = m
 	return d, nil
+}
+
+// decisionOf is the decision of one recommendation, or of its error: a
+// run without a candidate (model.ErrInfeasible) is reported as no
+// recommendation with the reason; any other error is returned.
+func decisionOf(rec evidence.Recommendation, err error, c evidence.Constraints) (Decision, error) {
+	if err != nil {
+		if !errors.Is(err, amodel.ErrInfeasible) {
+			return Decision{}, err
+		}
+		return Decision{NoRecommendation: err.Error(), Deadline: c.Deadline.Seconds(), Warnings: rec.Warnings}, nil
+	}
+	dec := Decision{Recommended: choice(rec.Recommended), Images: rec.Images, Significant: rec.Significant,
+		Confident: rec.Confident, Reasons: rec.Reasons, Warnings: rec.Warnings, Deadline: c.Deadline.Seconds()}
+	if rec.RunnerUp != nil {
+		dec.RunnerUp = choice(*rec.RunnerUp)
+		dec.PickedCheapest = rec.PickedCheapest
+	}
+	if rec.Baseline != nil {
+		dec.Baseline = choice(*rec.Baseline)
+	}
+	if rec.SavingS != nil {
+		dec.Saving = Interval{Median: rec.SavingS.Median, Lo: rec.SavingS.Lo, Hi: rec.SavingS.Hi}
+		if f := rec.SavingFraction; f != nil {
+			dec.SavingFraction = Interval{Median: f.Median, Lo: f.Lo, Hi: f.Hi}
+		}
+	}
+	dec.GapP = rec.Model.Gap.P
+	return dec, nil
+}
+
+// heatSeries is a cell's heat map panel: its cache mode and strategy, and
+// its registry bandwidth when the run measured several.
+func heatSeries(c evidence.Config, several bool) string {
+	s := c.CacheMode + " " + c.Strategy
+	if several {
+		s += " registry " + evidence.RegistryLabel(c.Registry)
+	}
+	return s
 }
 
 func choice(c evidence.Choice) ConfigPrediction {
@@ -226,17 +295,21 @@ func list[T any](xs []T) string {
 // points, medians with CIs per worker count, and the USL curve.
 func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 	type key struct {
-		cache, strategy string
-		batch           int
+		cache, strategy, registry string
+		batch                     int
 	}
 	series := map[key]*plot.ThroughputSeries{}
 	var order []key
 	capped := false
+	several := len(a.Conditions()) > 1
 	for _, cl := range a.Cells {
-		k := key{cl.Config.CacheMode, cl.Config.Strategy, cl.Config.Batch}
+		k := key{cl.Config.CacheMode, cl.Config.Strategy, cl.Config.Registry, cl.Config.Batch}
 		s, ok := series[k]
 		if !ok {
 			s = &plot.ThroughputSeries{Name: seriesName(k.cache, k.strategy, k.batch)}
+			if several {
+				s.Name += ", registry " + evidence.RegistryLabel(k.registry)
+			}
 			series[k] = s
 			order = append(order, k)
 		}
@@ -253,7 +326,7 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 			ImagesPerHour: plot.Interval{Median: cl.ImagesPerHour.Median, Lo: cl.ImagesPerHour.Lo, Hi: cl.ImagesPerHour.Hi}})
 	}
 	for _, u := range a.Models.USL {
-		if s, ok := series[key{u.CacheMode, u.Strategy, u.Batch}]; ok && u.Error == "" && u.Lambda > 0 {
+		if s, ok := series[key{u.CacheMode, u.Strategy, u.Registry, u.Batch}]; ok && u.Error == "" && u.Lambda > 0 {
 			s.USL = &plot.USL{Lambda: u.Lambda, Sigma: u.Sigma, Kappa: u.Kappa}
 		}
 	}
@@ -341,9 +414,18 @@ func AnalysisSummary(a *evidence.Analysis) string {
 		} else if r.Worse {
 			mark = "worse"
 		}
-		fmt.Fprintf(&b, "  %2d %-32s %7.1f (%.1f-%.1f) n=%d p=%.3g %s\n", r.Position, r.Name, c.ImagesPerHour.Median, c.ImagesPerHour.Lo, c.ImagesPerHour.Hi, c.N, r.PAdjusted, mark)
+		ci := fmt.Sprintf("(%.1f-%.1f)", c.ImagesPerHour.Lo, c.ImagesPerHour.Hi)
+		if c.N < 2 {
+			// One trial has no interval: its "range" is the value itself.
+			ci = "(no CI: " + analyze.Plural(c.N, "trial") + ")"
+		}
+		fmt.Fprintf(&b, "  %2d %-32s %7.1f %s n=%d p=%.3g %s\n", r.Position, r.Name, c.ImagesPerHour.Median, ci, c.N, r.PAdjusted, mark)
 	}
 	for _, k := range a.Comparisons.Knobs {
+		if k.Registry != "" {
+			fmt.Fprintf(&b, "knob %s (registry bandwidth %s): %s\n", k.Knob, k.Registry, k.Verdict)
+			continue
+		}
 		fmt.Fprintf(&b, "knob %s: %s\n", k.Knob, k.Verdict)
 	}
 	for _, d := range a.Diagnoses {
@@ -360,10 +442,10 @@ func RecommendationText(r evidence.Recommendation) string {
 	var b strings.Builder
 	p := r.Recommended.PredictedS
 	if !r.Confident {
-		fmt.Fprintf(&b, "No confident recommendation (see the warnings). Best so far: %s, predicted %s (%s-%s) for %d images\n",
-			r.Recommended.Name, duration(p.Median), duration(p.Lo), duration(p.Hi), r.Images)
+		fmt.Fprintf(&b, "No confident recommendation (see the warnings). Best so far: %s, predicted %s (%s-%s) for %s\n",
+			r.Recommended.Name, duration(p.Median), duration(p.Lo), duration(p.Hi), analyze.Plural(r.Images, "image"))
 	} else {
-		fmt.Fprintf(&b, "Recommended: %s, predicted %s (%s-%s) for %d images\n", r.Recommended.Name, duration(p.Median), duration(p.Lo), duration(p.Hi), r.Images)
+		fmt.Fprintf(&b, "Recommended: %s, predicted %s (%s-%s) for %s\n", r.Recommended.Name, duration(p.Median), duration(p.Lo), duration(p.Hi), analyze.Plural(r.Images, "image"))
 	}
 	if r.RunnerUp != nil {
 		q := r.RunnerUp.PredictedS
@@ -406,8 +488,8 @@ func ValidationText(v evidence.Validation) string {
 	case v.Inside:
 		verdict = "inside the interval"
 	}
-	s := fmt.Sprintf("%s, %d images: predicted %s (%s-%s), measured %s: error %+.1f%%, %s\n",
-		v.Config.String(), v.Images, duration(v.PredictedS.Median), duration(v.PredictedS.Lo), duration(v.PredictedS.Hi),
+	s := fmt.Sprintf("%s, %s: predicted %s (%s-%s), measured %s: error %+.1f%%, %s\n",
+		v.Config.String(), analyze.Plural(v.Images, "image"), duration(v.PredictedS.Median), duration(v.PredictedS.Lo), duration(v.PredictedS.Hi),
 		duration(v.MeasuredS), v.ErrorPct, verdict)
 	for _, w := range v.Warnings {
 		s += "warning: " + w + "\n"

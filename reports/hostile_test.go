@@ -3,8 +3,6 @@ package reports
 import (
 	"bytes"
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,38 +15,14 @@ import (
 // of cell w2-b3-min-single failed, and analyses it.
 func failedCellRun(t *testing.T) *evidence.Analysis {
 	t.Helper()
-	src := filepath.Join("..", "analyze", "evidence", "testdata", "sweep")
-	dir := t.TempDir()
-	for _, f := range []string{evidence.RunInfoFile, evidence.RecordsFile} {
-		data, err := os.ReadFile(filepath.Join(src, f))
-		if err != nil {
-			t.Fatal(err)
+	return editedRun(t, func(line []byte) [][]byte {
+		if bytes.Contains(line, []byte(`"cell":"w2-b3-min-single"`)) {
+			line = bytes.Replace(line, []byte(`"status":"built"`), []byte(`"status":"failed","error_class":"build","error":"exit 1"`), 1)
+			line = bytes.Replace(line, []byte(`"built":6`), []byte(`"built":0,"failed":6`), 1)
+			line = regexp.MustCompile(`"images_per_hour":[0-9.e+]+`).ReplaceAll(line, []byte(`"images_per_hour":0`))
 		}
-		if f == evidence.RecordsFile {
-			var out [][]byte
-			for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
-				if bytes.Contains(line, []byte(`"cell":"w2-b3-min-single"`)) {
-					line = bytes.Replace(line, []byte(`"status":"built"`), []byte(`"status":"failed","error_class":"build","error":"exit 1"`), 1)
-					line = bytes.Replace(line, []byte(`"built":6`), []byte(`"built":0,"failed":6`), 1)
-					line = regexp.MustCompile(`"images_per_hour":[0-9.e+]+`).ReplaceAll(line, []byte(`"images_per_hour":0`))
-				}
-				out = append(out, line)
-			}
-			data = append(bytes.Join(out, []byte("\n")), '\n')
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run, err := evidence.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := evidence.Analyze(run, evidence.Options{Seed: 1, Reps: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+		return [][]byte{line}
+	})
 }
 
 // TestCellWithoutBuiltImages: a cell whose every build failed has no

@@ -299,8 +299,21 @@ func document(d Data) []block {
 	}
 
 	b.heading(2, "Decision")
-	decision(b, d.Decision)
-	rankNote(b, d.Decision, d.Cells)
+	if len(d.Decisions) > 1 {
+		var conds []string
+		for _, dec := range d.Decisions {
+			conds = append(conds, dec.Registry)
+		}
+		b.para(text(fmt.Sprintf("The sweep measured the registry bandwidths %s. The registry is a condition the build runs under, not a setting to choose: one decision for each.",
+			strings.Join(conds, ", ")))...)
+		for _, dec := range d.Decisions {
+			b.heading(3, "Registry bandwidth "+dec.Registry)
+			decision(b, dec)
+		}
+	} else {
+		decision(b, d.Decision)
+		rankNote(b, d.Decision, d.Cells)
+	}
 
 	b.heading(2, "Evidence")
 	cells(b, d.Cells)
@@ -331,9 +344,17 @@ func decision(b *builder, dec Decision) {
 	rec := dec.Recommended
 	images := "the full build"
 	if dec.Images > 0 {
-		images = fmt.Sprintf("%d images", dec.Images)
+		images = analyze.Plural(dec.Images, "image")
 	}
 	warnings := dec.Warnings
+	if dec.NoRecommendation != "" {
+		b.blocks = append(b.blocks, block{Kind: kPara, Lead: true, Spans: []span{{Text: "No recommendation: " + strings.TrimRight(dec.NoRecommendation, ". ") + ".", Bold: true}}})
+		if len(warnings) > 0 {
+			b.para(span{Text: "Warnings:", Bold: true})
+			b.textList(warnings)
+		}
+		return
+	}
 	if dec.Confident && rec.Name != "" {
 		s := fmt.Sprintf("Use %s: predicted %s for %s", shortName(rec.Name), prediction(rec), images)
 		if vs := againstBaseline(dec); vs != "" {
@@ -554,7 +575,7 @@ func predictions(b *builder, d Data) {
 	}
 	title := "Predictions for the full build"
 	if dec.Images > 0 {
-		title = fmt.Sprintf("Predictions for %d images", dec.Images)
+		title = "Predictions for " + analyze.Plural(dec.Images, "image")
 	}
 	b.heading(3, title)
 	if len(preds) == 0 {
@@ -631,6 +652,11 @@ func model(b *builder, m Model) {
 	add("One prune", m.PruneS, duration, "")
 	add("BuildKit disk growth", m.DiskGrowthBytes, byteSize, " per image")
 	add("Lost to batch barriers", m.BarrierLossPct, func(v float64) string { return fmt.Sprintf("%.1f%%", v) }, " of wall time")
+	for _, c := range m.Crowding {
+		facts = append(facts, []span{{Text: "Crowding, " + c.Series, Bold: true}, {Text: fmt.Sprintf(
+			": an image beside one other takes %.2fx its time alone (β %.3g, from %s seen at different crowding); predictions run batch tails and drains at their own crowding",
+			1+c.Beta, c.Beta, analyze.Plural(c.Images, "image"))}})
+	}
 	if len(m.USL) == 0 && len(facts) == 0 {
 		return
 	}
@@ -861,7 +887,7 @@ func rankNote(b *builder, dec Decision, rows []CellRow) {
 	}
 	images := "the full build"
 	if dec.Images > 0 {
-		images = fmt.Sprintf("%d images", dec.Images)
+		images = analyze.Plural(dec.Images, "image")
 	}
 	b.para(text(fmt.Sprintf("The cells table below ranks %s first by the throughput of the sample's trials; the decision ranks the settings by their predicted time for %s, "+
 		"which weighs the per-image costs and the schedule of a build of that size rather than a short trial's start and tail, and need not give the same order.",

@@ -469,3 +469,19 @@ func TestDiagnosesSection(t *testing.T) {
 		t.Errorf("diagnoses not listed after the knobs (at %d, knobs at %d):\n%s", i, k, s)
 	}
 }
+
+// TestCrowdingFact: a fitted crowding is one fact of the Model section,
+// with its slowdown beside one other image and the images it rests on.
+func TestCrowdingFact(t *testing.T) {
+	d := sampleData()
+	d.Model.Crowding = []CrowdingRow{{Series: "cache max, single, registry 12MiB/s", Beta: 0.245, Images: 6}}
+	md, err := Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(md)
+	want := "- **Crowding, cache max, single, registry 12MiB/s**: an image beside one other takes 1.25x its time alone (β 0.245, from 6 images seen at different crowding)"
+	if i, m := strings.Index(s, want), strings.Index(s, "### Model"); i < 0 || m < 0 || i < m {
+		t.Errorf("want %q in the Model section:\n%s", want, s)
+	}
+}

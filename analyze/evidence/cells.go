@@ -282,6 +282,11 @@ const (
 // that differ only in that knob.
 type Knob struct {
 	Knob string `json:"knob"`
+	// Registry is the registry bandwidth condition the verdict holds
+	// under ("unlimited", "16MiB/s"), set when the run measured several:
+	// the bandwidth is a condition, not a knob, so each knob is judged
+	// within each condition.
+	Registry string `json:"registry_bandwidth,omitempty"`
 	// Verdict is KnobDoesNot when every pair is equivalent (TOST),
 	// KnobMatters when some pair differs significantly (Mann-Whitney, Holm
 	// over the knob's pairs), KnobInconclusive otherwise, and KnobNotVaried
@@ -364,8 +369,33 @@ func compareCells(cells []*Cell, baseline Config, margin, alpha float64) Compari
 			cmpr.VsBaseline[i].Significant = p < alpha
 		}
 	}
-	for _, k := range knobNames {
-		cmpr.Knobs = append(cmpr.Knobs, knobMatters(cells, k, tp, margin, alpha))
+	var regs []string
+	for _, c := range cells {
+		if !slices.Contains(regs, c.Config.Registry) {
+			regs = append(regs, c.Config.Registry)
+		}
+	}
+	if len(regs) <= 1 {
+		for _, k := range knobNames {
+			cmpr.Knobs = append(cmpr.Knobs, knobMatters(cells, k, tp, margin, alpha))
+		}
+		return cmpr
+	}
+	// Several registry bandwidths: each knob within each condition, the
+	// Holm correction over that condition's pairs.
+	a := &Analysis{Cells: cells}
+	for _, reg := range a.registries() {
+		var in []*Cell
+		for _, c := range cells {
+			if c.Config.Registry == reg {
+				in = append(in, c)
+			}
+		}
+		for _, k := range knobNames {
+			kv := knobMatters(in, k, tp, margin, alpha)
+			kv.Registry = RegistryLabel(reg)
+			cmpr.Knobs = append(cmpr.Knobs, kv)
+		}
 	}
 	return cmpr
 }

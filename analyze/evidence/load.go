@@ -158,6 +158,7 @@ func Load(dir string) (*Run, error) {
 	if set.Torn {
 		run.Warnings = append(run.Warnings, fmt.Sprintf("%s: the last line is torn (an interrupted write): ignored", path))
 	}
+	normalizeCells(set)
 	run.Records = set
 	if runs := record.Runs(set); len(runs) > 1 {
 		about := "no run.json: the run ids are all there is to tell them apart"
@@ -221,4 +222,33 @@ func quoteRuns(runs []string) string {
 		s = append(s, r)
 	}
 	return strings.Join(s, ", ")
+}
+
+// canonicalCell spells a cell name's registry bandwidth ("-bw" suffix) the
+// one way input.FormatBandwidth writes it, so that "-bw16777216B/s" and
+// "-bw16MiB/s" name one cell; any other name is returned as it is.
+func canonicalCell(name string) string {
+	head, bw, ok := strings.Cut(name, "-bw")
+	if !ok {
+		return name
+	}
+	n, err := input.Bandwidth(bw)
+	if err != nil || n <= 0 {
+		return name
+	}
+	return head + "-bw" + input.FormatBandwidth(n)
+}
+
+// normalizeCells rewrites every record's cell name to its canonical
+// spelling (canonicalCell) before the records are grouped into cells.
+func normalizeCells(set *record.Set) {
+	for i := range set.Trials {
+		set.Trials[i].Cell = canonicalCell(set.Trials[i].Cell)
+	}
+	for i := range set.Images {
+		set.Images[i].Cell = canonicalCell(set.Images[i].Cell)
+	}
+	for i := range set.Events {
+		set.Events[i].Cell = canonicalCell(set.Events[i].Cell)
+	}
 }

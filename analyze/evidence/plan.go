@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -74,6 +75,18 @@ func (cp CapacityPlan) Met() bool {
 // runners, pushes and pulls alike (0: unlimited). A deadline no option
 // meets is an answer (Met is false), not an error.
 func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores int, bandwidth int64) (CapacityPlan, error) {
+	return a.PlanContext(context.Background(), images, deadline, runners, cores, bandwidth)
+}
+
+// PlanContext is Plan, stopped between predictions once ctx is cancelled:
+// the error then wraps ctx.Err().
+//
+// With cells measured under several registry bandwidths (a condition, not
+// a setting), the plan's basis is the best cell measured under bandwidth
+// when the sweep measured it, else under the unlimited registry (the
+// shared link is then modelled from the bytes per image); a run that
+// measured neither is bad input naming the conditions it measured.
+func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Duration, runners int, cores int, bandwidth int64) (CapacityPlan, error) {
 	var cp CapacityPlan
 	if images < 1 {
 		return cp, input.Errorf("images", "%d: want at least 1", images)
@@ -85,6 +98,30 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 		return cp, input.Errorf("plan", "give a deadline or a number of runners")
 	}
 	basisCell := a.cellNamed(a.Comparisons.Best)
+	if regs := a.registries(); len(regs) > 1 {
+		want := ""
+		if bandwidth > 0 {
+			want = input.FormatBandwidth(bandwidth)
+		}
+		if !slices.Contains(regs, want) {
+			if !slices.Contains(regs, "") {
+				return cp, input.Errorf("registry bandwidth "+RegistryLabel(want), "the run measured the registry bandwidths %s, neither this one nor an unlimited registry to model it from; plan with one of them",
+					strings.Join(a.Conditions(), ", "))
+			}
+			want = ""
+		}
+		basisCell = nil
+		for _, r := range a.Comparisons.Ranking {
+			if c := a.cellNamed(r.Name); c != nil && c.Config.Registry == want && c.Images > 0 {
+				basisCell = c
+				break
+			}
+		}
+		if basisCell != nil {
+			cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep measured the registry bandwidths %s (conditions, not settings): the plan starts from the best cell measured under %s",
+				strings.Join(a.Conditions(), ", "), RegistryLabel(want)))
+		}
+	}
 	if basisCell == nil {
 		return cp, fmt.Errorf("planning: no ranked cell to plan from")
 	}
@@ -134,12 +171,18 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	cands = append(cands, int(math.Ceil(1.5*float64(top))), 2*top)
 	cands = sortedInts(cands)
 	cp.Workers = cands
+	// The most workers per runner planned: more than the images per
+	// runner are left out (below, and by model.PlanCapacity).
+	most := images
+	if runners > 0 {
+		most = planCeilDiv(images, min(runners, images))
+	}
 	// The batch caps the builds at once: workers beyond it only repeat
 	// the build of the smallest value that fills the batch.
 	if bt := cp.Basis.Batch; bt > 0 {
 		var capped []int
 		for _, w := range cp.Workers {
-			if w > bt {
+			if w > bt && w <= most {
 				capped = append(capped, w)
 			}
 		}
@@ -149,7 +192,7 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 		}
 	}
 	for _, w := range cp.Workers {
-		if scaled || !slices.Contains(measured, w) {
+		if (scaled || !slices.Contains(measured, w)) && w <= most {
 			cp.Extrapolated = append(cp.Extrapolated, w)
 		}
 	}
@@ -188,6 +231,9 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	// are left out below, and a build of w images at a huge w (a typo, or
 	// a sweep of a remote fleet) would take as long to simulate as to run.
 	for _, w := range cp.Workers {
+		if err := ctx.Err(); err != nil {
+			return cp, fmt.Errorf("planning %s stopped: %w", analyze.Plural(images, "image"), err)
+		}
 		if _, err := predictOne(w, min(w, images)); err != nil {
 			return cp, fmt.Errorf("planning at %d workers: %w", w, err)
 		}
@@ -209,6 +255,7 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 		Images: images, Deadline: deadline.Seconds(), Workers: cp.Workers, Predict: predict, Batch: cp.Basis.Batch,
 		CoresPerRunner: cp.Cores, SweepCores: cp.SweepCores, NStar: nstar, MeasuredMax: measuredMax,
 		RegistryBytesPerImage: cp.RegistryBytesPerImage, RegistryBandwidth: cp.RegistryBandwidth,
+		Context: ctx,
 	}
 
 	if runners > 0 {
@@ -241,7 +288,7 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	cp.Mode, cp.Deadline = "deadline", deadline.Seconds()
 	plan, err := model.PlanCapacity(in)
 	if err != nil {
-		return cp, fmt.Errorf("planning %d images within %s: %w", images, analyze.FormatSeconds(deadline.Seconds()), err)
+		return cp, fmt.Errorf("planning %s within %s: %w", analyze.Plural(images, "image"), analyze.FormatSeconds(deadline.Seconds()), err)
 	}
 	cp.Plan = &plan
 	return cp, nil
@@ -342,7 +389,11 @@ func (cp CapacityPlan) Text() string {
 		}
 	}
 	if cp.Mode == "runners" {
-		fmt.Fprintf(&b, "what %s achieve:\n", analyze.Plural(cp.RunnersUsed, "runner"))
+		verb := "achieve"
+		if cp.RunnersUsed == 1 {
+			verb = "achieves"
+		}
+		fmt.Fprintf(&b, "what %s %s:\n", analyze.Plural(cp.RunnersUsed, "runner"), verb)
 	}
 	if len(cp.Achieved) > 0 {
 		b.WriteString("| workers/runner | runners | predicted (interval) | runner-hours |\n|---|---|---|---|\n")

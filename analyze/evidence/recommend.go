@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,13 @@ type Constraints struct {
 	MaxRegistryBytes int64
 	// EquivalenceMargin is the relative TOST margin (Options' when <= 0).
 	EquivalenceMargin float64
+	// Registry is the registry bandwidth condition to recommend for, a
+	// label such as "16MiB/s" (any spelling input.Bandwidth reads) or
+	// "unlimited". The registry's bandwidth is a condition the build runs
+	// under, not a knob to choose: only cells measured under it are
+	// candidates. "" is the run's only condition; a run that measured
+	// several needs one (RecommendEach gives one recommendation each).
+	Registry string
 }
 
 // Interval is a median with its interval.
@@ -54,7 +62,11 @@ func choiceOf(c Config, p model.Prediction) Choice {
 // Recommendation is the recommended configuration for a target build and
 // the evidence for it. Its JSON is the recommendation's published shape.
 type Recommendation struct {
-	Images      int       `json:"images"`
+	Images int `json:"images"`
+	// Registry is the registry bandwidth condition the recommendation is
+	// for ("unlimited" or a cap such as "16MiB/s"), set when the run
+	// measured more than one.
+	Registry    string    `json:"registry_bandwidth,omitempty"`
 	Recommended Choice    `json:"recommended"`
 	Baseline    *Choice   `json:"baseline,omitempty"`
 	RunnerUp    *Choice   `json:"runner_up,omitempty"`
@@ -112,11 +124,25 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 	if margin <= 0 {
 		margin = a.Options.EquivalenceMargin
 	}
+	reg, err := a.condition(c.Registry)
+	if err != nil {
+		return r, err
+	}
+	conds := a.registries()
+	if len(conds) > 1 {
+		// Compared under the same condition: the baseline is today's
+		// knobs on the same registry, whatever registry --baseline names.
+		r.Registry = RegistryLabel(reg)
+		baseline.Registry = reg
+	}
 
 	var cands []model.Candidate
 	byName := map[string]Config{}
 	baseName := ""
 	for _, cell := range a.Cells {
+		if cell.Config.Registry != reg {
+			continue
+		}
 		if cell.Images == 0 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s has no built images: not a candidate", cell.Name))
 			continue
@@ -142,7 +168,11 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 	}
 	if len(cands) == 0 {
 		// The run holds no evidence to recommend from: bad input, naming it.
-		return r, input.Bad(a.Dir, fmt.Errorf("recommending: %w: no cell has built images that record their build time (every build failed, or every image says wall_s 0)", model.ErrInfeasible))
+		under := ""
+		if len(conds) > 1 {
+			under = " under registry bandwidth " + RegistryLabel(reg)
+		}
+		return r, input.Bad(a.Dir, fmt.Errorf("recommending: %w: no cell%s has built images that record their build time (every build failed, or every image says wall_s 0)", model.ErrInfeasible, under))
 	}
 	r.Images = cands[0].Prediction.Images
 	mr, err := model.Recommend(cands, model.Constraints{
@@ -154,7 +184,7 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		r.Excluded = append(r.Excluded, fmt.Sprintf("%s: %s (%s)", ex.Name, ex.Constraint, ex.Detail))
 	}
 	if err != nil {
-		return r, fmt.Errorf("recommending for %d images: %w", r.Images, err)
+		return r, fmt.Errorf("recommending for %s: %w", analyze.Plural(r.Images, "image"), err)
 	}
 	r.Recommended = choiceOf(byName[mr.Best.Config.Name], mr.Best.Prediction)
 	r.Recommended.Name = mr.Best.Config.Name
@@ -185,6 +215,9 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		all = append(all, cell.throughput())
 	}
 	for _, cell := range a.Cells {
+		if cell.Config.Registry != reg {
+			continue
+		}
 		if cell != best && best != nil && !analyze.CanSeparate(cell.N, best.N, a.Options.Alpha) &&
 			!separatedByTTests(best.throughput(), cell.throughput(), all, a.Options.Alpha) {
 			r.Confident = false
@@ -241,6 +274,107 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		}
 	}
 	return r, nil
+}
+
+// ConditionRecommendation is the recommendation for one registry
+// bandwidth condition, or the error that left it without one.
+type ConditionRecommendation struct {
+	// Registry is the condition's label ("unlimited", "16MiB/s").
+	Registry       string
+	Recommendation Recommendation
+	Err            error
+}
+
+// RecommendEach recommends for each registry bandwidth condition the run
+// measured (Conditions' order), c.Registry ignored: one entry for a run of
+// one condition.
+func (a *Analysis) RecommendEach(c Constraints) []ConditionRecommendation {
+	var out []ConditionRecommendation
+	for _, label := range a.Conditions() {
+		c.Registry = label
+		rec, err := a.Recommend(c)
+		out = append(out, ConditionRecommendation{Registry: label, Recommendation: rec, Err: err})
+	}
+	return out
+}
+
+// RegistryLabel is the label of a cell's registry bandwidth condition:
+// "unlimited" for a direct registry (Config.Registry "").
+func RegistryLabel(reg string) string {
+	if reg == "" {
+		return "unlimited"
+	}
+	return reg
+}
+
+// registries returns the registry bandwidths (Config.Registry) of the cold
+// cells, the caps ascending, then "" (unlimited).
+func (a *Analysis) registries() []string {
+	var out []string
+	for _, c := range a.Cells {
+		if !slices.Contains(out, c.Config.Registry) {
+			out = append(out, c.Config.Registry)
+		}
+	}
+	bw := func(s string) int64 {
+		if s == "" {
+			return math.MaxInt64
+		}
+		n, err := input.Bandwidth(s)
+		if err != nil {
+			return math.MaxInt64 - 1
+		}
+		return n
+	}
+	slices.SortStableFunc(out, func(x, y string) int {
+		if c := cmp.Compare(bw(x), bw(y)); c != 0 {
+			return c
+		}
+		return strings.Compare(x, y)
+	})
+	return out
+}
+
+// Conditions returns the labels of the registry bandwidth conditions the
+// run's cold cells were measured under (RegistryLabel), the caps
+// ascending and "unlimited" last.
+func (a *Analysis) Conditions() []string {
+	var out []string
+	for _, r := range a.registries() {
+		out = append(out, RegistryLabel(r))
+	}
+	return out
+}
+
+// condition resolves a registry bandwidth label to a measured condition
+// (a Config.Registry value): "" is the run's only condition. A label not
+// measured, or "" for a run of several conditions, is bad input naming
+// the conditions measured.
+func (a *Analysis) condition(label string) (string, error) {
+	regs := a.registries()
+	measured := strings.Join(a.Conditions(), ", ")
+	if strings.TrimSpace(label) == "" {
+		if len(regs) > 1 {
+			return "", input.Errorf("registry bandwidth", "the run measured %d registry bandwidth conditions (%s): the registry is a condition the build runs under, not a setting to choose; name one",
+				len(regs), measured)
+		}
+		if len(regs) == 0 {
+			return "", nil
+		}
+		return regs[0], nil
+	}
+	n, err := input.Bandwidth(label)
+	if err != nil {
+		return "", input.Bad("registry bandwidth", err)
+	}
+	reg := ""
+	if n > 0 {
+		reg = input.FormatBandwidth(n)
+	}
+	if !slices.Contains(regs, reg) {
+		return "", input.Errorf("registry bandwidth "+label, "not measured by the run; it measured %s", measured)
+	}
+	return reg, nil
 }
 
 // cellNamed returns the cold cell of that name, nil if none.

@@ -300,7 +300,7 @@ func (v *Verdict) markdown() string {
 		}
 	}
 	fmt.Fprintf(&b, "### buildtune: %s\n\n", verdict)
-	fmt.Fprintf(&b, "Predicted wall time of %d images (median [%.0f%% interval]):\n\n", v.Images, 100*v.Confidence)
+	fmt.Fprintf(&b, "Predicted wall time of %s (median [%.0f%% interval]):\n\n", analyze.Plural(v.Images, "image"), 100*v.Confidence)
 	b.WriteString("| | config | predicted |\n|---|---|---|\n")
 	row := func(label string, c Choice) {
 		ex := ""

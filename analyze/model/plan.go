@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -62,6 +63,20 @@ type PlanInput struct {
 	// bytes/s, one budget shared by all runners, both directions (0:
 	// unlimited or unknown).
 	RegistryBytesPerImage, RegistryBandwidth float64
+	// Context stops a plan between predictions when it is cancelled
+	// (nil: never); the plan then fails with an error wrapping its Err.
+	Context context.Context
+}
+
+// stopped returns the context's error, wrapped, once it is cancelled.
+func (in PlanInput) stopped() error {
+	if in.Context == nil {
+		return nil
+	}
+	if err := in.Context.Err(); err != nil {
+		return fmt.Errorf("planning %s stopped: %w", analyze.Plural(in.Images, "image"), err)
+	}
+	return nil
 }
 
 // PlanOption is the smallest runner count for one workers value.
@@ -167,6 +182,9 @@ func PlanCapacity(in PlanInput) (Plan, error) {
 				continue
 			}
 			lastShard = shard
+			if err := in.stopped(); err != nil {
+				return pl, err
+			}
 			raw := in.Predict(w, shard)
 			p, bound := RegistryBound(raw, regS)
 			opt.ShardImages, opt.Prediction, opt.RegistryBound, opt.BuildSeconds = shard, p, bound, raw.Median
@@ -498,6 +516,9 @@ func Achieve(in PlanInput, runners, workers int) (PlanOption, []string, error) {
 		return PlanOption{}, warns, fmt.Errorf("achieving %d images on %d runners x %d workers: more workers than the %d images per runner", in.Images, runners, workers, shard)
 	}
 	regS := registrySeconds(in)
+	if err := in.stopped(); err != nil {
+		return PlanOption{}, warns, err
+	}
 	raw := in.Predict(workers, shard)
 	p, bound := RegistryBound(raw, regS)
 	o := PlanOption{Workers: workers, Runners: ceilDiv(in.Images, shard), ShardImages: shard, Prediction: p,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -127,6 +129,9 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if err := src.CheckCache(cache); err != nil {
+		return err
+	}
 	var err error
 	if attempts < 1 {
 		return usagef("--attempts %d: want 1 or more", attempts)
@@ -219,11 +224,22 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			}
 			if env != nil {
 				disp.Log("stack: %s; registry %s (%s)", env.Stack.Source, env.Stack.Registry.Addr, env.Stack.Registry.Kind)
+				if env.Stack.Private == nil {
+					// The daemons are someone else's: the private stack's
+					// shape does not apply, and saying nothing would let a
+					// run with one daemon pass for one with --daemons 3.
+					for _, f := range []string{"daemons", "max-parallelism", "registry-concurrency", "buildkitd"} {
+						if fs.Changed(f) {
+							disp.Log("warning: --%s shapes a private stack and is ignored: this build uses the %s (daemons: %d)", f, env.Stack.Source, len(env.Daemons))
+						}
+					}
+				}
 			}
 			counts.planned = r.Planned - r.Resumed
 			disp.Stage(fmt.Sprintf("build %s", sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()), r.Planned)
 			disp.Update(r.Resumed, "")
 		},
+		OnEvent: func(ev *record.Event) { disp.Log("%s: %s", ev.Type, ev.Message) },
 		OnImage: func(done, total int, o manifest.Output) {
 			counts.Lock()
 			defer counts.Unlock()
@@ -246,18 +262,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if res == nil {
 		return runErr
 	}
-	s := res.Summary
-	fmt.Fprintf(c.stdout, "%d images: %d built, %d skipped, %d failed in %.1fs (%.0f images/hour)",
-		s.Total, s.Built, s.Skipped, s.Failed, s.WallSeconds, s.ImagesPerHour)
-	if b := res.Trial.WallSeconds; b > 0 && res.Resumed == 0 && s.WallSeconds > b {
-		// What validate compares with a prediction is the building; the
-		// rest is set-up (daemon, registry, base images) a CI job pays too.
-		fmt.Fprintf(c.stdout, " = %.1fs building + %.1fs set-up", b, s.WallSeconds-b)
-	}
-	if res.Resumed > 0 {
-		fmt.Fprintf(c.stdout, "; %d done by an earlier run", res.Resumed)
-	}
-	fmt.Fprintln(c.stdout)
+	fmt.Fprintln(c.stdout, closingLine(res))
 	tr := res.Trial
 	fmt.Fprintf(c.stdout, "per image (sums): exec %.1fs, image export %.1fs, cache export %.1fs, cache import %.1fs; cached steps %d/%d\n",
 		tr.ExecSeconds, tr.ImageExportSeconds, tr.CacheExportSeconds, tr.CacheImportSeconds, tr.CachedSteps, tr.TotalSteps)
@@ -269,10 +274,31 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if runErr != nil {
 		return runErr
 	}
-	if s.Failed > 0 {
+	if s := res.Summary; s.Failed > 0 {
 		return &failedError{fmt.Sprintf("%d of %d images failed; see %s", s.Failed, s.Total, res.ManifestPath)}
 	}
 	return nil
+}
+
+// closingLine is the build's first closing line: its counts, and how many
+// of the planned images a stopped run (interrupt, infrastructure) left
+// unbuilt, which the manifest's counts do not show.
+func closingLine(res *fullbuild.Result) string {
+	s := res.Summary
+	line := fmt.Sprintf("%d images: %d built, %d skipped, %d failed in %.1fs (%.0f images/hour)",
+		s.Total, s.Built, s.Skipped, s.Failed, s.WallSeconds, s.ImagesPerHour)
+	if b := res.Trial.WallSeconds; b > 0 && res.Resumed == 0 && s.WallSeconds > b {
+		// What validate compares with a prediction is the building; the
+		// rest is set-up (daemon, registry, base images) a CI job pays too.
+		line += fmt.Sprintf(" = %.1fs building + %.1fs set-up", b, s.WallSeconds-b)
+	}
+	if res.Resumed > 0 {
+		line += fmt.Sprintf("; %d done by an earlier run", res.Resumed)
+	}
+	if left := res.Planned - s.Total; left > 0 {
+		line += fmt.Sprintf("; %d of %d not built yet (the run stopped; the same --out resumes it)", left, res.Planned)
+	}
+	return line
 }
 
 // applyRecommendation sets the knobs that were not given explicitly from
@@ -291,7 +317,19 @@ func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, all bool, worke
 			images = n
 		}
 	}
-	rec, err := a.Recommend(evidence.Constraints{Target: evidence.Target{Images: images}})
+	// The registry bandwidth is a condition of the sweep, not a setting: the
+	// build pushes to its registry uncapped, so with several conditions
+	// the recommendation is the one for the unlimited registry.
+	cons := evidence.Constraints{Target: evidence.Target{Images: images}}
+	if conds := a.Conditions(); len(conds) > 1 {
+		if !slices.Contains(conds, "unlimited") {
+			return input.Errorf("--from-recommendation "+dir, "the sweep measured only capped registry bandwidths (%s), and this build's registry is not capped; "+
+				"give --workers, --batch, --cache-mode and --strategy from 'buildtune recommend %s --registry-bandwidth BW', or sweep with an unlimited registry too",
+				strings.Join(conds, ", "), dir)
+		}
+		cons.Registry = "unlimited"
+	}
+	rec, err := a.Recommend(cons)
 	if err != nil {
 		return fmt.Errorf("--from-recommendation %s: %w", dir, err)
 	}
@@ -308,7 +346,11 @@ func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, all bool, worke
 	if !fs.Changed("strategy") {
 		*strategy = cfg.Strategy
 	}
-	fmt.Fprintf(c.stderr, "settings from the recommendation of %s: workers=%d batch=%s cache=%s strategy=%s (confident: %v)\n",
-		dir, *workers, *batch, *cache, *strategy, rec.Confident)
+	under := ""
+	if rec.Registry != "" {
+		under = " (registry bandwidth " + rec.Registry + ")"
+	}
+	fmt.Fprintf(c.stderr, "settings from the recommendation of %s%s: workers=%d batch=%s cache=%s strategy=%s (confident: %v)\n",
+		dir, under, *workers, *batch, *cache, *strategy, rec.Confident)
 	return nil
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/fullbuild"
 	"github.com/buildtune/buildtune/internal/manifest"
 	"github.com/buildtune/buildtune/internal/testenv"
 )
@@ -137,9 +139,16 @@ func TestBuildManifestResumeShardMerge(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		d := filepath.Join(tmp, "shard"+string(rune('0'+i)))
 		dirs = append(dirs, d)
-		r := runBT(t, time.Minute, append([]string{"build", "--out", d, "--shard", string(rune('0'+i)) + "/3", "--durations-from", out}, common...)...)
+		args := append([]string{"build", "--out", d, "--shard", string(rune('0'+i)) + "/3", "--durations-from", out}, common...)
+		if i == 1 {
+			args = append(args, "--daemons", "2") // the running stack has one: said, not silently ignored
+		}
+		r := runBT(t, time.Minute, args...)
 		if r.code != exitOK {
 			t.Fatalf("shard %d/3:\n%s", i, r)
+		}
+		if warned := strings.Contains(r.stderr, "--daemons shapes a private stack and is ignored"); warned != (i == 1) {
+			t.Errorf("shard %d/3: warned about --daemons: %v\n%s", i, warned, r)
 		}
 		so, _, err := manifest.Read(filepath.Join(d, manifest.ManifestFile))
 		if err != nil {
@@ -211,5 +220,60 @@ func TestBuildPullsLikeSweep(t *testing.T) {
 	}
 	if r := float64(bt.BytesPulled) / float64(st.BytesPulled); r < 0.8 || r > 1.25 {
 		t.Errorf("build pulled %d bytes through the proxy, sweep %d (ratio %.2f): the two do not pay the same link", bt.BytesPulled, st.BytesPulled, r)
+	}
+}
+
+// TestClosingLine: a build stopped after 2 of 8 images says how many it
+// left, not only "2 images"; a finished one says nothing of the kind.
+func TestClosingLine(t *testing.T) {
+	stopped := &fullbuild.Result{Planned: 8, Summary: manifest.Summary{Total: 2, Built: 2, WallSeconds: 9}}
+	if got := closingLine(stopped); !strings.HasPrefix(got, "2 images: 2 built, 0 skipped, 0 failed") || !strings.Contains(got, "6 of 8 not built yet") {
+		t.Errorf("stopped build: %q", got)
+	}
+	done := &fullbuild.Result{Planned: 4, Resumed: 4, Summary: manifest.Summary{Total: 4, Built: 4, WallSeconds: 9}}
+	if got := closingLine(done); strings.Contains(got, "not built") || !strings.Contains(got, "4 done by an earlier run") {
+		t.Errorf("finished build: %q", got)
+	}
+}
+
+// TestBuildThreePhaseManifest: with the three-phase strategy each image is
+// a base and an assembly build; its manifest line covers both (from the
+// base's start, the sum of their seconds), not only the assembly.
+func TestBuildThreePhaseManifest(t *testing.T) {
+	bk := testenv.Buildkitd(t)
+	ids := writeFile(t, "ids.txt", "django__django-11133\nsympy__sympy-13852\n")
+	out := filepath.Join(t.TempDir(), "build")
+	if r := runBT(t, 3*time.Minute, "build", "--all", "--instances", ids, "--strategy", "three-phase", "--workers", "2",
+		"--buildkitd", bk, "--out", out); r.code != exitOK {
+		t.Fatalf("build:\n%s", r)
+	}
+	sums := map[string]float64{}
+	starts := map[string]time.Time{}
+	for _, im := range readRecords(t, filepath.Join(out, "records.jsonl")).Images {
+		if im.Instance == "" {
+			continue
+		}
+		sums[im.Instance] += im.WallSeconds
+		if s := starts[im.Instance]; s.IsZero() || im.Start.Before(s) {
+			starts[im.Instance] = im.Start
+		}
+	}
+	lines := manifestLines(t, filepath.Join(out, manifest.ManifestFile))
+	if len(lines) != 2 {
+		t.Fatalf("%d manifest lines, want 2", len(lines))
+	}
+	for _, o := range lines {
+		if math.Abs(o.BuildSeconds-sums[o.Instance]) > 1e-6 || !o.StartedAt.Equal(starts[o.Instance].Truncate(time.Microsecond)) {
+			t.Errorf("%s: build_seconds %.3f from %s; its phases took %.3f from %s", o.Instance, o.BuildSeconds, o.StartedAt, sums[o.Instance], starts[o.Instance])
+		}
+	}
+}
+
+// TestStackDownNotRunning: `stack down` with no stack in the folder says
+// so (exit 0), instead of claiming it stopped one.
+func TestStackDownNotRunning(t *testing.T) {
+	r := runIn(t, "stack", "down", "--state", t.TempDir())
+	if r.code != exitOK || !strings.Contains(r.stdout, "not running") || strings.Contains(r.stdout, "stopped") {
+		t.Errorf("stack down of nothing:\n%s", r)
 	}
 }

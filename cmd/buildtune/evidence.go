@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
@@ -125,8 +128,8 @@ func (f *targetFlags) register(fs *pflag.FlagSet) {
 
 func (f *targetFlags) target(fs *pflag.FlagSet) (evidence.Target, error) {
 	var t evidence.Target
-	if f.images < 1 {
-		return t, input.Errorf("--images", "%d: want a positive number of images", f.images)
+	if f.images < 1 || f.images > maxImages {
+		return t, input.Errorf("--images", "%d: want a positive number of images, at most %d", f.images, maxImages)
 	}
 	t.Images = f.images
 	if f.instances != "" {
@@ -145,6 +148,9 @@ func (f *targetFlags) target(fs *pflag.FlagSet) (evidence.Target, error) {
 		for _, in := range insts {
 			ids = append(ids, in.ID)
 		}
+		if len(ids) > maxImages {
+			return t, input.Errorf("--instances "+f.instances, "%d instances: want at most %d", len(ids), maxImages)
+		}
 		t.Repos, t.Images = evidence.ReposOf(ids), len(ids)
 	}
 	var err error
@@ -162,10 +168,12 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 		maxWorkers                 int
 		asJSON, write              bool
 		wfFile, job, step, format_ string
+		regBW                      string
 	)
 	fs := c.flags("recommend")
 	af.register(fs)
 	tf.register(fs)
+	fs.StringVar(&regBW, "registry-bandwidth", "", conditionUsage)
 	fs.StringVar(&deadline, "deadline", "", "the full build must finish within this (e.g. 3h), at the upper end of its interval")
 	fs.IntVar(&maxWorkers, "max-workers", 0, "at most this many workers (0 = no limit)")
 	fs.StringVar(&maxBytes, "max-registry-bytes", "0", "at most this many bytes sent to the registry by the full build (e.g. 500GiB; 0 = no limit)")
@@ -214,6 +222,17 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 		return err
 	}
 	c.warnRun(a.Warnings)
+	if err := checkCondition(a, regBW); err != nil {
+		return err
+	}
+	cons.Registry = regBW
+	if regBW == "" && len(a.Conditions()) > 1 {
+		if wfFile != "" {
+			return input.Errorf("--registry-bandwidth", "the sweep measured the registry bandwidths %s (conditions, not settings): give the one the CI build runs under to rewrite --workflow",
+				strings.Join(a.Conditions(), ", "))
+		}
+		return c.recommendEach(a, cons, asJSON)
+	}
 	rec, err := a.Recommend(cons)
 	if err != nil {
 		return err
@@ -230,6 +249,59 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 		return nil
 	}
 	fmt.Fprint(c.stdout, reports.RecommendationText(rec))
+	return nil
+}
+
+const conditionUsage = "the registry bandwidth condition to decide for (e.g. 16MiB/s or unlimited), for a sweep that measured several with --registry-bandwidth (default: one decision per condition)"
+
+// checkCondition checks a --registry-bandwidth condition against those the
+// sweep measured ("" names none).
+func checkCondition(a *evidence.Analysis, v string) error {
+	if v == "" {
+		return nil
+	}
+	n, err := input.Bandwidth(v)
+	if err != nil {
+		return input.Bad("--registry-bandwidth", err)
+	}
+	if conds := a.Conditions(); !slices.Contains(conds, input.FormatBandwidth(n)) {
+		return input.Errorf("--registry-bandwidth "+v, "not measured by the sweep, which measured %s", strings.Join(conds, ", "))
+	}
+	return nil
+}
+
+// recommendEach prints one recommendation per registry bandwidth condition
+// (a JSON array with --json); it fails only when no condition has one.
+func (c *cli) recommendEach(a *evidence.Analysis, cons evidence.Constraints, asJSON bool) error {
+	results := a.RecommendEach(cons)
+	var firstErr error
+	var objs []any
+	var b strings.Builder
+	fmt.Fprintf(&b, "The sweep measured the registry bandwidths %s: a condition the build runs under, not a setting. One recommendation each (--registry-bandwidth picks one).\n",
+		strings.Join(a.Conditions(), ", "))
+	for _, r := range results {
+		fmt.Fprintf(&b, "\n== registry bandwidth %s ==\n", r.Registry)
+		if r.Err != nil {
+			firstErr = cmp.Or(firstErr, r.Err)
+			fmt.Fprintf(&b, "no recommendation: %s\n", oneLine(r.Err))
+			objs = append(objs, map[string]string{"registry_bandwidth": r.Registry, "error": oneLine(r.Err)})
+			continue
+		}
+		b.WriteString(reports.RecommendationText(r.Recommendation))
+		objs = append(objs, r.Recommendation)
+	}
+	if firstErr != nil && len(results) > 0 && !slices.ContainsFunc(results, func(r evidence.ConditionRecommendation) bool { return r.Err == nil }) {
+		return firstErr
+	}
+	if asJSON {
+		out, err := json.MarshalIndent(objs, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s\n", out)
+		return nil
+	}
+	fmt.Fprint(c.stdout, b.String())
 	return nil
 }
 
@@ -265,10 +337,12 @@ func (c *cli) report(_ context.Context, args []string) error {
 		tf          targetFlags
 		out         string
 		validations []string
+		regBW       string
 	)
 	fs := c.flags("report")
 	af.register(fs)
 	tf.register(fs)
+	fs.StringVar(&regBW, "registry-bandwidth", "", conditionUsage)
 	fs.StringVar(&out, "out", "", "folder of report.md, report.html, plots/ and analysis.json (default: the run folder)")
 	fs.StringArrayVar(&validations, "validation", nil, "a full build folder validated with 'buildtune validate' (its validation.json): predicted against measured; repeatable")
 	dirs, err := c.parseArgs(fs, args, 1)
@@ -298,10 +372,13 @@ func (c *cli) report(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkCondition(a, regBW); err != nil {
+		return err
+	}
 	if out == "" {
 		out = dirs[0]
 	}
-	d, err := reports.FromAnalysis(a, evidence.Constraints{Target: t})
+	d, err := reports.FromAnalysis(a, evidence.Constraints{Target: t, Registry: regBW})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,7 +10,11 @@ import (
 	"github.com/buildtune/buildtune/internal/input"
 )
 
-func (c *cli) plan(_ context.Context, args []string) error {
+// maxCores bounds --cores: far above any runner, and low enough that the
+// workers scaled to it stay a plan that can be simulated.
+const maxCores = 4096
+
+func (c *cli) plan(ctx context.Context, args []string) error {
 	var (
 		af                  analysisFlags
 		images, runners     int
@@ -22,13 +27,13 @@ func (c *cli) plan(_ context.Context, args []string) error {
 	fs.StringVar(&deadline, "deadline", "", "finish within this (e.g. 3h): how many runners and workers")
 	fs.IntVar(&runners, "runners", 0, "the reverse: what this many runners achieve")
 	fs.IntVar(&cores, "cores", 0, "cores per runner (default: the sweep machine's)")
-	fs.StringVar(&bandwidth, "registry-bandwidth", "unlimited", "the registry link shared by all runners (e.g. 100MiB/s)")
+	fs.StringVar(&bandwidth, "registry-bandwidth", "unlimited", "the registry link shared by all runners (e.g. 100MiB/s); with a sweep of several registry bandwidths, the plan starts from the cells measured under this one, else under the unlimited registry")
 	dirs, err := c.parseArgs(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	if images < 1 {
-		return input.Errorf("--images", "%d: want a positive number of images", images)
+	if images < 1 || images > maxImages {
+		return input.Errorf("--images", "%d: want a positive number of images, at most %d", images, maxImages)
 	}
 	var d time.Duration
 	switch {
@@ -43,8 +48,8 @@ func (c *cli) plan(_ context.Context, args []string) error {
 	case runners == 0:
 		return input.Errorf("plan", "give --deadline D (how many runners) or --runners R (what they achieve)")
 	}
-	if cores < 0 {
-		return input.Errorf("--cores", "%d: want a positive number", cores)
+	if cores < 0 || cores > maxCores {
+		return input.Errorf("--cores", "%d: want a positive number of cores, at most %d", cores, maxCores)
 	}
 	bw, err := input.Bandwidth(bandwidth)
 	if err != nil {
@@ -58,7 +63,10 @@ func (c *cli) plan(_ context.Context, args []string) error {
 	if cores == 0 && a.Machine != nil {
 		cores = a.Machine.Cores
 	}
-	p, err := a.Plan(images, d, runners, cores, bw)
+	p, err := a.PlanContext(ctx, images, d, runners, cores, bw)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("plan stopped before it finished, nothing printed: %w", err)
+	}
 	if err != nil {
 		return err
 	}

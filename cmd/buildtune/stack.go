@@ -50,8 +50,14 @@ func (c *cli) stack(ctx context.Context, args []string) error {
 	case "up":
 		return c.stackUp(ctx, sf, state)
 	case "down":
+		st, err := stack.ReadState(state)
+		running := err == nil && st.Alive()
 		if err := stack.Down(state); err != nil {
 			return err
+		}
+		if !running {
+			fmt.Fprintf(c.stdout, "stack: not running (no live stack in %s)\n", state)
+			return nil
 		}
 		fmt.Fprintln(c.stdout, "stack stopped")
 		return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
+	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/session"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
@@ -251,6 +253,13 @@ func classify(ctx context.Context, err error, b *BuildKit) ErrorClass {
 	if ctx.Err() != nil {
 		return ErrCanceled
 	}
+	// A step whose process ran and exited non-zero failed on its own,
+	// whatever its command text says (the markers below would match a
+	// "geoffrey" or an echoed "connection refused" in it).
+	var exit *gatewaypb.ExitError
+	if errors.As(err, &exit) && exit.ExitCode != gatewaypb.UnknownExitStatus {
+		return ErrBuild
+	}
 	if s, ok := status.FromError(unwrapGRPC(err)); ok {
 		switch s.Code() {
 		case codes.Unavailable, codes.Aborted, codes.ResourceExhausted:
@@ -262,6 +271,9 @@ func classify(ctx context.Context, err error, b *BuildKit) ErrorClass {
 		if strings.Contains(msg, m) {
 			return ErrInfra
 		}
+	}
+	if eofWord.MatchString(msg) {
+		return ErrInfra
 	}
 	// A daemon that no longer answers is an infrastructure failure whatever
 	// the build said.
@@ -281,7 +293,6 @@ var infraMarkers = []string{
 	"broken pipe",
 	"no such host",
 	"i/o timeout",
-	"eof",
 	"503 service unavailable",
 	"429 too many requests",
 	"toomanyrequests",
@@ -290,6 +301,10 @@ var infraMarkers = []string{
 	"transport is closing",
 	"error reading from server",
 }
+
+// eofWord is a connection cut short ("EOF", "unexpected EOF"), as a word:
+// not the "eof" inside a file name or a command ("geoffrey").
+var eofWord = regexp.MustCompile(`\beof\b`)
 
 func unwrapGRPC(err error) error {
 	for e := err; e != nil; e = errors.Unwrap(e) {

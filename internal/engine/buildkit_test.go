@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,5 +73,36 @@ func TestBuildFailureClasses(t *testing.T) {
 	res, err = b.Build(ctx, engine.Request{ID: "gone", ContextDir: ok})
 	if engine.ClassOf(err) != engine.ErrInfra {
 		t.Fatalf("daemon gone: class %q (%v), want infra", res.ErrClass, err)
+	}
+}
+
+// TestExitErrorIsBuild: a RUN step that exits non-zero is a build error
+// even when its command text holds words that look like infrastructure
+// trouble ("geoffrey" holds "eof", "connection refused" in an echo).
+func TestExitErrorIsBuild(t *testing.T) {
+	s := testenv.Stack(t, stack.Config{})
+	b := testenv.Dial(t, s)[0]
+	data, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Skipf("no static busybox: %v", err)
+	}
+	for i, run := range []string{"exit 3 # geoffrey", "echo connection refused; exit 1"} {
+		dir := writeDockerfile(t, "FROM scratch\nCOPY sh /bin/sh\nRUN "+run+"\n")
+		if err := os.WriteFile(filepath.Join(dir, "sh"), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.Build(context.Background(), engine.Request{ID: fmt.Sprintf("exit%d", i), ContextDir: dir})
+		if err == nil || !strings.Contains(err.Error(), "did not complete successfully") {
+			t.Fatalf("RUN %s: err=%v, want a failed step", run, err)
+		}
+		if res.ErrClass != engine.ErrBuild || engine.ClassOf(err) != engine.ErrBuild {
+			t.Errorf("RUN %s: class %q, want build (%v)", run, res.ErrClass, err)
+		}
+	}
+	// Not a process: a COPY of a missing file whose name holds "eof".
+	dir := writeDockerfile(t, "FROM scratch\nCOPY geoffrey.txt /\n")
+	res, err := b.Build(context.Background(), engine.Request{ID: "copy", ContextDir: dir})
+	if err == nil || res.ErrClass != engine.ErrBuild {
+		t.Errorf("COPY of a missing file: class %q, want build (%v)", res.ErrClass, err)
 	}
 }

@@ -71,8 +71,17 @@ type Options struct {
 	Out    *record.Writer
 	// TraceDir, if set, receives one raw status stream per build.
 	TraceDir string
-	// OnImage is called after each instance finishes (progress).
+	// OnImage is called after each instance finishes (progress), with the
+	// record of its last phase.
 	OnImage func(done, total int, rec *record.Image)
+	// OnRecord, if set, is called with every image record once it is
+	// written: each phase of each instance (and the shared phases, with
+	// an empty Instance), before OnImage for that instance.
+	OnRecord func(rec *record.Image)
+	// OnEvent, if set, is called with every event of the run (a daemon
+	// leaving or rejoining the pool, a prune) as it happens, recorded or
+	// not, so that a command can say so as it runs.
+	OnEvent func(ev *record.Event)
 	// Health checks the registry; nil skips that check.
 	Health func(ctx context.Context) error
 }
@@ -152,7 +161,12 @@ func (r *fleetRun) add(rec *record.Image) error {
 	r.tr.TotalSteps += rec.TotalSteps
 	r.mu.Unlock()
 	if r.o.Out != nil {
-		return r.o.Out.Write(rec)
+		if err := r.o.Out.Write(rec); err != nil {
+			return err
+		}
+	}
+	if r.o.OnRecord != nil {
+		r.o.OnRecord(rec)
 	}
 	return nil
 }
@@ -172,12 +186,16 @@ func (r *fleetRun) build(ctx context.Context, di int, b workload.Build, inst str
 	req := b.Request
 	var res engine.Result
 	var err error
+	var first time.Time // the first attempt's start
 	for a := 1; a <= r.attempts; a++ {
 		rec.Attempts = a
 		if o.TraceDir != "" {
 			req.TracePath = fmt.Sprintf("%s/t%d-%s-%d.jsonl", o.TraceDir, o.Trial, safeName(req.ID), a)
 		}
 		res, err = d.Build(ctx, req)
+		if first.IsZero() {
+			first = res.Start
+		}
 		if err == nil || engine.ClassOf(err) == engine.ErrCanceled || ctx.Err() != nil {
 			break
 		}
@@ -187,6 +205,12 @@ func (r *fleetRun) build(ctx context.Context, di int, b workload.Build, inst str
 				break
 			}
 		}
+	}
+	if rec.Attempts > 1 && !first.IsZero() && first.Before(res.Start) && !res.End.IsZero() {
+		// The image took every attempt: its time runs from the first
+		// start (the breakdown is the last attempt's).
+		res.Start = first
+		res.WallSeconds = res.End.Sub(first).Seconds()
 	}
 	rec.Cost = res
 	rec.Status = record.StatusBuilt
@@ -277,11 +301,15 @@ func (r *fleetRun) daemonEvent(di int, joined bool, reason error) {
 	if !joined {
 		msg = fmt.Sprintf("daemon %d (%s) left the pool: %v", di, name, reason)
 	}
+	ev := &record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: time.Now(), Type: record.EventDaemon,
+		Cell: r.o.Config.Cell, Message: msg}
+	if r.o.OnEvent != nil {
+		r.o.OnEvent(ev)
+	}
 	if r.o.Out == nil {
 		return
 	}
-	err := r.o.Out.Write(&record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: time.Now(), Type: record.EventDaemon,
-		Cell: r.o.Config.Cell, Message: msg})
+	err := r.o.Out.Write(ev)
 	if err != nil {
 		r.mu.Lock()
 		if r.eventErr == nil {
@@ -414,11 +442,15 @@ func (r *fleetRun) prune(ctx context.Context, di int, when string) error {
 	r.tr.Prunes++
 	r.tr.PruneSeconds += secs
 	r.mu.Unlock()
+	ev := &record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: t0, Type: record.EventPrune, Cell: r.o.Config.Cell,
+		Seconds: secs, Bytes: freed, Message: fmt.Sprintf("daemon %d: disk %d >= threshold %d %s; kept %d", di, u, p.ThresholdBytes, when, p.KeepBytes)}
+	if r.o.OnEvent != nil {
+		r.o.OnEvent(ev)
+	}
 	if r.o.Out == nil {
 		return nil
 	}
-	return r.o.Out.Write(&record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: t0, Type: record.EventPrune, Cell: r.o.Config.Cell,
-		Seconds: secs, Bytes: freed, Message: fmt.Sprintf("daemon %d: disk %d >= threshold %d %s; kept %d", di, u, p.ThresholdBytes, when, p.KeepBytes)})
+	return r.o.Out.Write(ev)
 }
 
 // finish closes the trial's totals.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -369,5 +370,78 @@ func TestRunDaemonLimits(t *testing.T) {
 	}
 	if fs[0].maxIn != 1 || fs[1].maxIn != 2 {
 		t.Fatalf("most builds in flight %d and %d, limits 1 and 2", fs[0].maxIn, fs[1].maxIn)
+	}
+}
+
+// flakyDaemon fails the first build of each image (a build error, after
+// 60 ms) and builds the second at once.
+type flakyDaemon struct {
+	fakeDaemon
+	seen sync.Map
+}
+
+func (f *flakyDaemon) Build(ctx context.Context, req engine.Request) (engine.Result, error) {
+	if _, again := f.seen.LoadOrStore(req.ID, true); again {
+		return f.fakeDaemon.Build(ctx, req)
+	}
+	start := time.Now()
+	time.Sleep(60 * time.Millisecond)
+	err := &engine.BuildError{ID: req.ID, Class: engine.ErrBuild, Err: errors.New("step failed")}
+	return engine.Result{ID: req.ID, Start: start, End: time.Now(), WallSeconds: time.Since(start).Seconds(),
+		ErrClass: engine.ErrBuild, Error: err.Error()}, err
+}
+
+// TestRunRetryTimeCounts: an image built at its second attempt records
+// the time of both attempts (from the first start), not only the last.
+func TestRunRetryTimeCounts(t *testing.T) {
+	d := &flakyDaemon{fakeDaemon: fakeDaemon{addr: "fake://flaky"}}
+	w, insts := fakeWorkload(1)
+	path := filepath.Join(t.TempDir(), "records.jsonl")
+	out, err := record.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	_, err = Run(context.Background(), Options{Workload: w, Instances: insts, Strategy: workload.Single,
+		Cache: engine.CacheOff, Workers: 1, Daemons: []Daemon{d}, Attempts: 3, Out: out})
+	out.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := record.ReadFile(path)
+	if err != nil || len(set.Images) != 1 {
+		t.Fatalf("%d image records: %v", len(set.Images), err)
+	}
+	im := set.Images[0]
+	if im.Status != record.StatusBuilt || im.Attempts != 2 {
+		t.Fatalf("status %s attempts %d, want built at attempt 2", im.Status, im.Attempts)
+	}
+	if im.WallSeconds < 0.06 || im.Start.Sub(t0) > 30*time.Millisecond || math.Abs(im.End.Sub(im.Start).Seconds()-im.WallSeconds) > 0.001 {
+		t.Fatalf("wall %.3fs from %s (run began %s): want both attempts, at least 0.06s from the first start", im.WallSeconds, im.Start, t0)
+	}
+}
+
+// TestRunOnEvent: a daemon leaving the pool is told to OnEvent as it
+// happens (a command prints it), not only written to the records.
+func TestRunOnEvent(t *testing.T) {
+	fs, ds := fakes(2)
+	fs[0].dead.Store(true)
+	w, insts := fakeWorkload(4)
+	var mu sync.Mutex
+	var got []string
+	_, err := Run(context.Background(), Options{Workload: w, Instances: insts, Strategy: workload.Single,
+		Cache: engine.CacheOff, Workers: 2, Daemons: ds, Attempts: 1,
+		OnEvent: func(ev *record.Event) {
+			mu.Lock()
+			got = append(got, string(ev.Type)+": "+ev.Message)
+			mu.Unlock()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || !strings.HasPrefix(got[0], string(record.EventDaemon)+": daemon 0 (fake://0) left the pool") {
+		t.Fatalf("events %q, want daemon 0 leaving", got)
 	}
 }

@@ -108,6 +108,16 @@ func (s *Source) checkTemplates() error {
 
 const templateNames = "{{.ID}} {{.Org}} {{.Repo}} {{.Name}} {{.Slug}} {{.Registry}} {{.BaseRegistry}} {{.SDKSha}} {{.SDKSha7}} {{.Base}}"
 
+// CheckCache refuses a cache mode that exports the registry cache for a
+// one-Dockerfile workload without --cache-ref (bad input): every build
+// would fail for want of a ref to export to.
+func (s *Source) CheckCache(mode engine.CacheMode) error {
+	if s.Context != "" && s.CacheRef == "" && mode != engine.CacheOff && mode != "" {
+		return input.Errorf("--cache-mode "+string(mode), "exports the registry cache, and this custom workload has no --cache-ref to export to: give --cache-ref TEMPLATE, or --cache-mode off")
+	}
+	return nil
+}
+
 // ParseBuildArgs turns KEY=VALUE items into a map (bad input otherwise).
 func ParseBuildArgs(items []string) (map[string]string, error) {
 	var out map[string]string

@@ -65,6 +65,9 @@ type Options struct {
 	OnStart func(env *fleet.Env, r *Result)
 	// OnImage is called after each image's manifest line is written.
 	OnImage func(done, total int, o manifest.Output)
+	// OnEvent is called with each event of the build as it happens: a
+	// daemon leaving or rejoining the pool, a prune.
+	OnEvent func(ev *record.Event)
 }
 
 // Result is what a build did.
@@ -143,6 +146,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if s, err := manifest.ReadSummary(res.SummaryPath); err == nil && len(prior) > 0 {
 		prev = &s
 	}
+	if prev != nil {
+		// The lines of another SDK commit or another shard are no part of
+		// this build: resuming over them would skip images never built.
+		shardSpec := ""
+		if o.Shard.Count > 0 {
+			shardSpec = o.Shard.String()
+		}
+		if was := prev.Settings.SDKSha; was != "" && o.Setup.SDKSha != "" && was != o.Setup.SDKSha {
+			return nil, input.Errorf("--out "+out, "holds a build of SDK %s, and this one is SDK %s: want a new folder, or the same --sdk-sha to resume", was, o.Setup.SDKSha)
+		}
+		if was := prev.Settings.Shard; was != shardSpec {
+			label := func(s string) string {
+				if s == "" {
+					return "every instance (no shard)"
+				}
+				return "shard " + s
+			}
+			return nil, input.Errorf("--out "+out, "holds the build of %s, and this one is of %s: want a new folder, or the same --shard to resume", label(was), label(shardSpec))
+		}
+	}
 
 	recs, err := record.Create(res.RecordsPath)
 	if err != nil {
@@ -186,7 +209,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	wall := time.Since(start)
 	extra := manifest.SummaryExtra{
 		Prunes: res.Trial.Prunes, PruneSeconds: res.Trial.PruneSeconds,
-		Settings: manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy},
+		Settings: manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha},
 		Versions: manifest.Versions{Buildtune: o.Version, Buildkit: bkVersion},
 	}
 	if o.Shard.Count > 0 {
@@ -202,6 +225,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	res.Summary = manifest.Summarize(mine, wall, extra)
+	res.Summary.Planned = len(plan)
 	if err := manifest.WriteSummary(res.SummaryPath, res.Summary); err != nil {
 		return res, errors.Join(runErr, fmt.Errorf("writing build summary: %w", err))
 	}
@@ -277,11 +301,31 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 		shardSpec = o.Shard.String()
 	}
 	written := 0
+	// The records of each instance's phases so far: its manifest line
+	// covers them all, not only the last phase.
+	var phaseMu sync.Mutex
+	phases := map[string][]*record.Image{}
 	tr, runErr := fleet.Run(ctx, fleet.Options{
 		Workload: w, Instances: todo, Strategy: o.Strategy, Cache: o.Cache, Workers: o.Workers, Batch: o.Batch,
 		Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Attempts: o.Attempts, SkipExisting: o.SkipExisting, Prune: o.Prune, Config: cfg,
-		Run: filepath.Base(res.Out), Out: recs, TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping,
+		Run: filepath.Base(res.Out), Out: recs, TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping, OnEvent: o.OnEvent,
+		OnRecord: func(rec *record.Image) {
+			if rec.Instance == "" {
+				return // the shared phases belong to no image
+			}
+			phaseMu.Lock()
+			phases[rec.Instance] = append(phases[rec.Instance], rec)
+			phaseMu.Unlock()
+		},
 		OnImage: func(_, _ int, rec *record.Image) {
+			if rec != nil {
+				phaseMu.Lock()
+				if all := phases[rec.Instance]; len(all) > 0 && all[len(all)-1] == rec {
+					rec = Combine(all)
+				}
+				delete(phases, rec.Instance)
+				phaseMu.Unlock()
+			}
 			if rec == nil || rec.ErrClass == engine.ErrCanceled {
 				return // interrupted: no line, so a resume builds it
 			}
@@ -331,6 +375,11 @@ func describe(w *workload.Workload, strategy string, cache engine.CacheMode, ins
 		builds, err := w.InstanceBuilds(strategy, in, cache)
 		if err != nil {
 			return nil, fmt.Errorf("builds of %s: %w", in.ID, err)
+		}
+		for _, b := range builds {
+			if b.CacheMode != engine.CacheOff && b.CacheMode != "" && b.CacheTo == "" {
+				return nil, input.Errorf("--cache-mode "+string(b.CacheMode), "exports the registry cache, and the %s build of %s has no cache ref to export to (a custom workload's --cache-ref): give one, or --cache-mode off", b.Phase, in.ID)
+			}
 		}
 		img := Image{Instance: in.ID, BaseImage: w.Bases[in.ID]}
 		if n := len(builds); n > 0 {

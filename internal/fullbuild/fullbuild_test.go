@@ -1,6 +1,7 @@
 package fullbuild
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/manifest"
 	"github.com/buildtune/buildtune/internal/shard"
@@ -229,5 +232,56 @@ func TestMarkdown(t *testing.T) {
 		if !strings.Contains(md, k) {
 			t.Errorf("markdown lacks %q:\n%s", k, md)
 		}
+	}
+}
+
+// TestResumeOtherBuild: a folder whose images are all done is resumed
+// without a stack; the same folder given another SDK commit or another
+// shard is bad input, not a build where everything is already done.
+func TestResumeOtherBuild(t *testing.T) {
+	out := t.TempDir()
+	plan := insts(t, "a__a-1", "b__b-2")
+	w, _, err := manifest.Create(filepath.Join(out, manifest.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range plan {
+		if err := w.Write(manifest.Output{Instance: in.ID, Status: manifest.StatusBuilt, AttemptCount: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	opts := func(sha string, spec shard.Spec) Options {
+		return Options{Setup: fleet.Setup{Instances: plan, SDKSha: sha, Out: out}, Workers: 1, Shard: spec}
+	}
+	res, err := Run(context.Background(), opts("aaaa", shard.Spec{}))
+	if err != nil || res.Resumed != 2 || res.Summary.Settings.SDKSha != "aaaa" || res.Summary.Planned != 2 {
+		t.Fatalf("resume of a finished build: %+v, %v", res, err)
+	}
+	if _, err := Run(context.Background(), opts("bbbb", shard.Spec{})); !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), "SDK aaaa") {
+		t.Errorf("resume with another SDK commit: %v, want bad input naming SDK aaaa", err)
+	}
+	if _, err := Run(context.Background(), opts("aaaa", shard.Spec{Index: 1, Count: 2})); !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), "shard") {
+		t.Errorf("resume as shard 1/2: %v, want bad input naming the shard", err)
+	}
+	if _, err := Run(context.Background(), opts("aaaa", shard.Spec{})); err != nil {
+		t.Errorf("resume with the same settings after the refusals: %v", err)
+	}
+}
+
+// TestDescribeNoCacheRef: a cache mode that exports, on a workload without
+// a cache ref, is bad input before any build (each would fail otherwise).
+func TestDescribeNoCacheRef(t *testing.T) {
+	in := insts(t, "a__a-1")
+	w, err := workload.Simple(workload.SimpleOptions{Name: "custom", Instances: in, Registry: "127.0.0.1:5000", SDKSha: "0123456789",
+		ContextDir: t.TempDir(), Tag: "{{.Registry}}/x:{{.Slug}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := describe(w, workload.Single, engine.CacheMax, in); !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), "--cache-mode max") {
+		t.Errorf("cache max without a ref: %v, want bad input naming --cache-mode", err)
+	}
+	if _, err := describe(w, workload.Single, engine.CacheOff, in); err != nil {
+		t.Errorf("cache off without a ref: %v", err)
 	}
 }

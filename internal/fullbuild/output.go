@@ -71,6 +71,50 @@ func ToOutput(rec *record.Image, img Image, logPath, shardSpec string, now time.
 	return o
 }
 
+// Combine folds the records of an instance's phases (in the order they
+// were built; three-phase builds a base and an assembly) into one record
+// for its manifest line: the first start to the last end, the sums of the
+// phases' seconds, steps and waits, the most attempts any phase took, and
+// the last phase's status, tag, digest and error. One record is returned
+// as it is.
+func Combine(phases []*record.Image) *record.Image {
+	if len(phases) == 0 {
+		return nil
+	}
+	last := phases[len(phases)-1]
+	if len(phases) == 1 {
+		return last
+	}
+	c := *last
+	c.Start, c.End = phases[0].Start, last.End
+	c.WallSeconds, c.PoolWaitSeconds, c.QueueSeconds, c.ExecSeconds, c.StepSeconds = 0, 0, 0, 0, 0
+	c.ImageExportSeconds, c.LayerPushSeconds, c.ManifestExportSeconds = 0, 0, 0
+	c.CacheImportSeconds, c.CacheExportSeconds, c.CacheImportMisses, c.CachedSteps, c.TotalSteps = 0, 0, 0, 0, 0
+	for _, p := range phases {
+		if !p.Start.IsZero() && (c.Start.IsZero() || p.Start.Before(c.Start)) {
+			c.Start = p.Start
+		}
+		if p.End.After(c.End) {
+			c.End = p.End
+		}
+		c.Attempts = max(c.Attempts, p.Attempts)
+		c.WallSeconds += p.WallSeconds
+		c.PoolWaitSeconds += p.PoolWaitSeconds
+		c.QueueSeconds += p.QueueSeconds
+		c.ExecSeconds += p.ExecSeconds
+		c.StepSeconds += p.StepSeconds
+		c.ImageExportSeconds += p.ImageExportSeconds
+		c.LayerPushSeconds += p.LayerPushSeconds
+		c.ManifestExportSeconds += p.ManifestExportSeconds
+		c.CacheImportSeconds += p.CacheImportSeconds
+		c.CacheExportSeconds += p.CacheExportSeconds
+		c.CacheImportMisses += p.CacheImportMisses
+		c.CachedSteps += p.CachedSteps
+		c.TotalSteps += p.TotalSteps
+	}
+	return &c
+}
+
 // logText is the per-image log: the outcome, the timings and the error.
 func logText(o manifest.Output, rec *record.Image) string {
 	var b strings.Builder

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/buildtune/buildtune/internal/shard"
 )
 
 // CoverageError reports instances that no shard built (Missing) or that
@@ -17,10 +19,22 @@ import (
 type CoverageError struct {
 	Missing    []string
 	Duplicated []string
+	// MissingShards are the shards ("i/n") of a matrix that no folder
+	// holds, when every folder names its shard of the same n.
+	MissingShards []string
+	// Incomplete names the folders whose build stopped before it had a
+	// line for every image it planned, with how many it has.
+	Incomplete []string
 }
 
 func (e *CoverageError) Error() string {
 	var parts []string
+	if len(e.MissingShards) > 0 {
+		parts = append(parts, fmt.Sprintf("shard %s not given", strings.Join(e.MissingShards, ", ")))
+	}
+	if len(e.Incomplete) > 0 {
+		parts = append(parts, fmt.Sprintf("stopped before the end: %s", strings.Join(e.Incomplete, ", ")))
+	}
 	if len(e.Missing) > 0 {
 		parts = append(parts, fmt.Sprintf("%d missing (%s)", len(e.Missing), listSome(e.Missing)))
 	}
@@ -64,6 +78,7 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		return Merged{}, errors.New("merging shards: no shard folders")
 	}
 	var m Merged
+	var cov CoverageError
 	type found struct {
 		out   Output
 		shard int
@@ -105,6 +120,9 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		case err != nil:
 			return Merged{}, fmt.Errorf("merging shard %s: %w", dir, err)
 		default:
+			if sum.Planned > info.Images {
+				cov.Incomplete = append(cov.Incomplete, fmt.Sprintf("%s (%d of %d images)", dir, info.Images, sum.Planned))
+			}
 			shardWall = time.Duration(sum.WallSeconds * float64(time.Second))
 			extra.Prunes += sum.Prunes
 			extra.PruneSeconds += sum.PruneSeconds
@@ -124,7 +142,6 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		m.Summary.Shards = append(m.Summary.Shards, info)
 	}
 
-	var cov CoverageError
 	keys := make([]string, 0, len(byKey))
 	for k := range byKey {
 		keys = append(keys, k)
@@ -165,13 +182,46 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		}
 	}
 
+	var warn string
+	cov.MissingShards, warn = missingShards(m.Summary.Shards)
+	if warn != "" {
+		m.Warnings = append(m.Warnings, warn)
+	}
+
 	shards := m.Summary.Shards
 	m.Summary = Summarize(m.Outputs, wall, extra)
 	m.Summary.Shards = shards
-	if len(cov.Missing) > 0 || len(cov.Duplicated) > 0 {
+	if len(cov.Missing) > 0 || len(cov.Duplicated) > 0 || len(cov.MissingShards) > 0 || len(cov.Incomplete) > 0 {
 		return m, &cov
 	}
 	return m, nil
+}
+
+// missingShards returns the shards of the matrix that none of the folders
+// holds, when every folder names its shard ("i/n") with the same n: without
+// an expected list, that is what tells a merge that a shard's folder is
+// missing. Folders of different matrices get a warning instead.
+func missingShards(infos []ShardInfo) ([]string, string) {
+	count := 0
+	have := map[int]bool{}
+	for _, info := range infos {
+		sp, err := shard.ParseSpec(info.Shard)
+		if err != nil {
+			return nil, "" // a folder that is not a shard: nothing to say
+		}
+		if count != 0 && sp.Count != count {
+			return nil, fmt.Sprintf("%s is shard %s, of another matrix than %s", info.Dir, info.Shard, infos[0].Shard)
+		}
+		count = sp.Count
+		have[sp.Index] = true
+	}
+	var missing []string
+	for i := 1; i <= count; i++ {
+		if !have[i] {
+			missing = append(missing, shard.Spec{Index: i, Count: count}.String())
+		}
+	}
+	return missing, ""
 }
 
 // span is the time from the first start to the last finish.

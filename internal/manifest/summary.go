@@ -20,6 +20,8 @@ type Settings struct {
 	Strategy  string `json:"strategy"`
 	// Shard is "i/n" for one CI matrix shard, empty otherwise.
 	Shard string `json:"shard,omitempty"`
+	// SDKSha is the SDK commit the images are tagged with.
+	SDKSha string `json:"sdk_sha,omitempty"`
 }
 
 // Versions are the versions of the tools that built the images.
@@ -67,7 +69,11 @@ type ShardInfo struct {
 // Summary is build-summary.json. The cumulative_* names are the real
 // script's. Counts and sums are over the last line of each image.
 type Summary struct {
-	Total   int `json:"total"`
+	Total int `json:"total"`
+	// Planned counts the images the build (or shard) set out to build;
+	// more than Total when it stopped early (interrupted, infrastructure
+	// lost). 0 when not known (a merge, an older summary).
+	Planned int `json:"planned,omitempty"`
 	Built   int `json:"built"`
 	Skipped int `json:"skipped"`
 	Failed  int `json:"failed"`

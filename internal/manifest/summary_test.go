@@ -254,3 +254,41 @@ func TestMergeCoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeMissingShard: without an expected list, the shards' own specs
+// tell that shard 2/3 was not given (exit 1 in the CLI), and folders of
+// two matrices get a warning.
+func TestMergeMissingShard(t *testing.T) {
+	root := t.TempDir()
+	spec := func(sh string) *Summary { return &Summary{Settings: Settings{Workers: 1, Shard: sh}} }
+	s1 := shardDir(t, root, "s1", spec("1/3"), built("a", 1))
+	s3 := shardDir(t, root, "s3", spec("3/3"), built("c", 1))
+	_, err := Merge([]string{s1, s3}, nil)
+	var cov *CoverageError
+	if !errors.As(err, &cov) || !reflect.DeepEqual(cov.MissingShards, []string{"2/3"}) || err.Error() != "shard coverage: shard 2/3 not given" {
+		t.Fatalf("merge of shards 1/3 and 3/3: %v, want shard 2/3 missing", err)
+	}
+	s2 := shardDir(t, root, "s2", spec("2/3"), built("b", 1))
+	if _, err := Merge([]string{s3, s1, s2}, nil); err != nil {
+		t.Fatalf("merge of every shard: %v", err)
+	}
+	other := shardDir(t, root, "other", spec("2/2"), built("d", 1))
+	m, err := Merge([]string{s1, other}, nil)
+	if err != nil || len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0], "another matrix") {
+		t.Fatalf("merge of 1/3 and 2/2: %v, warnings %q", err, m.Warnings)
+	}
+}
+
+// TestMergeIncompleteShard: a shard whose build stopped (its summary
+// planned 3 images, its manifest has 1) fails the merge even without an
+// expected list, naming the folder.
+func TestMergeIncompleteShard(t *testing.T) {
+	root := t.TempDir()
+	s1 := shardDir(t, root, "s1", &Summary{Planned: 3, Settings: Settings{Shard: "1/2"}}, built("a", 1))
+	s2 := shardDir(t, root, "s2", &Summary{Planned: 1, Settings: Settings{Shard: "2/2"}}, built("b", 1))
+	_, err := Merge([]string{s1, s2}, nil)
+	var cov *CoverageError
+	if !errors.As(err, &cov) || len(cov.Incomplete) != 1 || !strings.Contains(err.Error(), s1+" (1 of 3 images)") {
+		t.Fatalf("merge with shard 1 stopped at 1 of 3: %v", err)
+	}
+}

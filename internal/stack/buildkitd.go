@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -190,22 +191,51 @@ func (d *Daemon) Exited() bool {
 	}
 }
 
-// Stop ends the daemon: SIGTERM, then SIGKILL after 15 s.
+// Stop ends the daemon: SIGTERM, then SIGKILL after 15 s. A daemon that
+// died on its own (killed in the middle of a build) left the mounts of
+// its builds behind: Stop unmounts what is under its folder, so that the
+// folder can be removed.
 func (d *Daemon) Stop() error {
 	if d == nil || d.cmd == nil || d.cmd.Process == nil {
 		return nil
 	}
-	if d.Exited() {
+	if !d.Exited() {
+		_ = d.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-d.exited:
+		case <-time.After(15 * time.Second):
+			_ = syscall.Kill(-d.Pid, syscall.SIGKILL)
+			<-d.exited
+		}
+	}
+	return unmountUnder(d.Dir)
+}
+
+// unmountUnder detaches every mount below dir, deepest first.
+func unmountUnder(dir string) error {
+	if dir == "" {
 		return nil
 	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.exited:
-	case <-time.After(15 * time.Second):
-		_ = syscall.Kill(-d.Pid, syscall.SIGKILL)
-		<-d.exited
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil // no mount table to read: nothing this can do
 	}
-	return nil
+	prefix := filepath.Clean(dir) + "/"
+	var points []string
+	for _, line := range strings.Split(string(data), "\n") {
+		// Field 5 is the mount point, with spaces and the like octal-escaped.
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], prefix) {
+			points = append(points, f[4])
+		}
+	}
+	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
+	var errs []error
+	for _, p := range points {
+		if err := syscall.Unmount(p, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
+			errs = append(errs, fmt.Errorf("unmounting %s left by buildkitd: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Kill ends the daemon at once (tests of infrastructure failure).

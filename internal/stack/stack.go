@@ -12,9 +12,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/buildtune/buildtune/internal/input"
 )
 
 // Registry choices for Config.Registry besides a host:port.
@@ -67,8 +68,10 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	case RegistryDistribution:
 		s.Registry, err = StartDistribution(ctx, filepath.Join(cfg.Dir, "distribution"), "")
 	default:
-		if !strings.Contains(cfg.Registry, ":") {
-			return nil, fmt.Errorf("registry %q: want embedded, distribution or host:port", cfg.Registry)
+		// A registry of its own (ghcr.io, host:port), as --registry
+		// documents it: a malformed one is bad input.
+		if cerr := CheckRegistry(cfg.Registry); cerr != nil {
+			return nil, input.Bad("--registry", cerr)
 		}
 		s.Registry = External(cfg.Registry)
 		err = s.Registry.Ping(ctx)
@@ -76,13 +79,19 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting registry: %w", err)
 	}
+	// Plain HTTP only for a registry on this machine: a remote one (ghcr.io)
+	// speaks HTTPS.
+	var plain []string
+	if Loopback(s.Registry.Addr) {
+		plain = []string{s.Registry.Addr}
+	}
 	for i := 0; i < n; i++ {
 		d, err := StartDaemon(ctx, DaemonConfig{
 			Dir:                 filepath.Join(cfg.Dir, fmt.Sprintf("buildkitd-%d", i)),
 			Binary:              cfg.Buildkitd,
 			MaxParallelism:      cfg.MaxParallelism,
 			RegistryConcurrency: cfg.RegistryConcurrency,
-			Registries:          []string{s.Registry.Addr},
+			Registries:          plain,
 		})
 		if err != nil {
 			s.Stop()

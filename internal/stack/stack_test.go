@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/stack"
 	"github.com/buildtune/buildtune/internal/testenv"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -644,5 +645,82 @@ func TestConnectReusesState(t *testing.T) {
 	_, err = stack.Connect(ctx, stack.Use{StateDir: state, Start: stack.Config{Dir: testenv.Dir(t), Buildkitd: "/nonexistent/buildkitd"}})
 	if !errors.Is(err, stack.ErrSetup) {
 		t.Errorf("Connect with a dead stack: %v, want it to start a private one (ErrSetup here)", err)
+	}
+}
+
+// mountsUnder lists the mount points below dir (from /proc/self/mountinfo).
+func mountsUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Skipf("no mountinfo: %v", err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
+			out = append(out, f[4])
+		}
+	}
+	return out
+}
+
+// TestStopAfterDaemonKilled: a buildkitd killed in the middle of a RUN
+// leaves its rootfs mounted; stopping the stack unmounts what is under the
+// daemon's folder, so the folder can be removed.
+func TestStopAfterDaemonKilled(t *testing.T) {
+	s := testenv.Stack(t, stack.Config{})
+	b := testenv.Dial(t, s)[0]
+	bb, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Skipf("no static busybox: %v", err)
+	}
+	ctxDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ctxDir, "busybox"), bb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	df := "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"sleep\", \"30\"]\n"
+	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(df), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Build(context.Background(), engine.Request{ID: "sleep", ContextDir: ctxDir})
+		done <- err
+	}()
+	dir := s.Daemons[0].Dir
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(strings.Join(mountsUnder(t, dir), " "), "/rootfs") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the RUN step never mounted its rootfs under %s", dir)
+		}
+		time.Sleep(50 * time.Millisecond) // polling, bounded by deadline
+	}
+	s.Daemons[0].Kill()
+	<-done
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if m := mountsUnder(t, dir); len(m) > 0 {
+		t.Fatalf("after Stop, %d mounts left under %s: %v", len(m), dir, m)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatalf("removing the daemon folder: %v", err)
+	}
+}
+
+// TestStartOwnRegistry: --registry names a registry of one's own, with or
+// without a port (ghcr.io, as the README's examples give it). A name that
+// does not answer is an unreachable registry (exit 3), a malformed one bad
+// input (exit 2); neither is refused for lacking a port.
+func TestStartOwnRegistry(t *testing.T) {
+	bk := testenv.Buildkitd(t)
+	ctx := context.Background()
+	_, err := stack.Start(ctx, stack.Config{Dir: t.TempDir(), Buildkitd: bk, Registry: "registry.invalid"})
+	if !errors.Is(err, stack.ErrUnreachable) {
+		t.Errorf("registry.invalid: %v, want a registry that does not answer", err)
+	}
+	_, err = stack.Start(ctx, stack.Config{Dir: t.TempDir(), Buildkitd: bk, Registry: "Not A Registry"})
+	if !errors.Is(err, input.ErrBad) {
+		t.Errorf("malformed registry: %v, want bad input", err)
 	}
 }

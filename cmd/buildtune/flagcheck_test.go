@@ -16,7 +16,9 @@ func TestBadFlagsBeforeStart(t *testing.T) {
 	file := filepath.Join(tmp, "a-file")
 	one := filepath.Join(tmp, "one.txt")
 	shard := filepath.Join(tmp, "shard")
-	for p, data := range map[string]string{file: "x", one: "django__django-11133\r\n", filepath.Join(shard, "manifest.jsonl"): ""} {
+	ctxDir := filepath.Join(tmp, "ctx")
+	for p, data := range map[string]string{file: "x", one: "django__django-11133\r\n", filepath.Join(shard, "manifest.jsonl"): "",
+		filepath.Join(ctxDir, "Dockerfile"): "FROM scratch\n"} {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -46,6 +48,8 @@ func TestBadFlagsBeforeStart(t *testing.T) {
 		{"sweep huge workers", []string{"sweep", "--workers", "200000"}, []string{"--workers", "200000", "at most 100000"}},
 		{"sweep huge reps", []string{"sweep", "--reps", "1000000000000", "--budget", "1h"}, []string{"--reps", "1000000000000", "at most 10000"}},
 		{"sweep huge reps in grid", []string{"sweep", "--grid", reps}, []string{"--grid", reps, "reps 99999999", "at most 10000"}},
+		{"sweep cache max without a cache ref", []string{"sweep", "--context", ctxDir, "--tag", "r/{{.Slug}}:x", "--cache", "off,max"},
+			[]string{"--cache-mode max", "no --cache-ref"}},
 		{"sweep out under a file", []string{"sweep", "--out", filepath.Join(file, "x")}, []string{"--out", "is a file"}},
 		{"prove huge images", []string{"prove", "--head", "workers=16", "--images", "99999999999"}, []string{"--images", "99999999999", "at most 1000000"}},
 		{"prove huge head workers", []string{"prove", "--head", "workers=99999999999999"}, []string{"--head", "workers", "at most 100000"}},

@@ -218,6 +218,12 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--profile: %v", err)
 	}
+	// A cell that exports the registry cache needs somewhere to export it.
+	for _, c := range g.Cells() {
+		if err := src.CheckCache(c.Cache); err != nil {
+			return err
+		}
+	}
 	all, err := src.Universe()
 	if err != nil {
 		return err

@@ -185,7 +185,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		if cl.Images == 0 {
 			// No built image: no per-image phases or times to draw (a bar
 			// of 0 s would read as a cell that built in no time).
-			d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: heatSeries(cl.Config, several),
+			d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: cl.Config.CacheMode + " " + cl.Config.Strategy, Row: heatRow(cl.Config, several),
 				Workers: cl.Config.Workers, Batch: cl.Config.Batch, ImagesPerHour: cl.ImagesPerHour.Median})
 			continue
 		}
@@ -196,7 +196,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		d.Phases.Rows = append(d.Phases.Rows, PhaseRow{Name: cl.Name, WallS: cl.ImageWall.Median, Seconds: ps})
 		d.Charts.Phases.Cells = append(d.Charts.Phases.Cells, plot.PhaseCell{Name: cl.Name, Seconds: ps})
 		d.Charts.ECDF.Series = append(d.Charts.ECDF.Series, plot.ECDFSeries{Name: cl.Name, Seconds: cl.ImageWallSeconds()})
-		d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: heatSeries(cl.Config, several),
+		d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: cl.Config.CacheMode + " " + cl.Config.Strategy, Row: heatRow(cl.Config, several),
 			Workers: cl.Config.Workers, Batch: cl.Config.Batch, ImagesPerHour: cl.ImagesPerHour.Median})
 	}
 	d.Charts.Phases.Stat = "median"
@@ -248,14 +248,13 @@ func decisionOf(rec evidence.Recommendation, err error, c evidence.Constraints) 
 	return dec, nil
 }
 
-// heatSeries is a cell's heat map panel: its cache mode and strategy, and
-// its registry bandwidth when the run measured several.
-func heatSeries(c evidence.Config, several bool) string {
-	s := c.CacheMode + " " + c.Strategy
-	if several {
-		s += " registry " + evidence.RegistryLabel(c.Registry)
+// heatRow is a cell's row of heat map panels: its registry bandwidth when
+// the run measured several ("" otherwise: one row).
+func heatRow(c evidence.Config, several bool) string {
+	if !several {
+		return ""
 	}
-	return s
+	return "registry " + evidence.RegistryLabel(c.Registry)
 }
 
 func choice(c evidence.Choice) ConfigPrediction {

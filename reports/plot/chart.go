@@ -33,8 +33,10 @@ type Drawer interface {
 type Chart struct {
 	// Title is drawn centred above the panels.
 	Title string
-	// Panels are drawn left to right in one row, with aligned axes.
+	// Panels are drawn left to right with aligned axes, in one row, or in
+	// rows of Cols panels when Cols is above 0.
 	Panels []*gplot.Plot
+	Cols   int
 	// Legend is drawn to the right of the panels, top aligned. A legend with
 	// no entries takes no space.
 	Legend gplot.Legend
@@ -143,10 +145,21 @@ func (ch *Chart) Draw(c draw.Canvas) {
 	case 1:
 		ch.Panels[0].Draw(c)
 	default:
-		tiles := draw.Tiles{Rows: 1, Cols: len(ch.Panels), PadX: vg.Points(10)}
-		cs := gplot.Align([][]*gplot.Plot{ch.Panels}, tiles, c)
+		cols := len(ch.Panels)
+		if ch.Cols > 0 && ch.Cols < cols {
+			cols = ch.Cols
+		}
+		var grid [][]*gplot.Plot
 		for i, p := range ch.Panels {
-			p.Draw(cs[0][i])
+			if i%cols == 0 {
+				grid = append(grid, make([]*gplot.Plot, cols))
+			}
+			grid[i/cols][i%cols] = p
+		}
+		tiles := draw.Tiles{Rows: len(grid), Cols: cols, PadX: vg.Points(10), PadY: vg.Points(14)}
+		cs := gplot.Align(grid, tiles, c)
+		for i, p := range ch.Panels {
+			p.Draw(cs[i/cols][i%cols])
 		}
 	}
 }

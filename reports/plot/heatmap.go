@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -23,31 +24,36 @@ type HeatData struct {
 
 // HeatCell is one grid cell. Batch 0 means stream (no batch barrier).
 type HeatCell struct {
+	// CacheMode names the cell's panel (a column).
 	CacheMode     string
 	Workers       int
 	Batch         int
 	ImagesPerHour float64
+	// Row, when cells set it, names a row of panels (a registry
+	// condition, say).
+	Row string
 }
 
 // Heatmap draws one panel per cache mode (in order of first appearance),
-// side by side with aligned axes and one shared colour scale: workers on y,
+// side by side with aligned axes and one shared colour scale (a row of
+// them per HeatCell.Row when the cells name rows): workers on y,
 // batch size on x (stream last), each cell filled by its median images/hour
-// and labelled with it. The best cell overall is outlined. Missing cells
+// and labelled with it. The best cell overall (of each row, when there
+// are rows) is outlined. Missing cells
 // are left blank and labelled "n/a".
 func Heatmap(d HeatData) (*Chart, error) {
 	if len(d.Cells) == 0 {
 		return nil, errors.New("heatmap chart: no cells")
 	}
-	var modes []string
+	var modes, rowNames []string
 	wset, bset := map[int]bool{}, map[int]bool{}
 	type key struct {
-		mode    string
-		workers int
-		batch   int
+		row, mode string
+		workers   int
+		batch     int
 	}
 	vals := map[key]float64{}
 	vs := newSpan()
-	best := d.Cells[0]
 	for _, c := range d.Cells {
 		if c.Workers < 1 || c.Batch < 0 {
 			return nil, fmt.Errorf("heatmap chart: cell %s workers %d batch %d is out of range", c.CacheMode, c.Workers, c.Batch)
@@ -55,20 +61,21 @@ func Heatmap(d HeatData) (*Chart, error) {
 		if err := nonNegative(c.ImagesPerHour); err != nil {
 			return nil, fmt.Errorf("heatmap chart: cell %s workers %d batch %d: %w", c.CacheMode, c.Workers, c.Batch, err)
 		}
-		k := key{c.CacheMode, c.Workers, c.Batch}
+		k := key{c.Row, c.CacheMode, c.Workers, c.Batch}
 		if _, dup := vals[k]; dup {
-			return nil, fmt.Errorf("heatmap chart: cell %s workers %d batch %d appears twice", c.CacheMode, c.Workers, c.Batch)
+			return nil, fmt.Errorf("heatmap chart: cell %s workers %d batch %d appears twice", strings.TrimSpace(c.CacheMode+" "+c.Row), c.Workers, c.Batch)
 		}
 		if !slices.Contains(modes, c.CacheMode) {
 			modes = append(modes, c.CacheMode)
 		}
+		if !slices.Contains(rowNames, c.Row) {
+			rowNames = append(rowNames, c.Row)
+		}
 		vals[k] = c.ImagesPerHour
 		wset[c.Workers], bset[c.Batch] = true, true
 		vs.add(c.ImagesPerHour)
-		if c.ImagesPerHour > best.ImagesPerHour {
-			best = c
-		}
 	}
+	best := bestByRow(d.Cells)
 	workers := sortedKeys(wset)
 	batches := sortedKeys(bset)
 	if batches[0] == 0 { // stream goes last: it is the limit of a large batch
@@ -91,10 +98,21 @@ func Heatmap(d HeatData) (*Chart, error) {
 		title = "Median throughput by workers x batch size (images/hour)"
 	}
 	ch := newChart(title)
-	for _, m := range modes {
+	type panel struct{ row, mode string }
+	var panels []panel
+	for _, r := range rowNames {
+		for _, m := range modes {
+			panels = append(panels, panel{r, m})
+		}
+	}
+	for i, pn := range panels {
+		m := pn.mode
 		ylabel := ""
-		if len(ch.Panels) == 0 {
+		if i%len(modes) == 0 && (len(rowNames) > 1 || i == 0) {
 			ylabel = "workers"
+			if pn.row != "" {
+				ylabel = "workers, " + pn.row
+			}
 		}
 		p := newPanel("cache "+m, "batch size (images)", ylabel)
 		p.X.Padding, p.Y.Padding = 0, 0
@@ -105,7 +123,7 @@ func Heatmap(d HeatData) (*Chart, error) {
 		for bi, b := range batches {
 			for wi, w := range workers {
 				x, y := float64(bi), float64(wi)
-				v, ok := vals[key{m, w, b}]
+				v, ok := vals[key{pn.row, m, w, b}]
 				if !ok {
 					p.Add(rect(x-0.5, x+0.5, y-0.5, y+0.5, color.Gray{Y: 245}, color.White))
 					lxy = append(lxy, plotter.XY{X: x, Y: y})
@@ -123,8 +141,8 @@ func Heatmap(d HeatData) (*Chart, error) {
 				}
 			}
 		}
-		if best.CacheMode == m {
-			x, y := float64(slices.Index(batches, best.Batch)), float64(slices.Index(workers, best.Workers))
+		if b := best[pn.row]; b.CacheMode == m {
+			x, y := float64(slices.Index(batches, b.Batch)), float64(slices.Index(workers, b.Workers))
 			box := rect(x-0.46, x+0.46, y-0.46, y+0.46, nil, color.Black)
 			box.LineStyle.Width = vg.Points(2.5)
 			box.Color = nil
@@ -162,12 +180,26 @@ func Heatmap(d HeatData) (*Chart, error) {
 			break
 		}
 	}
-	ch.addLegend("best cell", rectThumb{fill: color.White, outline: color.Black})
+	bestLabel := "best cell"
+	if len(rowNames) > 1 {
+		bestLabel = "best cell of its row"
+	}
+	ch.addLegend(bestLabel, rectThumb{fill: color.White, outline: color.Black})
+	// One row of panels per Row value; more than three panels in one row
+	// wrap into rows of three, so that each keeps the width of its title.
+	cols, rows := len(modes), len(rowNames)
+	switch {
+	case rows > 1:
+		ch.Cols = cols
+	case cols > 3:
+		ch.Cols = 3
+		cols, rows = 3, (len(modes)+2)/3
+	}
 	// Cells are square-ish when each panel gets at least ~0.6in per column.
-	if w := vg.Length(len(modes)*len(batches))*0.6*vg.Inch + 2.5*vg.Inch; w > ch.Width {
+	if w := vg.Length(cols*len(batches))*0.6*vg.Inch + 2.5*vg.Inch; w > ch.Width {
 		ch.Width = w
 	}
-	if h := vg.Length(len(workers))*0.6*vg.Inch + 1.5*vg.Inch; h > ch.Height {
+	if h := vg.Length(rows)*(vg.Length(len(workers))*0.6*vg.Inch+0.9*vg.Inch) + 0.6*vg.Inch; h > ch.Height {
 		ch.Height = h
 	}
 	return ch, nil
@@ -203,4 +235,16 @@ func sortedKeys(m map[int]bool) []int {
 	}
 	sort.Ints(ks)
 	return ks
+}
+
+// bestByRow returns the cell of highest throughput of each row (the first
+// of equals): the rows are conditions, not choices, so each has its best.
+func bestByRow(cells []HeatCell) map[string]HeatCell {
+	best := map[string]HeatCell{}
+	for _, c := range cells {
+		if b, ok := best[c.Row]; !ok || c.ImagesPerHour > b.ImagesPerHour {
+			best[c.Row] = c
+		}
+	}
+	return best
 }

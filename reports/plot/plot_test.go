@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -259,9 +260,9 @@ func TestBadValuesAreErrors(t *testing.T) {
 			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Medians: []WorkerInterval{{1, Interval{5, 6, 7}}}}}})
 		},
 		"heatmap duplicate": func() (*Chart, error) {
-			return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, 0, 3}, {"off", 1, 0, 4}}})
+			return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, 0, 3, ""}, {"off", 1, 0, 4, ""}}})
 		},
-		"heatmap negative batch": func() (*Chart, error) { return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, -1, 3}}}) },
+		"heatmap negative batch": func() (*Chart, error) { return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, -1, 3, ""}}}) },
 		"phases negative":        func() (*Chart, error) { return Phases(PhaseData{Cells: []PhaseCell{{"a", PhaseSeconds{Exec: -1}}}}) },
 		"ecdf inf": func() (*Chart, error) {
 			return ECDF(ECDFData{Series: []ECDFSeries{{"a", []float64{1, math.Inf(1)}}}})
@@ -297,9 +298,9 @@ func TestEdgeCasesRender(t *testing.T) {
 		"throughput degenerate usl": func() (*Chart, error) {
 			return Throughput(ThroughputData{Series: []ThroughputSeries{{Name: "x", Medians: []WorkerInterval{{2, one}}, USL: &USL{Lambda: 5, Sigma: -3, Kappa: 0}}}})
 		},
-		"heatmap one cell": func() (*Chart, error) { return Heatmap(HeatData{Cells: []HeatCell{{"min", 1, 0, 0}}}) },
+		"heatmap one cell": func() (*Chart, error) { return Heatmap(HeatData{Cells: []HeatCell{{"min", 1, 0, 0, ""}}}) },
 		"heatmap missing cell": func() (*Chart, error) {
-			return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, 0, 3}, {"min", 2, 10, 4}}})
+			return Heatmap(HeatData{Cells: []HeatCell{{"off", 1, 0, 3, ""}, {"min", 2, 10, 4, ""}}})
 		},
 		"phases all zero": func() (*Chart, error) { return Phases(PhaseData{Cells: []PhaseCell{{Name: "a"}}}) },
 		"ecdf one value": func() (*Chart, error) {
@@ -435,6 +436,55 @@ func TestHeatmapLayout(t *testing.T) {
 	tks := ch.Panels[0].X.Tick.Marker.Ticks(-0.5, 2.5)
 	if got := tks[len(tks)-1].Label; got != "stream" {
 		t.Errorf("last batch column %q, want stream", got)
+	}
+}
+
+// TestHeatmapRows: cells that name rows (registry conditions) get a row
+// of panels each, the condition on the row's y label and the best cell of
+// each row outlined; more than three panels without rows wrap in threes.
+func TestHeatmapRows(t *testing.T) {
+	var cells []HeatCell
+	for r, row := range []string{"registry unlimited", "registry 16MiB/s"} {
+		for _, m := range []string{"off", "max"} {
+			for _, w := range []int{1, 2} {
+				cells = append(cells, HeatCell{CacheMode: m, Workers: w, Batch: 3, ImagesPerHour: float64(100*(2-r) + 10*w), Row: row})
+			}
+		}
+	}
+	ch, err := Heatmap(HeatData{Cells: cells})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Panels) != 4 || ch.Cols != 2 {
+		t.Fatalf("%d panels in rows of %d, want 4 in rows of 2", len(ch.Panels), ch.Cols)
+	}
+	if a, b := ch.Panels[0].Y.Label.Text, ch.Panels[2].Y.Label.Text; a != "workers, registry unlimited" || b != "workers, registry 16MiB/s" || ch.Panels[1].Y.Label.Text != "" {
+		t.Errorf("y labels %q, %q, %q", a, b, ch.Panels[1].Y.Label.Text)
+	}
+	// Each row has its best cell: cache off at 2 workers in both.
+	for row, b := range bestByRow(cells) {
+		if b.CacheMode != "off" || b.Workers != 2 || b.Row != row {
+			t.Errorf("best of row %q: %+v, want cache off at 2 workers", row, b)
+		}
+	}
+	if n := len(bestByRow(cells)); n != 2 {
+		t.Errorf("%d rows with a best cell, want 2", n)
+	}
+	if _, err := Heatmap(HeatData{Cells: []HeatCell{cells[0], cells[0]}}); err == nil || !strings.Contains(err.Error(), "off registry unlimited") {
+		t.Errorf("duplicate cell in a row: %v", err)
+	}
+	var flat []HeatCell
+	for i := range 5 {
+		flat = append(flat, HeatCell{CacheMode: fmt.Sprint("m", i), Workers: 1, ImagesPerHour: 1})
+	}
+	if ch, err := Heatmap(HeatData{Cells: flat}); err != nil || ch.Cols != 3 || len(ch.Panels) != 5 {
+		t.Errorf("5 panels without rows: %v, cols %d", err, ch.Cols)
+	}
+	if ch, err = Heatmap(HeatData{Cells: cells}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Save(ch, t.TempDir(), "heatmap", 0, 0); err != nil {
+		t.Errorf("saving the rows: %v", err)
 	}
 }
 

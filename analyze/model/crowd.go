@@ -195,42 +195,23 @@ func (p *pool) start(work float64) {
 	p.took = append(p.took, 0)
 }
 
-// simulateCrowdedBatched is simulateBatched under processor sharing: each
-// batch is a pool of min(w, batch) slots whose images share g(n).
-func simulateCrowdedBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float64, pruning bool, threshold, keep, cost, beta float64) {
-	t := fixed
-	slots := min(w, batch)
-	r.BusySeconds = 0
-	for start := 0; start < len(ds); start += batch {
-		end := min(start+batch, len(ds))
-		if start > 0 && pruning && r.Disk >= threshold {
-			r.Prunes++
-			r.PruneSeconds += cost
-			t += cost
-			r.Disk = math.Min(r.Disk, keep)
+// crowdedBatch runs one batch as a pool of slots under processor sharing
+// and returns its span and the images' summed real seconds.
+func crowdedBatch(ds []float64, slots int, beta float64) (span, busy float64) {
+	p := pool{beta: beta}
+	next := 0
+	for next < len(ds) || p.n() > 0 {
+		for p.n() < slots && next < len(ds) {
+			p.start(ds[next])
+			next++
 		}
-		p := pool{beta: beta}
-		next := start
-		var span, busy float64
-		for next < end || p.n() > 0 {
-			for p.n() < slots && next < end {
-				p.start(ds[next])
-				next++
-			}
-			dt := p.untilNext()
-			span += dt
-			for _, d := range p.advance(dt) {
-				busy += d
-			}
+		dt := p.untilNext()
+		span += dt
+		for _, d := range p.advance(dt) {
+			busy += d
 		}
-		t += span
-		r.BusySeconds += busy
-		r.BarrierIdleSeconds += float64(w)*span - busy
-		r.Disk += grow * float64(end-start)
-		r.Batches++
 	}
-	r.BarrierIdleSeconds = math.Max(0, r.BarrierIdleSeconds)
-	r.Makespan = t
+	return span, busy
 }
 
 // simulateCrowdedStream is simulateStream under processor sharing, with

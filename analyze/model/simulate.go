@@ -113,11 +113,11 @@ func Simulate(s Schedule) SimResult {
 
 	switch beta := nonNeg(s.Crowding); {
 	case beta > 0 && s.Batch > 0:
-		simulateCrowdedBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta)
+		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta)
 	case beta > 0:
 		simulateCrowdedStream(&r, ds, min(w, len(ds)), fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta)
 	case s.Batch > 0:
-		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost)
+		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, 0)
 	default:
 		simulateStream(&r, ds, w, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost)
 	}
@@ -125,12 +125,20 @@ func Simulate(s Schedule) SimResult {
 	return r
 }
 
-func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float64, pruning bool, threshold, keep, cost float64) {
+// simulateBatched runs the batches one after the other, each a fresh pool
+// ending in a barrier, with the prune check between them. beta above 0
+// runs each pool under processor sharing (crowdedBatch), else as a list
+// schedule (listBatch).
+func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float64, pruning bool, threshold, keep, cost, beta float64) {
 	t := fixed
 	// A pool never holds more than one batch: workers beyond it stay idle
 	// (they count as idle at the barriers below), so only the batch's
 	// slots are scheduled, which keeps a huge workers value cheap.
-	free := make([]float64, min(w, batch))
+	slots := min(w, batch)
+	free := make([]float64, slots)
+	if beta > 0 {
+		r.BusySeconds = 0 // the stretched durations, summed per batch
+	}
 	for start := 0; start < len(ds); start += batch {
 		end := min(start+batch, len(ds))
 		if start > 0 && pruning && r.Disk >= threshold {
@@ -139,19 +147,13 @@ func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float
 			t += cost
 			r.Disk = math.Min(r.Disk, keep)
 		}
-		clear(free)
-		var busy float64
-		for _, d := range ds[start:end] {
-			k := 0
-			for i := 1; i < len(free); i++ {
-				if free[i] < free[k] {
-					k = i
-				}
-			}
-			free[k] += d
-			busy += d
+		var span, busy float64
+		if beta > 0 {
+			span, busy = crowdedBatch(ds[start:end], slots, beta)
+			r.BusySeconds += busy
+		} else {
+			span, busy = listBatch(ds[start:end], free)
 		}
-		span := slices.Max(free)
 		t += span
 		r.BarrierIdleSeconds += float64(w)*span - busy
 		r.Disk += grow * float64(end-start)
@@ -159,6 +161,24 @@ func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float
 	}
 	r.BarrierIdleSeconds = math.Max(0, r.BarrierIdleSeconds)
 	r.Makespan = t
+}
+
+// listBatch schedules one batch on the slots of free (a worker that frees
+// takes the next image, ties to the lowest index) and returns its span and
+// busy seconds.
+func listBatch(ds, free []float64) (span, busy float64) {
+	clear(free)
+	for _, d := range ds {
+		k := 0
+		for i := 1; i < len(free); i++ {
+			if free[i] < free[k] {
+				k = i
+			}
+		}
+		free[k] += d
+		busy += d
+	}
+	return slices.Max(free), busy
 }
 
 func simulateStream(r *SimResult, ds []float64, w int, fixed, grow float64, pruning bool, threshold, keep, cost float64) {

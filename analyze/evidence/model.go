@@ -358,13 +358,12 @@ func fitCrowding(cells []*Cell) []Crowding {
 	var order []key
 	for _, c := range cells {
 		k := key{c.Config.CacheMode, c.Config.Strategy, c.Config.Registry}
-		if _, ok := obs[k]; !ok {
+		if !slices.Contains(order, k) {
 			order = append(order, k)
 		}
 		ims, _ := c.observations()
 		for _, im := range ims {
 			if im.First || im.Image == "" {
-				obs[k] = append(obs[k], model.CrowdObs{})
 				continue
 			}
 			obs[k] = append(obs[k], model.CrowdObs{Image: im.Image, Seconds: im.Seconds, Crowd: im.Crowd})

@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // editedRun copies analyze/evidence's synthetic sweep, each records line
@@ -138,5 +140,84 @@ func TestSummaryOneTrialNoCI(t *testing.T) {
 		if strings.Contains(line, "w1-b3-off-single") && !strings.Contains(line, "(no CI: 1 trial)") {
 			t.Errorf("one-trial row: %q, want (no CI: 1 trial)", line)
 		}
+	}
+}
+
+// TestCellsRankedPerCondition: with two registry bandwidths, the cells
+// table, the analysis summary, the sweep summary and the predictions chart
+// rank cells within each condition: each condition has its own best at #1,
+// the other cells' p-values are against it, and no condition's rows are
+// interleaved with the other's.
+func TestCellsRankedPerCondition(t *testing.T) {
+	a := editedRun(t, twoConditions)
+	d, err := FromAnalysis(a, evidence.Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Cells) != 8 {
+		t.Fatalf("%d cell rows, want 8", len(d.Cells))
+	}
+	for i, c := range d.Cells {
+		capped := strings.HasSuffix(c.Name, "-bw16MiB/s")
+		if want := map[bool]string{true: "16MiB/s", false: "unlimited"}[capped]; c.Registry != want {
+			t.Errorf("row %s: condition %q, want %q", c.Name, c.Registry, want)
+		}
+		if capped != (i < 4) {
+			t.Errorf("row %d %s: the conditions' rows are interleaved", i, c.Name)
+		}
+		if c.Position != i%4+1 || (c.Position == 1) != (c.Verdict == VerdictBest) {
+			t.Errorf("row %s: position %d, verdict %q; want %d, best only at 1", c.Name, c.Position, c.Verdict, i%4+1)
+		}
+	}
+	md, err := Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"#### Registry bandwidth 16MiB/s\n", "#### Registry bandwidth unlimited\n",
+		"ranked only among the cells of the same registry bandwidth", "| 1 | w4-b3-off-single-bw16MiB/s |", "| 1 | w4-b3-off-single |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Count(string(md), "| best |") != 2 {
+		t.Errorf("report: %d cells marked best, want one per condition", strings.Count(string(md), "| best |"))
+	}
+
+	// The model's USL fits are per condition too, named with it.
+	for _, want := range []string{"cache off, single, batch 3, registry 16MiB/s", "cache off, single, batch 3, registry unlimited"} {
+		if !slices.ContainsFunc(d.Model.USL, func(u USLRow) bool { return u.Series == want }) {
+			t.Errorf("USL rows %+v lack %q", d.Model.USL, want)
+		}
+	}
+
+	s := AnalysisSummary(a)
+	for _, want := range []string{"registry bandwidth 16MiB/s (best w4-b3-off-single-bw16MiB/s):", "registry bandwidth unlimited (best w4-b3-off-single):"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("analysis summary lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Count(s, " best\n") != 2 {
+		t.Errorf("analysis summary marks %d cells best, want one per condition:\n%s", strings.Count(s, " best\n"), s)
+	}
+
+	set, err := record.ReadFile(filepath.Join(a.Dir, evidence.RecordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := SweepSummary(set, SweepInfo{RunID: "x"})
+	if !strings.Contains(sum, "cold trials, registry bandwidth 16MiB/s") || !strings.Contains(sum, "cold trials, registry bandwidth unlimited") {
+		t.Errorf("sweep summary lacks a ranking per condition:\n%s", sum)
+	}
+	if strings.Count(sum, "| 1 | w4-b3-off-single") != 2 {
+		t.Errorf("sweep summary: want w4 first under each condition:\n%s", sum)
+	}
+
+	unlimited := false
+	for _, p := range d.Charts.Predictions.Configs {
+		capped := strings.Contains(p.Name, "-bw")
+		if capped && unlimited {
+			t.Errorf("predictions chart: %s after an unlimited cell, want the capped condition's rows first, then the unlimited ones", p.Name)
+		}
+		unlimited = unlimited || !capped
 	}
 }

@@ -20,7 +20,9 @@ type Data struct {
 	// runs under, not a setting); Decision is then the first. Empty for
 	// a run of one condition.
 	Decisions []Decision
-	// Cells are the measured grid cells, in ranking order (best first).
+	// Cells are the measured grid cells, in ranking order (best first);
+	// for a run of several registry bandwidths, condition by condition,
+	// each ranked within its condition (CellRow.Registry).
 	Cells []CellRow
 	// Adaptive lists what an adaptive sweep dropped on the way and why it
 	// stopped; nil for a full grid.
@@ -128,6 +130,13 @@ const (
 // CellRow is one measured grid cell.
 type CellRow struct {
 	Name string
+	// Registry is the registry bandwidth condition the cell was measured
+	// under ("unlimited", "16MiB/s"), set when the run measured several:
+	// the registry is a condition, not a setting, so a cell is ranked
+	// only among the cells of its condition. Position is its 1-based
+	// place in that ranking (0: not known, the row's place is used).
+	Registry string
+	Position int
 	// N is the number of trials.
 	N int
 	// MedianIPH is the median images/hour with its 95% CI [LoIPH, HiIPH]
@@ -138,8 +147,8 @@ type CellRow struct {
 	CIConfidence float64
 	// PerImageMedianS is the median wall time of one image in seconds.
 	PerImageMedianS float64
-	// PAdj is the Holm-adjusted p-value against the best cell (NaN or
-	// ignored for the best cell itself).
+	// PAdj is the Holm-adjusted p-value against the best cell of the
+	// same condition (NaN or ignored for the best cell itself).
 	PAdj float64
 	// Verdict is one of the Verdict constants.
 	Verdict string

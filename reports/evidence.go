@@ -69,17 +69,20 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	for _, e := range a.Comparisons.EquivalentToBest {
 		equiv[e.Name] = e.Equivalent
 	}
+	// Cells are ranked within their registry bandwidth condition (one
+	// ranking when the run measured one): each against its condition's best.
 	for _, r := range a.Comparisons.Ranking {
 		cl := cells[r.Name]
 		if cl == nil {
 			continue
 		}
-		row := CellRow{Name: r.Name, N: cl.N, MedianIPH: cl.ImagesPerHour.Median, LoIPH: cl.ImagesPerHour.Lo,
+		row := CellRow{Name: r.Name, Registry: r.Registry, Position: r.Position, N: cl.N, MedianIPH: cl.ImagesPerHour.Median, LoIPH: cl.ImagesPerHour.Lo,
 			HiIPH: cl.ImagesPerHour.Hi, IQR: cl.ImagesPerHour.IQR, CIConfidence: cl.ImagesPerHour.Confidence, PerImageMedianS: cl.ImageWall.Median,
 			PAdj: r.PAdjusted, Outliers: len(cl.Outliers)}
 		if cl.Images == 0 {
 			row.PerImageMedianS = math.NaN() // no built image: "n/a", not 0s
 		}
+		best := cells[a.Comparisons.BestUnder(r.Registry)]
 		switch {
 		case r.Best:
 			row.Verdict = VerdictBest
@@ -87,7 +90,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 			row.Verdict = VerdictWorse
 		case equiv[r.Name]:
 			row.Verdict = VerdictEquivalent
-		case !analyze.CanSeparate(cl.N, cells[a.Comparisons.Best].N, a.Comparisons.Alpha):
+		case best != nil && !analyze.CanSeparate(cl.N, best.N, a.Comparisons.Alpha):
 			row.Verdict = VerdictNotSeparable
 		}
 		d.Cells = append(d.Cells, row)
@@ -111,8 +114,15 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	}
 	d.Diagnoses = a.Diagnoses
 
-	// Predictions of every measured cell and the baseline.
+	// Predictions of every measured cell and the baseline, fastest first
+	// within each registry bandwidth condition (Conditions' order): the
+	// chart does not rank one condition's cells against another's.
+	condOrder := map[string]int{}
+	for i, c := range a.Conditions() {
+		condOrder[c] = i
+	}
 	var preds []plot.PredictedConfig
+	var predCond []int // the condition of each of preds
 	for _, cl := range a.Cells {
 		p, err := a.Predict(cl.Config, c.Target)
 		if err != nil {
@@ -121,15 +131,32 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		cp := ConfigPrediction{Name: cl.Config.String(), Median: p.Median, Lo: p.Lo, Hi: p.Hi, Extrapolated: p.Extrapolated}
 		d.Predictions = append(d.Predictions, cp)
 		preds = append(preds, plot.PredictedConfig{Name: cl.Config.Name(), Seconds: plot.Interval{Median: p.Median, Lo: p.Lo, Hi: p.Hi}})
+		predCond = append(predCond, condOrder[evidence.RegistryLabel(cl.Config.Registry)])
 	}
 	for _, r := range recs {
 		if r.Baseline != nil && a.Cell(r.Baseline.Config) == nil {
 			b := choice(*r.Baseline)
 			d.Predictions = append(d.Predictions, b)
 			preds = append(preds, plot.PredictedConfig{Name: r.Baseline.Config.Name() + " (baseline)", Seconds: plot.Interval{Median: b.Median, Lo: b.Lo, Hi: b.Hi}, Baseline: true})
+			predCond = append(predCond, condOrder[evidence.RegistryLabel(r.Baseline.Config.Registry)])
 		}
 	}
-	sort.SliceStable(preds, func(i, j int) bool { return preds[i].Seconds.Median < preds[j].Seconds.Median })
+	order := make([]int, len(preds))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		x, y := order[i], order[j]
+		if predCond[x] != predCond[y] {
+			return predCond[x] < predCond[y]
+		}
+		return preds[x].Seconds.Median < preds[y].Seconds.Median
+	})
+	sorted := make([]plot.PredictedConfig, len(preds))
+	for i, k := range order {
+		sorted[i] = preds[k]
+	}
+	preds = sorted
 	d.Charts.Predictions = plot.PredictionData{Configs: preds, DeadlineSeconds: c.Deadline.Seconds(),
 		IntervalLabel: fmt.Sprintf("%.0f%% prediction interval", 100*predictionConfidence)}
 
@@ -138,7 +165,13 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		if u.Error != "" {
 			continue
 		}
-		d.Model.USL = append(d.Model.USL, uslRow(u))
+		row := uslRow(u)
+		if len(a.Conditions()) > 1 {
+			// Named with its registry bandwidth, as the throughput chart
+			// names the series: one fit per condition.
+			row.Series += ", registry " + evidence.RegistryLabel(u.Registry)
+		}
+		d.Model.USL = append(d.Model.USL, row)
 	}
 	for _, c := range a.Models.Crowding {
 		if c.Beta > 0 {
@@ -155,9 +188,14 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	}
 	d.Model.PruneS = [3]float64{a.Models.Prune.MedianSeconds, a.Models.Prune.MedianSeconds, a.Models.Prune.MedianSeconds}
 	// The barrier loss of the recommended configuration's cell (or of the
-	// best cell), where batching is measured.
-	for _, name := range []string{rec.Recommended.Config.Name(), a.Comparisons.Best} {
-		if len(recs) == 0 && name != a.Comparisons.Best {
+	// best cell: the first condition's, when the run measured several),
+	// where batching is measured.
+	bestCell := a.Comparisons.Best
+	if len(a.Comparisons.Conditions) > 0 {
+		bestCell = a.Comparisons.Conditions[0].Best
+	}
+	for _, name := range []string{rec.Recommended.Config.Name(), bestCell} {
+		if len(recs) == 0 && name != bestCell {
 			continue
 		}
 		i := slices.IndexFunc(a.Models.Barrier, func(b evidence.Barrier) bool { return b.Cell == name })
@@ -397,15 +435,28 @@ func diskChart(a *evidence.Analysis, threshold int64) plot.DiskData {
 // cells ranked, the knob findings and the warnings.
 func AnalysisSummary(a *evidence.Analysis) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d cold cells, %d reps planned; images/hour median (95%% CI), Holm p against the best %s\n", len(a.Cells), a.Reps, a.Comparisons.Best)
+	cm := a.Comparisons
+	if len(cm.Conditions) > 0 {
+		// The registry bandwidth is a condition, not a setting: one
+		// ranking per condition, each against its own best.
+		fmt.Fprintf(&b, "%d cold cells, %d reps planned, under %d registry bandwidths (conditions, not settings: cells are ranked within each); images/hour median (95%% CI), Holm p against the best of the same registry bandwidth\n",
+			len(a.Cells), a.Reps, len(cm.Conditions))
+	} else {
+		fmt.Fprintf(&b, "%d cold cells, %d reps planned; images/hour median (95%% CI), Holm p against the best %s\n", len(a.Cells), a.Reps, cm.Best)
+	}
 	cells := map[string]*evidence.Cell{}
 	for _, c := range a.Cells {
 		cells[c.Name] = c
 	}
-	for _, r := range a.Comparisons.Ranking {
+	cond := ""
+	for _, r := range cm.Ranking {
 		c := cells[r.Name]
 		if c == nil {
 			continue
+		}
+		if r.Registry != cond {
+			cond = r.Registry
+			fmt.Fprintf(&b, "registry bandwidth %s (best %s):\n", cond, cm.BestUnder(cond))
 		}
 		mark := ""
 		if r.Best {

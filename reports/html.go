@@ -114,7 +114,7 @@ figcaption{color:#59636e;font-size:.9rem}
 <body>
 <main>
 {{range .Blocks -}}
-{{if eq .Kind 0}}{{if eq .Level 1}}<h1>{{template "spans" .Spans}}</h1>{{else if eq .Level 2}}<h2>{{template "spans" .Spans}}</h2>{{else}}<h3>{{template "spans" .Spans}}</h3>{{end}}
+{{if eq .Kind 0}}{{if eq .Level 1}}<h1>{{template "spans" .Spans}}</h1>{{else if eq .Level 2}}<h2>{{template "spans" .Spans}}</h2>{{else if eq .Level 3}}<h3>{{template "spans" .Spans}}</h3>{{else}}<h4>{{template "spans" .Spans}}</h4>{{end}}
 {{else if eq .Kind 1}}<p{{if .Lead}} class="lead"{{end}}>{{template "spans" .Spans}}</p>
 {{else if eq .Kind 2}}<ul>
 {{range .Items}}<li>{{template "spans" .}}</li>

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/buildtune/buildtune/analyze"
@@ -531,8 +532,22 @@ func cells(b *builder, rows []CellRow) {
 		b.note("No cells were measured.")
 		return
 	}
+	// The conditions in the rows' order: "" alone for a run of one.
+	var conds []string
+	for _, c := range rows {
+		if !slices.Contains(conds, c.Registry) {
+			conds = append(conds, c.Registry)
+		}
+	}
+	several := len(conds) > 1 || conds[0] != ""
 	intro := "Throughput in images/hour per trial: median with its 95% confidence interval; " +
 		"p is the Holm-corrected Mann-Whitney p-value against the best cell."
+	if several {
+		intro = fmt.Sprintf("The sweep measured the registry bandwidths %s, a condition the build runs under and not a setting: "+
+			"cells are ranked only among the cells of the same registry bandwidth, one table each. "+
+			"Throughput in images/hour per trial: median with its 95%% confidence interval; "+
+			"p is the Holm-corrected Mann-Whitney p-value against the best cell of the same registry bandwidth.", strings.Join(conds, ", "))
+	}
 	for _, c := range rows {
 		if short(c) {
 			intro += " A cell with fewer than 6 trials has no 95% interval of its median: its interval is the trials' range, marked with the range's own coverage (50% for 2 trials, 75% for 3)."
@@ -540,24 +555,36 @@ func cells(b *builder, rows []CellRow) {
 		}
 	}
 	b.para(text(intro)...)
-	var out [][]string
-	for i, c := range rows {
-		p := pValue(c.PAdj)
-		if c.Verdict == VerdictBest {
-			p = "–"
+	for _, cond := range conds {
+		if several {
+			b.heading(4, "Registry bandwidth "+cond)
 		}
-		ci := throughput(c.LoIPH) + "–" + throughput(c.HiIPH)
-		if short(c) {
-			ci += fmt.Sprintf(" (range, %.0f%%)", 100*c.CIConfidence)
+		var out [][]string
+		for _, c := range rows {
+			if c.Registry != cond {
+				continue
+			}
+			p := pValue(c.PAdj)
+			if c.Verdict == VerdictBest {
+				p = "–"
+			}
+			ci := throughput(c.LoIPH) + "–" + throughput(c.HiIPH)
+			if short(c) {
+				ci += fmt.Sprintf(" (range, %.0f%%)", 100*c.CIConfidence)
+			}
+			pos := c.Position
+			if pos == 0 {
+				pos = len(out) + 1
+			}
+			out = append(out, []string{
+				fmt.Sprint(pos), c.Name, fmt.Sprint(c.N), throughput(c.MedianIPH),
+				ci, throughput(c.IQR),
+				duration(c.PerImageMedianS), p, c.Verdict, fmt.Sprint(c.Outliers),
+			})
 		}
-		out = append(out, []string{
-			fmt.Sprint(i + 1), c.Name, fmt.Sprint(c.N), throughput(c.MedianIPH),
-			ci, throughput(c.IQR),
-			duration(c.PerImageMedianS), p, c.Verdict, fmt.Sprint(c.Outliers),
-		})
+		b.table([]string{"#", "cell", "n", "img/h", "95% CI", "IQR", "per image", "p (Holm)", "verdict", "outliers"},
+			[]bool{true, false, true, true, true, true, true, true, false, true}, out)
 	}
-	b.table([]string{"#", "cell", "n", "img/h", "95% CI", "IQR", "per image", "p (Holm)", "verdict", "outliers"},
-		[]bool{true, false, true, true, true, true, true, true, false, true}, out)
 	b.chart("throughput")
 	b.chart("heatmap")
 	b.chart("ecdf")

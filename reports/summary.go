@@ -2,10 +2,12 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/sweep/record"
 )
 
@@ -24,42 +26,40 @@ type SweepInfo struct {
 	Dropped []string
 }
 
-// SweepSummary ranks a sweep's cells by images/hour, per temperature: the
+// SweepSummary ranks a sweep's cells by images/hour, per temperature and,
+// for a sweep of several registry bandwidths, per bandwidth (a condition,
+// not a setting: cells are ranked only against cells of the same one): the
 // median with its 95% CI, and a Holm-corrected Mann-Whitney p against the
 // best. Only the trials that count (record.Select) are ranked.
 func SweepSummary(set *record.Set, info SweepInfo) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Sweep %s\n", info.RunID)
 	groups := record.GroupByCell(record.Select(set))
+	// The registry bandwidth is a condition, not a setting: cells are
+	// ranked only among the cells of the same condition.
+	var conds []string
+	for _, g := range groups {
+		if c := evidence.ConditionOf(g.Config); !slices.Contains(conds, c) {
+			conds = append(conds, c)
+		}
+	}
+	evidence.SortConditions(conds)
 	for _, temp := range []string{record.TempCold, record.TempWarm} {
-		cells := map[string][]float64{}
-		for _, g := range groups {
-			if g.Temp == temp {
-				cells[g.Cell] = append(cells[g.Cell], g.ImagesPerHour()...)
+		for _, cond := range conds {
+			cells := map[string][]float64{}
+			for _, g := range groups {
+				if g.Temp == temp && evidence.ConditionOf(g.Config) == cond {
+					cells[g.Cell] = append(cells[g.Cell], g.ImagesPerHour()...)
+				}
 			}
-		}
-		if len(cells) == 0 {
-			continue
-		}
-		r := analyze.Rank(cells, true, analyze.DefaultAlpha)
-		fmt.Fprintf(&b, "\n%s trials, images/hour: median with its 95%% CI (with fewer than 6 trials, their range and its coverage); p = Mann-Whitney against the best, Holm-corrected; worse = significantly worse at %.2f\n\n", temp, r.Alpha)
-		b.WriteString("| | cell | median | 95% CI | n | p | |\n|---|---|---|---|---|---|---|\n")
-		for _, c := range r.Cells {
-			mark := ""
-			switch {
-			case c.Best:
-				mark = "best"
-			case c.Worse:
-				mark = "worse"
+			if len(cells) == 0 {
+				continue
 			}
-			ci := fmt.Sprintf("%.1f-%.1f", c.Sample.Lo, c.Sample.Hi)
-			if cf := c.Sample.Confidence; cf > 0 && cf < 0.95-1e-9 {
-				ci += fmt.Sprintf(" (range, %.0f%%)", 100*cf) // too few trials for a 95% interval
+			under := ""
+			if len(conds) > 1 {
+				under = ", registry bandwidth " + cond + " (a condition, not a setting: ranked only against the cells of the same registry bandwidth)"
 			}
-			fmt.Fprintf(&b, "| %d | %s | %.1f | %s | %d | %.3g | %s |\n", c.Position, c.Name, c.Sample.Median, ci, c.Sample.N, c.PAdjusted, mark)
-		}
-		for _, w := range r.Warnings {
-			fmt.Fprintf(&b, "\nNote: %s\n", w)
+			summaryTable(&b, temp+" trials"+under, cells)
 		}
 	}
 	fmt.Fprintf(&b, "\n%d trials run, %d resumed, %s elapsed. Records: `%s`.\n", info.Ran, info.Resumed, info.Elapsed.Round(time.Second), info.Records)
@@ -70,4 +70,29 @@ func SweepSummary(set *record.Set, info SweepInfo) string {
 		}
 	}
 	return b.String()
+}
+
+// summaryTable ranks cells (name -> images/hour of each trial) and writes
+// the ranking as a markdown table, under a line that starts with what.
+func summaryTable(b *strings.Builder, what string, cells map[string][]float64) {
+	r := analyze.Rank(cells, true, analyze.DefaultAlpha)
+	fmt.Fprintf(b, "\n%s, images/hour: median with its 95%% CI (with fewer than 6 trials, their range and its coverage); p = Mann-Whitney against the best, Holm-corrected; worse = significantly worse at %.2f\n\n", what, r.Alpha)
+	b.WriteString("| | cell | median | 95% CI | n | p | |\n|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Cells {
+		mark := ""
+		switch {
+		case c.Best:
+			mark = "best"
+		case c.Worse:
+			mark = "worse"
+		}
+		ci := fmt.Sprintf("%.1f-%.1f", c.Sample.Lo, c.Sample.Hi)
+		if cf := c.Sample.Confidence; cf > 0 && cf < 0.95-1e-9 {
+			ci += fmt.Sprintf(" (range, %.0f%%)", 100*cf) // too few trials for a 95% interval
+		}
+		fmt.Fprintf(b, "| %d | %s | %.1f | %s | %d | %.3g | %s |\n", c.Position, c.Name, c.Sample.Median, ci, c.Sample.N, c.PAdjusted, mark)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(b, "\nNote: %s\n", w)
+	}
 }

@@ -1,13 +1,17 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/sweep/record"
 )
 
@@ -34,25 +38,55 @@ const DefaultInitialReps = 3
 //  3. The survivors' reps double (3, 6, 12, ...: round k adds as many units
 //     as all earlier rounds together).
 //  4. It stops, recording Event{Type: "stop"} with the reason, when Halve
-//     says Done (only the best is left), or when the next round's estimate
-//     (each trial at the longest measured time of its cell and temp) would
-//     take the sweep past the budget. Round 1 is checked against the budget
-//     with the Estimate model before the sweep starts; a round is never cut
-//     short once started.
+//     says Done (only the best is left) in every registry bandwidth
+//     condition (see below), or when the next round's estimate (each
+//     trial at the longest measured time of its cell and temp) would take
+//     the sweep past the budget. Round 1 is checked against the budget
+//     with the Estimate model before the sweep starts; a round is never
+//     cut short once started.
+//
+// The registry bandwidth is a condition the build runs under, not a knob
+// (see analyze/evidence: cells of different bandwidths are never ranked
+// against each other). A grid of several bandwidths is halved condition by
+// condition: each condition's cells are ranked among themselves, each
+// condition keeps its own best and drops only cells significantly worse
+// than it, and a condition is done when it has one survivor, which then
+// gets no more trials. The sweep is done when every condition is. A capped
+// cell is slower because its link is, which says nothing about its knobs.
+// A grid of one condition is halved exactly as before conditions were
+// halved apart (same trials, drops and messages).
+//
+// Holm's correction, and the variance the pooled t-test pools, are taken
+// within each condition's family: HalveWith is called on one condition's
+// cells at a time. Each condition answers its own question (which knobs to
+// use under that link; recommend and report answer one per condition, and
+// analyze/evidence's ranking corrects within each condition too), so the
+// error to control is that of a wrong drop within the condition, and the
+// sweep drops by the same family the analysis later ranks by. Correcting
+// across all conditions would make a condition's drops depend on how many
+// other bandwidths the grid happens to hold; the repeated looks are
+// allowed for by Alpha, as before. Pooling the variance within the
+// condition matters too: a capped link's trials need not spread like an
+// unlimited one's.
 //
 // Halve is consulted after every round on growing samples; each look is a
 // new test, so an Alpha smaller than the usual 0.05 guards against dropping
 // a cell that is not truly worse (see analyze.HalveWith).
 //
 // Resuming replays the same decisions from the records: rounds, trial
-// indexes and drops follow from the seed and the finished trials.
+// indexes and drops follow from the seed and the finished trials, and the
+// conditions, their order (conditionsOf) and which are done follow from
+// the grid and those decisions.
 func (s *session) adaptive(ctx context.Context) error {
-	cells := s.g.Cells()
+	conds := conditionsOf(s.g.Cells())
 	p := newPlanner(s.g)
 	done, target := 0, s.o.InitialReps
 	var stop string
 	lastTrial := 0
 	for round := 1; ; round++ {
+		// The cells still to measure, in the grid's order: the survivors
+		// of every condition not yet done.
+		cells := survivors(s.g.Cells(), conds, false)
 		trials := p.plan(cells, done+1, target, round)
 		if round > 1 {
 			est := s.estimate(pending(trials, s.last))
@@ -73,38 +107,189 @@ func (s *session) adaptive(ctx context.Context) error {
 			lastTrial = trials[len(trials)-1].Index
 		}
 
-		d := analyze.HalveWith(s.coldThroughput(cells), true, analyze.HalvingPolicy{Alpha: s.o.Alpha, TTests: true})
-		s.sum.Best = d.Best
-		for _, ev := range d.Drop {
-			s.sum.Dropped = append(s.sum.Dropped, ev)
-			fmt.Fprintf(s.log, "round %d: drop %s\n", round, ev)
-			if s.drops[ev.Cell] {
-				continue // recorded by the run that was resumed
+		tp := s.coldThroughput(cells)
+		for _, c := range conds {
+			if c.done {
+				continue
 			}
-			s.drops[ev.Cell] = true
-			if err := s.w.Write(&record.Event{Run: s.info.ID, Trial: lastTrial, Time: s.o.Now(), Type: record.EventDrop,
-				Cell: ev.Cell, Message: fmt.Sprintf("round %d: %s", round, ev)}); err != nil {
-				return err
+			d := analyze.HalveWith(c.throughput(tp), true, analyze.HalvingPolicy{Alpha: s.o.Alpha, TTests: true})
+			c.best = d.Best
+			for _, ev := range d.Drop {
+				s.sum.Dropped = append(s.sum.Dropped, ev)
+				fmt.Fprintf(s.log, "round %d: drop %s\n", round, ev)
+				if s.drops[ev.Cell] {
+					continue // recorded by the run that was resumed
+				}
+				s.drops[ev.Cell] = true
+				if err := s.w.Write(&record.Event{Run: s.info.ID, Trial: lastTrial, Time: s.o.Now(), Type: record.EventDrop,
+					Cell: ev.Cell, Message: fmt.Sprintf("round %d: %s", round, ev)}); err != nil {
+					return err
+				}
+			}
+			c.cells = keep(c.cells, d.Keep)
+			if d.Done {
+				c.done, c.round, c.decisive = true, round, d.Decisive
 			}
 		}
-		cells = keep(cells, d.Keep)
-		if d.Done {
-			stop = fmt.Sprintf("done: %s is ahead of every other cell after round %d", d.Best, round)
-			if d.Decisive {
-				stop = fmt.Sprintf("done: %s is significantly ahead of every other cell after round %d", d.Best, round)
-			}
+		s.sum.Best = bests(conds)
+		if allDone(conds) {
+			stop = doneMessage(conds)
 			break
 		}
 		done, target = target, 2*target
 	}
-	s.sum.Kept = names(cells)
+	s.sum.Kept = names(survivors(s.g.Cells(), conds, true))
 	msg := stop
-	if len(cells) > 1 {
-		msg += "; still in the running: " + strings.Join(s.sum.Kept, ", ")
+	if len(conds) == 1 {
+		if c := conds[0]; len(c.cells) > 1 {
+			msg += "; still in the running: " + strings.Join(names(c.cells), ", ")
+		}
+	} else if !allDone(conds) {
+		msg += "; " + progressMessage(conds)
 	}
 	fmt.Fprintln(s.log, "stop: "+msg)
 	s.sum.Stop = msg
 	return s.w.Write(&record.Event{Run: s.info.ID, Trial: lastTrial, Time: s.o.Now(), Type: record.EventStop, Message: msg})
+}
+
+// condition is one registry bandwidth condition of an adaptive sweep: its
+// surviving cells, halved apart from every other condition's.
+type condition struct {
+	// label is the bandwidth ("unlimited" or a cap such as "12MiB/s").
+	label string
+	// cells are the survivors, in the grid's order.
+	cells []Cell
+	// best is the best cell at the last look.
+	best string
+	// done says one survivor is left (after round), decisive that every
+	// other cell was dropped on significance.
+	done     bool
+	round    int
+	decisive bool
+}
+
+// conditionOf is a cell's registry bandwidth condition, one label per
+// bandwidth ("unlimited" for a direct registry).
+func conditionOf(c Cell) string {
+	if c.direct() {
+		return Direct
+	}
+	return normRegistry(c.Registry)
+}
+
+// conditionsOf groups cells by registry bandwidth condition: the caps
+// ascending, then unlimited, as analyze/evidence orders conditions. The
+// order only sets the order of the log lines, the drop events and the
+// stop message; it is fixed by the grid, so a resume replays it.
+func conditionsOf(cells []Cell) []*condition {
+	var out []*condition
+	by := map[string]*condition{}
+	for _, c := range cells {
+		label := conditionOf(c)
+		cd := by[label]
+		if cd == nil {
+			cd = &condition{label: label}
+			by[label] = cd
+			out = append(out, cd)
+		}
+		cd.cells = append(cd.cells, c)
+	}
+	bw := func(label string) int64 {
+		n, err := input.Bandwidth(label)
+		if err != nil || n <= 0 { // unlimited, or a label no bandwidth (kept apart, last)
+			return math.MaxInt64
+		}
+		return n
+	}
+	slices.SortStableFunc(out, func(a, b *condition) int {
+		return cmp.Or(cmp.Compare(bw(a.label), bw(b.label)), strings.Compare(a.label, b.label))
+	})
+	return out
+}
+
+// throughput returns tp's entries for the condition's cells.
+func (c *condition) throughput(tp map[string][]float64) map[string][]float64 {
+	out := make(map[string][]float64, len(c.cells))
+	for _, cell := range c.cells {
+		out[cell.Name()] = tp[cell.Name()]
+	}
+	return out
+}
+
+// survivors returns the cells of grid (in its order) that survive in their
+// condition: all of them with done, else those of conditions not done yet
+// (the cells the next round measures).
+func survivors(grid []Cell, conds []*condition, done bool) []Cell {
+	alive := map[string]bool{}
+	for _, c := range conds {
+		if c.done && !done {
+			continue
+		}
+		for _, cell := range c.cells {
+			alive[cell.Name()] = true
+		}
+	}
+	var out []Cell
+	for _, c := range grid {
+		if alive[c.Name()] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func allDone(conds []*condition) bool {
+	return !slices.ContainsFunc(conds, func(c *condition) bool { return !c.done })
+}
+
+// bests names the best cell of each condition, comma-separated (one name
+// for a grid of one condition; a capped cell's name ends in its "-bw"
+// bandwidth).
+func bests(conds []*condition) string {
+	var out []string
+	for _, c := range conds {
+		if c.best != "" {
+			out = append(out, c.best)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// doneMessage is the stop reason of a sweep whose every condition is done.
+func doneMessage(conds []*condition) string {
+	ahead := func(c *condition) string {
+		if c.decisive {
+			return "significantly ahead"
+		}
+		return "ahead"
+	}
+	if len(conds) == 1 {
+		c := conds[0]
+		return fmt.Sprintf("done: %s is %s of every other cell after round %d", c.best, ahead(c), c.round)
+	}
+	var parts []string
+	for _, c := range conds {
+		parts = append(parts, fmt.Sprintf("under %s, %s is %s of every other cell of that bandwidth after round %d", c.label, c.best, ahead(c), c.round))
+	}
+	return "done: one cell per registry bandwidth is left: " + strings.Join(parts, "; ")
+}
+
+// progressMessage says, per condition, where a sweep of several stopped
+// short of done: the condition's survivor, or the cells still in the
+// running.
+func progressMessage(conds []*condition) string {
+	var parts []string
+	for _, c := range conds {
+		switch {
+		case c.done:
+			parts = append(parts, fmt.Sprintf("registry bandwidth %s done after round %d (%s)", c.label, c.round, c.best))
+		case len(c.cells) == 1:
+			parts = append(parts, fmt.Sprintf("registry bandwidth %s: %s", c.label, c.cells[0].Name()))
+		default:
+			parts = append(parts, fmt.Sprintf("still in the running under registry bandwidth %s: %s", c.label, strings.Join(names(c.cells), ", ")))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // coldThroughput returns, per cell, the images/hour of its finished cold

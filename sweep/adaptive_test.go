@@ -215,3 +215,155 @@ func TestAdaptiveResume(t *testing.T) {
 		seen[e.Cell] = true
 	}
 }
+
+// The cells of a grid of two registry bandwidths: every capped cell is
+// about half as fast as its unlimited twin (the link, not the knobs), and
+// within each bandwidth one cell is best, a runner-up 2.5% behind, and the
+// rest plainly worse.
+const cappedBest = "w1-b2-off-single-bw12MiB/s"
+
+func twoConditionGrid() Grid {
+	g := adaptiveGrid()
+	g.Registry = []string{Direct, "12MiB/s"}
+	return g
+}
+
+func twoConditionThroughput() map[string]float64 {
+	tp := baseThroughput(975)
+	for k, v := range map[string]float64{
+		cappedBest:                   500,
+		"w1-b2-max-single-bw12MiB/s": 487.5,
+		"w2-b2-off-single-bw12MiB/s": 250,
+		"w2-b2-max-single-bw12MiB/s": 230,
+		"w4-b2-off-single-bw12MiB/s": 150,
+		"w4-b2-max-single-bw12MiB/s": 140,
+	} {
+		tp[k] = v
+	}
+	return tp
+}
+
+func twoConditionOptions(t *testing.T, clock *fakeClock) Options {
+	opts := adaptiveOptions(t, clock, 3*time.Hour)
+	opts.Grid = twoConditionGrid()
+	return opts
+}
+
+// cond is the registry bandwidth of a cell name, as the sweep labels it.
+func cond(name string) string {
+	if _, bw, ok := strings.Cut(name, "-bw"); ok {
+		return bw
+	}
+	return Direct
+}
+
+func TestAdaptivePerCondition(t *testing.T) {
+	clock := newFakeClock()
+	opts := twoConditionOptions(t, clock)
+	sum, err := Run(context.Background(), opts, throughputRunner(clock, 4, twoConditionThroughput()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each condition keeps its own best: the capped best, half as fast as
+	// the unlimited one because of its link, is not dropped against it.
+	kept := slices.Sorted(slices.Values(sum.Kept))
+	if want := []string{cappedBest, best}; !slices.Equal(kept, want) {
+		t.Errorf("kept %v, want one cell per registry bandwidth %v", sum.Kept, want)
+	}
+	for _, d := range sum.Dropped {
+		if cond(d.Cell) != cond(d.Best) {
+			t.Errorf("%s (registry bandwidth %s) dropped against %s of another bandwidth: %s", d.Cell, cond(d.Cell), d.Best, d)
+		}
+		if d.Cell == best || d.Cell == cappedBest {
+			t.Errorf("the best of a condition was dropped: %s", d)
+		}
+	}
+	if len(sum.Dropped) != 10 {
+		t.Errorf("%d cells dropped, want the 10 that are not the best of their bandwidth: %v", len(sum.Dropped), sum.Dropped)
+	}
+	// Done means one survivor per condition, and the stop says so for each.
+	if !strings.HasPrefix(sum.Stop, "done: ") || !strings.Contains(sum.Stop, best+" is") || !strings.Contains(sum.Stop, cappedBest+" is") ||
+		strings.Contains(sum.Stop, "still in the running") {
+		t.Errorf("stop %q, want done with the best of each registry bandwidth", sum.Stop)
+	}
+	if bests := strings.Split(sum.Best, ", "); !slices.Equal(bests, []string{cappedBest, best}) {
+		t.Errorf("best %q, want the best of each registry bandwidth, capped first", sum.Best)
+	}
+	set := readRecords(t, opts.OutDir)
+	reps := map[string]int{}
+	for _, tr := range record.Latest(set).Trials {
+		reps[tr.Cell] = max(reps[tr.Cell], tr.Rep)
+	}
+	// The plainly worse went in round 1, by the t-tests against their own
+	// best. The capped bandwidth was done after round 1 (its runner-up
+	// separated at once, with these draws), and its survivor got no more
+	// trials while the unlimited bandwidth's runner-up took until round 3.
+	if reps["w2-b2-off-single-bw12MiB/s"] != 3 || reps["w1-b2-off-single"] != 3 {
+		t.Errorf("reps per cell %v: want the plainly worse dropped after round 1", reps)
+	}
+	if !strings.Contains(sum.Stop, "under 12MiB/s, "+cappedBest+" is significantly ahead of every other cell of that bandwidth after round 1") ||
+		!strings.Contains(sum.Stop, "under unlimited, "+best+" is significantly ahead of every other cell of that bandwidth after round 3") {
+		t.Errorf("stop %q, want the capped bandwidth done after round 1, the unlimited after round 3", sum.Stop)
+	}
+	if reps[cappedBest] != 3 || reps[best] != 12 {
+		t.Errorf("reps per cell %v: want 3 for the capped survivor (done after round 1), 12 for the unlimited best", reps)
+	}
+	if stops := events(set, record.EventStop); len(stops) != 1 || stops[0].Message != sum.Stop {
+		t.Errorf("stop events %+v, want one saying %q", stops, sum.Stop)
+	}
+}
+
+func TestAdaptivePerConditionResume(t *testing.T) {
+	clock := newFakeClock()
+	opts := twoConditionOptions(t, clock)
+	want, err := Run(context.Background(), opts, throughputRunner(clock, 4, twoConditionThroughput()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Interrupted in round 2 (round 1 is 36 trials), then resumed.
+	clock = newFakeClock()
+	opts = twoConditionOptions(t, clock)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := throughputRunner(clock, 4, twoConditionThroughput())
+	first.behave = interruptAt(40, cancel)
+	if _, err := Run(ctx, opts, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	opts.Resume = true
+	opts.Adaptive = false // taken from run.json
+	opts.Grid = Grid{}
+	got, err := Run(context.Background(), opts, throughputRunner(clock, 4, twoConditionThroughput()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Best != want.Best || !reflect.DeepEqual(got.Kept, want.Kept) || got.Rounds != want.Rounds || got.Stop != want.Stop ||
+		got.Planned != want.Planned || len(got.Dropped) != len(want.Dropped) || got.Resumed != 39 {
+		t.Errorf("resumed sweep %+v, want the decisions of %+v", got, want)
+	}
+}
+
+// TestAdaptivePerConditionBudget: when the budget stops a sweep of two
+// registry bandwidths, the stop names the cells still in the running under
+// each, and every condition keeps its own.
+func TestAdaptivePerConditionBudget(t *testing.T) {
+	clock := newFakeClock()
+	opts := twoConditionOptions(t, clock)
+	opts.Budget = time.Hour
+	tp := twoConditionThroughput()
+	tp["w2-b2-max-single"] = tp[best]                 // alike: only the budget can stop
+	tp["w1-b2-max-single-bw12MiB/s"] = tp[cappedBest] // alike too
+	sum, err := Run(context.Background(), opts, throughputRunner(clock, 4, tp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"budget: ", "still in the running under registry bandwidth 12MiB/s: " + cappedBest + ", w1-b2-max-single-bw12MiB/s",
+		"still in the running under registry bandwidth unlimited: w2-b2-off-single, w2-b2-max-single"} {
+		if !strings.Contains(sum.Stop, want) {
+			t.Errorf("stop %q, want %q", sum.Stop, want)
+		}
+	}
+	if len(sum.Kept) != 4 || sum.Elapsed > opts.Budget {
+		t.Errorf("kept %v after %v: want the two alike cells of each bandwidth, within the budget", sum.Kept, sum.Elapsed)
+	}
+}

@@ -10,16 +10,19 @@ package sweep
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
 	"github.com/buildtune/buildtune/analyze"
@@ -536,9 +539,27 @@ func (g *Grid) UnmarshalJSON(data []byte) error {
 func decodeScalar(key string, v json.RawMessage, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(v))
 	if err := dec.Decode(dst); err != nil {
-		return fmt.Errorf("grid key %s: %s is not a %T", key, v, dst)
+		want := map[string]string{"*int": "a whole number", "*int64": "a whole number", "*string": "a string",
+			"*[]string": "a list of cells such as [\"workers=4,batch=15,cache=max\"]"}[fmt.Sprintf("%T", dst)]
+		return fmt.Errorf("grid key %s: %s: want %s", key, v, cmp.Or(want, fmt.Sprintf("a %T", dst)))
 	}
 	return nil
+}
+
+// secondDocument returns the line of a second, non-empty YAML document in
+// data (0 if there is none, or data is not YAML: the conversion reports that).
+func secondDocument(data []byte) int {
+	dec := yamlv3.NewDecoder(bytes.NewReader(data))
+	for i := 0; ; i++ {
+		var doc yamlv3.Node
+		if err := dec.Decode(&doc); err != nil {
+			return 0
+		}
+		empty := len(doc.Content) == 0 || doc.Content[0].Kind == yamlv3.ScalarNode && doc.Content[0].ShortTag() == "!!null"
+		if i > 0 && !empty {
+			return doc.Line
+		}
+	}
 }
 
 // parseDim turns a list or a comma-separated string into the flag form and
@@ -596,6 +617,12 @@ func LoadGrid(path string) (Grid, error) {
 	if err != nil {
 		return Grid{}, fmt.Errorf("grid file %s: %w", path, err)
 	}
+	// A profile file named in the grid is the grid file's neighbour, as a
+	// workload file's folders are: the same file whatever the working
+	// folder the sweep (or its --resume) runs in.
+	if g.Profile != "" && g.Profile != "default" && !filepath.IsAbs(g.Profile) {
+		g.Profile = filepath.Join(filepath.Dir(path), g.Profile)
+	}
 	return g, nil
 }
 
@@ -604,6 +631,11 @@ func ParseGrid(data []byte) (Grid, error) {
 	j, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
 		return Grid{}, fmt.Errorf("parsing YAML: %w", err)
+	}
+	// The conversion reads the first YAML document only: a second one
+	// would be dropped without a word.
+	if line := secondDocument(data); line > 0 {
+		return Grid{}, fmt.Errorf("line %d: a second YAML document (after ---); want one grid per file", line)
 	}
 	g := DefaultGrid()
 	if t := bytes.TrimSpace(j); len(t) == 0 || bytes.Equal(t, []byte("null")) {

@@ -257,6 +257,14 @@ profile: small
 		{"invalid reps", "reps: 0\n", nil, []string{"reps 0: want 1 or more"}},
 		{"not a mapping", "- 1\n- 2\n", nil, []string{"grid: want a mapping"}},
 		{"bad yaml", "workers: [1, 2\n", nil, []string{"parsing YAML"}},
+		{"second document", "workers: [1]\n---\nworkers: [8]\n", nil, []string{"line 2: a second YAML document", "one grid per file"}},
+		{"trailing document marker", "workers: [2]\n---\n", func(t *testing.T, g Grid) {
+			if !reflect.DeepEqual(g.Workers, []int{2}) {
+				t.Errorf("workers %v, want [2]", g.Workers)
+			}
+		}, nil},
+		{"reps not a number", "reps: abc\n", nil, []string{`grid key reps: "abc": want a whole number`}},
+		{"configs of mappings", "configs:\n  - {workers: 2}\n", nil, []string{"grid key configs", "want a list of cells such as"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -292,6 +300,17 @@ func TestLoadGrid(t *testing.T) {
 	}
 	if _, err := LoadGrid(filepath.Join(dir, "missing.yaml")); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("LoadGrid(missing) = %v, want a not-exist error", err)
+	}
+	// A relative profile is the grid file's neighbour, whatever the working
+	// folder; an absolute one and the default stay as they are.
+	for prof, want := range map[string]string{"small.yaml": filepath.Join(dir, "small.yaml"), "../p/x.yaml": filepath.Join(filepath.Dir(dir), "p", "x.yaml"),
+		"/abs/p.yaml": "/abs/p.yaml", "default": "default"} {
+		if err := os.WriteFile(path, []byte("profile: "+prof+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if g, err := LoadGrid(path); err != nil || g.Profile != want {
+			t.Errorf("profile %s: LoadGrid = %q, %v; want %q", prof, g.Profile, err, want)
+		}
 	}
 }
 

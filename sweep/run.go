@@ -140,6 +140,8 @@ type Summary struct {
 	Elapsed time.Duration
 	// Adaptive results: rounds run, the best cell, the cells still in the
 	// running, the dropped ones with their evidence, and why it stopped.
+	// With several registry bandwidths, each is halved on its own and Best
+	// lists each one's best cell, joined by ", ".
 	Rounds  int
 	Best    string
 	Kept    []string
@@ -250,11 +252,8 @@ func (o *Options) withDefaults() {
 // create starts a new sweep: checks, run.json.
 func (s *session) create() error {
 	dir := s.o.OutDir
-	if runInfoExists(dir) {
-		return fmt.Errorf("%s already holds a sweep (%s): resume it or choose another folder", dir, RunInfoFile)
-	}
-	if st, err := os.Stat(filepath.Join(dir, RecordsFile)); err == nil && st.Size() > 0 {
-		return fmt.Errorf("%s already holds records (%s): choose another folder", dir, RecordsFile)
+	if err := CheckNewOutDir(dir); err != nil {
+		return err
 	}
 	s.g = s.o.Grid
 	if s.o.Adaptive {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/sweep/record"
 )
 
@@ -51,6 +52,27 @@ type RunInfo struct {
 	CommandLine []string `json:"command_line,omitempty"`
 	// Workload names the workload (its profile or source), filled by the caller.
 	Workload string `json:"workload,omitempty"`
+	// ProfileDigest is the SHA-256 of the fixture profile as the sweep
+	// read it (fixtures.Profile.Digest), filled by the caller: a resume
+	// whose profile file has changed since would mix two workloads under
+	// one profile name in the records.
+	ProfileDigest string `json:"profile_digest,omitempty"`
+	// Instances is the instance list the sweep draws its sample from
+	// (--instances FILE, or a workload file's instances), filled by the
+	// caller when the sweep starts; nil for the SWT-Bench ids of the
+	// fixtures. The evidence commands predict the full build of this list
+	// by default, and the file may be gone, moved or edited by then: its
+	// ids are kept here.
+	Instances *InstanceList `json:"instance_list,omitempty"`
+}
+
+// InstanceList is the instance list a sweep draws its sample from, as it
+// was when the sweep started.
+type InstanceList struct {
+	// Source is the list's file (an absolute path), to name it in output.
+	Source string `json:"source"`
+	// IDs are its instance ids, in the file's order.
+	IDs []string `json:"ids"`
 }
 
 // Machine is what the sweep ran on.
@@ -208,4 +230,19 @@ func ReadRunInfo(dir string) (RunInfo, error) {
 func runInfoExists(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, RunInfoFile))
 	return !errors.Is(err, os.ErrNotExist)
+}
+
+// CheckNewOutDir refuses, as bad input (input.ErrBad), a folder for a new
+// sweep that already holds one (run.json) or holds records (a build's or an
+// earlier run's records.jsonl). Callers check it before anything writes into
+// the folder (the fixtures' build context, source.json), so that a wrong
+// --out leaves what is recorded there as it was.
+func CheckNewOutDir(dir string) error {
+	if runInfoExists(dir) {
+		return input.Errorf(dir, "already holds a sweep (%s): resume it with --resume %s, or choose another folder", RunInfoFile, dir)
+	}
+	if st, err := os.Stat(filepath.Join(dir, RecordsFile)); err == nil && st.Size() > 0 {
+		return input.Errorf(dir, "already holds records (%s): choose another folder", RecordsFile)
+	}
+	return nil
 }

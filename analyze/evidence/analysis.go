@@ -29,8 +29,10 @@ type Options struct {
 	Alpha             float64 `json:"alpha"`
 	// Seed fixes every resampling.
 	Seed uint64 `json:"seed"`
-	// Images is the full build's image count used for barrier losses
-	// (DefaultImages when <= 0).
+	// Images is the full build's image count used for barrier losses and
+	// predicted by default (when <= 0: the size of the instance list the
+	// sweep drew its sample from, when run.json records one, else
+	// DefaultImages; see Analysis.ResolveTarget).
 	Images int `json:"images"`
 	// Reps is the number of simulated builds per prediction
 	// (model.DefaultReps when <= 0).
@@ -79,6 +81,11 @@ type Analysis struct {
 	Warm        []*Cell     `json:"warm,omitempty"`
 	Comparisons Comparisons `json:"comparisons"`
 	Models      Models      `json:"models"`
+	// InstanceList is the instance list the sweep drew its sample from,
+	// from run.json (nil for the SWT-Bench ids, or a sweep that did not
+	// record it): unless Options.Images is set, the full build that is
+	// predicted by default (ResolveTarget).
+	InstanceList *InstanceList `json:"instance_list,omitempty"`
 	// Adaptive is what an adaptive sweep (--budget) decided on the way:
 	// the cells it dropped and why, and why it stopped. Nil for a full
 	// grid.
@@ -89,6 +96,9 @@ type Analysis struct {
 	Warnings  []string `json:"warnings,omitempty"`
 
 	run *Run
+	// listTarget says InstanceList is the default target: Options.Images
+	// was not set, and was taken from the list's size.
+	listTarget bool
 }
 
 // Adaptive is an adaptive sweep's decisions, from its drop and stop
@@ -133,8 +143,18 @@ func Analyze(run *Run, o Options) (*Analysis, error) {
 	if run == nil || run.Selected == nil {
 		return nil, fmt.Errorf("analyzing: no run loaded")
 	}
+	var list *InstanceList
+	if in := run.Info; in != nil && in.InstanceList != nil && len(in.InstanceList.IDs) > 0 {
+		list = in.InstanceList
+	}
+	// The full build is the list the sweep drew its sample from, unless
+	// the caller set another size.
+	listTarget := list != nil && o.Images <= 0
+	if listTarget {
+		o.Images = len(list.IDs)
+	}
 	o = o.withDefaults()
-	a := &Analysis{Dir: run.Dir, Options: o, run: run}
+	a := &Analysis{Dir: run.Dir, Options: o, run: run, InstanceList: list, listTarget: listTarget}
 	a.Warnings = append(a.Warnings, run.Warnings...)
 	if in := run.Info; in != nil {
 		m := in.Machine

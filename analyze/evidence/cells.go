@@ -206,6 +206,7 @@ func newCell(g *record.Group) *Cell {
 		c.BytesPushedPerImage = float64(pushed) / float64(built)
 	}
 	c.DiskPerImage = med(disk)
+	c.Warnings = append(c.Warnings, c.warmupWarnings()...)
 	if c.Images == 0 {
 		c.Warnings = append(c.Warnings, "no built image records: per-image statistics and predictions are not available")
 	}
@@ -230,7 +231,12 @@ func finite(x float64) float64 {
 
 // Ranked is one cell of the Holm-ranked comparison against the best.
 type Ranked struct {
-	Name     string  `json:"name"`
+	Name string `json:"name"`
+	// Registry is the registry bandwidth condition the cell was measured
+	// under ("unlimited", "16MiB/s"), set when the run measured several:
+	// a cell is ranked only among the cells of its condition, so
+	// Position, Best and the p-values are within that condition.
+	Registry string  `json:"registry_bandwidth,omitempty"`
 	Position int     `json:"position"`
 	Median   float64 `json:"median_images_per_hour"`
 	// P is the raw two-sided Mann-Whitney p against the best and
@@ -246,6 +252,10 @@ type Ranked struct {
 // Versus compares one cell's throughput with the baseline's.
 type Versus struct {
 	Name string `json:"name"`
+	// Registry is the cell's registry bandwidth condition, set when the
+	// run measured several: the cell is compared with the baseline
+	// measured under the same condition (Condition.Baseline).
+	Registry string `json:"registry_bandwidth,omitempty"`
 	// Ratio is median(cell) / median(baseline) images per hour (above 1:
 	// faster) and [RatioLo, RatioHi] the Hodges-Lehmann interval.
 	Ratio   float64 `json:"ratio"`
@@ -259,9 +269,13 @@ type Versus struct {
 	Warnings    []string `json:"warnings,omitempty"`
 }
 
-// Equiv is the TOST of one cell's throughput against the best's.
+// Equiv is the TOST of one cell's throughput against the best's (the
+// best of its registry bandwidth condition, when the run measured several).
 type Equiv struct {
-	Name       string   `json:"name"`
+	Name string `json:"name"`
+	// Registry is the cell's registry bandwidth condition, set when the
+	// run measured several.
+	Registry   string   `json:"registry_bandwidth,omitempty"`
 	Equivalent bool     `json:"equivalent"`
 	Ratio      float64  `json:"ratio"`
 	RatioLo    float64  `json:"ratio_lo"`
@@ -299,12 +313,22 @@ type Knob struct {
 }
 
 // Comparisons are the decisions between cold cells, on images per hour.
+//
+// The registry bandwidth is a condition a build runs under, not a knob to
+// choose: a cell measured at an unlimited link and one at a 12 MiB/s link
+// are never compared. A run that measured several conditions is ranked,
+// compared with its baseline and judged knob by knob within each
+// condition: every entry then names its condition (Registry), Best and
+// Baseline are "" (there is no best across conditions) and Conditions
+// holds each condition's best and baseline.
 type Comparisons struct {
 	Alpha  float64 `json:"alpha"`
 	Margin float64 `json:"margin"`
 	Best   string  `json:"best"`
 	// Ranking is every cold cell, best first, Holm-corrected against the
-	// best; Unranked are cells without throughput values.
+	// best; with several conditions, condition by condition (Conditions'
+	// order), each ranked and corrected within its condition. Unranked
+	// are cells without throughput values.
 	Ranking  []Ranked `json:"ranking"`
 	Unranked []string `json:"unranked,omitempty"`
 	// Baseline names the cell compared against (BaselineConfig when it
@@ -314,10 +338,96 @@ type Comparisons struct {
 	VsBaseline       []Versus `json:"vs_baseline,omitempty"`
 	EquivalentToBest []Equiv  `json:"equivalent_to_best,omitempty"`
 	Knobs            []Knob   `json:"knobs"`
-	Warnings         []string `json:"warnings,omitempty"`
+	// Conditions are the registry bandwidth conditions of a run that
+	// measured several, the caps ascending and "unlimited" last, each
+	// with its best cell and its baseline cell; nil for a run of one.
+	Conditions []Condition `json:"conditions,omitempty"`
+	Warnings   []string    `json:"warnings,omitempty"`
 }
 
+// Condition is one registry bandwidth condition's best cell and the cell
+// its cells are compared with as the baseline (the baseline's knobs
+// under this condition, or the nearest measured cell).
+type Condition struct {
+	Registry string `json:"registry_bandwidth"`
+	Best     string `json:"best"`
+	Baseline string `json:"baseline,omitempty"`
+}
+
+// BestUnder returns the best cell among the cells measured under the
+// registry bandwidth condition label ("unlimited", "16MiB/s", as Ranked
+// and Conditions spell it), or Best for a run of one condition, whatever
+// the label.
+func (cm Comparisons) BestUnder(label string) string {
+	if len(cm.Conditions) == 0 {
+		return cm.Best
+	}
+	for _, c := range cm.Conditions {
+		if c.Registry == label {
+			return c.Best
+		}
+	}
+	return ""
+}
+
+// compareCells compares the cold cells within each registry bandwidth
+// condition (see Comparisons): one condition is compared as a whole; with
+// several, each is compared on its own and the results are concatenated,
+// labelled with the condition. The baseline is the baseline's knobs under
+// each condition, whatever registry it names: a run of one condition, even
+// a capped one only, compares with the baseline's knobs under that cap
+// (BaselineConfig then names the cap).
 func compareCells(cells []*Cell, baseline Config, margin, alpha float64) Comparisons {
+	regs := (&Analysis{Cells: cells}).registries()
+	if len(regs) <= 1 {
+		if len(regs) == 1 {
+			baseline.Registry = regs[0]
+		}
+		return compareWithin(cells, baseline, margin, alpha)
+	}
+	cmpr := Comparisons{Alpha: alpha, Margin: margin, BaselineConfig: baseline}
+	for _, reg := range regs {
+		var in []*Cell
+		for _, c := range cells {
+			if c.Config.Registry == reg {
+				in = append(in, c)
+			}
+		}
+		// The baseline is today's knobs on the same registry, whatever
+		// registry it names (as Recommend compares it).
+		b := baseline
+		b.Registry = reg
+		label := RegistryLabel(reg)
+		cc := compareWithin(in, b, margin, alpha)
+		for _, r := range cc.Ranking {
+			r.Registry = label
+			cmpr.Ranking = append(cmpr.Ranking, r)
+		}
+		cmpr.Unranked = append(cmpr.Unranked, cc.Unranked...)
+		for _, v := range cc.VsBaseline {
+			v.Registry = label
+			cmpr.VsBaseline = append(cmpr.VsBaseline, v)
+		}
+		for _, e := range cc.EquivalentToBest {
+			e.Registry = label
+			cmpr.EquivalentToBest = append(cmpr.EquivalentToBest, e)
+		}
+		for _, k := range cc.Knobs {
+			k.Registry = label
+			cmpr.Knobs = append(cmpr.Knobs, k)
+		}
+		for _, w := range cc.Warnings {
+			cmpr.Warnings = append(cmpr.Warnings, "registry bandwidth "+label+": "+w)
+		}
+		cmpr.Conditions = append(cmpr.Conditions, Condition{Registry: label, Best: cc.Best, Baseline: cc.Baseline})
+	}
+	return cmpr
+}
+
+// compareWithin compares cells measured under one registry bandwidth
+// condition: ranks them against the best, compares each with the
+// baseline and with the best (TOST), and judges each knob.
+func compareWithin(cells []*Cell, baseline Config, margin, alpha float64) Comparisons {
 	cmpr := Comparisons{Alpha: alpha, Margin: margin, BaselineConfig: baseline}
 	tp := map[string][]float64{}
 	byName := map[string]*Cell{}
@@ -369,33 +479,8 @@ func compareCells(cells []*Cell, baseline Config, margin, alpha float64) Compari
 			cmpr.VsBaseline[i].Significant = p < alpha
 		}
 	}
-	var regs []string
-	for _, c := range cells {
-		if !slices.Contains(regs, c.Config.Registry) {
-			regs = append(regs, c.Config.Registry)
-		}
-	}
-	if len(regs) <= 1 {
-		for _, k := range knobNames {
-			cmpr.Knobs = append(cmpr.Knobs, knobMatters(cells, k, tp, margin, alpha))
-		}
-		return cmpr
-	}
-	// Several registry bandwidths: each knob within each condition, the
-	// Holm correction over that condition's pairs.
-	a := &Analysis{Cells: cells}
-	for _, reg := range a.registries() {
-		var in []*Cell
-		for _, c := range cells {
-			if c.Config.Registry == reg {
-				in = append(in, c)
-			}
-		}
-		for _, k := range knobNames {
-			kv := knobMatters(in, k, tp, margin, alpha)
-			kv.Registry = RegistryLabel(reg)
-			cmpr.Knobs = append(cmpr.Knobs, kv)
-		}
+	for _, k := range knobNames {
+		cmpr.Knobs = append(cmpr.Knobs, knobMatters(cells, k, tp, margin, alpha))
 	}
 	return cmpr
 }

@@ -194,3 +194,202 @@ func TestPlanLeftOutNotExtrapolated(t *testing.T) {
 		t.Errorf("want 'what 1 runner achieves:'\n%s", text)
 	}
 }
+
+// TestRankPerCondition: cells are ranked within their registry bandwidth
+// condition, never across: the capped link slows every build 3x, so a
+// ranking across conditions would put both unlimited cells first and call
+// the capped ones worse. Each condition has its own best at position 1,
+// every entry names its condition, and the TOST against the best and the
+// comparison with the baseline stay within the condition.
+func TestRankPerCondition(t *testing.T) {
+	dir := t.TempDir()
+	writeRun(t, dir, conditionCells("16MiB/s"), instances, 0.004, nil, false)
+	run, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := opts
+	o.Baseline = Config{Workers: 2, Batch: 3, CacheMode: "off", Strategy: "single"} // measured under both
+	a, err := Analyze(run, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := a.Comparisons
+	if cm.Best != "" {
+		t.Errorf("best %q across conditions, want none", cm.Best)
+	}
+	if len(cm.Ranking) != 4 {
+		t.Fatalf("ranking %+v, want 4 cells", cm.Ranking)
+	}
+	cond := map[string]string{} // cell -> condition
+	for _, c := range a.Cells {
+		cond[c.Name] = RegistryLabel(c.Config.Registry)
+	}
+	bests := map[string]string{}
+	order := []string{}
+	for _, r := range cm.Ranking {
+		if r.Registry != cond[r.Name] {
+			t.Errorf("%s: ranked under %q, measured under %q", r.Name, r.Registry, cond[r.Name])
+		}
+		if len(order) == 0 || order[len(order)-1] != r.Registry {
+			order = append(order, r.Registry)
+		}
+		if r.Best {
+			if bests[r.Registry] != "" {
+				t.Errorf("%s: two bests, %s and %s", r.Registry, bests[r.Registry], r.Name)
+			}
+			bests[r.Registry] = r.Name
+			if r.Position != 1 || r.PAdjusted != 1 {
+				t.Errorf("best %s: position %d, p %v; want 1 and 1", r.Name, r.Position, r.PAdjusted)
+			}
+		} else if r.Position != 2 {
+			t.Errorf("%s: position %d, want 2 within %s", r.Name, r.Position, r.Registry)
+		}
+	}
+	if strings.Join(order, ",") != "16MiB/s,unlimited" {
+		t.Errorf("conditions in the ranking %v, want 16MiB/s then unlimited", order)
+	}
+	// w4 is the faster knob setting under either link.
+	for reg, want := range map[string]string{"16MiB/s": "w4-b3-off-single-bw16MiB/s", "unlimited": "w4-b3-off-single"} {
+		if bests[reg] != want || cm.BestUnder(reg) != want {
+			t.Errorf("%s: best %q (BestUnder %q), want %s", reg, bests[reg], cm.BestUnder(reg), want)
+		}
+	}
+	if len(cm.Conditions) != 2 || cm.Conditions[0].Registry != "16MiB/s" || cm.Conditions[1].Registry != "unlimited" {
+		t.Fatalf("conditions %+v", cm.Conditions)
+	}
+	for _, c := range cm.Conditions {
+		if c.Best != bests[c.Registry] || cond[c.Baseline] != c.Registry {
+			t.Errorf("condition %+v: want its best %s and a baseline measured under it", c, bests[c.Registry])
+		}
+	}
+	for _, e := range cm.EquivalentToBest {
+		if e.Registry != cond[e.Name] || e.Name == bests[e.Registry] {
+			t.Errorf("TOST %+v: want a non-best cell against the best of its own condition", e)
+		}
+		// Within a condition w2 is 2/3 of w4's images/hour (a ratio of
+		// 1/3 or 3 would be across the link).
+		if !(e.Ratio > 0.5 && e.Ratio < 0.8) {
+			t.Errorf("TOST %s: ratio %v, want about 0.67 (w2 against w4 of the same link)", e.Name, e.Ratio)
+		}
+	}
+	if len(cm.VsBaseline) != 2 {
+		t.Errorf("vs baseline %+v, want one other cell per condition", cm.VsBaseline)
+	}
+	for _, v := range cm.VsBaseline {
+		if v.Registry != cond[v.Name] {
+			t.Errorf("vs baseline %+v: want the cell's condition", v)
+		}
+	}
+	// A run of one condition keeps its one ranking, without labels.
+	one := loadSweep(t).Comparisons
+	if one.Best == "" || one.Conditions != nil || one.BestUnder("unlimited") != one.Best {
+		t.Errorf("one condition: best %q, conditions %+v", one.Best, one.Conditions)
+	}
+	for _, r := range one.Ranking {
+		if r.Registry != "" {
+			t.Errorf("one condition: %+v has a condition", r)
+		}
+	}
+}
+
+// TestPlanStopsPromptly: a plan for a million images, whose first
+// prediction alone simulates 200 builds of a million images (seconds),
+// stops within a fraction of a second of a cancel, inside that prediction,
+// with an error wrapping context.Canceled; before, it ran on to the end of
+// the prediction. A prediction stops the same way.
+func TestPlanStopsPromptly(t *testing.T) {
+	a := loadSweep(t)
+	w2 := Config{Workers: 2, Batch: 3, CacheMode: "off", Strategy: "single"}
+	for name, f := range map[string]func(ctx context.Context) error{
+		"plan": func(ctx context.Context) error {
+			_, err := a.PlanContext(ctx, 1_000_000, time.Hour, 0, 0, 0)
+			return err
+		},
+		"prediction": func(ctx context.Context) error {
+			_, err := a.PredictContext(ctx, w2, Target{Images: 1_000_000})
+			return err
+		},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- f(ctx) }()
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+		start := time.Now()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%s: %v, want context.Canceled", name, err)
+			}
+			if d := time.Since(start); d > 300*time.Millisecond {
+				t.Errorf("%s: stopped %v after the cancel, want within 300ms", name, d)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s: still running 10s after the cancel", name)
+		}
+	}
+}
+
+// TestBaselineUnderOnlyCondition: a run measured under one capped registry
+// only has no cell at an unlimited registry. The baseline's knobs under
+// that cap are its baseline, in the comparisons and in the recommendation
+// (before, both looked for the baseline at an unlimited registry and found
+// nothing: no comparison with the baseline, and no saving).
+func TestBaselineUnderOnlyCondition(t *testing.T) {
+	var cells []cellSpec
+	for _, c := range conditionCells("12MiB/s") {
+		if c.cfg.Registry != "" {
+			cells = append(cells, c)
+		}
+	}
+	dir := t.TempDir()
+	writeRun(t, dir, cells, instances, 0.004, nil, false)
+	run, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := opts
+	o.Baseline = Config{Workers: 2, Batch: 3, CacheMode: "off", Strategy: "single"} // as --baseline spells it: no registry
+	a, err := Analyze(run, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(a.Conditions(), ","); got != "12MiB/s" {
+		t.Fatalf("conditions %q, want 12MiB/s alone", got)
+	}
+	const capped = "w2-b3-off-single-bw12MiB/s"
+	cm := a.Comparisons
+	if cm.Baseline != capped || cm.BaselineConfig.Registry != "12MiB/s" || len(cm.VsBaseline) != 1 {
+		t.Errorf("comparisons: baseline %q (%+v), %d compared with it; want %s and the other cell", cm.Baseline, cm.BaselineConfig, len(cm.VsBaseline), capped)
+	}
+	for _, w := range cm.Warnings {
+		if strings.Contains(w, "baseline") {
+			t.Errorf("comparisons warn about the baseline: %s", w)
+		}
+	}
+	r, err := a.Recommend(Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Registry != "" {
+		t.Errorf("registry %q: a run of one condition gets no label", r.Registry)
+	}
+	if r.Baseline == nil || r.Baseline.Name != capped || r.Baseline.Extrapolated || r.SavingS == nil {
+		t.Fatalf("baseline %+v, saving %+v; want the measured %s and a saving against it", r.Baseline, r.SavingS, capped)
+	}
+	for _, w := range r.Warnings {
+		if strings.Contains(w, "baseline") {
+			t.Errorf("recommendation warns about the baseline: %s", w)
+		}
+	}
+	// Knobs outside the grid are extrapolated from the cells under the
+	// cap, not refused for want of an unlimited cell.
+	r, err = a.Recommend(Constraints{Baseline: Config{Workers: 4, Batch: 6, CacheMode: "off", Strategy: "single"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Baseline == nil || r.Baseline.Config.Registry != "12MiB/s" || !r.Baseline.Extrapolated {
+		t.Errorf("unmeasured baseline %+v (warnings %q), want it extrapolated under 12MiB/s", r.Baseline, r.Warnings)
+	}
+}

@@ -1,7 +1,9 @@
 package evidence
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +96,82 @@ func TestFitCrowdingFromCells(t *testing.T) {
 				t.Errorf("max (one crowding only): %+v, want beta 0", f)
 			}
 		}
+	}
+}
+
+// A custom workload whose early images are the big ones: images 2 and 3,
+// after the first wave, push 3x the bytes of the steady images and take
+// 3x their push time. That is their own cost, paid wherever they are
+// built, and must not become a one-time warm-up (which would predict the
+// build too fast). An image of the steady size that pushes longer still
+// warms up; one a little bigger counts only the excess beyond its size;
+// without sizes, at most the steady push counts, and the cell says so.
+func TestWarmupPushesBiggerImages(t *testing.T) {
+	const mb = 1 << 20
+	im := func(push float64, bytes int64) record.Image {
+		return record.Image{Cost: record.Cost{WallSeconds: 10, LayerPushSeconds: push / 2, CacheExportSeconds: push / 2, ImageBytes: bytes}}
+	}
+	trial := func(early ...record.Image) []record.Image {
+		list := []record.Image{im(4, 30*mb), im(4, 30*mb)} // first wave: firstWaveExtra's
+		list = append(list, early...)
+		return append(list, im(1, 10*mb), im(1, 11*mb), im(1, 9*mb), im(1, 10*mb)) // steady: 1 s for 10 MB
+	}
+	for _, tc := range []struct {
+		name    string
+		list    []record.Image
+		want    []float64 // excess of images 2 and 3
+		unsized int
+	}{
+		{"3x bytes, 3x push", trial(im(3, 30*mb), im(3, 30*mb)), []float64{0, 0}, 0},
+		{"3x bytes, 4x push", trial(im(4, 30*mb), im(3.5, 31*mb)), []float64{0, 0}, 0},
+		{"same bytes, 3x push", trial(im(3, 10*mb), im(2, 10*mb)), []float64{2, 1}, 0},
+		{"1.2x bytes, 3x push", trial(im(3, 12*mb), im(1.1, 12*mb)), []float64{1.8, 0}, 0},
+		{"no bytes, 3x push", trial(im(3, 0), im(1.5, 0)), []float64{1, 0.5}, 2},
+	} {
+		w := warmupOf(tc.list, 2, 2)
+		got := w.excess[2:4]
+		var sum float64
+		for i := range got {
+			sum += got[i]
+			if math.Abs(got[i]-tc.want[i]) > 1e-9 {
+				t.Errorf("%s: excess %v, want %v", tc.name, got, tc.want)
+				break
+			}
+		}
+		if math.Abs(w.once-sum/2) > 1e-9 || w.unsized != tc.unsized {
+			t.Errorf("%s: once %v, unsized %d; want %v and %d", tc.name, w.once, w.unsized, sum/2, tc.unsized)
+		}
+	}
+
+	// Through a cell's observations, as a prediction reads them: no
+	// warm-up at all for the big early images, and no warning.
+	t0 := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	cell := func(list []record.Image) *Cell {
+		c := &Cell{Name: "w2", Config: Config{Workers: 2, Batch: 0, CacheMode: "off", Strategy: "single"},
+			trials: []record.Trial{{Trial: 1, Images: len(list)}}}
+		for i, im := range list {
+			// Two at a time, each 10 s: the first two are the first wave.
+			im.Trial, im.Instance, im.Status = 1, fmt.Sprintf("r__r-%d", i), record.StatusBuilt
+			im.Start = t0.Add(time.Duration(i/2*10) * time.Second)
+			im.End = im.Start.Add(10 * time.Second)
+			c.images = append(c.images, im)
+		}
+		return c
+	}
+	big := cell(trial(im(3, 30*mb), im(3, 30*mb)))
+	ims, trs := big.observations()
+	if trs[0].WarmupSeconds != 0 {
+		t.Errorf("big early images: the trial pays %v s of warm-up once, want 0", trs[0].WarmupSeconds)
+	}
+	for _, o := range ims {
+		if o.WarmupSeconds != 0 {
+			t.Errorf("image %s: %v s taken out as warm-up, want none", o.Image, o.WarmupSeconds)
+		}
+	}
+	if w := big.warmupWarnings(); len(w) != 0 {
+		t.Errorf("warnings %q for images with sizes", w)
+	}
+	if w := cell(trial(im(3, 0), im(1.5, 0))).warmupWarnings(); len(w) != 1 || !strings.Contains(w[0], "2 images") || !strings.Contains(w[0], "image_bytes 0") {
+		t.Errorf("no sizes: warnings %q, want one naming the 2 images without a size", w)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/sweep/record"
 )
@@ -51,6 +52,29 @@ type RunInfo struct {
 	Start            time.Time `json:"start"`
 	CommandLine      []string  `json:"command_line,omitempty"`
 	Workload         string    `json:"workload,omitempty"`
+	// InstanceList is the instance list the sweep drew its sample from,
+	// recorded when it started (nil for the SWT-Bench ids of the fixtures,
+	// and for a sweep made before buildtune recorded it).
+	InstanceList *InstanceList `json:"instance_list,omitempty"`
+}
+
+// InstanceList is the instance list a sweep drew its sample from
+// (--instances FILE, or a workload file's instances), as run.json records
+// it when the sweep starts: the file may be gone or changed since.
+type InstanceList struct {
+	// Source is the list's file as the sweep read it.
+	Source string `json:"source"`
+	// IDs are its instance ids, in the file's order.
+	IDs []string `json:"ids"`
+}
+
+// describe names the list for output: "the 40 instances of set.txt".
+func (l *InstanceList) describe() string {
+	of := "the sweep's instance list"
+	if l.Source != "" {
+		of = filepath.Base(l.Source)
+	}
+	return fmt.Sprintf("the %s of %s", analyze.Plural(len(l.IDs), "instance"), of)
 }
 
 // Machine is what the run ran on.

@@ -128,15 +128,10 @@ type Models struct {
 // that the prediction pays the shared stage once per build instead of once
 // per first-wave share of the target images (see model.Predict).
 func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
-	byTrial := map[int][]record.Image{}
-	for _, im := range c.images {
-		byTrial[im.Trial] = append(byTrial[im.Trial], im)
-	}
 	var ims []model.ImageObs
 	var trs []model.TrialObs
-	for _, t := range c.trials {
-		list := slices.Clone(byTrial[t.Trial])
-		slices.SortStableFunc(list, func(a, b record.Image) int { return a.Start.Compare(b.Start) })
+	for k, list := range c.trialImages() {
+		t := c.trials[k]
 		to := model.TrialObs{Trial: t.Trial, WallSeconds: t.WallSeconds, Images: len(list)}
 		wave := firstWave(list, c.Config.Workers)
 		if wave >= len(list) {
@@ -163,7 +158,30 @@ func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
 
 // warmupPushes returns, for each image of list (in start order), the
 // seconds it spent pushing beyond the trial's steady state, and the wall
-// time those excesses cost the trial once. Images push layers and registry
+// time those excesses cost the trial once (warmupOf).
+func warmupPushes(list []record.Image, wave, workers int) ([]float64, float64) {
+	w := warmupOf(list, wave, workers)
+	return w.excess, w.once
+}
+
+// warmupBigImage is how much bigger than the steady images' median an
+// image may be (image_bytes) and still have its push excess counted as
+// warm-up: above it, the image pushes more of its own.
+const warmupBigImage = 1.25
+
+// warmup is what warmupOf found in one trial.
+type warmup struct {
+	// excess is the push seconds of each image taken as warm-up, and once
+	// the wall time they cost the trial, paid once per build.
+	excess []float64
+	once   float64
+	// unsized counts the images whose excess was counted without image
+	// bytes to check it against (capped at the steady push), bigger the
+	// images left out for pushing a bigger image.
+	unsized, bigger int
+}
+
+// warmupOf finds a trial's warm-up pushes. Images push layers and registry
 // cache that later images of the trial find already there (the shared
 // stages' layers, the builder's cache): the first images pay for the
 // whole build. The first wave's share is firstWaveExtra's; this is the
@@ -173,26 +191,98 @@ func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
 // builds at once, the excesses cost the trial their sum / workers of wall
 // time. Nothing when the trial has fewer than 2 images in its second half
 // after the first wave.
-func warmupPushes(list []record.Image, wave, workers int) ([]float64, float64) {
-	ex := make([]float64, len(list))
+//
+// An image that pushes bigger layers also pushes longer, wherever it is
+// built, and that is its own cost, not a warm-up: taken as one, a
+// workload whose early images are the big ones would be predicted too
+// fast. So the excess is checked against the image's size (image_bytes,
+// the compressed config and layers of its manifest) and the median size
+// of the steady images: an image more than warmupBigImage times that
+// median is left out (its size counts every layer, pushed or found
+// there, so a share proportional to it would understate what it
+// pushes); a smaller one counts only the excess beyond the steady push
+// scaled up to its size. An image or a steady half that records no
+// size (image_bytes 0: records from before it, or a registry that did
+// not answer) cannot be checked: its excess counts at most the steady
+// push itself, so that at most half of an image's push moves into the
+// one-time cost, and the cell says so (Cell.Warnings).
+func warmupOf(list []record.Image, wave, workers int) warmup {
+	w := warmup{excess: make([]float64, len(list))}
 	half := max(len(list)/2, wave)
 	if len(list)-half < 2 {
-		return ex, 0
+		return w
 	}
 	push := func(im record.Image) float64 { return im.LayerPushSeconds + im.CacheExportSeconds }
-	var later []float64
+	later := make([]float64, 0, len(list)-half)
+	sizes := make([]float64, 0, len(list)-half)
 	for _, im := range list[half:] {
 		later = append(later, push(im))
-	}
-	steady := med(later)
-	var sum float64
-	for i := wave; i < half; i++ {
-		if e := push(list[i]) - steady; e > 0 && !math.IsInf(e, 0) {
-			ex[i] = math.Min(e, list[i].WallSeconds)
-			sum += ex[i]
+		if im.ImageBytes > 0 {
+			sizes = append(sizes, float64(im.ImageBytes))
 		}
 	}
-	return ex, sum / float64(max(workers, 1))
+	steady, size := med(later), med(sizes)
+	var sum float64
+	for i := wave; i < half; i++ {
+		e := push(list[i]) - steady
+		if !(e > 0) || math.IsInf(e, 0) {
+			continue
+		}
+		switch b := float64(list[i].ImageBytes); {
+		case !(b > 0) || !(size > 0):
+			w.unsized++
+			e = math.Min(e, steady)
+		case b > warmupBigImage*size:
+			w.bigger++
+			continue
+		default:
+			e = push(list[i]) - steady*math.Max(1, b/size)
+		}
+		if e > 0 {
+			w.excess[i] = math.Min(e, list[i].WallSeconds)
+			sum += w.excess[i]
+		}
+	}
+	w.once = sum / float64(max(workers, 1))
+	return w
+}
+
+// warmupWarnings says when the cell's warm-up pushes were taken from
+// images that record no size (see warmupOf).
+func (c *Cell) warmupWarnings() []string {
+	if !slices.ContainsFunc(c.images, func(im record.Image) bool { return im.ImageBytes <= 0 }) {
+		return nil // every image has its size: warmupOf checks each
+	}
+	unsized := 0
+	for _, list := range c.trialImages() {
+		wave := firstWave(list, c.Config.Workers)
+		if wave >= len(list) {
+			wave = 0
+		}
+		unsized += warmupOf(list, wave, c.Concurrency()).unsized
+	}
+	if unsized == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s pushed more than their trial's steady state but record no image size (image_bytes 0): "+
+		"a bigger image cannot be told from one pushing shared content first, so at most the steady push itself was taken out of each as a one-time warm-up",
+		analyze.Plural(unsized, "image"))}
+}
+
+// trialImages returns the built images of each trial, in the order of
+// c.trials, each list in start order.
+func (c *Cell) trialImages() [][]record.Image {
+	byTrial := map[int][]record.Image{}
+	for _, im := range c.images {
+		byTrial[im.Trial] = append(byTrial[im.Trial], im)
+	}
+	out := make([][]record.Image, len(c.trials))
+	for i, t := range c.trials {
+		list := slices.Clone(byTrial[t.Trial])
+		slices.SortStableFunc(list, func(a, b record.Image) int { return a.Start.Compare(b.Start) })
+		out[i] = list
+	}
+	return out
 }
 
 // firstWave returns how many of list (in start order) started before the

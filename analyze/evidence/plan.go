@@ -78,8 +78,8 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 	return a.PlanContext(context.Background(), images, deadline, runners, cores, bandwidth)
 }
 
-// PlanContext is Plan, stopped between predictions once ctx is cancelled:
-// the error then wraps ctx.Err().
+// PlanContext is Plan, stopped once ctx is cancelled, between predictions
+// and inside one (model.PredictContext): the error then wraps ctx.Err().
 //
 // With cells measured under several registry bandwidths (a condition, not
 // a setting), the plan's basis is the best cell measured under bandwidth
@@ -221,9 +221,9 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 	cfgAt := func(w int) Config { c := cp.Basis; c.Workers = w; return c }
 	predictOne := func(w, n int) (model.Prediction, error) {
 		if scaled {
-			return sub.predictOnCores(cfgAt(w), n, cells, cp.Cores, cp.SweepCores)
+			return sub.predictOnCores(ctx, cfgAt(w), n, cells, cp.Cores, cp.SweepCores)
 		}
-		return sub.Predict(cfgAt(w), Target{Images: n, Seed: a.Options.Seed})
+		return sub.PredictContext(ctx, cfgAt(w), Target{Images: n, Seed: a.Options.Seed})
 	}
 	// Every workers value must be predictable before the predictor is
 	// handed to the model, which cannot take errors.
@@ -239,6 +239,8 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 		}
 	}
 	predict := func(w, n int) model.Prediction {
+		// A prediction stopped by ctx comes back as this placeholder too:
+		// the model looks at ctx after each prediction and stops the plan.
 		p, err := predictOne(w, n)
 		if err != nil {
 			return model.Prediction{Images: n, Workers: w, Median: math.MaxFloat64, Lo: math.MaxFloat64, Hi: math.MaxFloat64,
@@ -300,7 +302,7 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 // (at least one) loaded the sweep machine's, so the per-image seconds of
 // the measured cell nearest that load are scaled to it by the series' USL
 // fit. The prediction is always Extrapolated.
-func (a *Analysis) predictOnCores(cfg Config, n int, cells []*Cell, runnerCores, sweepCores int) (model.Prediction, error) {
+func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells []*Cell, runnerCores, sweepCores int) (model.Prediction, error) {
 	if len(cells) == 0 || runnerCores < 1 || sweepCores < 1 {
 		return model.Prediction{}, fmt.Errorf("predicting %s on %d cores: no measured cell or cores", cfg.Name(), runnerCores)
 	}
@@ -329,7 +331,7 @@ func (a *Analysis) predictOnCores(cfg Config, n int, cells []*Cell, runnerCores,
 		}
 	}
 	ims, trs := cell.observations()
-	p, err := model.Predict(model.PredictInput{
+	p, err := model.PredictContext(ctx, model.PredictInput{
 		Images: ims, Trials: trs, N: n, Workers: cfg.Workers, Batch: cfg.Batch,
 		FixedSeconds: a.fixedOf(cell.Name), DiskPerImage: cell.DiskPerImage, Scaling: sc,
 		Reps: a.Options.Reps, Seed: mixSeed(a.Options.Seed, fmt.Sprintf("%s@%dcores", cfg.Name(), runnerCores)),

@@ -1,9 +1,11 @@
 package evidence
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/model"
 	"github.com/buildtune/buildtune/internal/input"
 )
@@ -15,12 +17,64 @@ type Target struct {
 	// count.
 	Images int
 	Repos  []string
+	// Name says which build it is, for output ("the 40 instances of
+	// set.txt"); "" is just its count of images (see Describe).
+	Name string
 	// PruneThreshold and PruneKeep are the prune policy in bytes (0: no
 	// prune), as the real script's prune between batches.
 	PruneThreshold, PruneKeep int64
 	// Seed is mixed with the config's name, so that two configurations'
 	// predictions are independent draws.
 	Seed uint64
+
+	// fromRun says ResolveTarget took it from the run's instance list.
+	fromRun bool
+}
+
+// Count is the number of images of the target: len(Repos) when given,
+// else Images.
+func (t Target) Count() int {
+	if len(t.Repos) > 0 {
+		return len(t.Repos)
+	}
+	return t.Images
+}
+
+// Describe says which build the target is, for output: "433 images", "the
+// 40 instances of ids.txt", or, for the list a sweep drew its sample from
+// (ResolveTarget), "the 40 instances of set.txt, the list the sweep drew
+// its sample from".
+func (t Target) Describe() string {
+	if t.Name == "" {
+		return analyze.Plural(t.Count(), "image")
+	}
+	if t.fromRun {
+		return t.Name + ", the list the sweep drew its sample from"
+	}
+	return t.Name
+}
+
+// FromRun says the target is the instance list the sweep drew its sample
+// from, as ResolveTarget took it from run.json.
+func (t Target) FromRun() bool { return t.fromRun }
+
+// ResolveTarget returns t when it names a build (Images or Repos), and
+// otherwise the run's default build with t's prune policy and seed: the
+// instance list the sweep drew its sample from (InstanceList: its size,
+// and its ids' repos to weight the per-image costs) when run.json recorded
+// one and Options.Images was not set, else Options.Images images (433,
+// the SWT-Bench images, unless set).
+func (a *Analysis) ResolveTarget(t Target) Target {
+	if t.Images > 0 || len(t.Repos) > 0 {
+		return t
+	}
+	if l := a.InstanceList; l != nil && a.listTarget {
+		t.Repos, t.Images = ReposOf(l.IDs), len(l.IDs)
+		t.Name, t.fromRun = l.describe(), true
+		return t
+	}
+	t.Images = a.Options.Images
+	return t
 }
 
 // ReposOf returns the repo of each instance id: the part before "__"
@@ -113,6 +167,14 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 // is then Extrapolated, with warnings. The cell's disk growth per image and
 // the run's prune cost feed the target's prune policy.
 func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) {
+	return a.PredictContext(context.Background(), cfg, target)
+}
+
+// PredictContext is Predict, stopped once ctx is cancelled
+// (model.PredictContext: within milliseconds, even in the middle of one
+// simulated build of a huge target); the error then wraps ctx.Err() and
+// names the prediction that stopped.
+func (a *Analysis) PredictContext(ctx context.Context, cfg Config, target Target) (model.Prediction, error) {
 	n := target.Images
 	if len(target.Repos) > 0 {
 		n = len(target.Repos)
@@ -160,7 +222,7 @@ func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) 
 			warns = append(warns, fmt.Sprintf("cell %s recorded no disk growth: the prune policy never triggers", src.cell.Name))
 		}
 	}
-	p, err := model.Predict(in)
+	p, err := model.PredictContext(ctx, in)
 	if err != nil {
 		return p, fmt.Errorf("predicting %s for %d images: %w", cfg.Name(), n, err)
 	}

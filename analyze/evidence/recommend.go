@@ -13,12 +13,14 @@ import (
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/model"
 	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // Constraints say what to recommend for and what limits the choice.
 type Constraints struct {
-	// Target is the build to recommend for (Images DefaultImages when
-	// zero and no Repos).
+	// Target is the build to recommend for; zero (no Images, no Repos) is
+	// the run's default build (Analysis.ResolveTarget: the instance list
+	// the sweep drew its sample from, or Options.Images images).
 	Target Target
 	// Baseline is the configuration to compute the saving against
 	// (Options.Baseline when zero); it may lie outside the grid.
@@ -63,6 +65,10 @@ func choiceOf(c Config, p model.Prediction) Choice {
 // the evidence for it. Its JSON is the recommendation's published shape.
 type Recommendation struct {
 	Images int `json:"images"`
+	// Target names the build predicted when it is not just a count of
+	// images (Target.Describe): "the 40 instances of set.txt, the list the
+	// sweep drew its sample from".
+	Target string `json:"target,omitempty"`
 	// Registry is the registry bandwidth condition the recommendation is
 	// for ("unlimited" or a cap such as "16MiB/s"), set when the run
 	// measured more than one.
@@ -106,10 +112,7 @@ func (r Recommendation) JSON() ([]byte, error) {
 // model.ErrInfeasible.
 func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 	var r Recommendation
-	t := c.Target
-	if t.Images <= 0 && len(t.Repos) == 0 {
-		t.Images = a.Options.Images
-	}
+	t := a.ResolveTarget(c.Target)
 	if t.Seed == 0 { // the analysis' seed (--seed), as prove and plan use
 		t.Seed = a.Options.Seed
 	}
@@ -129,11 +132,14 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		return r, err
 	}
 	conds := a.registries()
+	// Compared under the same condition: the baseline is today's knobs on
+	// the same registry, whatever registry --baseline names. So too for a
+	// run of one condition, which may be a capped one only: its baseline
+	// is the baseline's knobs under that cap, not a cell at an unlimited
+	// registry it never measured.
+	baseline.Registry = reg
 	if len(conds) > 1 {
-		// Compared under the same condition: the baseline is today's
-		// knobs on the same registry, whatever registry --baseline names.
 		r.Registry = RegistryLabel(reg)
-		baseline.Registry = reg
 	}
 
 	var cands []model.Candidate
@@ -175,6 +181,10 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		return r, input.Bad(a.Dir, fmt.Errorf("recommending: %w: no cell%s has built images that record their build time (every build failed, or every image says wall_s 0)", model.ErrInfeasible, under))
 	}
 	r.Images = cands[0].Prediction.Images
+	if t.Name != "" {
+		r.Target = t.Describe()
+		r.Reasons = append(r.Reasons, fmt.Sprintf("Predicted for %s.", t.Describe()))
+	}
 	mr, err := model.Recommend(cands, model.Constraints{
 		Deadline: c.Deadline.Seconds(), MaxWorkers: c.MaxWorkers, MaxRegistryBytes: float64(c.MaxRegistryBytes),
 		EquivalenceMargin: margin, Alpha: a.Options.Alpha, Baseline: baseName,
@@ -208,11 +218,14 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 
 	// Too few reps: the best cannot be separated from some other cell by
 	// Mann-Whitney whatever the data, nor do the t-tests on logs separate
-	// them (what an adaptive sweep drops cells by after round 1).
+	// them (what an adaptive sweep drops cells by after round 1). The
+	// pooled variance is the condition's, as the sweep pools it.
 	best := a.cellNamed(mr.Best.Config.Name)
 	var all [][]float64
 	for _, cell := range a.Cells {
-		all = append(all, cell.throughput())
+		if cell.Config.Registry == reg {
+			all = append(all, cell.throughput())
+		}
 	}
 	for _, cell := range a.Cells {
 		if cell.Config.Registry != reg {
@@ -307,6 +320,35 @@ func RegistryLabel(reg string) string {
 	return reg
 }
 
+// ConditionOf is the registry bandwidth condition of a record's
+// configuration, labelled as RegistryLabel labels it ("unlimited",
+// "16MiB/s"): the "-bw" suffix of its cell's name, one spelling per cap.
+func ConditionOf(rc record.Config) string {
+	return RegistryLabel(configOf(rc).Registry)
+}
+
+// SortConditions sorts registry bandwidth condition labels as Conditions
+// orders them: the caps ascending, then "unlimited" (and any label that
+// is no bandwidth) last.
+func SortConditions(labels []string) {
+	bw := func(s string) int64 {
+		if s == "" || s == "unlimited" {
+			return math.MaxInt64
+		}
+		n, err := input.Bandwidth(s)
+		if err != nil || n <= 0 {
+			return math.MaxInt64 - 1
+		}
+		return n
+	}
+	slices.SortStableFunc(labels, func(x, y string) int {
+		if c := cmp.Compare(bw(x), bw(y)); c != 0 {
+			return c
+		}
+		return strings.Compare(x, y)
+	})
+}
+
 // registries returns the registry bandwidths (Config.Registry) of the cold
 // cells, the caps ascending, then "" (unlimited).
 func (a *Analysis) registries() []string {
@@ -316,22 +358,7 @@ func (a *Analysis) registries() []string {
 			out = append(out, c.Config.Registry)
 		}
 	}
-	bw := func(s string) int64 {
-		if s == "" {
-			return math.MaxInt64
-		}
-		n, err := input.Bandwidth(s)
-		if err != nil {
-			return math.MaxInt64 - 1
-		}
-		return n
-	}
-	slices.SortStableFunc(out, func(x, y string) int {
-		if c := cmp.Compare(bw(x), bw(y)); c != 0 {
-			return c
-		}
-		return strings.Compare(x, y)
-	})
+	SortConditions(out)
 	return out
 }
 

@@ -196,11 +196,12 @@ func (p *pool) start(work float64) {
 }
 
 // crowdedBatch runs one batch as a pool of slots under processor sharing
-// and returns its span and the images' summed real seconds.
-func crowdedBatch(ds []float64, slots int, beta float64) (span, busy float64) {
+// and returns its span and the images' summed real seconds (partial once
+// st says to stop).
+func crowdedBatch(ds []float64, slots int, beta float64, st *stopper) (span, busy float64) {
 	p := pool{beta: beta}
 	next := 0
-	for next < len(ds) || p.n() > 0 {
+	for (next < len(ds) || p.n() > 0) && !st.event() {
 		for p.n() < slots && next < len(ds) {
 			p.start(ds[next])
 			next++
@@ -217,7 +218,7 @@ func crowdedBatch(ds []float64, slots int, beta float64) (span, busy float64) {
 // simulateCrowdedStream is simulateStream under processor sharing, with
 // the same prune rule: a prune starts when an image finishes past the
 // threshold; images in flight keep running, and none starts until it ends.
-func simulateCrowdedStream(r *SimResult, ds []float64, w int, fixed, grow float64, pruning bool, threshold, keep, cost, beta float64) {
+func simulateCrowdedStream(r *SimResult, ds []float64, w int, fixed, grow float64, pruning bool, threshold, keep, cost, beta float64, st *stopper) {
 	r.Batches = 1
 	r.BusySeconds = 0
 	if len(ds) == 0 {
@@ -228,7 +229,7 @@ func simulateCrowdedStream(r *SimResult, ds []float64, w int, fixed, grow float6
 	p := pool{beta: beta}
 	t, blockedUntil := fixed, fixed
 	next := 0
-	for next < len(ds) || p.n() > 0 {
+	for (next < len(ds) || p.n() > 0) && !st.event() {
 		for p.n() < w && next < len(ds) && t >= blockedUntil {
 			p.start(ds[next])
 			next++

@@ -63,8 +63,11 @@ type PlanInput struct {
 	// bytes/s, one budget shared by all runners, both directions (0:
 	// unlimited or unknown).
 	RegistryBytesPerImage, RegistryBandwidth float64
-	// Context stops a plan between predictions when it is cancelled
-	// (nil: never); the plan then fails with an error wrapping its Err.
+	// Context stops a plan when it is cancelled (nil: never): the plan
+	// looks at it before and after each prediction, and then fails with
+	// an error wrapping its Err. A Predict that takes the same context
+	// (PredictContext) stops inside a prediction; whatever it returns
+	// then is not used.
 	Context context.Context
 }
 
@@ -186,6 +189,9 @@ func PlanCapacity(in PlanInput) (Plan, error) {
 				return pl, err
 			}
 			raw := in.Predict(w, shard)
+			if err := in.stopped(); err != nil {
+				return pl, err
+			}
 			p, bound := RegistryBound(raw, regS)
 			opt.ShardImages, opt.Prediction, opt.RegistryBound, opt.BuildSeconds = shard, p, bound, raw.Median
 			if p.Hi <= in.Deadline {
@@ -520,6 +526,9 @@ func Achieve(in PlanInput, runners, workers int) (PlanOption, []string, error) {
 		return PlanOption{}, warns, err
 	}
 	raw := in.Predict(workers, shard)
+	if err := in.stopped(); err != nil {
+		return PlanOption{}, warns, err
+	}
 	p, bound := RegistryBound(raw, regS)
 	o := PlanOption{Workers: workers, Runners: ceilDiv(in.Images, shard), ShardImages: shard, Prediction: p,
 		RegistrySeconds: regS, RegistryBound: bound, BuildSeconds: raw.Median, Extrapolated: p.Extrapolated}

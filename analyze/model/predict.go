@@ -74,6 +74,7 @@ package model
 // faster, and the ones it runs more crowded slower.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -245,7 +246,19 @@ type Prediction struct {
 // returns an error wrapping ErrNoData when there are no usable per-image
 // observations, and an error for a build it cannot describe.
 func Predict(in PredictInput) (Prediction, error) {
+	return PredictContext(context.Background(), in)
+}
+
+// PredictContext is Predict, stopped once ctx is cancelled: the simulated
+// builds look at ctx every checkEvery simulated events (not on every one,
+// which keeps the hot path as fast as Predict's), so even a prediction of
+// a huge build stops within milliseconds of a cancel, in the middle of a
+// simulated build. It then returns an error wrapping ctx.Err() that names
+// the prediction and how far it got; an uncancelled context gives
+// Predict's result, draw for draw.
+func PredictContext(ctx context.Context, in PredictInput) (Prediction, error) {
 	p := Prediction{Workers: in.Workers, Batch: max(in.Batch, 0)}
+	stop := newStopper(ctx)
 	if in.Workers < 1 {
 		return p, fmt.Errorf("predicting %d workers: need at least 1", in.Workers)
 	}
@@ -339,6 +352,14 @@ func Predict(in PredictInput) (Prediction, error) {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("only %d reps: the ends of the interval are noisy", reps))
 	}
 
+	if err := stop.now(); err != nil {
+		return p, fmt.Errorf("predicting %d images at %d workers stopped before the first simulated build: %w", n, in.Workers, err)
+	}
+	// stopped is the result of a prediction stopped in its rep r.
+	stopped := func(r int) (Prediction, error) {
+		return Prediction{Images: n, Workers: p.Workers, Batch: p.Batch, Reps: reps},
+			fmt.Errorf("predicting %d images at %d workers stopped after %d of %d simulated builds: %w", n, in.Workers, r, reps, stop.stopped())
+	}
 	rng := newRNG(in.Seed)
 	draw := make([]float64, n)
 	ordered := make([]float64, n)
@@ -355,6 +376,12 @@ func Predict(in PredictInput) (Prediction, error) {
 				boot[k][j] = rng.IntN(len(st))
 			}
 		}
+		// The draws count as events too, a rep's all at once (a test per
+		// draw would slow the loop): a build big enough for its draws to
+		// take long is as long to simulate, which looks every checkEvery.
+		if stop.events(n) {
+			return stopped(r)
+		}
 		for i := range draw {
 			st, bs := strata[stratum[i]], boot[stratum[i]]
 			obs := st[bs[rng.IntN(len(bs))]]
@@ -367,13 +394,16 @@ func Predict(in PredictInput) (Prediction, error) {
 			}
 			ds = ordered
 		}
-		res := Simulate(Schedule{
+		res := simulate(Schedule{
 			Durations: ds, Workers: in.Workers, Batch: in.Batch,
 			FixedSeconds: p.FixedSeconds,
 			DiskPerImage: in.DiskPerImage, DiskStart: in.DiskStart,
 			PruneThreshold: in.PruneThreshold, PruneKeep: in.PruneKeep, PruneSeconds: in.PruneSeconds,
 			Crowding: crowding,
-		})
+		}, stop)
+		if stop.stopped() != nil {
+			return stopped(r)
+		}
 		if r == 0 {
 			p.Warnings = append(p.Warnings, res.Warnings...)
 		}

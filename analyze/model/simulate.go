@@ -2,6 +2,7 @@ package model
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -81,6 +82,106 @@ type SimResult struct {
 // Non-finite or negative durations count as 0, and Workers < 1 as 1, each
 // with a warning.
 func Simulate(s Schedule) SimResult {
+	return simulate(s, nil)
+}
+
+// SimulateContext is Simulate, stopped once ctx is cancelled: it looks at
+// ctx every checkEvery simulated events (an image started or finished),
+// and then returns the partial result with an error wrapping ctx.Err().
+func SimulateContext(ctx context.Context, s Schedule) (SimResult, error) {
+	st := newStopper(ctx)
+	if err := st.now(); err != nil {
+		return SimResult{}, fmt.Errorf("simulating %d images at %d workers stopped before it started: %w", len(s.Durations), s.Workers, err)
+	}
+	r := simulate(s, st)
+	if err := st.stopped(); err != nil {
+		return r, fmt.Errorf("simulating %d images at %d workers stopped: %w", len(s.Durations), s.Workers, err)
+	}
+	return r, nil
+}
+
+// checkEvery is the number of simulated events between two looks at a
+// context: a look takes a lock, an event some nanoseconds (a few
+// microseconds at thousands of workers), so the simulation stays as fast
+// and still stops within a millisecond or so of a cancel (some
+// milliseconds at thousands of workers).
+const checkEvery = 1 << 10
+
+// stopper counts a simulation's events and looks at its context every
+// checkEvery of them. A nil *stopper never stops (Simulate), so the hot
+// path of an uncancellable simulation is one nil check per event.
+type stopper struct {
+	ctx  context.Context
+	left int
+	err  error
+}
+
+// newStopper returns the stopper of ctx, nil when ctx can never be
+// cancelled.
+func newStopper(ctx context.Context) *stopper {
+	if ctx == nil || ctx.Done() == nil {
+		return nil
+	}
+	return &stopper{ctx: ctx, left: checkEvery}
+}
+
+// event counts one simulated event and reports whether the simulation
+// must stop (its context was cancelled). It inlines: the look at the
+// context is in check, every checkEvery events.
+func (s *stopper) event() bool {
+	if s == nil {
+		return false
+	}
+	s.left--
+	return s.left <= 0 && s.check()
+}
+
+// events counts n simulated events at once (a chunk of a tight loop,
+// which then needs no test per event) and reports whether the simulation
+// must stop.
+func (s *stopper) events(n int) bool {
+	if s == nil {
+		return false
+	}
+	s.left -= n
+	return s.left <= 0 && s.check()
+}
+
+// check looks at the context and reports whether it was cancelled; once it
+// was, every later event says so too.
+func (s *stopper) check() bool {
+	if s.err == nil {
+		s.err = s.ctx.Err()
+	}
+	if s.err != nil {
+		s.left = 0
+		return true
+	}
+	s.left = checkEvery
+	return false
+}
+
+// now looks at the context at once and returns its error (nil when s is
+// nil or the context is live).
+func (s *stopper) now() error {
+	if s == nil {
+		return nil
+	}
+	s.check()
+	return s.err
+}
+
+// stopped returns the error that stopped the simulation, nil if none did.
+func (s *stopper) stopped() error {
+	if s == nil {
+		return nil
+	}
+	return s.err
+}
+
+// simulate is Simulate, stopping early when st says so (st.stopped is then
+// not nil and the result is partial).
+func simulate(s Schedule, st *stopper) SimResult {
 	var r SimResult
 	w := s.Workers
 	if w < 1 {
@@ -113,13 +214,13 @@ func Simulate(s Schedule) SimResult {
 
 	switch beta := nonNeg(s.Crowding); {
 	case beta > 0 && s.Batch > 0:
-		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta)
+		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta, st)
 	case beta > 0:
-		simulateCrowdedStream(&r, ds, min(w, len(ds)), fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta)
+		simulateCrowdedStream(&r, ds, min(w, len(ds)), fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, beta, st)
 	case s.Batch > 0:
-		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, 0)
+		simulateBatched(&r, ds, w, s.Batch, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, 0, st)
 	default:
-		simulateStream(&r, ds, w, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost)
+		simulateStream(&r, ds, w, fixed, nonNeg(s.DiskPerImage), pruning, s.PruneThreshold, s.PruneKeep, pruneCost, st)
 	}
 	r.Utilization = safeDiv(r.BusySeconds, float64(w)*r.Makespan)
 	return r
@@ -128,8 +229,9 @@ func Simulate(s Schedule) SimResult {
 // simulateBatched runs the batches one after the other, each a fresh pool
 // ending in a barrier, with the prune check between them. beta above 0
 // runs each pool under processor sharing (crowdedBatch), else as a list
-// schedule (listBatch).
-func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float64, pruning bool, threshold, keep, cost, beta float64) {
+// schedule (listBatch). It returns early, the result partial, once st
+// says to stop.
+func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float64, pruning bool, threshold, keep, cost, beta float64, st *stopper) {
 	t := fixed
 	// A pool never holds more than one batch: workers beyond it stay idle
 	// (they count as idle at the barriers below), so only the batch's
@@ -149,10 +251,14 @@ func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float
 		}
 		var span, busy float64
 		if beta > 0 {
-			span, busy = crowdedBatch(ds[start:end], slots, beta)
+			span, busy = crowdedBatch(ds[start:end], slots, beta, st)
 			r.BusySeconds += busy
 		} else {
-			span, busy = listBatch(ds[start:end], free)
+			span, busy = listBatch(ds[start:end], free, st)
+		}
+		if st.stopped() != nil {
+			r.Makespan = t + span
+			return
 		}
 		t += span
 		r.BarrierIdleSeconds += float64(w)*span - busy
@@ -165,9 +271,25 @@ func simulateBatched(r *SimResult, ds []float64, w, batch int, fixed, grow float
 
 // listBatch schedules one batch on the slots of free (a worker that frees
 // takes the next image, ties to the lowest index) and returns its span and
-// busy seconds.
-func listBatch(ds, free []float64) (span, busy float64) {
+// busy seconds (partial once st says to stop).
+func listBatch(ds, free []float64, st *stopper) (span, busy float64) {
 	clear(free)
+	// A chunk of checkEvery images at a time, counted at once: the loop
+	// over a chunk (listChunk) tests nothing per image.
+	for len(ds) > 0 {
+		n := min(len(ds), checkEvery)
+		if st.events(n) {
+			break
+		}
+		busy += listChunk(ds[:n], free)
+		ds = ds[n:]
+	}
+	return slices.Max(free), busy
+}
+
+// listChunk gives each image of ds to the worker of free that frees first
+// (ties to the lowest index) and returns their summed seconds.
+func listChunk(ds, free []float64) (busy float64) {
 	for _, d := range ds {
 		k := 0
 		for i := 1; i < len(free); i++ {
@@ -178,10 +300,10 @@ func listBatch(ds, free []float64) (span, busy float64) {
 		free[k] += d
 		busy += d
 	}
-	return slices.Max(free), busy
+	return busy
 }
 
-func simulateStream(r *SimResult, ds []float64, w int, fixed, grow float64, pruning bool, threshold, keep, cost float64) {
+func simulateStream(r *SimResult, ds []float64, w int, fixed, grow float64, pruning bool, threshold, keep, cost float64, st *stopper) {
 	r.Batches = 1
 	if len(ds) == 0 {
 		r.Batches = 0
@@ -202,7 +324,7 @@ func simulateStream(r *SimResult, ds []float64, w int, fixed, grow float64, prun
 		next++
 	}
 	end := fixed
-	for {
+	for !st.event() {
 		k := -1
 		for i := range w {
 			if running[i] && (k < 0 || free[i] < free[k]) {

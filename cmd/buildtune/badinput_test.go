@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/buildtune/buildtune/fixtures"
 )
 
 // badInputFiles are the malformed inputs of TestBadInputs, written once
@@ -57,6 +60,8 @@ func newBadInputFiles(t *testing.T) badInputFiles {
 		"prof-bytes.yaml":     replace(profile, "    bytes: 4MiB", "    bytes: lots"),
 		"prof-inf.yaml":       replace(profile, "time_scale: 0.01", "time_scale: .inf"),
 		"prof-steps.yaml":     replace(profile, "steps:\n", "steps: [1, 2]\nsteps_was:\n"),
+		"prof-twodocs.yaml":   profile + "---\nname: second\n",
+		"prof-huge.yaml":      replace(profile, "    bytes: 4MiB", "    bytes: 100TiB"),
 		// Workloads (the format of testdata/workload.yaml).
 		"wl-malformed.yaml": "name: x\nplans: {single: {per_instance: [ {name: a\n",
 		"wl-unknown.yaml":   replace(wl, "name: custom-example\n", "name: custom-example\ncolour: blue\n"),
@@ -67,6 +72,10 @@ func newBadInputFiles(t *testing.T) badInputFiles {
 		"ids-bad.txt":   "django__django-11099\nbad id here\n",
 		"ids-dup.txt":   "django__django-11099\ndjango__django-11099\n",
 		"ids-empty.txt": "# nothing\n",
+		"ids-comma.txt": "django__django-11099,sympy__sympy-20590\n",
+		"ids-long.txt":  "django__django-11099\nanorganization__" + strings.Repeat("a-very-long-repository", 4) + "-1\n",
+		// A folder holding another run's records (no run.json).
+		"recs/records.jsonl": `{"v":1,"kind":"image","instance":"django__django-11099","status":"built"}` + "\n",
 		// Workflows.
 		"wf-malformed.yml": "on: [push\njobs:\n",
 		// Run folders: a newer schema, a foreign folder, a build folder.
@@ -143,6 +152,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "profile bad size", args: with(bk, "build", "--profile", p("prof-bytes.yaml")), want: []string{"prof-bytes.yaml", "steps.apt.bytes", `"lots"`, "MiB"}, out: true},
 		{name: "profile infinite", args: with(bk, "sweep", "--profile", p("prof-inf.yaml")), want: []string{"--profile", "prof-inf.yaml", "Inf"}, out: true},
 		{name: "profile steps not a mapping", args: with(bk, "build", "--profile", p("prof-steps.yaml")), want: []string{"prof-steps.yaml", "steps", "want a mapping"}, out: true},
+		{name: "profile second document", args: with(bk, "sweep", "--profile", p("prof-twodocs.yaml")), want: []string{"--profile", "prof-twodocs.yaml", "second YAML document"}, out: true},
+		{name: "profile huge layer", args: with(bk, "build", "--profile", p("prof-huge.yaml")), want: []string{"prof-huge.yaml", "steps.apt.bytes", "at most 4GiB"}, out: true},
 		{name: "profile missing file", args: with(bk, "build", "--profile", p("prof-none.yaml")), want: []string{"--profile", "prof-none.yaml"}, out: true},
 
 		// Workloads and instance lists.
@@ -154,6 +165,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "workload missing file", args: with(bk, "sweep", "--workload", p("wl-none.yaml")), want: []string{"--workload", "wl-none.yaml"}, out: true},
 		{name: "instances bad id", args: with(bk, "build", "--instances", p("ids-bad.txt")), want: []string{"--instances", "ids-bad.txt", `"bad id here"`, "{org}__{repo}-{number}"}, out: true},
 		{name: "instances duplicate", args: with(bk, "sweep", "--instances", p("ids-dup.txt")), want: []string{"--instances", "ids-dup.txt", "repeats line 1"}, out: true},
+		{name: "instances comma list", args: with(bk, "sweep", "--instances", p("ids-comma.txt")), want: []string{"--instances", "ids-comma.txt", "line 1", "image name"}, out: true},
+		{name: "instances id too long", args: with(bk, "build", "--instances", p("ids-long.txt")), want: []string{"--instances", "ids-long.txt", "line 2", "too long"}, out: true},
 		{name: "instances none", args: with(bk, "build", "--instances", p("ids-empty.txt")), want: []string{"--instances", "ids-empty.txt", "no instance ids"}, out: true},
 
 		// Numbers.
@@ -184,6 +197,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "budget not a duration", args: with(bk, "sweep", "--budget", "forever"), want: []string{"--budget", `"forever"`, "duration"}, out: true},
 		{name: "prune keep negative", args: with(bk, "build", "--prune-keep", "-1GiB"), want: []string{"--prune-keep", `"-1GiB"`, "negative"}, out: true},
 		{name: "cache and cache-mode", args: with(bk, "sweep", "--cache", "max", "--cache-mode", "off"), want: []string{"--cache and --cache-mode", "give one"}, out: true},
+		{name: "build cache and cache-mode", args: with(bk, "build", "--cache", "max", "--cache-mode", "off"), want: []string{"--cache and --cache-mode", "give one"}, out: true},
+		{name: "build cache bad", args: with(bk, "build", "--cache", "maxx"), want: []string{`--cache: cache mode "maxx"`, "off, min, max"}, out: true},
 		{name: "cache mode once", args: with(bk, "sweep", "--cache", "maxx"), want: []string{`--cache: cache mode "maxx"`, "off, min, max"}, out: true},
 		{name: "prune keep above threshold", args: with(bk, "sweep", "--prune-threshold", "1GiB", "--prune-keep", "2GiB"), want: []string{"--prune-keep", "2GiB", "less than --prune-threshold 1GiB"}, out: true},
 		{name: "prune keep alone", args: with(bk, "build", "--prune-keep", "1GiB"), want: []string{"--prune-keep", "1GiB", "without --prune-threshold"}, out: true},
@@ -230,6 +245,8 @@ func TestBadInputs(t *testing.T) {
 		// Conflicting flags.
 		{name: "workload and context", args: with(bk, with(custom, "build", "--workload", p("wl-noplans.yaml"), "--tag", "x:y")...), want: []string{"--workload and --context", "one of them"}, out: true},
 		{name: "resume and workers", args: with(bk, "sweep", "--resume", run, "--workers", "4"), want: []string{"--resume", "--workers", "cannot change"}},
+		{name: "sweep out holds a sweep", args: with(bk, "sweep", "--out", run), want: []string{"--out", run, "already holds a sweep", "--resume"}},
+		{name: "sweep out holds records", args: with(bk, "sweep", "--out", p("recs")), want: []string{"--out", p("recs"), "already holds records"}},
 		{name: "resume and out", args: with(bk, "sweep", "--resume", run, "--out", p("elsewhere")), want: []string{"--resume", "--out", "cannot change"}},
 		{name: "config and workers", args: with(bk, "sweep", "--config", "workers=4", "--workers", "2"), want: []string{"--config and --workers", "one or the other"}, out: true},
 		{name: "config unknown key", args: with(bk, "sweep", "--config", "workers=4,colour=red"), want: []string{"--config", `"colour"`, "workers, batch"}, out: true},
@@ -354,6 +371,9 @@ func TestBadInputs(t *testing.T) {
 			t.Errorf("bad input wrote %s/%s", run, name)
 		}
 	}
+	if entries, _ := os.ReadDir(p("recs")); len(entries) != 1 {
+		t.Errorf("bad input wrote into %s: %d entries, want only records.jsonl", p("recs"), len(entries))
+	}
 	for _, d := range []string{"newer", "foreign", "empty", "build"} {
 		for _, out := range []string{"analysis.json", "report.md", "validation.json", "build-summary.json", "manifest.jsonl"} {
 			if d == "build" && out == "manifest.jsonl" {
@@ -363,5 +383,77 @@ func TestBadInputs(t *testing.T) {
 				t.Errorf("bad input wrote %s", filepath.Join(p(d), out))
 			}
 		}
+	}
+}
+
+// TestSweepResumeChangedProfile: a sweep records the digest of its profile; resuming it after
+// the profile file was edited is bad input (exit 2, one line naming the folder and the profile)
+// before anything starts, and the folder is left as it was. The same profile with other
+// comments resumes (here: gets as far as the missing buildkitd).
+func TestSweepResumeChangedProfile(t *testing.T) {
+	dir := copyRun(t)
+	src, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "profiles", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := writeFile(t, "p.yaml", string(src))
+	p, err := fixtures.LoadProfile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJSON := filepath.Join(dir, "run.json")
+	var info map[string]any
+	b, err := os.ReadFile(runJSON)
+	if err != nil || json.Unmarshal(b, &info) != nil {
+		t.Fatalf("run.json: %v", err)
+	}
+	info["grid"].(map[string]any)["profile"] = prof
+	info["profile_digest"] = p.Digest()
+	if b, err = json.Marshal(info); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(runJSON, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := func() map[string]string {
+		m := map[string]string{}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			m[e.Name()] = string(b)
+		}
+		return m
+	}
+	before := files()
+
+	// Comments only: the same profile.
+	if err := os.WriteFile(prof, append([]byte("# a comment\n"), src...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runIn(t, "sweep", "--resume", dir, "--buildkitd", "/nonexistent/buildkitd")
+	if strings.Contains(r.stderr, "changed") {
+		t.Errorf("a comment refused the resume: %s", r)
+	}
+
+	if err := os.WriteFile(prof, []byte(strings.Replace(string(src), "cpu_seconds: 103", "cpu_seconds: 50", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, "sweep", "--resume", dir, "--buildkitd", "/nonexistent/buildkitd")
+	if r.code != exitUsage || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stdout != "" {
+		t.Fatalf("resume with an edited profile: want exit 2 and one line: %s", r)
+	}
+	for _, w := range []string{"--resume " + dir, prof, "has changed since the sweep started"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr %q lacks %q", r.stderr, w)
+		}
+	}
+	after := files()
+	for name, b := range before {
+		if after[name] != b {
+			t.Errorf("the refused resume changed %s", name)
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("the refused resume wrote into %s: %d entries, had %d", dir, len(after), len(before))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +50,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		strategyS     string
 		out           string
 		attempts      int
+		retryDelayS   string
 		skip          bool
 		trace         bool
 		src           sourceFlags
@@ -69,9 +69,11 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	fs.IntVar(&workers, "workers", 2, "parallel builds")
 	fs.StringVar(&batchS, "batch", "stream", "batch size (a barrier after each batch, as the real script), or 'stream'")
 	fs.StringVar(&cacheS, "cache-mode", "off", "registry cache export: off, min or max")
+	fs.StringVar(&cacheS, "cache", "off", "same as --cache-mode")
 	fs.StringVar(&strategyS, "strategy", "single", "build strategy: single or three-phase")
 	fs.StringVar(&out, "out", "", "output folder (default runs/<timestamp>); a folder with a manifest.jsonl is resumed")
 	fs.IntVar(&attempts, "attempts", 3, "attempts per image")
+	fs.StringVar(&retryDelayS, "retry-delay", "2s", "wait before retrying a failed build, growing with each attempt (2s: 2s, 4s, 6s...; at most 1m, or the delay itself if longer); 0 = retry at once")
 	fs.BoolVar(&skip, "skip-existing", true, "skip an image whose tag is already in the registry")
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
 	fs.StringVar(&fromRec, "from-recommendation", "", "take workers, batch, cache mode and strategy from the recommendation of this analysed sweep (flags given explicitly override it)")
@@ -88,10 +90,16 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
+	if fs.Changed("cache-mode") && fs.Changed("cache") {
+		return usagef("--cache and --cache-mode: give one (they are the same flag)")
+	}
 	if err := src.check(); err != nil {
 		return err
 	}
 	if err := checkFolderFlag(fs, "out", out); err != nil {
+		return err
+	}
+	if err := checkSDKSha(wf.sdkSha); err != nil {
 		return err
 	}
 	var (
@@ -109,7 +117,11 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			return usagef("--batch %q: want a positive number (at most %d) or 'stream'", batchS, input.MaxCount)
 		}
 		if cache, err = engine.ParseCacheMode(cacheS); err != nil {
-			return usagef("--cache-mode: %v", err)
+			flag := "--cache-mode"
+			if fs.Changed("cache") {
+				flag = "--cache"
+			}
+			return usagef("%s: %v", flag, err)
 		}
 		if strategy, err = workload.ParseStrategy(strategyS); err != nil {
 			return usagef("--strategy: %v", err)
@@ -121,20 +133,13 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if err := knobs(); err != nil {
 		return err
 	}
-	if fromRec != "" {
-		if err := c.applyRecommendation(fs, fromRec, wf.all, &workers, &batchS, &cacheS, &strategyS); err != nil {
-			return err
-		}
-		if err := knobs(); err != nil {
-			return err
-		}
-	}
-	if err := src.CheckCache(cache); err != nil {
-		return err
-	}
 	var err error
 	if attempts < 1 {
 		return usagef("--attempts %d: want 1 or more", attempts)
+	}
+	retryDelay, err := parseRetryDelay(retryDelayS)
+	if err != nil {
+		return err
 	}
 	var spec shard.Spec
 	if shardS != "" {
@@ -192,6 +197,34 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			return usagef("--sample: %v", err)
 		}
 	}
+	if fromRec != "" {
+		// The recommendation is for the build this runner makes: its
+		// instances (this shard's, when sharded) and their repos.
+		ids := make([]string, len(insts))
+		for i, inst := range insts {
+			ids[i] = inst.ID
+		}
+		target := evidence.Target{Repos: evidence.ReposOf(ids), Name: fmt.Sprintf("the %d instances of this build", len(ids))}
+		if shardS != "" {
+			ids = shard.Select(ids, spec, durations)
+			target = evidence.Target{Repos: evidence.ReposOf(ids), Name: fmt.Sprintf("the %d instances of shard %s", len(ids), spec)}
+		}
+		if len(ids) == 0 {
+			target = evidence.Target{Images: 1}
+		}
+		if err := c.applyRecommendation(fs, fromRec, target, proxy.BandwidthBytesPerSec, &workers, &batchS, &cacheS, &strategyS); err != nil {
+			return err
+		}
+		if err := knobs(); err != nil {
+			return err
+		}
+	}
+	if err := src.CheckCache(cache); err != nil {
+		return err
+	}
+	if err := src.CheckStrategy(strategy); err != nil {
+		return err
+	}
 	sha := wf.sdkSha
 	if sha == "" {
 		sha = fixtures.SDKSha(wf.seed, 0)
@@ -209,7 +242,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	res, runErr := fullbuild.Run(ctx, fullbuild.Options{
 		Setup: fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts, SDKSha: sha,
 			Out: out, Trace: trace, Warn: c.stderr},
-		Strategy: strategy, Cache: cache, Workers: workers, Batch: batches[0], Attempts: attempts,
+		Strategy: strategy, Cache: cache, Workers: workers, Batch: batches[0], Attempts: attempts, RetryDelay: retryDelay,
 		SkipExisting: skip, Prune: prune, Shard: spec, Durations: durations, Proxy: proxy,
 		Version: version(), StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
 		OnStart: func(env *fleet.Env, r *fullbuild.Result) {
@@ -280,6 +313,31 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	return nil
 }
 
+// checkSDKSha refuses an --sdk-sha that cannot be part of an image tag (the
+// images are tagged with it): every build would fail after the set-up.
+func checkSDKSha(sha string) error {
+	if sha == "" {
+		return nil
+	}
+	ok := sha[0] != '.' && sha[0] != '-'
+	for _, c := range sha {
+		ok = ok && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-')
+	}
+	if !ok {
+		return input.Errorf(fmt.Sprintf("--sdk-sha %q", sha), "want a commit id: letters, digits, '_', '.' and '-', not starting with '.' or '-' (it goes into the image tags)")
+	}
+	return nil
+}
+
+// parseRetryDelay parses --retry-delay: a Go duration >= 0 (0 = no wait).
+func parseRetryDelay(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d < 0 {
+		return 0, input.Errorf(fmt.Sprintf("--retry-delay %q", s), "want a duration of 0 or more, such as 2s or 500ms (0 = retry at once)")
+	}
+	return d, nil
+}
+
 // closingLine is the build's first closing line: its counts, and how many
 // of the planned images a stopped run (interrupt, infrastructure) left
 // unbuilt, which the manifest's counts do not show.
@@ -302,32 +360,45 @@ func closingLine(res *fullbuild.Result) string {
 }
 
 // applyRecommendation sets the knobs that were not given explicitly from
-// the recommendation of the sweep in dir, for a full build of the 433
-// images (or the sample).
-func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, all bool, workers *int, batch, cache, strategy *string) error {
+// the recommendation of the sweep in dir, for target (the build's own
+// instances) under the build's registry bandwidth bw (bytes/s; 0 is
+// unlimited).
+func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, target evidence.Target, bw int64, workers *int, batch, cache, strategy *string) error {
 	var af analysisFlags
 	af.baseline, af.equivalence, af.seed = evidence.DefaultBaseline.String(), "3%", 1
 	a, err := af.analyse(dir)
 	if err != nil {
 		return fmt.Errorf("--from-recommendation: %w", err)
 	}
-	images := evidence.DefaultImages
-	if !all {
-		if n, err := fs.GetInt("sample"); err == nil && n > 0 {
-			images = n
+	// The registry bandwidth is a condition of the sweep, not a setting:
+	// the recommendation is the one measured under this build's registry
+	// (--registry-bandwidth, unlimited by default).
+	cons := evidence.Constraints{Target: target}
+	conds := a.Conditions()
+	own := "unlimited"
+	if bw > 0 {
+		own = input.FormatBandwidth(bw)
+	}
+	match := ""
+	for _, cond := range conds {
+		n, err := input.Bandwidth(cond)
+		if cond == "unlimited" {
+			n, err = 0, nil
+		}
+		if err == nil && n == bw {
+			match = cond
 		}
 	}
-	// The registry bandwidth is a condition of the sweep, not a setting: the
-	// build pushes to its registry uncapped, so with several conditions
-	// the recommendation is the one for the unlimited registry.
-	cons := evidence.Constraints{Target: evidence.Target{Images: images}}
-	if conds := a.Conditions(); len(conds) > 1 {
-		if !slices.Contains(conds, "unlimited") {
-			return input.Errorf("--from-recommendation "+dir, "the sweep measured only capped registry bandwidths (%s), and this build's registry is not capped; "+
-				"give --workers, --batch, --cache-mode and --strategy from 'buildtune recommend %s --registry-bandwidth BW', or sweep with an unlimited registry too",
-				strings.Join(conds, ", "), dir)
-		}
-		cons.Registry = "unlimited"
+	switch {
+	case match != "" && len(conds) > 1:
+		cons.Registry = match
+	case match == "" && len(conds) > 1:
+		return input.Errorf("--from-recommendation "+dir, "the sweep measured the registry bandwidths %s, not this build's (%s); "+
+			"give --registry-bandwidth as one of them, or --workers, --batch, --cache-mode and --strategy from 'buildtune recommend %s --registry-bandwidth BW'",
+			strings.Join(conds, ", "), own, dir)
+	case match == "" && len(conds) == 1:
+		fmt.Fprintf(c.stderr, "warning: --from-recommendation %s: the sweep measured a registry at %s, this build's is %s: its recommendation may not hold here\n",
+			dir, conds[0], own)
 	}
 	rec, err := a.Recommend(cons)
 	if err != nil {
@@ -340,7 +411,7 @@ func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, all bool, worke
 	if !fs.Changed("batch") {
 		*batch = input.BatchLabel(cfg.Batch)
 	}
-	if !fs.Changed("cache-mode") {
+	if !fs.Changed("cache-mode") && !fs.Changed("cache") {
 		*cache = cfg.CacheMode
 	}
 	if !fs.Changed("strategy") {
@@ -350,7 +421,14 @@ func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, all bool, worke
 	if rec.Registry != "" {
 		under = " (registry bandwidth " + rec.Registry + ")"
 	}
-	fmt.Fprintf(c.stderr, "settings from the recommendation of %s%s: workers=%d batch=%s cache=%s strategy=%s (confident: %v)\n",
-		dir, under, *workers, *batch, *cache, *strategy, rec.Confident)
+	fmt.Fprintf(c.stderr, "settings from the recommendation of %s%s for %s: workers=%d batch=%s cache=%s strategy=%s (confident: %v)\n",
+		dir, under, cons.Target.Describe(), *workers, *batch, *cache, *strategy, rec.Confident)
+	if !rec.Confident {
+		why := "the evidence does not single one out"
+		if len(rec.Warnings) > 0 {
+			why = strings.TrimRight(rec.Warnings[0], ". ")
+		}
+		fmt.Fprintf(c.stderr, "warning: --from-recommendation %s: no confident recommendation (%s): building with the best so far; more reps in the sweep would settle it\n", dir, why)
+	}
 	return nil
 }

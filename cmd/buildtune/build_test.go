@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 // build before anything starts: exit 2 and one line.
 func TestBuildShardBadInput(t *testing.T) {
 	garbage := writeFile(t, "g.jsonl", "not json\n")
+	dockerfile := writeFile(t, "Dockerfile", "FROM scratch\n")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -30,6 +32,13 @@ func TestBuildShardBadInput(t *testing.T) {
 		{"durations garbage", []string{"--durations-from", garbage}},
 		{"prune threshold", []string{"--prune-threshold", "lots"}},
 		{"registry bandwidth", []string{"--registry-bandwidth", "20Mb/s"}},
+		{"retry delay negative", []string{"--retry-delay", "-1s"}},
+		{"retry delay garbage", []string{"--retry-delay", "soon"}},
+		{"retry delay without unit", []string{"--retry-delay", "2"}},
+		{"retry delay empty", []string{"--retry-delay", ""}},
+		{"sdk sha with a slash", []string{"--sdk-sha", "A/B"}},
+		{"sdk sha starting with a dash", []string{"--sdk-sha", "-x"}},
+		{"three-phase of one Dockerfile", []string{"--strategy", "three-phase", "--context", filepath.Dir(dockerfile), "--tag", "r/x:{{.Slug}}"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"build", "--sample", "2", "--out", filepath.Join(t.TempDir(), "out"), "--buildkitd", "/nonexistent/buildkitd"}, tc.args...)
@@ -40,7 +49,30 @@ func TestBuildShardBadInput(t *testing.T) {
 			if n := strings.Count(strings.TrimRight(r.stderr, "\n"), "\n"); n != 0 || r.stderr == "" {
 				t.Errorf("want one line on stderr, got %q", r.stderr)
 			}
+			if flag := tc.args[0]; !strings.Contains(r.stderr, flag) {
+				t.Errorf("stderr %q does not name %s", r.stderr, flag)
+			}
 		})
+	}
+}
+
+func TestParseRetryDelay(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"2s", 2 * time.Second, true}, {"0", 0, true}, {"0s", 0, true}, {" 500ms ", 500 * time.Millisecond, true},
+		{"1m30s", 90 * time.Second, true},
+		{"-1s", 0, false}, {"2", 0, false}, {"", 0, false}, {"soon", 0, false}, {"9999999999h", 0, false},
+	} {
+		got, err := parseRetryDelay(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseRetryDelay(%q) = %s, %v; want %s, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "--retry-delay") {
+			t.Errorf("parseRetryDelay(%q): error %q does not start with the flag", tc.in, err)
+		}
 	}
 }
 
@@ -275,5 +307,60 @@ func TestStackDownNotRunning(t *testing.T) {
 	r := runIn(t, "stack", "down", "--state", t.TempDir())
 	if r.code != exitOK || !strings.Contains(r.stdout, "not running") || strings.Contains(r.stdout, "stopped") {
 		t.Errorf("stack down of nothing:\n%s", r)
+	}
+}
+
+// TestBuildKilledFolderKeepsItsSDK: a build killed (SIGKILL) after its first
+// manifest line leaves a folder that says which build it holds (its summary,
+// written when the build starts): merge names it as stopped before its end,
+// and the same --out given another SDK commit is bad input (exit 2, one
+// line, the folder untouched) instead of a resume that passes the killed
+// build's images for this one's; the same SDK resumes it.
+func TestBuildKilledFolderKeepsItsSDK(t *testing.T) {
+	state, _ := stackUp(t)
+	out := filepath.Join(t.TempDir(), "out")
+	args := func(sha string) []string {
+		return []string{"build", "--sample", "3", "--workers", "1", "--state", state, "--out", out, "--sdk-sha", sha}
+	}
+	shaA, shaB := strings.Repeat("a", 40), strings.Repeat("b", 40)
+	mpath := filepath.Join(out, manifest.ManifestFile)
+	p := startBT(t, args(shaA)...)
+	p.until(t, 5*time.Minute, "first manifest line", false, func() bool { return len(manifestLines(t, mpath)) >= 1 })
+	p.kill(t)
+	n := len(manifestLines(t, mpath))
+	if n >= 3 {
+		t.Skipf("the build finished (%d lines) before the kill", n)
+	}
+	// The killed build's summary says what it planned, so that merge
+	// names it as stopped before its end.
+	if sum, err := manifest.ReadSummary(filepath.Join(out, manifest.SummaryFile)); err != nil || sum.Planned != 3 || sum.Total >= 3 || sum.Settings.SDKSha != shaA {
+		t.Errorf("killed build's summary: %+v %v; want 3 planned, fewer done, SDK %s", sum, err, shaA)
+	}
+	if r := runIn(t, "merge", "--out", filepath.Join(t.TempDir(), "merged"), out); r.code != exitFailed || !strings.Contains(r.stderr, "stopped before the end") {
+		t.Errorf("merge of the killed build: want exit 1 naming it stopped before the end\n%s", r)
+	}
+
+	before := testenv.Files(t, out)
+	r := runBT(t, 2*time.Minute, args(shaB)...)
+	if r.code != exitUsage || strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") != 0 ||
+		!strings.Contains(r.stderr, "--out "+out) || !strings.Contains(r.stderr, "SDK "+shaA) {
+		t.Fatalf("another SDK into the killed build's folder: want exit 2, one line naming --out and SDK %s\n%s", shaA, r)
+	}
+	if after := testenv.Files(t, out); !maps.Equal(after, before) {
+		t.Errorf("the refused folder changed")
+	}
+
+	r = runBT(t, 5*time.Minute, args(shaA)...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "done by an earlier run") {
+		t.Fatalf("resume with the same SDK: want exit 0, images done by an earlier run\n%s", r)
+	}
+	sum, err := manifest.ReadSummary(filepath.Join(out, manifest.SummaryFile))
+	if err != nil || sum.Total != 3 || sum.Built+sum.Skipped != 3 || sum.Settings.SDKSha != shaA {
+		t.Errorf("summary after the resume: %+v %v", sum, err)
+	}
+	for _, o := range manifestLines(t, mpath) {
+		if len(o.Tags) != 1 || !strings.Contains(o.Tags[0], shaA[:7]) {
+			t.Errorf("%s: tags %v, want SDK %s's", o.Instance, o.Tags, shaA[:7])
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workflow"
@@ -107,6 +108,7 @@ func (c *cli) analyze(_ context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprint(c.stdout, reports.AnalysisSummary(a))
+	fmt.Fprintf(c.stdout, "full build: %s\n", a.ResolveTarget(evidence.Target{}).Describe())
 	fmt.Fprintf(c.stdout, "analysis: %s\n", path)
 	return nil
 }
@@ -120,18 +122,25 @@ type targetFlags struct {
 }
 
 func (f *targetFlags) register(fs *pflag.FlagSet) {
-	fs.IntVar(&f.images, "images", evidence.DefaultImages, "images in the full build")
+	fs.IntVar(&f.images, "images", 0, fmt.Sprintf("images in the full build (default: the instance list the sweep drew its sample from, as its run.json records it; else %d)", evidence.DefaultImages))
 	fs.StringVar(&f.instances, "instances", "", "instance id list of the full build (one per line): its repos weight the per-image costs")
 	fs.StringVar(&f.pruneThreshold, "prune-threshold", "0", "the full build's prune threshold (e.g. 60GiB; 0 = none)")
 	fs.StringVar(&f.pruneKeep, "prune-keep", "0", "what a prune keeps (e.g. 40GiB)")
 }
 
+// target is the build the flags name. Without --images or --instances
+// its count is left zero: the analysis' default build, which
+// Analysis.ResolveTarget fills in once the run is read (the instance list
+// the sweep drew its sample from, else 433 images). An explicit --images
+// wins over that list.
 func (f *targetFlags) target(fs *pflag.FlagSet) (evidence.Target, error) {
 	var t evidence.Target
-	if f.images < 1 || f.images > maxImages {
-		return t, input.Errorf("--images", "%d: want a positive number of images, at most %d", f.images, maxImages)
+	if fs.Changed("images") {
+		if f.images < 1 || f.images > maxImages {
+			return t, input.Errorf("--images", "%d: want a positive number of images, at most %d", f.images, maxImages)
+		}
+		t.Images = f.images
 	}
-	t.Images = f.images
 	if f.instances != "" {
 		if fs.Changed("images") {
 			return t, input.Errorf("--images and --instances", "give one of them")
@@ -152,10 +161,22 @@ func (f *targetFlags) target(fs *pflag.FlagSet) (evidence.Target, error) {
 			return t, input.Errorf("--instances "+f.instances, "%d instances: want at most %d", len(ids), maxImages)
 		}
 		t.Repos, t.Images = evidence.ReposOf(ids), len(ids)
+		t.Name = fmt.Sprintf("the %s of %s", analyze.Plural(len(ids), "instance"), filepath.Base(f.instances))
 	}
 	var err error
 	if t.PruneThreshold, t.PruneKeep, err = input.PruneSizes(f.pruneThreshold, f.pruneKeep); err != nil {
 		return t, err
+	}
+	return t, nil
+}
+
+// resolveTarget is the build to predict once the run is read: t, or the
+// run's default (Analysis.ResolveTarget), which is bad input past
+// maxImages, as --images is.
+func resolveTarget(a *evidence.Analysis, t evidence.Target) (evidence.Target, error) {
+	t = a.ResolveTarget(t)
+	if n := t.Count(); n > maxImages {
+		return t, input.Errorf(a.Dir, "its run.json lists %d instances to predict: want at most %d; give --images N", n, maxImages)
 	}
 	return t, nil
 }
@@ -225,6 +246,9 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 	if err := checkCondition(a, regBW); err != nil {
 		return err
 	}
+	if cons.Target, err = resolveTarget(a, cons.Target); err != nil {
+		return err
+	}
 	cons.Registry = regBW
 	if regBW == "" && len(a.Conditions()) > 1 {
 		if wfFile != "" {
@@ -277,8 +301,8 @@ func (c *cli) recommendEach(a *evidence.Analysis, cons evidence.Constraints, asJ
 	var firstErr error
 	var objs []any
 	var b strings.Builder
-	fmt.Fprintf(&b, "The sweep measured the registry bandwidths %s: a condition the build runs under, not a setting. One recommendation each (--registry-bandwidth picks one).\n",
-		strings.Join(a.Conditions(), ", "))
+	fmt.Fprintf(&b, "The sweep measured the registry bandwidths %s: a condition the build runs under, not a setting. One recommendation each (--registry-bandwidth picks one), for %s.\n",
+		strings.Join(a.Conditions(), ", "), cons.Target.Describe())
 	for _, r := range results {
 		fmt.Fprintf(&b, "\n== registry bandwidth %s ==\n", r.Registry)
 		if r.Err != nil {
@@ -378,6 +402,9 @@ func (c *cli) report(_ context.Context, args []string) error {
 	if out == "" {
 		out = dirs[0]
 	}
+	if t, err = resolveTarget(a, t); err != nil {
+		return err
+	}
 	d, err := reports.FromAnalysis(a, evidence.Constraints{Target: t, Registry: regBW})
 	if err != nil {
 		return err
@@ -405,6 +432,7 @@ func (c *cli) report(_ context.Context, args []string) error {
 			}
 		}
 	}
+	fmt.Fprintf(c.stdout, "predictions for %s\n", t.Describe())
 	fmt.Fprintf(c.stdout, "report: %s\n", filepath.Join(out, "report.md"))
 	return nil
 }

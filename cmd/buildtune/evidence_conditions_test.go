@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/buildtune/buildtune/analyze/evidence"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -114,22 +115,33 @@ func TestRecommendPerCondition(t *testing.T) {
 }
 
 // TestFromRecommendationCondition: build --from-recommendation takes the
-// unlimited condition of a sweep of several (the build's own registry is
-// not capped), and refuses, naming them, a sweep of capped ones only.
+// condition of the build's own registry (--registry-bandwidth, unlimited by
+// default) from a sweep of several, for the build's own instances; it
+// refuses, naming them, a sweep whose conditions do not hold the build's;
+// a sweep of one condition is used with a warning when it is not the
+// build's.
 func TestFromRecommendationCondition(t *testing.T) {
 	var workers int
 	batch, cache, strategy := "", "", ""
 	c := &cli{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	stderr := c.stderr.(*bytes.Buffer)
 	fs := c.flags("build")
-	fs.Int("sample", 6, "")
-	if err := c.applyRecommendation(fs, twoConditionRun(t), false, &workers, &batch, &cache, &strategy); err != nil {
+	target := evidence.Target{Repos: evidence.ReposOf([]string{"django__django-1", "django__django-2", "sympy__sympy-3"}), Name: "the 3 instances of this build"}
+	if err := c.applyRecommendation(fs, twoConditionRun(t), target, 0, &workers, &batch, &cache, &strategy); err != nil {
 		t.Fatalf("two conditions: %v", err)
 	}
-	if !strings.Contains(c.stderr.(*bytes.Buffer).String(), "registry bandwidth unlimited") {
-		t.Errorf("want the unlimited condition's settings: %s", c.stderr)
+	if out := stderr.String(); !strings.Contains(out, "registry bandwidth unlimited") || !strings.Contains(out, "for the 3 instances of this build") {
+		t.Errorf("want the unlimited condition's settings for the build's 3 instances: %s", out)
 	}
-	err := c.applyRecommendation(fs, twoConditionRun(t, "16MiB/s", "32MiB/s"), false, &workers, &batch, &cache, &strategy)
-	if err == nil || !strings.Contains(err.Error(), "16MiB/s, 32MiB/s") {
+	stderr.Reset()
+	if err := c.applyRecommendation(fs, twoConditionRun(t), target, 16<<20, &workers, &batch, &cache, &strategy); err != nil {
+		t.Fatalf("two conditions, a build at 16MiB/s: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "registry bandwidth 16MiB/s") {
+		t.Errorf("a build at 16MiB/s: want that condition's settings: %s", stderr)
+	}
+	err := c.applyRecommendation(fs, twoConditionRun(t, "16MiB/s", "32MiB/s"), target, 0, &workers, &batch, &cache, &strategy)
+	if err == nil || !strings.Contains(err.Error(), "16MiB/s, 32MiB/s") || !strings.Contains(err.Error(), "not this build's (unlimited)") {
 		t.Errorf("capped only: %v, want an error naming the conditions", err)
 	}
 	if code := c.exit(err); code != exitUsage {

@@ -3,13 +3,18 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/testenv"
+	"github.com/buildtune/buildtune/internal/workload"
+	"github.com/buildtune/buildtune/sweep"
 	"github.com/buildtune/buildtune/sweep/record"
 )
 
@@ -272,5 +277,153 @@ func TestReportOutLeavesRun(t *testing.T) {
 		if e.Name() != "run.json" && e.Name() != "records.jsonl" {
 			t.Errorf("the run folder gained %s", e.Name())
 		}
+	}
+}
+
+// writeListSweep writes a sweep folder as `sweep --instances set.txt
+// --sample 8` leaves it: run.json records the list of 40 (instanceList,
+// as the sweep command fills it), and the records are of two cells
+// building a sample of 8 drawn from it, 4 cold reps each. The list file
+// is removed afterwards: the evidence commands must not need it.
+func writeListSweep(t *testing.T) string {
+	t.Helper()
+	var ids []string
+	for _, rc := range []struct {
+		repo string
+		n    int
+	}{{"django", 15}, {"sympy", 10}, {"astropy", 8}, {"requests", 7}} {
+		for i := range rc.n {
+			ids = append(ids, fmt.Sprintf("%s__%s-%d", rc.repo, rc.repo, i+1))
+		}
+	}
+	listFile := writeFile(t, "set.txt", strings.Join(ids, "\n")+"\n")
+	all, err := workload.LoadInstanceList(listFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := instanceList(fleet.Source{Instances: listFile}, all)
+	if err != nil || list == nil || len(list.IDs) != 40 {
+		t.Fatalf("instanceList = %+v, %v; want the 40 ids", list, err)
+	}
+	if l, err := instanceList(fleet.Source{}, all); l != nil || err != nil {
+		t.Errorf("instanceList of the fixtures = %+v, %v; want nil", l, err)
+	}
+	if err := os.Remove(listFile); err != nil {
+		t.Fatal(err)
+	}
+	sample := []string{"astropy__astropy-1", "astropy__astropy-2", "django__django-1", "django__django-2", "django__django-3",
+		"sympy__sympy-1", "sympy__sympy-2", "sympy__sympy-3"}
+	dir := filepath.Join(t.TempDir(), "sweep")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	info := sweep.RunInfo{ID: "20261126T120000Z", Machine: sweep.Machine{Cores: 2, OS: "linux", Arch: "amd64"}, Version: "(devel)",
+		Grid: sweep.Grid{Workers: []int{2, 4}, Batches: []int{4}, Cache: []engine.CacheMode{"off"}, Strategies: []string{"single"},
+			Registry: []string{sweep.Direct}, Temps: []string{sweep.Cold}, Reps: 4, Sample: len(sample), Seed: 1},
+		Seed: 1, Start: t0, Workload: "fixtures", Instances: list}
+	if err := sweep.WriteRunInfo(dir, info); err != nil {
+		t.Fatal(err)
+	}
+	w, err := record.Create(filepath.Join(dir, sweep.RecordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	trial, clock := 0, t0
+	for rep := 1; rep <= 4; rep++ {
+		for _, cell := range []struct{ workers, seconds float64 }{{2, 10}, {4, 12}} {
+			trial++
+			workers := int(cell.workers)
+			rc := record.Config{Cell: fmt.Sprintf("w%d-b4-off-single", workers), Workers: workers, Batch: 4, CacheMode: "off",
+				Strategy: "single", Temp: record.TempCold, Rep: rep}
+			d := cell.seconds * (1 + 0.01*float64(rep))
+			span := 0.0
+			for b := range 2 {
+				for k := range 4 {
+					s := clock.Add(time.Duration((1 + span + float64(k/workers)*d) * float64(time.Second)))
+					id := sample[4*b+k]
+					im := record.Image{Trial: trial, Config: rc, Instance: id, Phase: "single", Status: record.StatusBuilt, Attempts: 1, BatchIndex: b,
+						Cost: record.Cost{ID: id, Start: s, End: s.Add(time.Duration(d * float64(time.Second))), WallSeconds: d,
+							ExecSeconds: 0.6 * d, ImageExportSeconds: 0.1 * d, LayerPushSeconds: 0.2 * d, CachedSteps: 3, TotalSteps: 4, ImageBytes: 50 << 20}}
+					if err := w.Write(&im); err != nil {
+						t.Fatal(err)
+					}
+				}
+				span += float64((4+workers-1)/workers) * d
+			}
+			wall := 1 + span
+			end := clock.Add(time.Duration(wall * float64(time.Second)))
+			tr := record.Trial{Trial: trial, Config: rc, Start: clock, End: end, WallSeconds: wall, Images: 8, Built: 8,
+				ImagesPerHour: record.ImagesPerHour(8, wall), BytesPushed: 8 * 50 << 20}
+			if err := w.Write(&tr); err != nil {
+				t.Fatal(err)
+			}
+			clock = end.Add(10 * time.Second)
+		}
+	}
+	return dir
+}
+
+// TestPredictsTheSweepsList: a sweep of a sample of 8 drawn from a list of
+// 40 (--instances set.txt --sample 8) is predicted for the 40, with the
+// list's repos, by recommend, report and analyze, which say so; --images
+// still wins, and a sweep without a list keeps the 433 images.
+func TestPredictsTheSweepsList(t *testing.T) {
+	dir := writeListSweep(t)
+	const target = "the 40 instances of set.txt, the list the sweep drew its sample from"
+	r := runIn(t, "recommend", dir, "--json")
+	if r.code != exitOK {
+		t.Fatalf("recommend --json: %s", r)
+	}
+	var rec struct {
+		Images   int      `json:"images"`
+		Target   string   `json:"target"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil {
+		t.Fatalf("recommend --json: %v\n%s", err, r.stdout)
+	}
+	if rec.Images != 40 || rec.Target != target {
+		t.Errorf("recommend --json: %d images, target %q; want 40, %q", rec.Images, rec.Target, target)
+	}
+	// The list's repos weight the draws: its 7 requests images have no
+	// repo in the sample (433 images without repos would not say so).
+	if w := strings.Join(rec.Warnings, "\n"); !strings.Contains(w, "7 of 40 target images (1 repo) have no observations of their repo") {
+		t.Errorf("recommend --json: warnings %q, want the list's repos used", rec.Warnings)
+	}
+	if r := runIn(t, "recommend", dir); r.code != exitOK || !strings.Contains(r.stdout, "for 40 images") || !strings.Contains(r.stdout, "Predicted for "+target+".") {
+		t.Errorf("recommend: want the prediction for the list, named\n%s", r)
+	}
+	r = runIn(t, "recommend", dir, "--json", "--images", "433")
+	rec.Images, rec.Target = 0, ""
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || rec.Images != 433 || rec.Target != "" {
+		t.Errorf("recommend --images 433: %d images, target %q (%v); want --images to win", rec.Images, rec.Target, err)
+	}
+	if r := runIn(t, "report", dir); r.code != exitOK || !strings.Contains(r.stdout, "predictions for "+target) {
+		t.Errorf("report: want it to name the list\n%s", r)
+	}
+	if md, _ := os.ReadFile(filepath.Join(dir, "report.md")); !strings.Contains(string(md), "for 40 images") || !strings.Contains(string(md), "Predicted for "+target) {
+		t.Errorf("report.md: want the decision for the list's 40 images\n%s", md)
+	}
+	if r := runIn(t, "analyze", dir); r.code != exitOK || !strings.Contains(r.stdout, "full build: "+target) {
+		t.Errorf("analyze: want it to name the list\n%s", r)
+	}
+	if r := runIn(t, "plan", dir, "--runners", "1"); r.code != exitOK || !strings.Contains(r.stderr, "planning for "+target) {
+		t.Errorf("plan: want it to plan the list\n%s", r)
+	}
+	var an struct {
+		Options struct {
+			Images int `json:"images"`
+		} `json:"options"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "analysis.json")); err != nil || json.Unmarshal(b, &an) != nil || an.Options.Images != 40 {
+		t.Errorf("analysis.json: options.images %d (%v), want 40", an.Options.Images, err)
+	}
+	// A sweep without a recorded list (the fixtures, or one made before
+	// sweeps recorded it) keeps the 433 images.
+	old := copyRun(t)
+	if r := runIn(t, "report", old); r.code != exitOK || !strings.Contains(r.stdout, "predictions for 433 images") {
+		t.Errorf("report of a sweep without a list: want 433 images\n%s", r)
 	}
 }

@@ -23,7 +23,7 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	)
 	fs := c.flags("plan")
 	af.register(fs)
-	fs.IntVar(&images, "images", evidence.DefaultImages, "images to build")
+	fs.IntVar(&images, "images", 0, fmt.Sprintf("images to build (default: the instance list the sweep drew its sample from, as its run.json records it; else %d)", evidence.DefaultImages))
 	fs.StringVar(&deadline, "deadline", "", "finish within this (e.g. 3h): how many runners and workers")
 	fs.IntVar(&runners, "runners", 0, "the reverse: what this many runners achieve")
 	fs.IntVar(&cores, "cores", 0, "cores per runner (default: the sweep machine's)")
@@ -32,7 +32,7 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if images < 1 || images > maxImages {
+	if fs.Changed("images") && (images < 1 || images > maxImages) {
 		return input.Errorf("--images", "%d: want a positive number of images, at most %d", images, maxImages)
 	}
 	var d time.Duration
@@ -58,6 +58,16 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	a, err := af.analyse(dirs[0])
 	if err != nil {
 		return err
+	}
+	if !fs.Changed("images") {
+		// The list the sweep drew its sample from, else the SWT-Bench set.
+		t := a.ResolveTarget(evidence.Target{})
+		if images = t.Count(); images < 1 || images > maxImages {
+			return input.Errorf(dirs[0], "its instance list holds %d instances: want 1 to %d, or give --images", images, maxImages)
+		}
+		if t.FromRun() {
+			fmt.Fprintf(c.stderr, "planning for %s\n", t.Describe())
+		}
 	}
 	c.warnRun(a.Warnings)
 	if cores == 0 && a.Machine != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/buildtune/buildtune/internal/progress"
 	"github.com/buildtune/buildtune/internal/regproxy"
 	"github.com/buildtune/buildtune/internal/stack"
+	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/reports"
 	"github.com/buildtune/buildtune/sweep"
 	"github.com/buildtune/buildtune/sweep/record"
@@ -173,6 +175,13 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		if fs.Changed("profile") {
 			g.Profile = profile
 		}
+		// A profile file is recorded by its absolute path, so that
+		// --resume from another working folder reads the same file.
+		if g.Profile != "" && g.Profile != fixtures.DefaultProfile && !filepath.IsAbs(g.Profile) {
+			if abs, err := filepath.Abs(g.Profile); err == nil {
+				g.Profile = abs
+			}
+		}
 		if err := g.Validate(); err != nil {
 			return usagef("%v", err)
 		}
@@ -181,6 +190,12 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		}
 		if out == "" {
 			out = defaultOut()
+		}
+		// Before the stack starts and anything is written into out (the
+		// fixtures' context, source.json): a folder that holds a sweep or
+		// records is refused as it is.
+		if err := sweep.CheckNewOutDir(out); err != nil {
+			return input.Errorf("--out", "%v", err)
 		}
 	}
 	threshold, keep, err := input.PruneSizes(pruneThreshold, pruneKeep)
@@ -217,6 +232,18 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	prof, err := fixtures.LoadProfile(g.Profile)
 	if err != nil {
 		return usagef("--profile: %v", err)
+	}
+	if resume != "" {
+		// The records so far were built from the profile as it was: a file
+		// edited since would mix two workloads under one name.
+		info, err := sweep.ReadRunInfo(resume)
+		if err != nil {
+			return usagef("--resume %s: %v", resume, err)
+		}
+		if info.ProfileDigest != "" && info.ProfileDigest != prof.Digest() {
+			return input.Errorf("--resume "+resume, "the profile %s has changed since the sweep started (its digest was %s, now %s); want it as it was, or start a new sweep",
+				cmp.Or(g.Profile, fixtures.DefaultProfile), info.ProfileDigest, prof.Digest())
+		}
 	}
 	// A cell that exports the registry cache needs somewhere to export it.
 	for _, c := range g.Cells() {
@@ -262,6 +289,14 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		Proxy: proxy, Attempts: attempts, Prune: fleet.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
 		Host: host, BuildKitVersion: bkVersion, TraceDir: env.TraceDir, Direct: !stack.Loopback(env.Stack.Registry.Addr)}
 	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name}
+	if !src.Custom() {
+		opts.Info.ProfileDigest = prof.Digest()
+	}
+	if resume == "" {
+		if opts.Info.Instances, err = instanceList(src.Source, all); err != nil {
+			return err
+		}
+	}
 	opts.Progress = &sweepProgress{d: disp}
 	opts.Log = &logWriter{d: disp}
 	if adaptive {
@@ -372,4 +407,30 @@ func checkGridBounds(g sweep.Grid, gridFile string) error {
 		}
 	}
 	return nil
+}
+
+// instanceList is what run.json records of the list a sweep draws its
+// sample from (--instances FILE, or a workload file's instances): its ids,
+// so that recommend, report and analyze predict the full build of that
+// list, even once the file is gone. Nil for the SWT-Bench ids of the
+// fixtures, whose full build is the default 433 images.
+func instanceList(src fleet.Source, all []workload.Instance) (*sweep.InstanceList, error) {
+	path := src.Instances
+	if path == "" && src.Workload != "" {
+		w, err := workload.Load(src.Workload)
+		if err != nil {
+			return nil, input.Bad("--workload", err)
+		}
+		if len(w.Instances) > 0 {
+			path = src.Workload
+		}
+	}
+	if path == "" {
+		return nil, nil
+	}
+	l := &sweep.InstanceList{Source: path, IDs: make([]string, len(all))}
+	for i, in := range all {
+		l.IDs[i] = in.ID
+	}
+	return l, nil
 }

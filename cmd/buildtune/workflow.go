@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workflow"
+	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/reports"
 	"github.com/buildtune/buildtune/sweep/record"
 	"github.com/spf13/pflag"
@@ -49,7 +51,34 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 	}
 	cfg := rec.Recommended.Config
 	workers, batch, cache := cfg.Workers, cfg.Batch, cfg.CacheMode
+	// Without a confident recommendation the knobs are the best so far, a
+	// lead for more reps: shown as such, and never written as the CI
+	// defaults.
+	var lead string
+	var refuse error
+	if !rec.Confident {
+		why := "the evidence does not support one"
+		if len(rec.Warnings) > 0 {
+			why = strings.TrimRight(rec.Warnings[0], ". ")
+		}
+		lead = fmt.Sprintf("no confident recommendation: %s; the values below are the best so far, %s (predicted %s), a lead for more reps, not a decision",
+			why, rec.Recommended.Name, reports.FormatSeconds(rec.Recommended.PredictedS.Median))
+		if write {
+			refuse = input.Errorf("--write", "no confident recommendation (%s): want more reps before the CI defaults are rewritten; without --write the diff shows the best so far", why)
+		}
+	}
+	// The workflow's knobs are workers, batch and cache mode: the real script
+	// builds each image in one pass, so a three-phase pick cannot be written
+	// and its prediction is not what these knobs give.
+	var strategyNote string
+	if cfg.Strategy != "" && cfg.Strategy != workload.Single {
+		strategyNote = fmt.Sprintf("strategy %s recommended: the workflow has no strategy knob (its build is %s), so these values alone do not give the predicted time; switch the build to %s by hand",
+			cfg.Strategy, workload.Single, cfg.Strategy)
+	}
 	var header []string
+	if strategyNote != "" {
+		header = append(header, strategyNote)
+	}
 	if batch == 0 {
 		batch = max(rec.Images, 1)
 		header = append(header, fmt.Sprintf("stream recommended: the real script has no stream mode; one batch holding every image (%d) is a stream", batch))
@@ -65,7 +94,15 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 		}
 		return fmt.Errorf("rewriting %s: %w", path, err)
 	}
+	if refuse != nil {
+		return refuse
+	}
 	if format == "env" {
+		for _, note := range []string{lead, strategyNote} {
+			if note != "" {
+				fmt.Fprintf(c.stderr, "warning: %s\n", note)
+			}
+		}
 		env := workflow.Env(k, workflow.DefaultNames())
 		if out := os.Getenv("GITHUB_OUTPUT"); out != "" {
 			f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
@@ -83,7 +120,11 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 		fmt.Fprint(c.stdout, env)
 		return nil
 	}
-	header = append(header, fmt.Sprintf("recommended: %s (predicted %s)", rec.Recommended.Name, reports.FormatSeconds(rec.Recommended.PredictedS.Median)))
+	if lead != "" {
+		header = append([]string{lead}, header...)
+	} else {
+		header = append(header, fmt.Sprintf("recommended: %s (predicted %s)", rec.Recommended.Name, reports.FormatSeconds(rec.Recommended.PredictedS.Median)))
+	}
 	header = append(header, workflow.Summary(res.Changes)...)
 	header = append(header, res.Warnings...)
 	if !write {

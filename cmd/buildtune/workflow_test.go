@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,10 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/buildtune/buildtune/analyze/evidence"
+	"github.com/buildtune/buildtune/internal/input"
+	"github.com/buildtune/buildtune/internal/workflow"
 )
 
 // knobWorkflow is a workflow whose knobs differ from any recommendation of the synthetic sweep
@@ -183,5 +188,50 @@ func TestWorkflowFlags(t *testing.T) {
 				t.Errorf("%q: %T is not a usage error (exit 2)", tt.args, err)
 			}
 		}
+	}
+}
+
+// TestWorkflowRewriteNotADecision: a recommendation without confidence is shown as the best so
+// far, not as "recommended", and --write refuses it (exit 2, the file untouched); a three-phase
+// pick says that the workflow's knobs cannot express the strategy.
+func TestWorkflowRewriteNotADecision(t *testing.T) {
+	rec := func(confident bool, strategy string) evidence.Recommendation {
+		cfg := evidence.Config{Workers: 2, Batch: 3, CacheMode: "off", Strategy: strategy}
+		return evidence.Recommendation{Images: 433, Confident: confident,
+			Recommended: evidence.Choice{Config: cfg, Name: cfg.Name(), PredictedS: evidence.Interval{Median: 600, Lo: 500, Hi: 700}},
+			Warnings:    []string{"too few reps: 1 per cell"}}
+	}
+	run := func(r evidence.Recommendation, write bool, format string) (string, string, error) {
+		var out, errb strings.Builder
+		c := &cli{stdout: &out, stderr: &errb}
+		wf := writeFile(t, "wf.yml", knobWorkflow)
+		err := c.rewriteWorkflow(wf, []byte(knobWorkflow), r, workflow.Options{}, write, format)
+		if b, _ := os.ReadFile(wf); write && err != nil && string(b) != knobWorkflow {
+			t.Error("a refused --write changed the file")
+		}
+		return out.String(), errb.String(), err
+	}
+
+	out, _, err := run(rec(false, "single"), false, "diff")
+	if err != nil || !strings.Contains(out, "# no confident recommendation: too few reps: 1 per cell") ||
+		!strings.Contains(out, "best so far, w2-b3-off-single") || strings.Contains(out, "# recommended:") {
+		t.Errorf("diff of an unconfident recommendation (%v):\n%s", err, out)
+	}
+	_, _, err = run(rec(false, "single"), true, "diff")
+	if err == nil || !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), "--write") || !strings.Contains(err.Error(), "no confident recommendation") {
+		t.Errorf("--write of an unconfident recommendation: %v, want bad input naming --write", err)
+	}
+	out, stderr, err := run(rec(false, "single"), false, "env")
+	if err != nil || !strings.Contains(out, "MAX_WORKERS=2") || !strings.Contains(stderr, "warning: no confident recommendation") {
+		t.Errorf("env of an unconfident recommendation (%v): stdout %q, stderr %q", err, out, stderr)
+	}
+
+	out, _, err = run(rec(true, "three-phase"), false, "diff")
+	if err != nil || !strings.Contains(out, "# strategy three-phase recommended: the workflow has no strategy knob") {
+		t.Errorf("diff of a three-phase recommendation (%v):\n%s", err, out)
+	}
+	out, _, err = run(rec(true, "single"), false, "diff")
+	if err != nil || !strings.Contains(out, "# recommended: w2-b3-off-single") || strings.Contains(out, "strategy") || strings.Contains(out, "confident") {
+		t.Errorf("diff of a confident single recommendation (%v):\n%s", err, out)
 	}
 }

@@ -242,7 +242,7 @@ func (b *BuildKit) Build(ctx context.Context, req Request) (Result, error) {
 	}
 	if err != nil {
 		class := classify(ctx, err, b)
-		res.ErrClass, res.Error = class, firstLine(err.Error())
+		res.ErrClass, res.Error = class, FirstLine(err.Error())
 		return res, &BuildError{ID: req.ID, Class: class, Err: err}
 	}
 	return res, nil
@@ -341,7 +341,8 @@ func imageBytes(ctx context.Context, tag, dgst string) int64 {
 	return total
 }
 
-func firstLine(s string) string {
+// FirstLine is s up to its first newline (an error message for one line of output).
+func FirstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
 	}

@@ -60,8 +60,23 @@ type Options struct {
 	DaemonLimits []int
 	// Attempts per build (1 = no retry).
 	Attempts int
-	// SkipExisting checks the final tag in the registry first and skips the
-	// instance if it is there (the real script's HEAD check).
+	// RetryDelay is the wait before a failed build's next attempt: after
+	// attempt a fails, RetryDelay*a, at most a minute or RetryDelay if
+	// longer (the real script sleeps 2+2*attempt s: RetryDelay 2s). No
+	// wait follows the last attempt, and 0 means none at all. The wait ends
+	// at once when ctx ends; the image is then recorded as interrupted
+	// (ErrCanceled), not failed, so that a resume builds it again. The
+	// build keeps its worker and daemon slot while it waits, as the real
+	// script keeps its worker. The wait is in no phase of the record
+	// (exec, push and the rest are the last attempt's), but it is in its
+	// wall time: an image retried runs from its first attempt's start.
+	RetryDelay time.Duration
+	// SkipExisting checks the final tag in the registry first (the real
+	// script's HEAD check) and skips the instance if it is there. The
+	// check's time is the record's RemoteCheckSeconds (of a skip, whose
+	// start, end and wall time are the check's; else of the instance's
+	// first phase), never part of its PoolWaitSeconds, which is only the
+	// wait for a free worker and a daemon slot.
 	SkipExisting bool
 	Prune        PrunePolicy
 	// Config labels every record.
@@ -129,7 +144,7 @@ func Run(ctx context.Context, o Options) (record.Trial, error) {
 		return r.tr, err
 	}
 	if len(shared) > 0 {
-		rec, _, infraErr := r.phases(ctx, shared, "", 0, time.Now())
+		rec, _, infraErr := r.phases(ctx, shared, "", 0, time.Now(), 0)
 		if infraErr != nil {
 			return r.finish(infraErr)
 		}
@@ -188,6 +203,23 @@ func (r *fleetRun) build(ctx context.Context, di int, b workload.Build, inst str
 	var err error
 	var first time.Time // the first attempt's start
 	for a := 1; a <= r.attempts; a++ {
+		if a > 1 {
+			delay := retryDelay(o.RetryDelay, a-1)
+			// Said before the wait, which can last a minute: the display
+			// would otherwise look stuck.
+			r.event(&record.Event{Run: o.Run, Trial: o.Trial, Time: time.Now(), Type: record.EventRetry,
+				Cell: o.Config.Cell, Seconds: delay.Seconds(),
+				Message: fmt.Sprintf("%s: attempt %d of %d failed (%s): %s; attempt %d in %s",
+					req.ID, a-1, r.attempts, res.ErrClass, engine.FirstLine(res.Error), a, delay)})
+			if werr := sleep(ctx, delay); werr != nil {
+				// Stopped before the attempts were used up: interrupted,
+				// not failed (no manifest line; a resume builds it).
+				err = &engine.BuildError{ID: req.ID, Class: engine.ErrCanceled,
+					Err: fmt.Errorf("stopped during the %s wait before attempt %d (attempt %d failed: %s): %w", delay, a, a-1, res.Error, werr)}
+				res.ErrClass, res.Error = engine.ErrCanceled, err.Error()
+				break
+			}
+		}
 		rec.Attempts = a
 		if o.TraceDir != "" {
 			req.TracePath = fmt.Sprintf("%s/t%d-%s-%d.jsonl", o.TraceDir, o.Trial, safeName(req.ID), a)
@@ -207,8 +239,9 @@ func (r *fleetRun) build(ctx context.Context, di int, b workload.Build, inst str
 		}
 	}
 	if rec.Attempts > 1 && !first.IsZero() && first.Before(res.Start) && !res.End.IsZero() {
-		// The image took every attempt: its time runs from the first
-		// start (the breakdown is the last attempt's).
+		// The image took every attempt and the waits between them: its
+		// time runs from the first start (the breakdown is the last
+		// attempt's).
 		res.Start = first
 		res.WallSeconds = res.End.Sub(first).Seconds()
 	}
@@ -226,8 +259,9 @@ func (r *fleetRun) build(ctx context.Context, di int, b workload.Build, inst str
 // attempt; every other build is recorded. It returns the last record (nil
 // when interrupted before any), the daemon used last (-1 if none), and an
 // error wrapping ErrInfra when the run must stop: no daemon left, or the
-// registry down; or the error writing a record.
-func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst string, batchIdx int, queued time.Time) (*record.Image, int, error) {
+// registry down; or the error writing a record. check is the seconds of
+// the instance's skip-existing check, for its first record.
+func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst string, batchIdx int, queued time.Time, check float64) (*record.Image, int, error) {
 	di, err := r.pool.acquire(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -251,6 +285,7 @@ func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst str
 				if ctx.Err() != nil {
 					return last, -1, nil
 				}
+				rec.RemoteCheckSeconds = check
 				if werr := r.add(rec); werr != nil {
 					return rec, -1, werr
 				}
@@ -259,12 +294,13 @@ func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst str
 			wait += time.Since(t0).Seconds()
 			continue
 		}
+		rec.RemoteCheckSeconds = check
 		if werr := r.add(rec); werr != nil {
 			r.pool.release(di)
 			return rec, di, werr
 		}
 		last = rec
-		wait = 0
+		wait, check = 0, 0
 		if err != nil {
 			if rec.ErrClass == engine.ErrInfra && !isDown {
 				if ie := r.checkRegistry(); ie != nil {
@@ -301,19 +337,23 @@ func (r *fleetRun) daemonEvent(di int, joined bool, reason error) {
 	if !joined {
 		msg = fmt.Sprintf("daemon %d (%s) left the pool: %v", di, name, reason)
 	}
-	ev := &record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: time.Now(), Type: record.EventDaemon,
-		Cell: r.o.Config.Cell, Message: msg}
+	r.event(&record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: time.Now(), Type: record.EventDaemon,
+		Cell: r.o.Config.Cell, Message: msg})
+}
+
+// event shows ev and records it; the first failure to record one is the
+// run's error at its end (the build goes on).
+func (r *fleetRun) event(ev *record.Event) {
 	if r.o.OnEvent != nil {
 		r.o.OnEvent(ev)
 	}
 	if r.o.Out == nil {
 		return
 	}
-	err := r.o.Out.Write(ev)
-	if err != nil {
+	if err := r.o.Out.Write(ev); err != nil {
 		r.mu.Lock()
 		if r.eventErr == nil {
-			r.eventErr = fmt.Errorf("recording %q: %w", msg, err)
+			r.eventErr = fmt.Errorf("recording %q: %w", ev.Message, err)
 		}
 		r.mu.Unlock()
 	}
@@ -347,18 +387,28 @@ func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) e
 	var infraErr error
 	di := -1
 	status := record.StatusBuilt
-	if n := len(builds); o.SkipExisting && n > 0 && len(builds[n-1].Tags) > 0 && exists(ctx, builds[n-1].Tags[0]) {
-		status = record.StatusSkipped
-		last = &record.Image{Run: o.Run, Trial: o.Trial, Config: o.Config, Instance: inst.ID,
-			Phase: builds[n-1].Phase, Tag: builds[n-1].Tags[0], Status: status, BatchIndex: batchIdx}
-		last.ID = inst.ID
-		if err := r.add(last); err != nil {
-			return err
+	check := 0.0 // seconds of the skip-existing check
+	if n := len(builds); o.SkipExisting && n > 0 && len(builds[n-1].Tags) > 0 {
+		t0 := time.Now()
+		found := exists(ctx, builds[n-1].Tags[0])
+		t1 := time.Now()
+		// The check is no wait for a worker or a daemon: the pool wait
+		// starts that much later.
+		queued = queued.Add(t1.Sub(t0))
+		check = t1.Sub(t0).Seconds()
+		if found {
+			status = record.StatusSkipped
+			last = &record.Image{Run: o.Run, Trial: o.Trial, Config: o.Config, Instance: inst.ID,
+				Phase: builds[n-1].Phase, Tag: builds[n-1].Tags[0], Status: status, BatchIndex: batchIdx,
+				RemoteCheckSeconds: check, Cost: record.Cost{ID: inst.ID, Start: t0, End: t1, WallSeconds: check}}
+			if err := r.add(last); err != nil {
+				return err
+			}
+			builds = nil
 		}
-		builds = nil
 	}
 	if len(builds) > 0 {
-		last, di, infraErr = r.phases(ctx, builds, inst.ID, batchIdx, queued)
+		last, di, infraErr = r.phases(ctx, builds, inst.ID, batchIdx, queued, check)
 		if last == nil && infraErr == nil {
 			return nil // interrupted while waiting for a daemon: no record
 		}
@@ -481,6 +531,46 @@ func (r *fleetRun) finish(err error) (record.Trial, error) {
 		tr.Error = err.Error()
 	}
 	return tr, err
+}
+
+// maxRetryDelay caps the growing wait between attempts (unless
+// Options.RetryDelay alone is longer).
+const maxRetryDelay = time.Minute
+
+// retryDelay is the wait after failed attempt a (1-based) of a build:
+// base*a, at most max(base, maxRetryDelay); 0 when base is not positive.
+func retryDelay(base time.Duration, a int) time.Duration {
+	if base <= 0 || a < 1 {
+		return 0
+	}
+	limit := max(base, maxRetryDelay)
+	if time.Duration(a) > limit/base {
+		return limit // base*a would pass the cap (or overflow)
+	}
+	return base * time.Duration(a)
+}
+
+// newTimer starts the timer of a wait between attempts and returns its
+// channel and its stop; tests replace it to see the waits asked for
+// without waiting.
+var newTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
+}
+
+// sleep waits d, or until ctx ends (then it returns ctx's error at once).
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	c, stop := newTimer(d)
+	defer stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c:
+		return nil
+	}
 }
 
 // exists reports whether tag is in its registry (a HEAD request).

@@ -118,6 +118,27 @@ func (s *Source) CheckCache(mode engine.CacheMode) error {
 	return nil
 }
 
+// CheckStrategy refuses a strategy that the workload has no plan for (bad
+// input, before anything starts): a one-Dockerfile workload (--context) has
+// only single, a workload file the plans it names; the fixtures have all.
+func (s *Source) CheckStrategy(strategy string) error {
+	switch {
+	case s.Workload != "":
+		w, err := workload.Load(s.Workload)
+		if err != nil {
+			return input.Bad("--workload", err)
+		}
+		if _, ok := w.Plans[strategy]; !ok {
+			return input.Errorf("--strategy "+strategy, "workload %s has no such plan; want %s", s.Workload, strings.Join(w.StrategyNames(), " or "))
+		}
+	case s.Context != "":
+		if strategy != workload.Single {
+			return input.Errorf("--strategy "+strategy, "a one-Dockerfile workload (--context) has one plan; want %s", workload.Single)
+		}
+	}
+	return nil
+}
+
 // ParseBuildArgs turns KEY=VALUE items into a map (bad input otherwise).
 func ParseBuildArgs(items []string) (map[string]string, error) {
 	var out map[string]string

@@ -42,8 +42,11 @@ type Options struct {
 	Cache    engine.CacheMode
 	Workers  int
 	// Batch is the batch size; 0 = stream.
-	Batch        int
-	Attempts     int
+	Batch    int
+	Attempts int
+	// RetryDelay is the base of the wait between a failed build's attempts
+	// (fleet.Options.RetryDelay); 0 retries at once.
+	RetryDelay   time.Duration
 	SkipExisting bool
 	Prune        fleet.PrunePolicy
 	// Shard is one shard of a CI matrix; Count 0 builds every instance.
@@ -102,8 +105,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	_, statErr := os.Stat(out)
 	newOut := errors.Is(statErr, os.ErrNotExist)
+	if err := notABuild(out); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, fmt.Errorf("creating build folder: %w", err)
+		return nil, input.Bad("--out "+out, fmt.Errorf("creating the build folder: %w", err))
 	}
 	res := &Result{Out: out, ManifestPath: filepath.Join(out, manifest.ManifestFile),
 		SummaryPath: filepath.Join(out, manifest.SummaryFile), RecordsPath: filepath.Join(out, RecordsFile)}
@@ -111,7 +117,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// (bad input, a stack that does not start): the folder is left as it
 	// was.
 	var created []string
-	for _, p := range []string{res.ManifestPath, res.RecordsPath} {
+	for _, p := range []string{res.ManifestPath, res.RecordsPath, res.SummaryPath} {
 		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 			created = append(created, p)
 		}
@@ -130,42 +136,45 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		undo()
 		return nil, input.Errorf("--shard", "shard %s of %d instances is empty", o.Shard, len(o.Setup.Instances))
 	}
+	shardSpec := ""
+	if o.Shard.Count > 0 {
+		shardSpec = o.Shard.String()
+	}
+	// What the folder holds is read, and checked to be this build, before
+	// anything in it changes: a refused folder is left as it was.
+	prior, _, err := manifest.Read(res.ManifestPath)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		undo()
+		return nil, input.Errorf("--out "+out, "%v: want a build folder to resume, or a new folder", err)
+	}
+	var prev *manifest.Summary
+	if len(prior) > 0 {
+		s, err := manifest.ReadSummary(res.SummaryPath)
+		switch {
+		case err == nil:
+			prev = &s
+		case !errors.Is(err, os.ErrNotExist):
+			// A summary that does not read would hide which build the
+			// folder holds, and be overwritten.
+			undo()
+			return nil, input.Errorf("--out "+out, "%v: want the build-summary.json of the build in %s (or none), to resume it", err, res.ManifestPath)
+		}
+	}
+	if err := sameBuild(out, plan, shardSpec, o.Setup.SDKSha, prior, prev); err != nil {
+		undo()
+		return nil, err
+	}
 	mw, cut, err := manifest.Create(res.ManifestPath)
 	if err != nil {
 		return nil, fmt.Errorf("opening manifest: %w", err)
 	}
 	defer mw.Close()
 	res.TornBytes = cut
-	prior, _, err := manifest.Read(res.ManifestPath)
-	if err != nil {
+	if prior, _, err = manifest.Read(res.ManifestPath); err != nil {
 		return nil, fmt.Errorf("reading manifest to resume: %w", err)
 	}
 	todo, done := Pending(plan, prior)
 	res.Planned, res.Resumed, res.Todo = len(plan), len(done), len(todo)
-	var prev *manifest.Summary
-	if s, err := manifest.ReadSummary(res.SummaryPath); err == nil && len(prior) > 0 {
-		prev = &s
-	}
-	if prev != nil {
-		// The lines of another SDK commit or another shard are no part of
-		// this build: resuming over them would skip images never built.
-		shardSpec := ""
-		if o.Shard.Count > 0 {
-			shardSpec = o.Shard.String()
-		}
-		if was := prev.Settings.SDKSha; was != "" && o.Setup.SDKSha != "" && was != o.Setup.SDKSha {
-			return nil, input.Errorf("--out "+out, "holds a build of SDK %s, and this one is SDK %s: want a new folder, or the same --sdk-sha to resume", was, o.Setup.SDKSha)
-		}
-		if was := prev.Settings.Shard; was != shardSpec {
-			label := func(s string) string {
-				if s == "" {
-					return "every instance (no shard)"
-				}
-				return "shard " + s
-			}
-			return nil, input.Errorf("--out "+out, "holds the build of %s, and this one is of %s: want a new folder, or the same --shard to resume", label(was), label(shardSpec))
-		}
-	}
 
 	recs, err := record.Create(res.RecordsPath)
 	if err != nil {
@@ -173,6 +182,48 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.RecordsTornBytes = recs.Cut
 	defer recs.Close()
+
+	inPlan := make(map[string]bool, len(plan))
+	for _, in := range plan {
+		inPlan[in.ID] = true
+	}
+	// summarize writes the summary over the latest line of every planned
+	// instance: when the build starts (so that a build killed in any way
+	// leaves a folder that says which build it holds: SDK, shard,
+	// planned) and at its end.
+	summarize := func(bkVersion string) error {
+		all, _, err := manifest.Read(res.ManifestPath)
+		if err != nil {
+			return fmt.Errorf("reading manifest to summarize: %w", err)
+		}
+		var mine []manifest.Output
+		for _, l := range all {
+			if inPlan[l.Key()] {
+				mine = append(mine, l)
+			}
+		}
+		wall := time.Since(start)
+		extra := manifest.SummaryExtra{
+			Prunes: res.Trial.Prunes, PruneSeconds: res.Trial.PruneSeconds,
+			Settings: manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha, Shard: shardSpec},
+			Versions: manifest.Versions{Buildtune: o.Version, Buildkit: bkVersion},
+		}
+		if prev != nil {
+			// A resumed build: its wall and prunes add to the earlier runs'.
+			wall += time.Duration(prev.WallSeconds * float64(time.Second))
+			extra.Prunes += prev.Prunes
+			extra.PruneSeconds += prev.PruneSeconds
+			if extra.Versions.Buildkit == "" {
+				extra.Versions.Buildkit = prev.Versions.Buildkit
+			}
+		}
+		res.Summary = manifest.Summarize(mine, wall, extra)
+		res.Summary.Planned = len(plan)
+		if err := manifest.WriteSummary(res.SummaryPath, res.Summary); err != nil {
+			return fmt.Errorf("writing build summary: %w", err)
+		}
+		return nil
+	}
 
 	var runErr error
 	bkVersion := ""
@@ -182,7 +233,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	} else {
 		var started bool
-		bkVersion, started, runErr = build(ctx, o, todo, mw, recs, res)
+		bkVersion, started, runErr = build(ctx, o, todo, mw, recs, res, summarize)
 		if !started {
 			mw.Close()
 			recs.Close()
@@ -190,44 +241,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, runErr // nothing built: the folder is left as it was
 		}
 	}
-
-	// The summary, over the latest line of every planned instance.
-	all, _, err := manifest.Read(res.ManifestPath)
-	if err != nil {
-		return res, errors.Join(runErr, fmt.Errorf("reading manifest to summarize: %w", err))
-	}
-	inPlan := make(map[string]bool, len(plan))
-	for _, in := range plan {
-		inPlan[in.ID] = true
-	}
-	var mine []manifest.Output
-	for _, l := range all {
-		if inPlan[l.Key()] {
-			mine = append(mine, l)
-		}
-	}
-	wall := time.Since(start)
-	extra := manifest.SummaryExtra{
-		Prunes: res.Trial.Prunes, PruneSeconds: res.Trial.PruneSeconds,
-		Settings: manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha},
-		Versions: manifest.Versions{Buildtune: o.Version, Buildkit: bkVersion},
-	}
-	if o.Shard.Count > 0 {
-		extra.Settings.Shard = o.Shard.String()
-	}
-	if prev != nil {
-		// A resumed build: its wall and prunes add to the earlier runs'.
-		wall += time.Duration(prev.WallSeconds * float64(time.Second))
-		extra.Prunes += prev.Prunes
-		extra.PruneSeconds += prev.PruneSeconds
-		if extra.Versions.Buildkit == "" {
-			extra.Versions.Buildkit = prev.Versions.Buildkit
-		}
-	}
-	res.Summary = manifest.Summarize(mine, wall, extra)
-	res.Summary.Planned = len(plan)
-	if err := manifest.WriteSummary(res.SummaryPath, res.Summary); err != nil {
-		return res, errors.Join(runErr, fmt.Errorf("writing build summary: %w", err))
+	if err := summarize(bkVersion); err != nil {
+		return res, errors.Join(runErr, err)
 	}
 	if o.StepSummary != "" {
 		if err := appendFile(o.StepSummary, Markdown(res)); err != nil {
@@ -237,10 +252,77 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, runErr
 }
 
+// notABuild refuses (bad input naming --out) a folder that holds records
+// but is no build's: a sweep's (its run.json), or one with records.jsonl and
+// no manifest.jsonl. This build's records would be appended to them.
+func notABuild(out string) error {
+	if _, err := os.Stat(filepath.Join(out, sweep.RunInfoFile)); err == nil {
+		return input.Errorf("--out "+out, "holds %s: a sweep's folder, whose records this build would join; want a new folder, or a build's folder to resume", sweep.RunInfoFile)
+	}
+	if _, err := os.Stat(filepath.Join(out, RecordsFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(out, manifest.ManifestFile)); errors.Is(err, os.ErrNotExist) {
+			return input.Errorf("--out "+out, "holds %s and no %s: not a build's folder, and this build would join its records; want a new folder, or a build's folder to resume", RecordsFile, manifest.ManifestFile)
+		}
+	}
+	return nil
+}
+
+// sameBuild refuses (bad input naming --out) a folder whose manifest lines
+// are no part of this build: another SDK commit's (its summary says), another
+// shard's (its summary or its lines say), or images this build does not plan
+// (another sample, seed, instance list, or shard balance). Resuming over
+// them would pass their lines for images this build never made, or drop
+// them from the summary.
+func sameBuild(out string, plan []workload.Instance, shardSpec, sdkSha string, prior []manifest.Output, prev *manifest.Summary) error {
+	if len(prior) == 0 {
+		return nil
+	}
+	label := func(s string) string {
+		if s == "" {
+			return "every instance (no shard)"
+		}
+		return "shard " + s
+	}
+	wrongShard := func(was string) error {
+		return input.Errorf("--out "+out, "holds the build of %s, and this one is of %s: want a new folder, or the same --shard to resume", label(was), label(shardSpec))
+	}
+	if prev != nil {
+		if was := prev.Settings.SDKSha; was != "" && sdkSha != "" && was != sdkSha {
+			return input.Errorf("--out "+out, "holds a build of SDK %s, and this one is SDK %s: want a new folder, or the same --sdk-sha to resume", was, sdkSha)
+		}
+		if was := prev.Settings.Shard; was != shardSpec {
+			return wrongShard(was)
+		}
+	}
+	inPlan := make(map[string]bool, len(plan))
+	for _, in := range plan {
+		inPlan[in.ID] = true
+	}
+	var other []string
+	for _, l := range manifest.Latest(prior) {
+		if l.Shard != shardSpec {
+			return wrongShard(l.Shard)
+		}
+		if !inPlan[l.Key()] {
+			other = append(other, l.Key())
+		}
+	}
+	if len(other) > 0 {
+		some := strings.Join(other[:min(len(other), 3)], ", ")
+		if len(other) > 3 {
+			some += fmt.Sprintf(" and %d more", len(other)-3)
+		}
+		return input.Errorf("--out "+out, "holds %d images this build does not plan (%s): want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all, --shard and --durations-from) to resume it", len(other), some)
+	}
+	return nil
+}
+
 // build connects the stack and builds todo, writing a manifest line and a
-// log per image as each finishes. It returns BuildKit's version and
-// whether the build started (false: setup failed and err says why).
-func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifest.Writer, recs *record.Writer, res *Result) (string, bool, error) {
+// log per image as each finishes; begin (the summary of the folder so
+// far) runs once the stack is ready, before the first build. It returns
+// BuildKit's version and whether the build started (false: setup or
+// begin failed and err says why).
+func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifest.Writer, recs *record.Writer, res *Result, begin func(bkVersion string) error) (string, bool, error) {
 	setup := o.Setup
 	setup.Instances = todo
 	env, err := fleet.Open(ctx, setup)
@@ -288,6 +370,9 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 		w = &wl
 		cfg.Registry = o.Proxy.Label()
 	}
+	if err := begin(env.BuildKitVersion); err != nil {
+		return env.BuildKitVersion, false, err
+	}
 	if o.OnStart != nil {
 		o.OnStart(env, res)
 	}
@@ -307,7 +392,7 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	phases := map[string][]*record.Image{}
 	tr, runErr := fleet.Run(ctx, fleet.Options{
 		Workload: w, Instances: todo, Strategy: o.Strategy, Cache: o.Cache, Workers: o.Workers, Batch: o.Batch,
-		Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Attempts: o.Attempts, SkipExisting: o.SkipExisting, Prune: o.Prune, Config: cfg,
+		Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Attempts: o.Attempts, RetryDelay: o.RetryDelay, SkipExisting: o.SkipExisting, Prune: o.Prune, Config: cfg,
 		Run: filepath.Base(res.Out), Out: recs, TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping, OnEvent: o.OnEvent,
 		OnRecord: func(rec *record.Image) {
 			if rec.Instance == "" {

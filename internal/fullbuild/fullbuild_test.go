@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/buildtune/buildtune/internal/testenv"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -69,6 +70,23 @@ func TestToOutput(t *testing.T) {
 	}
 	if err := o.Validate(); err != nil {
 		t.Error(err)
+	}
+	// A skip found by its registry check starts and ends with the check,
+	// which is all its duration.
+	skipped.Start, skipped.End, skipped.WallSeconds, skipped.RemoteCheckSeconds = t0, t0.Add(250*time.Millisecond), 0.25, 0.25
+	o = ToOutput(skipped, Image{Instance: img.Instance}, "l", "", now)
+	if !o.StartedAt.Equal(t0) || !o.FinishedAt.Equal(t0.Add(250*time.Millisecond)) || o.BuildSeconds != 0 ||
+		o.DurationSeconds != 0.25 || o.RemoteCheckSeconds != 0.25 {
+		t.Errorf("skipped after a check: started %s finished %s build %vs duration %vs remote check %vs; want the check's times and seconds, no build time",
+			o.StartedAt, o.FinishedAt, o.BuildSeconds, o.DurationSeconds, o.RemoteCheckSeconds)
+	}
+	// A build's registry check is its remote_check_seconds, and in its
+	// duration beside its pool wait and build.
+	checked := *built
+	checked.RemoteCheckSeconds = 0.5
+	o = ToOutput(&checked, img, "l", "", now)
+	if o.RemoteCheckSeconds != 0.5 || o.DurationSeconds != 11.5 || o.BuildSeconds != 10 {
+		t.Errorf("built after a check: remote check %vs duration %vs build %vs; want 0.5, 11.5, 10", o.RemoteCheckSeconds, o.DurationSeconds, o.BuildSeconds)
 	}
 
 	for _, msg := range []string{"boom", ""} {
@@ -283,5 +301,105 @@ func TestDescribeNoCacheRef(t *testing.T) {
 	}
 	if _, err := describe(w, workload.Single, engine.CacheOff, in); err != nil {
 		t.Errorf("cache off without a ref: %v", err)
+	}
+}
+
+// TestCombineRemoteCheck: a three-phase instance's line keeps the registry
+// check that its first phase's record carries, beside the phases' sums.
+func TestCombineRemoteCheck(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	base := &record.Image{Instance: "a__b-1", Phase: "base", Status: record.StatusBuilt, Attempts: 1, PoolWaitSeconds: 1, RemoteCheckSeconds: 0.5,
+		Cost: record.Cost{Start: t0, End: t0.Add(4 * time.Second), WallSeconds: 4}}
+	asm := &record.Image{Instance: "a__b-1", Phase: "assembly", Status: record.StatusBuilt, Attempts: 2,
+		Cost: record.Cost{Start: t0.Add(4 * time.Second), End: t0.Add(10 * time.Second), WallSeconds: 6}}
+	c := Combine([]*record.Image{base, asm})
+	if c.RemoteCheckSeconds != 0.5 || c.PoolWaitSeconds != 1 || c.WallSeconds != 10 || c.Attempts != 2 || c.Phase != "assembly" {
+		t.Fatalf("combined: remote check %v pool wait %v wall %v attempts %d phase %s; want 0.5, 1, 10, 2, assembly",
+			c.RemoteCheckSeconds, c.PoolWaitSeconds, c.WallSeconds, c.Attempts, c.Phase)
+	}
+	o := ToOutput(c, Image{Instance: "a__b-1"}, "l", "", t0)
+	if o.RemoteCheckSeconds != 0.5 || o.DurationSeconds != 11.5 {
+		t.Errorf("line: remote check %v duration %v, want 0.5 and 11.5", o.RemoteCheckSeconds, o.DurationSeconds)
+	}
+}
+
+// TestResumeRefusesOtherFolders: a folder that holds no build of this one
+// (a sweep's, records without a manifest, a manifest that does not read, a
+// summary that does not read, the lines of another shard with no summary,
+// as a killed build left them, or images this build does not plan) is bad
+// input naming --out, and the folder is
+// left byte for byte as it was (its torn tail too: a refused folder is
+// not repaired).
+func TestResumeRefusesOtherFolders(t *testing.T) {
+	plan := insts(t, "a__a-1", "b__b-2")
+	line := func(id, shardSpec string) string {
+		b, err := json.Marshal(manifest.Output{Instance: id, Status: manifest.StatusBuilt, AttemptCount: 1, Shard: shardSpec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	sum := func(sha, shardSpec string) string {
+		b, err := json.Marshal(manifest.Summary{Total: 2, Planned: 2, Built: 2, Settings: manifest.Settings{SDKSha: sha, Shard: shardSpec}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	const torn = `{"instance":"b__b-2","sta`
+	for _, tc := range []struct {
+		name     string
+		manifest string // "" = none
+		summary  string // "" = none
+		records  string // "" = none
+		runJSON  string // a sweep's run.json; "" = none
+		spec     shard.Spec
+		want     string
+	}{
+		{"a sweep's folder", "", "", `{"v":1,"kind":"trial","trial":1,"wall_s":10}` + "\n", "{}", shard.Spec{}, "sweep"},
+		{"records without a manifest", "", "", `{"v":1,"kind":"trial","trial":1,"wall_s":10}` + "\n", "", shard.Spec{}, "no manifest.jsonl"},
+		{"manifest not a manifest", "hello world\n", "", "", "", shard.Spec{}, "manifest.jsonl:1"},
+		{"manifest line without a key", `{"status":"built"}` + "\n", "", "", "", shard.Spec{}, "no instance"},
+		{"summary not a summary", line("a__a-1", ""), "garbage{", "", "", shard.Spec{}, "build-summary.json"},
+		{"another SDK, torn tail", line("a__a-1", "") + torn, sum("bbbb", ""), "", "", shard.Spec{}, "SDK bbbb"},
+		{"another shard, no summary", line("a__a-1", "2/2"), "", "", "", shard.Spec{}, "shard 2/2"},
+		{"sharded lines, unsharded build, no summary", line("a__a-1", ""), "", "", "", shard.Spec{Index: 1, Count: 2}, "every instance"},
+		{"images not planned", line("a__a-1", "") + line("c__c-3", "") + line("d__d-4", ""), sum("aaaa", ""), "", "", shard.Spec{}, "2 images this build does not plan (c__c-3, d__d-4)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			for _, f := range []struct{ name, text string }{
+				{manifest.ManifestFile, tc.manifest}, {manifest.SummaryFile, tc.summary}, {RecordsFile, tc.records}, {"run.json", tc.runJSON},
+			} {
+				if f.text == "" {
+					continue
+				}
+				if err := os.WriteFile(filepath.Join(out, f.name), []byte(f.text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := testenv.Files(t, out)
+			_, err := Run(context.Background(), Options{Setup: fleet.Setup{Instances: plan, SDKSha: "aaaa", Out: out}, Workers: 1, Shard: tc.spec})
+			if !errors.Is(err, input.ErrBad) || !strings.HasPrefix(err.Error(), "--out "+out) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Run: %v; want bad input naming --out %s and %q", err, out, tc.want)
+			}
+			if after := testenv.Files(t, out); !reflect.DeepEqual(after, before) {
+				t.Errorf("the refused folder changed:\nbefore %q\nafter  %q", before, after)
+			}
+		})
+	}
+}
+
+// TestRunOutNotCreatable: an output folder that cannot be created is bad
+// input naming --out.
+func TestRunOutNotCreatable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(file, "out")
+	_, err := Run(context.Background(), Options{Setup: fleet.Setup{Instances: insts(t, "a__a-1"), Out: out}, Workers: 1})
+	if !errors.Is(err, input.ErrBad) || !strings.HasPrefix(err.Error(), "--out "+out) {
+		t.Errorf("Run into %s: %v; want bad input naming --out", out, err)
 	}
 }

@@ -23,9 +23,11 @@ type Image struct {
 }
 
 // ToOutput maps the record of an instance's last phase to its manifest
-// line. now stands in for the start and end of a skip, which has no
-// timings of its own. A record without an error message that failed gets a
-// generic one, so that error is non-null exactly when the status is failed.
+// line. A skip starts and ends with its registry check (now stands in
+// when its record has no times), which is all its duration; a build's
+// duration is its pool wait, its registry check and its build. A record
+// without an error message that failed gets a generic one, so that error
+// is non-null exactly when the status is failed.
 func ToOutput(rec *record.Image, img Image, logPath, shardSpec string, now time.Time) manifest.Output {
 	o := manifest.Output{
 		Instance:  img.Instance,
@@ -43,6 +45,10 @@ func ToOutput(rec *record.Image, img Image, logPath, shardSpec string, now time.
 		r := skipReason
 		o.SkipReason = &r
 		o.StartedAt, o.FinishedAt = now, now
+		if !rec.Start.IsZero() && !rec.End.IsZero() {
+			o.StartedAt, o.FinishedAt = rec.Start, rec.End
+		}
+		o.RemoteCheckSeconds, o.DurationSeconds = rec.RemoteCheckSeconds, rec.RemoteCheckSeconds
 		return o
 	case record.StatusBuilt:
 		o.Status = manifest.StatusBuilt
@@ -59,7 +65,8 @@ func ToOutput(rec *record.Image, img Image, logPath, shardSpec string, now time.
 	if o.StartedAt.IsZero() {
 		o.StartedAt, o.FinishedAt = now, now
 	}
-	o.DurationSeconds = rec.PoolWaitSeconds + rec.WallSeconds
+	o.DurationSeconds = rec.PoolWaitSeconds + rec.RemoteCheckSeconds + rec.WallSeconds
+	o.RemoteCheckSeconds = rec.RemoteCheckSeconds
 	o.BuildSeconds = rec.WallSeconds
 	o.SDKCacheImportSeconds = rec.CacheImportSeconds
 	o.SDKCacheImportMissCount = rec.CacheImportMisses
@@ -87,7 +94,7 @@ func Combine(phases []*record.Image) *record.Image {
 	}
 	c := *last
 	c.Start, c.End = phases[0].Start, last.End
-	c.WallSeconds, c.PoolWaitSeconds, c.QueueSeconds, c.ExecSeconds, c.StepSeconds = 0, 0, 0, 0, 0
+	c.WallSeconds, c.PoolWaitSeconds, c.RemoteCheckSeconds, c.QueueSeconds, c.ExecSeconds, c.StepSeconds = 0, 0, 0, 0, 0, 0
 	c.ImageExportSeconds, c.LayerPushSeconds, c.ManifestExportSeconds = 0, 0, 0
 	c.CacheImportSeconds, c.CacheExportSeconds, c.CacheImportMisses, c.CachedSteps, c.TotalSteps = 0, 0, 0, 0, 0
 	for _, p := range phases {
@@ -100,6 +107,7 @@ func Combine(phases []*record.Image) *record.Image {
 		c.Attempts = max(c.Attempts, p.Attempts)
 		c.WallSeconds += p.WallSeconds
 		c.PoolWaitSeconds += p.PoolWaitSeconds
+		c.RemoteCheckSeconds += p.RemoteCheckSeconds
 		c.QueueSeconds += p.QueueSeconds
 		c.ExecSeconds += p.ExecSeconds
 		c.StepSeconds += p.StepSeconds
@@ -122,8 +130,8 @@ func logText(o manifest.Output, rec *record.Image) string {
 	if rec != nil {
 		fmt.Fprintf(&b, "phase: %s\nattempts: %d\nstarted_at: %s\nfinished_at: %s\n", rec.Phase, rec.Attempts,
 			o.StartedAt.UTC().Format(manifest.TimeFormat), o.FinishedAt.UTC().Format(manifest.TimeFormat))
-		fmt.Fprintf(&b, "wall_s: %.3f\npool_wait_s: %.3f\nqueue_s: %.3f\nexec_s: %.3f\nimage_export_s: %.3f\nlayer_push_s: %.3f\n",
-			rec.WallSeconds, rec.PoolWaitSeconds, rec.QueueSeconds, rec.ExecSeconds, rec.ImageExportSeconds, rec.LayerPushSeconds)
+		fmt.Fprintf(&b, "wall_s: %.3f\npool_wait_s: %.3f\nremote_check_s: %.3f\nqueue_s: %.3f\nexec_s: %.3f\nimage_export_s: %.3f\nlayer_push_s: %.3f\n",
+			rec.WallSeconds, rec.PoolWaitSeconds, rec.RemoteCheckSeconds, rec.QueueSeconds, rec.ExecSeconds, rec.ImageExportSeconds, rec.LayerPushSeconds)
 		fmt.Fprintf(&b, "cache_import_s: %.3f\ncache_import_misses: %d\ncache_export_s: %.3f\ncached_steps: %d/%d\n",
 			rec.CacheImportSeconds, rec.CacheImportMisses, rec.CacheExportSeconds, rec.CachedSteps, rec.TotalSteps)
 		if rec.Digest != "" {

@@ -94,3 +94,22 @@ func Dial(t testing.TB, s *stack.Stack) []*engine.BuildKit {
 	}
 	return out
 }
+
+// Files is every file under dir and its content, to check that a refused
+// command left a folder byte for byte as it was.
+func Files(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		m[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -9,6 +9,7 @@ package workload
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"text/template"
@@ -59,8 +60,38 @@ func ParseInstance(id string) (Instance, error) {
 	if i := strings.LastIndexByte(name, '-'); i > 0 {
 		repo = name[:i]
 	}
-	return Instance{ID: id, Org: org, Repo: repo, Name: name}, nil
+	inst := Instance{ID: id, Org: org, Repo: repo, Name: name}
+	// The id names the instance's images (Vars.Slug in every tag and
+	// reference): one that cannot would fail every build of it, after
+	// the stack has started, as "could not parse reference".
+	slug := VarsFor(inst, "", "").Slug
+	if !slugRE.MatchString(slug) {
+		return Instance{}, fmt.Errorf("instance id %s: its image name %s is not one (want {org}__{repo}-{number} of letters, digits and single ., _ or - between them)",
+			input.Quote(id), input.Quote(slug))
+	}
+	if len(slug) > MaxSlug {
+		return Instance{}, fmt.Errorf("instance id %s: %d characters, too long for its image name to fit in the %d-character tag buildcache-source-minimal-{{.Slug}}: want at most %d",
+			input.Quote(id), len(id), maxTag, MaxSlug-len(slugOverhead)+len("__"))
+	}
+	return inst, nil
 }
+
+// slugOverhead is what VarsFor adds to an instance's org and name in its
+// image name (Vars.Slug), "__" taking the place of "_1776_".
+const slugOverhead = "sweb.eval.x86_64._1776_"
+
+// maxTag is the longest tag an image reference may carry.
+const maxTag = 128
+
+// MaxSlug is the longest image name (Vars.Slug) of an instance: the real
+// registry cache ref's tag, buildcache-source-minimal-{{.Slug}}, must fit
+// in a tag's 128 characters (the final tag, {{.SDKSha7}}-{{.Slug}}-source-minimal,
+// allows 105).
+const MaxSlug = maxTag - len("buildcache-source-minimal-")
+
+// slugRE is a path component of an image reference (the distribution
+// grammar), which an instance's image name must be.
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
 
 // Vars are the names a template may use.
 type Vars struct {

@@ -1,12 +1,14 @@
 package workload
 
 import (
-	"github.com/buildtune/buildtune/internal/engine"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/input"
 )
 
 func TestParseInstance(t *testing.T) {
@@ -20,11 +22,25 @@ func TestParseInstance(t *testing.T) {
 		{id: "nounderscores", bad: true},
 		{id: "__x-1", bad: true},
 		{id: "a__b c", bad: true},
+		// Ids whose image name (sweb.eval.x86_64.{org}_1776_{name}) is no
+		// image reference, or too long for a tag.
+		{id: "django__django-11099,sympy__sympy-20590", bad: true},
+		{id: "a__b#1", bad: true},
+		{id: "a__b..c-1", bad: true},
+		{id: "a.__b-1", bad: true},
+		{id: "a__b-", bad: true},
+		{id: "a__b-1\x00", bad: true},
+		{id: "o__" + strings.Repeat("r", 77) + "-1", bad: true}, // 82 characters
+		{id: "o__" + strings.Repeat("r", 76) + "-1", org: "o", repo: strings.Repeat("r", 76), name: strings.Repeat("r", 76) + "-1"},
+		// Other datasets' shapes.
+		{id: "Project-MONAI__MONAI-1234", org: "Project-MONAI", repo: "MONAI", name: "MONAI-1234"},
+		{id: "oauthlib__oauthlib.1fd52536.combine_file__09vlzwgc", org: "oauthlib", repo: "oauthlib.1fd52536.combine_file__09vlzwgc", name: "oauthlib.1fd52536.combine_file__09vlzwgc"},
+		{id: "myorg__my.repo-1", org: "myorg", repo: "my.repo", name: "my.repo-1"},
 	}
 	for _, tt := range tests {
 		got, err := ParseInstance(tt.id)
 		if tt.bad {
-			if err == nil || !strings.Contains(err.Error(), tt.id) {
+			if err == nil || !strings.Contains(err.Error(), input.Quote(tt.id)) {
 				t.Errorf("ParseInstance(%q): err %v, want one naming it", tt.id, err)
 			}
 			continue

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -511,5 +514,77 @@ func TestTicks(t *testing.T) {
 		if labelled < 3 || labelled > 8 {
 			t.Errorf("range %v: %d labelled ticks", r, labelled)
 		}
+	}
+}
+
+// TestThroughputPeakLabelsApart: the N* labels of series with close peaks
+// (five within 0.7 workers, and eight within 0.35) never print over each
+// other, at the default size and at a short one, where a stagger by a
+// share of the axis height put them on top of each other.
+func TestThroughputPeakLabelsApart(t *testing.T) {
+	eight := sampleThroughputClosePeaks()
+	for i := range 3 {
+		s := eight.Series[i]
+		u := *s.USL
+		u.Kappa *= 1.04 + 0.02*float64(i)
+		s.Name += fmt.Sprintf(" (%d)", i)
+		s.USL = &u
+		eight.Series = append(eight.Series, s)
+	}
+	textRE := regexp.MustCompile(`<text x="([-0-9.e]+)" y="([-0-9.e]+)"[^>]*>(N\*≈[^<]*)</text>`)
+	sty := textStyle(sansBold, annotSize, color.Black)
+	for name, d := range map[string]ThroughputData{"five": sampleThroughputClosePeaks(), "eight": eight} {
+		for _, size := range [][2]vg.Length{{0, 0}, {8 * vg.Inch, 2.6 * vg.Inch}} {
+			ch, err := Throughput(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := SVG(ch, size[0], size[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			type box struct {
+				text                   string
+				minX, maxX, minY, maxY float64
+			}
+			var boxes []box
+			for _, m := range textRE.FindAllSubmatch(b, -1) {
+				x, _ := strconv.ParseFloat(string(m[1]), 64)
+				y, _ := strconv.ParseFloat(string(m[2]), 64)
+				y = -y // the svg flips y: this is the baseline, upwards
+				r := sty.Rectangle(string(m[3])).Size()
+				// The text's ink: from its baseline up to about the font
+				// size, and a little below it.
+				boxes = append(boxes, box{string(m[3]), x, x + float64(r.X), y - 0.2*annotSize, y + 0.75*annotSize})
+			}
+			if len(boxes) != len(d.Series) {
+				t.Fatalf("%s at %v: %d N* labels, want %d", name, size, len(boxes), len(d.Series))
+			}
+			for i := range boxes {
+				for j := i + 1; j < len(boxes); j++ {
+					a, c := boxes[i], boxes[j]
+					if a.minX < c.maxX && c.minX < a.maxX && a.minY < c.maxY && c.minY < a.maxY {
+						t.Errorf("%s at %v: labels %q and %q overlap (%+v, %+v)", name, size, a.text, c.text, a, c)
+					}
+				}
+			}
+		}
+	}
+}
+
+// stackLabels: labels beside close lines step down a row each; a label
+// that would pass the right edge ends left of its line; far-apart lines
+// share the top row.
+func TestStackLabels(t *testing.T) {
+	size := vg.Point{X: 40, Y: 10}
+	pts := stackLabels([]vg.Length{100, 90, 300, 95}, []vg.Point{size, size, size, size}, 0, 320, 200)
+	if pts[1].Y != pts[2].Y || pts[1].X != 93 {
+		t.Errorf("leftmost %v and far right %v: want the top row, right of their lines", pts[1], pts[2])
+	}
+	if !(pts[3].Y < pts[1].Y && pts[0].Y < pts[3].Y) {
+		t.Errorf("rows %v, %v, %v: want 90, 95, 100 stepping down", pts[1].Y, pts[3].Y, pts[0].Y)
+	}
+	if pts[2].X+size.X > 320 || pts[2].X >= 300 {
+		t.Errorf("label of the line at 300 starts at %v: want it left of the line, inside the edge", pts[2].X)
 	}
 }

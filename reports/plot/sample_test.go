@@ -183,3 +183,37 @@ func sampleCharts() (map[string]*Chart, error) {
 	add("disk", ch, e)
 	return out, err
 }
+
+// sampleThroughputClosePeaks is a sweep of workers 1, 2 and 4 whose five
+// series peak within a worker of each other (N* 5.2 to 6.0), as a run of
+// three cache modes under two registry bandwidths gives: their N* lines
+// and labels fall on top of each other unless the chart keeps them apart.
+func sampleThroughputClosePeaks() ThroughputData {
+	r := rand.New(rand.NewPCG(5, 6))
+	var d ThroughputData
+	for i, pr := range []struct {
+		name string
+		u    USL
+	}{
+		{"cache off, single, batch 3, registry unlimited", USL{Lambda: 60, Sigma: 0.05, Kappa: 0.028}},
+		{"cache min, single, batch 3, registry unlimited", USL{Lambda: 57, Sigma: 0.06, Kappa: 0.030}},
+		{"cache max, single, batch 3, registry unlimited", USL{Lambda: 52, Sigma: 0.08, Kappa: 0.032}},
+		{"cache off, single, batch 3, registry 16MiB/s", USL{Lambda: 40, Sigma: 0.07, Kappa: 0.027}},
+		{"cache max, single, batch 3, registry 16MiB/s", USL{Lambda: 35, Sigma: 0.10, Kappa: 0.033}},
+	} {
+		u := pr.u
+		s := ThroughputSeries{Name: pr.name, USL: &u}
+		for _, w := range []int{1, 2, 4} {
+			var vs []float64
+			for range 5 {
+				v := u.At(float64(w)) * (1 + 0.03*r.NormFloat64() + 0.001*float64(i))
+				vs = append(vs, v)
+				s.Trials = append(s.Trials, WorkerValue{Workers: w, ImagesPerHour: v})
+			}
+			m, lo, hi := medianCI(vs)
+			s.Medians = append(s.Medians, WorkerInterval{Workers: w, ImagesPerHour: Interval{m, lo, hi}})
+		}
+		d.Series = append(d.Series, s)
+	}
+	return d
+}

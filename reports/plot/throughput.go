@@ -3,12 +3,14 @@ package plot
 import (
 	"errors"
 	"fmt"
+	"image/color"
 	"math"
 	"sort"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -73,7 +75,9 @@ const peakReach = 4
 // Throughput draws images/hour against workers: per-trial points (jittered
 // slightly in x), medians with 95% CI bars, the USL curve of each series for
 // x in [1, max(workers, N*)*1.2] and N* as a dashed vertical line when it is
-// finite and within peakReach times the largest measured worker count.
+// finite and within peakReach times the largest measured worker count,
+// labelled at the top of the panel, the labels of close peaks stepped
+// down so that none prints over another (stackLabels).
 func Throughput(d ThroughputData) (*Chart, error) {
 	if err := d.check(); err != nil {
 		return nil, fmt.Errorf("throughput chart: %w", err)
@@ -210,8 +214,10 @@ func Throughput(d ThroughputData) (*Chart, error) {
 	p.Y.Min, p.Y.Max = ylo, yhi
 	p.X.Min, p.X.Max = 0, xmax
 
-	// N* markers, labels staggered downwards so that they do not collide.
+	// N* markers: a dashed line per series, and its label laid out at
+	// draw time (peakLabels) so that labels of close peaks never overlap.
 	k := 0
+	var peaks peakLabels
 	for i, s := range d.Series {
 		if s.USL == nil {
 			continue
@@ -222,9 +228,15 @@ func Throughput(d ThroughputData) (*Chart, error) {
 		}
 		sty := draw.LineStyle{Color: colorAt(i), Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
 		p.Add(segment(n, ylo, n, yhi, sty))
-		y := yhi - (yhi-ylo)*(0.015+0.09*float64(k))
-		p.Add(halo(label(n, y, "N*≈"+num(n), labelStyle{xalign: draw.XLeft, yalign: draw.YTop, color: colorAt(i), dx: vg.Points(3), bold: true})))
+		ts := textStyle(sansBold, annotSize, colorAt(i))
+		ts.XAlign, ts.YAlign = draw.XLeft, draw.YTop
+		peaks.xs = append(peaks.xs, n)
+		peaks.texts = append(peaks.texts, "N*≈"+num(n))
+		peaks.styles = append(peaks.styles, ts)
 		k++
+	}
+	if k > 0 {
+		p.Add(peaks)
 	}
 
 	p.X.Tick.Marker = workerTicks{workers: workers}
@@ -249,6 +261,93 @@ func Throughput(d ThroughputData) (*Chart, error) {
 		ch.Note = "Peak beyond the chart: " + strings.Join(offChart, "; ")
 	}
 	return ch, nil
+}
+
+// peakLabels are the N* labels of a throughput chart, one per dashed peak
+// line at x (data units). They are laid out when drawn, where the text's
+// size and the panel's scale are known: see stackLabels.
+type peakLabels struct {
+	xs     []float64
+	texts  []string
+	styles []text.Style
+}
+
+// peakGap is the space between a peak line and its label, peakPad the
+// white box around a label's text.
+const (
+	peakGap = vg.Length(3)
+	peakPad = vg.Length(1.5)
+)
+
+func (l peakLabels) Plot(c draw.Canvas, p *gplot.Plot) {
+	trX, _ := p.Transforms(&c)
+	xs := make([]vg.Length, len(l.xs))
+	sizes := make([]vg.Point, len(l.xs))
+	for i := range l.xs {
+		xs[i] = trX(l.xs[i])
+		sizes[i] = l.styles[i].Rectangle(l.texts[i]).Size()
+	}
+	for i, pt := range stackLabels(xs, sizes, c.Min.X, c.Max.X, c.Max.Y) {
+		r := l.styles[i].Rectangle(l.texts[i]).Add(pt)
+		c.FillPolygon(color.White, []vg.Point{
+			{X: r.Min.X - peakPad, Y: r.Min.Y - peakPad}, {X: r.Max.X + peakPad, Y: r.Min.Y - peakPad},
+			{X: r.Max.X + peakPad, Y: r.Max.Y + peakPad}, {X: r.Min.X - peakPad, Y: r.Max.Y + peakPad},
+		})
+		c.FillText(l.styles[i], pt, l.texts[i])
+	}
+}
+
+// stackLabels places labels of the given sizes beside vertical lines at
+// xs, between the panel's left and right edges and below its top, and
+// returns each label's top-left corner. A label starts peakGap right of
+// its line, or ends peakGap left of it where it would pass the right
+// edge. Taken from the leftmost line, each goes in the highest row where
+// its box (padded by peakPad) overlaps no label placed before: labels of
+// close peaks step down the panel instead of printing over each other.
+func stackLabels(xs []vg.Length, sizes []vg.Point, left, right, top vg.Length) []vg.Point {
+	order := make([]int, len(xs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return xs[order[a]] < xs[order[b]] })
+	type span struct{ lo, hi vg.Length }
+	var rows [][]span
+	var heights []vg.Length
+	out := make([]vg.Point, len(xs))
+	for _, i := range order {
+		w, h := sizes[i].X, sizes[i].Y
+		lo := xs[i] + peakGap
+		if lo+w > right {
+			lo = xs[i] - peakGap - w
+		}
+		lo = max(lo, left)
+		box := span{lo - peakPad, lo + w + peakPad}
+		row := 0
+		for ; row < len(rows); row++ {
+			free := true
+			for _, s := range rows[row] {
+				if box.lo < s.hi && s.lo < box.hi {
+					free = false
+					break
+				}
+			}
+			if free {
+				break
+			}
+		}
+		if row == len(rows) {
+			rows = append(rows, nil)
+			heights = append(heights, 0)
+		}
+		rows[row] = append(rows[row], box)
+		heights[row] = max(heights[row], h)
+		y := top - peakPad
+		for r := range row {
+			y -= heights[r] + 2*peakPad + 1
+		}
+		out[i] = vg.Point{X: lo, Y: y}
+	}
+	return out
 }
 
 func (d ThroughputData) check() error {

@@ -54,6 +54,9 @@ const (
 	EventRerun EventType = "rerun"
 	// EventDaemon is a daemon leaving or rejoining a pool.
 	EventDaemon EventType = "daemon"
+	// EventRetry is a failed attempt of a build that is tried again
+	// (Seconds: the wait before the next attempt).
+	EventRetry EventType = "retry"
 )
 
 // ErrorClass tells a failed build apart from failing infrastructure.
@@ -161,8 +164,14 @@ type Image struct {
 	Daemon string `json:"daemon,omitempty"`
 	// BatchIndex is the batch the image ran in (0 for stream).
 	BatchIndex int `json:"batch_index"`
-	// PoolWaitSeconds is the time the image waited for a free worker.
+	// PoolWaitSeconds is the time the image waited for a free worker (and
+	// a daemon slot); its registry check is not in it.
 	PoolWaitSeconds float64 `json:"pool_wait_s"`
+	// RemoteCheckSeconds is the skip-existing check of the final tag in
+	// the registry before the build (the manifest's remote_check_seconds),
+	// on the record of the instance's first phase, or of its skip; 0 when
+	// there was none, and in records written before it existed.
+	RemoteCheckSeconds float64 `json:"remote_check_s,omitempty"`
 	Cost
 }
 
@@ -243,7 +252,7 @@ func checkFields(fs ...field) error {
 // check refuses a corrupt image record.
 func (r *Image) check() error {
 	return checkFields(field{"trial", float64(r.Trial)}, field{"attempts", float64(r.Attempts)},
-		field{"pool_wait_s", r.PoolWaitSeconds}, field{"wall_s", r.WallSeconds}, field{"queue_s", r.QueueSeconds},
+		field{"pool_wait_s", r.PoolWaitSeconds}, field{"remote_check_s", r.RemoteCheckSeconds}, field{"wall_s", r.WallSeconds}, field{"queue_s", r.QueueSeconds},
 		field{"exec_s", r.ExecSeconds}, field{"step_s", r.StepSeconds}, field{"image_export_s", r.ImageExportSeconds},
 		field{"layer_push_s", r.LayerPushSeconds}, field{"manifest_export_s", r.ManifestExportSeconds},
 		field{"cache_import_s", r.CacheImportSeconds}, field{"cache_export_s", r.CacheExportSeconds},

@@ -169,3 +169,41 @@ func TestReadRefusesNegativeNumbers(t *testing.T) {
 		t.Errorf("a sound trial record refused: %v", err)
 	}
 }
+
+// TestRemoteCheckSecondsCompatible: remote_check_s is optional. A record
+// written before it existed reads as 0, a record without a check writes no
+// key (the line an older buildtune wrote), a check round-trips, and a
+// negative one is refused by name.
+func TestRemoteCheckSecondsCompatible(t *testing.T) {
+	old := `{"v":1,"kind":"image","trial":1,"workers":2,"batch":0,"cache_mode":"off","instance":"a__b-1","phase":"single","status":"built","pool_wait_s":0.5,"wall_s":3}`
+	set, err := Read(strings.NewReader(old + "\n"))
+	if err != nil || len(set.Images) != 1 || set.Images[0].RemoteCheckSeconds != 0 || set.Images[0].PoolWaitSeconds != 0.5 {
+		t.Fatalf("old record: %v %+v", err, set)
+	}
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(&Image{Instance: "a__b-1", Status: StatusBuilt})
+	w.Write(&Image{Instance: "a__b-2", Status: StatusSkipped, RemoteCheckSeconds: 0.25})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 || strings.Contains(lines[0], "remote_check_s") || !strings.Contains(lines[1], `"remote_check_s":0.25`) {
+		t.Fatalf("written:\n%s\nwant no remote_check_s without a check, 0.25 with one", data)
+	}
+	set, err = ReadFile(path)
+	if err != nil || len(set.Images) != 2 || set.Images[1].RemoteCheckSeconds != 0.25 {
+		t.Fatalf("round trip: %v %+v", err, set)
+	}
+	bad := strings.Replace(old, `"pool_wait_s":0.5`, `"pool_wait_s":0.5,"remote_check_s":-1`, 1)
+	if _, err := Read(strings.NewReader(bad + "\n")); err == nil || !strings.Contains(err.Error(), "remote_check_s") {
+		t.Errorf("negative remote_check_s: %v, want a refusal naming it", err)
+	}
+}

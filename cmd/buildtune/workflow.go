@@ -89,7 +89,7 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 	if err != nil {
 		var oe *workflow.OptionError
 		if errors.Is(err, workflow.ErrNoKnobs) || errors.Is(err, workflow.ErrNotFound) || errors.Is(err, workflow.ErrSyntax) ||
-			errors.Is(err, workflow.ErrConflict) || errors.As(err, &oe) {
+			errors.Is(err, workflow.ErrConflict) || errors.Is(err, workflow.ErrAmbiguous) || errors.As(err, &oe) {
 			return input.Bad("--workflow "+path, err)
 		}
 		return fmt.Errorf("rewriting %s: %w", path, err)

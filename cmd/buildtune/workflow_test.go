@@ -131,6 +131,10 @@ func TestWorkflowBadFiles(t *testing.T) {
 		{name: "second document", src: "env:\n  MAX_WORKERS: 4\n---\nenv: {}\n", want: []string{"line 3", "second YAML document"}},
 		{name: "env format without knobs", src: "jobs:\n  a:\n    steps:\n      - run: make\n", args: []string{"--format", "env"}, want: []string{"no knobs"}},
 		{name: "env format with write", src: knobWorkflow, args: []string{"--format", "env", "--write"}, want: []string{"--format env and --write"}},
+		// A step name used in two jobs does not say which is meant: refused, naming the jobs.
+		{name: "step in two jobs",
+			src:  "on: push\njobs:\n  images:\n    steps:\n      - name: build\n        env: {MAX_WORKERS: 999}\n  eval:\n    steps:\n      - name: build\n        env: {MAX_WORKERS: 998}\n",
+			args: []string{"--step", "build", "--write"}, want: []string{`step "build"`, "images, eval", "--job images or --job eval"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

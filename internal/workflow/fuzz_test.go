@@ -14,6 +14,8 @@ import (
 // must writing a new value and then the old one back.
 func FuzzRewriteRoundTrip(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.yml"))
+	unseen, _ := filepath.Glob(filepath.Join("testdata", "unseen", "*.yml"))
+	files = append(files, unseen...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {

@@ -44,6 +44,7 @@ type rewriter struct {
 	scoped bool                // the rewrite is limited to a job or steps...
 	scopes []string            // ...at these paths
 	scope  string              // ...described as `job "x"`
+	job    *yaml.Node          // the job being visited, nil outside jobs
 }
 
 func newRewriter(src []byte, ks []knob, ix *index) *rewriter {
@@ -74,6 +75,8 @@ func (rw *rewriter) warnf(line int, format string, args ...any) {
 	rw.warnings = append(rw.warnings, msg)
 }
 
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // lineText returns the text of 1-based line n without its line ending, and its offset.
 func (rw *rewriter) lineText(n int) (string, int, bool) {
 	if n < 1 || n > len(rw.lines) {
@@ -83,6 +86,9 @@ func (rw *rewriter) lineText(n int) (string, int, bool) {
 	end := len(rw.src)
 	if n < len(rw.lines) {
 		end = rw.lines[n] - 1
+	}
+	if n == 1 && bytes.HasPrefix(rw.src[:end], utf8BOM) {
+		start += len(utf8BOM) // yaml.v3 counts columns after a byte order mark
 	}
 	s := string(rw.src[start:end])
 	s = strings.TrimSuffix(s, "\r")
@@ -275,7 +281,7 @@ func (rw *rewriter) outside(n *yaml.Node, c Change) {
 	}
 	var out []string
 	for _, u := range rw.ix.uses[n] {
-		if !strings.HasPrefix(u.path, "jobs.") && !strings.HasPrefix(u.path, "env.") {
+		if !strings.HasPrefix(u.path, "jobs.") && !strings.HasPrefix(u.path, "env.") && !strings.HasPrefix(u.path, "runs.") {
 			continue // e.g. where an anchor is written outside the jobs
 		}
 		in := false
@@ -323,6 +329,19 @@ func (rw *rewriter) expr(x string, off int, sq string, q knob, line int, path, n
 		if follow && len(inputRefs(x)) > 0 {
 			return // the value comes from an input; its default is the place
 		}
+		if keys := matrixRefs(x); follow && len(keys) > 0 {
+			var vals []string
+			for _, k := range keys {
+				vals = append(vals, matrixValues(rw.job, k)...)
+			}
+			set := "strategy.matrix sets it for each job of the matrix"
+			if len(vals) > 0 {
+				set = "the matrix gives " + strings.Join(vals, ", ")
+			}
+			rw.warnf(line, "%s: %s reads the matrix (%s): a matrix varies it on purpose; left as is (change the matrix by hand)",
+				path, strings.TrimSpace(x), set)
+			return
+		}
 		rw.warnf(line, "%s: %s has no literal fallback; left as is", path, strings.TrimSpace(x))
 		return
 	}
@@ -353,9 +372,12 @@ func (rw *rewriter) addRef(input string, q knob, line int, path string) {
 	rw.refs = append(rw.refs, inputRef{input: input, knob: q, line: line, paths: []string{path}})
 }
 
-// run scans a run: script for shell assignments of the knob variables, ${KNOB:-N} defaults
-// and literal knob flags.
-func (rw *rewriter) run(n *yaml.Node, path, step string) {
+// run scans a run: script for shell assignments of the knob variables, ${KNOB:-N} defaults,
+// PowerShell $env:KNOB = N and literal knob flags. shell is the step's shell ("" for the
+// runner's default); a script in another language is only warned about. In a literal block
+// script, the bodies of here-documents are data unless the command appends them to
+// $GITHUB_ENV or $GITHUB_OUTPUT: only then are their KNOB=N lines rewritten.
+func (rw *rewriter) run(n *yaml.Node, path, step, shell string) {
 	if n == nil || n.Kind != yaml.ScalarNode || rw.done[n] {
 		return
 	}
@@ -365,6 +387,10 @@ func (rw *rewriter) run(n *yaml.Node, path, step string) {
 	}
 	path = rw.where(n, path)
 	rw.cur = n
+	if lang := scriptLanguage(shell); lang != "" {
+		rw.otherLanguage(n, path, lang, shell)
+		return
+	}
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 		sp, ok := rw.scalarSpan(n)
 		// A single-quoted script is read as shell text as it stands only when it has no
@@ -376,14 +402,35 @@ func (rw *rewriter) run(n *yaml.Node, path, step string) {
 		rw.scriptLine(sp.raw, sp.start, n.Line, path, step)
 		return
 	}
-	lines, ok := rw.blockLines(n)
+	lines, indent, ok := rw.blockLines(n)
 	if !ok {
 		rw.giveUp(n, "%s: could not line up the block script with the source; left as is", path)
 		return
 	}
+	// A folded script is joined into fewer lines, so here-documents are not followed there.
+	literal := n.Style&yaml.LiteralStyle != 0
+	var open []heredoc // here-documents whose bodies come next, the first one being read
 	for _, l := range lines {
 		text, start, _ := rw.lineText(l)
+		if len(open) > 0 {
+			body := ""
+			if len(text) > indent {
+				body = text[indent:]
+			}
+			switch h := open[0]; {
+			case h.ends(body):
+				open = open[1:]
+			case h.env:
+				rw.scriptLine(text, start, l, path, step)
+			default:
+				rw.heredocData(text, l, path, h)
+			}
+			continue
+		}
 		rw.scriptLine(text, start, l, path, step)
+		if literal {
+			open = heredocs(text, l)
+		}
 	}
 }
 
@@ -411,10 +458,10 @@ func (rw *rewriter) mentionsAny(s string) bool {
 
 // blockLines returns the source lines holding the content of a block scalar whose indicator
 // is at n.Line, after checking that they carry the scalar's text.
-func (rw *rewriter) blockLines(n *yaml.Node) ([]int, bool) {
+func (rw *rewriter) blockLines(n *yaml.Node) ([]int, int, bool) {
 	header, _, ok := rw.lineText(n.Line)
 	if !ok {
-		return nil, false
+		return nil, 0, false
 	}
 	parent := len(header) - len(strings.TrimLeft(header, " "))
 	indent := -1
@@ -422,14 +469,14 @@ func (rw *rewriter) blockLines(n *yaml.Node) ([]int, bool) {
 	// indentation of the collection holding the scalar plus the indicator.
 	off, ok := rw.offset(n.Line, n.Column)
 	if !ok {
-		return nil, false
+		return nil, 0, false
 	}
 	if m, ok := blockIndicator(rw.src[off:]); ok && m > 0 {
 		base := 0
 		if p := rw.ix.parent[n]; p != nil && (p.Kind == yaml.MappingNode || p.Kind == yaml.SequenceNode) {
 			base = p.Column - 1
 		} else if p == nil || p.Kind != yaml.DocumentNode {
-			return nil, false
+			return nil, 0, false
 		}
 		indent = base + m
 	}
@@ -460,7 +507,7 @@ func (rw *rewriter) blockLines(n *yaml.Node) ([]int, bool) {
 		lines = lines[:len(lines)-1]
 	}
 	if indent < 0 {
-		return nil, false
+		return nil, 0, false
 	}
 	// Check: every non-blank content line, less its indentation, is found in order in the value.
 	rest := n.Value
@@ -470,15 +517,15 @@ func (rw *rewriter) blockLines(n *yaml.Node) ([]int, bool) {
 			continue
 		}
 		if len(text) < indent {
-			return nil, false
+			return nil, 0, false
 		}
 		i := strings.Index(rest, text[indent:])
 		if i < 0 {
-			return nil, false
+			return nil, 0, false
 		}
 		rest = rest[i+len(text)-indent:]
 	}
-	return lines, true
+	return lines, indent, true
 }
 
 // blockIndicator parses the header of a block scalar (| or > and up to two indicators) and
@@ -534,6 +581,7 @@ func (rw *rewriter) scriptLine(text string, base, line int, path, step string) {
 		rw.set(base+v.start, base+v.end, v.value, q, line, path, name, step)
 	}
 	rw.scriptDefaults(text, base, line, path, step)
+	rw.pwshLine(text, base, line, path, step)
 	rw.scriptFlags(text, line, path)
 }
 

@@ -17,6 +17,19 @@
 // command-line flag in a script (--batch-size 15, or --batch-size ${{ inputs.b || 15 }}), and a literal that a condition picks on some
 // runs (the '8' of ${{ github.event_name == 'schedule' && '8' || inputs.workers }}).
 //
+// Scripts are read in the language of their shell (the step's shell:, else defaults.run.shell):
+// bash, sh and cmd as above; pwsh and powershell also as $env:KNOB = N (and ??=). A script in
+// another language (shell: python, node {0}, ...) is left as is, with a warning per line that
+// names a knob. In a literal block script, the body of a here-document is rewritten only when
+// its command appends it to $GITHUB_ENV or $GITHUB_OUTPUT (cat >> "$GITHUB_ENV" <<EOF); in any
+// other here-document (a file, a payload) a knob assignment is data: warned about, left as is.
+//
+// An action's metadata (action.yml: runs: and no jobs:) is rewritten too: the env of a Docker
+// action, the steps of a composite action, and the defaults of its top-level inputs:.
+//
+// Options.Step naming steps in more than one job, without Options.Job, is refused with
+// ErrAmbiguous: the name does not say which build is meant.
+//
 // YAML anchors and aliases are followed. A value written once under an anchor and read via
 // aliases is one place: it is rewritten once, and the summary names the aliases that read it.
 // With Options.Job or Options.Step, a value to change that is also read via an alias by a job
@@ -58,6 +71,10 @@ var ErrSyntax = errors.New("parsing workflow")
 
 // ErrNotFound means Options.Job or Options.Step names no job or step of the file.
 var ErrNotFound = errors.New("not found")
+
+// ErrAmbiguous means Options.Step names steps in more than one job, and Options.Job does not
+// say which job is meant.
+var ErrAmbiguous = errors.New("ambiguous limit")
 
 // ErrConflict means the file sets a knob in a way the rewrite cannot honour: one input feeds
 // two knobs (it cannot hold both values), or, with Options.Job or Options.Step, a value to
@@ -219,7 +236,7 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	const want = "want a GitHub Actions workflow (a mapping with on: and jobs:)"
+	const want = "want a GitHub Actions workflow (a mapping with on: and jobs:) or action (action.yml, with runs:)"
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return Result{}, fmt.Errorf("%w: the file is empty or only comments; %s", ErrNoKnobs, want)
 	}
@@ -257,6 +274,7 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 			where := " anywhere"
 			if rw.scoped {
 				where = scopeText(o)
+				where += widerEnv(root, o, q)
 			}
 			rw.warnf(0, "%s: %s is not set%s", q.id, strings.Join(q.names, " or "), where)
 		}
@@ -283,6 +301,23 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 	return Result{Output: out, Changes: rw.changes, Warnings: rw.warnings}, nil
 }
 
+// widerEnv says where a knob not set within a job or step limit is set for it instead: in the
+// workflow's env (or, under a step limit, the job's env), which the limit leaves alone.
+func widerEnv(root *yaml.Node, o Options, q knob) string {
+	for _, n := range q.names {
+		if v := mapGet(mapGet(root, "env"), n); v != nil {
+			return fmt.Sprintf(" (the workflow's env sets %s at line %d; a job or step limit leaves it alone, since every job reads it: rewrite without the limit to change it)", n, v.Line)
+		}
+		if o.Job == "" || o.Step == "" {
+			continue
+		}
+		if v := mapGet(mapGet(mapGet(mapGet(root, "jobs"), o.Job), "env"), n); v != nil {
+			return fmt.Sprintf(" (the env of job %q sets %s at line %d; a step limit leaves it alone, since every step of the job reads it: limit to the job only to change it)", o.Job, n, v.Line)
+		}
+	}
+	return ""
+}
+
 func scopeText(o Options) string {
 	switch {
 	case o.Job != "" && o.Step != "":
@@ -297,6 +332,9 @@ func scopeText(o Options) string {
 
 // walk visits the env maps and run scripts in scope.
 func (rw *rewriter) walk(root *yaml.Node, o Options) error {
+	if isAction(root) {
+		return rw.walkAction(root, o)
+	}
 	if o.Job == "" && o.Step == "" {
 		rw.env(mapGet(root, "env"), "env", "")
 	}
@@ -304,8 +342,8 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 	if jobs != nil && jobs.Kind != yaml.MappingNode {
 		jobs = nil
 	}
-	var jobIDs []string
-	jobMatched, stepMatched := false, false
+	var jobIDs, stepJobs []string
+	jobMatched := false
 	for i := 0; jobs != nil && i+1 < len(jobs.Content); i += 2 {
 		id, job := jobs.Content[i].Value, resolve(jobs.Content[i+1])
 		jobIDs = append(jobIDs, id)
@@ -316,6 +354,7 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 		if job == nil || job.Kind != yaml.MappingNode {
 			continue
 		}
+		rw.job = job
 		jp := "jobs." + id
 		if o.Step == "" {
 			if o.Job != "" {
@@ -328,40 +367,80 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 				rw.with(mapGet(job, "with"), jp+".with", scalarValue(mapGet(job, "uses")), "")
 			}
 		}
-		steps := mapGet(job, "steps")
-		if steps == nil || steps.Kind != yaml.SequenceNode {
-			continue
-		}
-		for si, step := range steps.Content {
-			step = resolve(step)
-			if step == nil || step.Kind != yaml.MappingNode {
-				continue
-			}
-			name, sid := scalarValue(mapGet(step, "name")), scalarValue(mapGet(step, "id"))
-			if o.Step != "" && o.Step != name && o.Step != sid {
-				continue
-			}
-			stepMatched = true
-			label := name
-			if label == "" {
-				label = sid
-			}
-			sp := fmt.Sprintf("%s.steps[%d]", jp, si)
-			if o.Step != "" {
-				rw.scopes = append(rw.scopes, sp)
-			}
-			rw.env(mapGet(step, "env"), sp+".env", label)
-			rw.run(mapGet(step, "run"), sp+".run", label)
-			if mapGet(step, "uses") != nil {
-				rw.with(mapGet(step, "with"), sp+".with", scalarValue(mapGet(step, "uses")), label)
-			}
+		if rw.steps(root, job, mapGet(job, "steps"), jp, o) {
+			stepJobs = append(stepJobs, id)
 		}
 	}
+	rw.job = nil
 	if o.Job != "" && !jobMatched {
 		return fmt.Errorf("job %q: %w (jobs: %s)", o.Job, ErrNotFound, strings.Join(jobIDs, ", "))
 	}
-	if o.Step != "" && !stepMatched {
+	if o.Step != "" && len(stepJobs) == 0 {
 		return fmt.Errorf("step %q%s: %w (a step is named by its name: or id:)", o.Step, scopeText(Options{Job: o.Job}), ErrNotFound)
+	}
+	if o.Step != "" && len(stepJobs) > 1 {
+		alts := make([]string, len(stepJobs))
+		for i, j := range stepJobs {
+			alts[i] = "--job " + j
+		}
+		return fmt.Errorf("%w: step %q is a step of %d jobs (%s); which one is meant is not clear: limit it to one job as well (%s)",
+			ErrAmbiguous, o.Step, len(stepJobs), strings.Join(stepJobs, ", "), strings.Join(alts, " or "))
+	}
+	return nil
+}
+
+// steps visits the steps (of a job, or of a composite action) in scope and reports whether
+// one of them matched Options.Step.
+func (rw *rewriter) steps(root, job, steps *yaml.Node, jp string, o Options) bool {
+	if steps == nil || steps.Kind != yaml.SequenceNode {
+		return false
+	}
+	matched := false
+	for si, step := range steps.Content {
+		step = resolve(step)
+		if step == nil || step.Kind != yaml.MappingNode {
+			continue
+		}
+		name, sid := scalarValue(mapGet(step, "name")), scalarValue(mapGet(step, "id"))
+		if o.Step != "" && o.Step != name && o.Step != sid {
+			continue
+		}
+		matched = true
+		label := name
+		if label == "" {
+			label = sid
+		}
+		sp := fmt.Sprintf("%s.steps[%d]", jp, si)
+		if o.Step != "" {
+			rw.scopes = append(rw.scopes, sp)
+		}
+		rw.env(mapGet(step, "env"), sp+".env", label)
+		rw.run(mapGet(step, "run"), sp+".run", label, stepShell(step, job, root))
+		if mapGet(step, "uses") != nil {
+			rw.with(mapGet(step, "with"), sp+".with", scalarValue(mapGet(step, "uses")), label)
+		}
+	}
+	return matched
+}
+
+// isAction reports whether the file is an action's metadata (action.yml: runs:, no jobs:).
+func isAction(root *yaml.Node) bool {
+	runs := mapGet(root, "runs")
+	return runs != nil && runs.Kind == yaml.MappingNode && mapGet(root, "jobs") == nil
+}
+
+// walkAction visits an action's metadata: the env of a Docker action (runs.env) and the steps
+// of a composite action (runs.steps). Its inputs are declared at the top level.
+func (rw *rewriter) walkAction(root *yaml.Node, o Options) error {
+	if o.Job != "" {
+		return fmt.Errorf("job %q: %w (the file is an action, which has no jobs; limit it with a step)", o.Job, ErrNotFound)
+	}
+	runs := mapGet(root, "runs")
+	if o.Step == "" {
+		rw.env(mapGet(runs, "env"), "runs.env", "")
+	}
+	if !rw.steps(root, nil, mapGet(runs, "steps"), "runs", o) && o.Step != "" {
+		return fmt.Errorf("step %q: %w (a step is named by its name: or id:)", o.Step, ErrNotFound)
 	}
 	return nil
 }
@@ -426,19 +505,30 @@ func (rw *rewriter) envDepth(m *yaml.Node, path, step string, depth int) {
 	}
 }
 
-// inputs rewrites the defaults of the inputs read by the knob values found so far.
+// inputs rewrites the defaults of the inputs read by the knob values found so far: those of
+// on.workflow_dispatch and on.workflow_call in a workflow, those of the top-level inputs: in
+// an action.
 func (rw *rewriter) inputs(root *yaml.Node) error {
 	on := mapGet(root, "on")
+	type decl struct{ path, where string }
+	decls := []decl{{"on.workflow_dispatch.inputs", "workflow_dispatch"}, {"on.workflow_call.inputs", "workflow_call"}}
+	where := "on.workflow_dispatch.inputs"
+	if isAction(root) {
+		decls, where = []decl{{"inputs", ""}}, "the action's inputs"
+	}
 	for _, ref := range rw.refs {
 		declared := false
-		for _, event := range []string{"workflow_dispatch", "workflow_call"} {
-			in := mapGet(mapGet(on, event), "inputs")
+		for _, d := range decls {
+			in := mapGet(root, "inputs")
+			if d.where != "" {
+				in = mapGet(mapGet(on, d.where), "inputs")
+			}
 			input := mapGet(in, ref.input)
 			if input == nil {
 				continue
 			}
 			declared = true
-			path := fmt.Sprintf("on.%s.inputs.%s", event, ref.input)
+			path := d.path + "." + ref.input
 			if input.Kind != yaml.MappingNode {
 				continue
 			}
@@ -463,7 +553,7 @@ func (rw *rewriter) inputs(root *yaml.Node) error {
 			rw.scalar(def, ref.knob, path+".default", ref.input, "", false)
 		}
 		if !declared {
-			rw.warnf(ref.line, "%s reads inputs.%s, which is not declared under on.workflow_dispatch.inputs", ref.knob.names[0], ref.input)
+			rw.warnf(ref.line, "%s reads inputs.%s, which is not declared under %s", ref.knob.names[0], ref.input, where)
 		}
 	}
 	return nil

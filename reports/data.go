@@ -74,6 +74,10 @@ type ConfigPrediction struct {
 	// Extrapolated says the prediction relies on a configuration outside
 	// the measured grid.
 	Extrapolated bool
+	// Registry is the registry bandwidth condition it is predicted under
+	// ("unlimited", "16MiB/s"), set when the run measured several: its
+	// notes come from that condition's decision.
+	Registry string
 }
 
 // Interval is a median with its interval, in the unit its field names.
@@ -218,13 +222,35 @@ type ValidationRow struct {
 	TooWide bool
 }
 
-// Method says how the numbers were obtained.
+// Method says how the numbers were obtained: what was built, on what,
+// how, and the command to repeat it. Empty fields are left out.
 type Method struct {
+	// Workload says what was built: the fixtures with their profile
+	// (named, with its file and digest, when not the default), or the
+	// custom workload (its context, Dockerfile, tag, ... or its file).
+	Workload string
+	// Instances says which instances the trials built: the sample, the
+	// list it was drawn from, its seed and the sampled ids.
+	Instances string
+	// Target is the build the predictions are for (evidence
+	// Target.Describe), e.g. "the 20 instances of ids.txt, the list the
+	// sweep drew its sample from".
+	Target string
 	// Machine describes the host (CPU, memory, OS) and Cores its CPU count.
 	Machine string
 	Cores   int
 	// BuildKit is the BuildKit version and Commit buildtune's commit.
 	BuildKit, Commit string
+	// Buildtune is buildtune's version, with its commit's state and the
+	// Go version, e.g. "(devel), modified tree, go1.26.8".
+	Buildtune string
+	// Daemons are the BuildKit daemons and their limits; Registry the
+	// registry and its emulation (bandwidth, latency, error and drop
+	// rates, per condition); Prune the prune policy during the sweep.
+	Daemons, Registry, Prune string
+	// Plan says how trials were planned beyond the reps: a fixed grid or
+	// an adaptive sweep within a budget, and the warm-up trial.
+	Plan string
 	// Command is the command line that ran the sweep and Grid the grid in
 	// words.
 	Command, Grid string

@@ -33,6 +33,12 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		rec, err := a.Recommend(c)
 		results = []evidence.ConditionRecommendation{{Recommendation: rec, Err: err}}
 	}
+	// The build predicted, as Recommend resolves it (the same seed), so
+	// that every cell's prediction is the one its decision shows.
+	target := a.ResolveTarget(c.Target)
+	if target.Seed == 0 {
+		target.Seed = a.Options.Seed
+	}
 	d := Data{Title: "Build tuning report", Run: Run{ID: a.RunID}}
 	if t, err := time.Parse("20060102T150405Z", a.RunID); err == nil {
 		d.Run.Date = t
@@ -124,11 +130,14 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	var preds []plot.PredictedConfig
 	var predCond []int // the condition of each of preds
 	for _, cl := range a.Cells {
-		p, err := a.Predict(cl.Config, c.Target)
+		p, err := a.Predict(cl.Config, target)
 		if err != nil {
 			continue
 		}
-		cp := ConfigPrediction{Name: cl.Config.String(), Median: p.Median, Lo: p.Lo, Hi: p.Hi, Extrapolated: p.Extrapolated}
+		cp := ConfigPrediction{Name: cl.Config.String(), Cell: cl.Name, Median: p.Median, Lo: p.Lo, Hi: p.Hi, Extrapolated: p.Extrapolated}
+		if several := len(a.Conditions()) > 1; several {
+			cp.Registry = evidence.RegistryLabel(cl.Config.Registry)
+		}
 		d.Predictions = append(d.Predictions, cp)
 		preds = append(preds, plot.PredictedConfig{Name: cl.Config.Name(), Seconds: plot.Interval{Median: p.Median, Lo: p.Lo, Hi: p.Hi}})
 		predCond = append(predCond, condOrder[evidence.RegistryLabel(cl.Config.Registry)])
@@ -136,6 +145,9 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	for _, r := range recs {
 		if r.Baseline != nil && a.Cell(r.Baseline.Config) == nil {
 			b := choice(*r.Baseline)
+			if len(a.Conditions()) > 1 {
+				b.Registry = evidence.RegistryLabel(r.Baseline.Config.Registry)
+			}
 			d.Predictions = append(d.Predictions, b)
 			preds = append(preds, plot.PredictedConfig{Name: r.Baseline.Config.Name() + " (baseline)", Seconds: plot.Interval{Median: b.Median, Lo: b.Lo, Hi: b.Hi}, Baseline: true})
 			predCond = append(predCond, condOrder[evidence.RegistryLabel(r.Baseline.Config.Registry)])
@@ -152,12 +164,15 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		}
 		return preds[x].Seconds.Median < preds[y].Seconds.Median
 	})
+	// The table in the chart's order: by condition, fastest first.
 	sorted := make([]plot.PredictedConfig, len(preds))
+	table := make([]ConfigPrediction, len(preds))
 	for i, k := range order {
-		sorted[i] = preds[k]
+		sorted[i], table[i] = preds[k], d.Predictions[k]
 	}
-	preds = sorted
+	preds, d.Predictions = sorted, table
 	d.Charts.Predictions = plot.PredictionData{Configs: preds, DeadlineSeconds: c.Deadline.Seconds(),
+		Title:         "Predicted wall time of a build of " + analyze.Plural(target.Count(), "image"),
 		IntervalLabel: fmt.Sprintf("%.0f%% prediction interval", 100*predictionConfidence)}
 
 	// Model.
@@ -243,15 +258,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	d.Charts.Disk = diskChart(a, c.Target.PruneThreshold)
 
 	// Method.
-	m := Method{BuildKit: a.BuildKitVersion, Commit: a.Commit, Reps: a.Reps, Temps: a.Temps, Warnings: a.Warnings}
-	if a.Machine != nil {
-		m.Machine = strings.TrimSpace(a.Machine.CPUModel + " " + a.Machine.OS + "/" + a.Machine.Arch)
-		m.Cores = a.Machine.Cores
-	}
-	if a.Grid != nil {
-		m.Grid = fmt.Sprintf("workers %s; batch %s; cache %s; strategy %s", list(a.Grid.Workers), batches(a.Grid.Batch), list(a.Grid.Cache), list(a.Grid.Strategy))
-		m.Sample = a.Grid.Sample
-	}
+	m := methodOf(a, target)
 	m.Warnings = append(m.Warnings, a.Comparisons.Warnings...)
 	d.Method = m
 	return d, nil
@@ -368,6 +375,23 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 		}
 	}
 	var d plot.ThroughputData
+	// Cells of fewer trials than a 95% interval needs show their range,
+	// as the cells table says.
+	short, all := 0, 0
+	for _, cl := range a.Cells {
+		if cl.N > 0 {
+			all++
+			if c := cl.ImagesPerHour.Confidence; c > 0 && c < 0.95-1e-9 {
+				short++
+			}
+		}
+	}
+	switch {
+	case short > 0 && short == all:
+		d.IntervalLabel = "median, range of the trials"
+	case short > 0:
+		d.IntervalLabel = "median, 95% CI (range under 6 trials)"
+	}
 	if capped {
 		d.Title = "Throughput vs builds at once (workers capped by the batch size)"
 	}

@@ -298,6 +298,9 @@ func document(d Data) []block {
 	if len(run) > 0 {
 		b.para(text(strings.Join(run, ", ") + ".")...)
 	}
+	if s := summaryLine(d.Method); s != "" {
+		b.para(text(s)...)
+	}
 
 	b.heading(2, "Decision")
 	if len(d.Decisions) > 1 {
@@ -520,7 +523,7 @@ func adaptive(b *builder, a *Adaptive) {
 	if a.Stop != "" {
 		stop := strings.TrimPrefix(a.Stop, "done: ")
 		if strings.HasPrefix(a.Stop, "budget: ") {
-			stop = "the budget would not cover the next " + strings.TrimPrefix(a.Stop, "budget: ")
+			stop = "the budget would not cover the next round: " + strings.TrimPrefix(a.Stop, "budget: ")
 		}
 		b.para(text("It stopped because " + stop + ".")...)
 	}
@@ -605,57 +608,85 @@ func predictions(b *builder, d Data) {
 		title = "Predictions for " + analyze.Plural(dec.Images, "image")
 	}
 	b.heading(3, title)
+	if t := d.Method.Target; t != "" && dec.Images > 0 && !strings.HasPrefix(t, analyze.Plural(dec.Images, "image")) {
+		b.para(text("The build predicted: " + t + ".")...)
+	}
 	if len(preds) == 0 {
 		b.note("No predictions.")
+		b.chart("predictions")
+		return
+	}
+	// A run of several registry bandwidths: one table per condition, each
+	// noted and compared with its own decision's picks and baseline.
+	byCond := len(d.Decisions) > 1 && slices.ContainsFunc(preds, func(p ConfigPrediction) bool { return p.Registry != "" })
+	if !byCond {
+		predictionTable(b, preds, dec)
 	} else {
-		base := dec.Baseline
-		var rows [][]string
-		for _, p := range preds {
-			vs := ""
-			if base.Name != "" && base.Median > 0 && p.Name != base.Name {
-				r := 100 * (base.Median - p.Median) / base.Median
-				switch {
-				case r >= 0:
-					vs = percent(r) + " faster"
-				case r > -100:
-					vs = percent(-r) + " slower"
-				default:
-					vs = fmt.Sprintf("%.1fx as long", p.Median/base.Median)
+		for _, dc := range d.Decisions {
+			var in []ConfigPrediction
+			for _, p := range preds {
+				if p.Registry == dc.Registry {
+					in = append(in, p)
 				}
 			}
-			var notes []string
-			switch p.Name {
-			case dec.Recommended.Name:
-				if dec.Confident {
-					notes = append(notes, "recommended")
-				} else {
-					notes = append(notes, "fastest")
-				}
-			case dec.RunnerUp.Name:
-				notes = append(notes, "runner-up")
+			if len(in) > 0 {
+				b.heading(4, "Registry bandwidth "+dc.Registry)
+				predictionTable(b, in, dc)
 			}
-			if p.Name == base.Name {
-				notes = append(notes, "baseline")
-			}
-			if p.Extrapolated {
-				notes = append(notes, "extrapolated")
-			}
-			switch {
-			case dec.Deadline > 0 && p.Median > dec.Deadline:
-				notes = append(notes, "misses the deadline")
-			case dec.Deadline > 0 && p.Hi > dec.Deadline:
-				notes = append(notes, "may miss the deadline")
-			}
-			iv := ""
-			if !(p.Lo == 0 && p.Hi == 0) {
-				iv = duration(p.Lo) + "–" + duration(p.Hi)
-			}
-			rows = append(rows, []string{p.Name, duration(p.Median), iv, vs, strings.Join(notes, ", ")})
 		}
-		b.table([]string{"configuration", "predicted", "interval", "vs baseline", "note"},
-			[]bool{false, true, true, true, false}, rows)
 	}
 	b.chart("predictions")
+}
+
+// predictionTable is the table of preds, noted and compared with dec's
+// picks and baseline.
+func predictionTable(b *builder, preds []ConfigPrediction, dec Decision) {
+	base := dec.Baseline
+	var rows [][]string
+	for _, p := range preds {
+		vs := ""
+		if base.Name != "" && base.Median > 0 && p.Name != base.Name {
+			r := 100 * (base.Median - p.Median) / base.Median
+			switch {
+			case r >= 0:
+				vs = percent(r) + " faster"
+			case r > -100:
+				vs = percent(-r) + " slower"
+			default:
+				vs = fmt.Sprintf("%.1fx as long", p.Median/base.Median)
+			}
+		}
+		var notes []string
+		switch p.Name {
+		case dec.Recommended.Name:
+			if dec.Confident {
+				notes = append(notes, "recommended")
+			} else {
+				notes = append(notes, "fastest")
+			}
+		case dec.RunnerUp.Name:
+			notes = append(notes, "runner-up")
+		}
+		if p.Name == base.Name {
+			notes = append(notes, "baseline")
+		}
+		if p.Extrapolated {
+			notes = append(notes, "extrapolated")
+		}
+		switch {
+		case dec.Deadline > 0 && p.Median > dec.Deadline:
+			notes = append(notes, "misses the deadline")
+		case dec.Deadline > 0 && p.Hi > dec.Deadline:
+			notes = append(notes, "may miss the deadline")
+		}
+		iv := ""
+		if !(p.Lo == 0 && p.Hi == 0) {
+			iv = duration(p.Lo) + "–" + duration(p.Hi)
+		}
+		rows = append(rows, []string{p.Name, duration(p.Median), iv, vs, strings.Join(notes, ", ")})
+	}
+	b.table([]string{"configuration", "predicted", "interval", "vs baseline", "note"},
+		[]bool{false, true, true, true, false}, rows)
 }
 
 func containsName(ps []ConfigPrediction, name string) bool {
@@ -678,7 +709,7 @@ func model(b *builder, m Model) {
 	add("Fixed cost per run", m.FixedS, duration, "")
 	add("One prune", m.PruneS, duration, "")
 	add("BuildKit disk growth", m.DiskGrowthBytes, byteSize, " per image")
-	add("Lost to batch barriers", m.BarrierLossPct, func(v float64) string { return fmt.Sprintf("%.1f%%", v) }, " of wall time")
+	add("Lost to batch barriers", m.BarrierLossPct, percent1, " of wall time")
 	for _, c := range m.Crowding {
 		facts = append(facts, []span{{Text: "Crowding, " + c.Series, Bold: true}, {Text: fmt.Sprintf(
 			": an image beside one other takes %.2fx its time alone (β %.3g, from %s seen at different crowding); predictions run batch tails and drains at their own crowding",
@@ -805,10 +836,14 @@ func method(b *builder, m Method) {
 		}
 		machine += fmt.Sprintf("%d cores", m.Cores)
 	}
+	add("Workload", span{Text: m.Workload})
+	add("Instances", span{Text: m.Instances})
+	add("Predictions for", span{Text: m.Target})
 	add("Machine", span{Text: machine})
 	add("BuildKit", span{Text: m.BuildKit})
-	add("Commit", span{Text: m.Commit, Code: true})
-	add("Command", span{Text: m.Command, Code: true})
+	add("Daemons", span{Text: m.Daemons})
+	add("Registry", span{Text: m.Registry})
+	add("Prune", span{Text: m.Prune})
 	add("Grid", span{Text: m.Grid})
 	var trials []string
 	if m.Reps > 0 {
@@ -817,10 +852,16 @@ func method(b *builder, m Method) {
 	if len(m.Temps) > 0 {
 		trials = append(trials, strings.Join(m.Temps, " and ")+" trials")
 	}
-	if m.Sample > 0 {
+	if m.Sample > 0 && m.Instances == "" {
 		trials = append(trials, fmt.Sprintf("a sample of %d instances", m.Sample))
 	}
+	if m.Plan != "" {
+		trials = append(trials, m.Plan)
+	}
 	add("Trials", span{Text: strings.Join(trials, "; ")})
+	add("Buildtune", span{Text: m.Buildtune})
+	add("Commit", span{Text: m.Commit, Code: true})
+	add("Command", span{Text: m.Command, Code: true})
 	if len(items) == 0 && len(m.Warnings) == 0 {
 		b.note("Not recorded.")
 		return
@@ -868,6 +909,15 @@ func workers(v float64) string {
 }
 
 func percent(v float64) string { return finiteOr("%.0f%%", v) }
+
+// percent1 is a percentage with one decimal; a value that rounds to zero
+// is 0.0%, never -0.0%.
+func percent1(v float64) string {
+	if math.Abs(v) < 0.05 {
+		v = 0
+	}
+	return finiteOr("%.1f%%", v)
+}
 
 // signedPercent is percent without the % sign, for the low end of a range.
 func signedPercent(v float64) string {

@@ -443,7 +443,7 @@ func TestAdaptiveSection(t *testing.T) {
 		t.Error("the adaptive section comes before the cells it explains")
 	}
 	d.Adaptive.Stop = "budget: round 2 (6 trials, 2 cells to 6 reps) needs about 3m0s, 1m0s of the 15m0s budget left"
-	if md, err = Markdown(d, ""); err != nil || !strings.Contains(string(md), "It stopped because the budget would not cover the next round 2") {
+	if md, err = Markdown(d, ""); err != nil || !strings.Contains(string(md), "It stopped because the budget would not cover the next round: round 2 (6 trials, 2 cells to 6 reps) needs about 3m0s") {
 		t.Errorf("budget stop not worded (%v):\n%s", err, md)
 	}
 }

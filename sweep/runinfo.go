@@ -64,6 +64,33 @@ type RunInfo struct {
 	// by default, and the file may be gone, moved or edited by then: its
 	// ids are kept here.
 	Instances *InstanceList `json:"instance_list,omitempty"`
+	// Stack is what the builds ran on and the prune policy, filled by the
+	// caller; nil in runs recorded before it was kept.
+	Stack *StackInfo `json:"stack,omitempty"`
+}
+
+// StackInfo is the BuildKit and registry set-up a sweep ran on, and its
+// prune policy, as the command resolved them.
+type StackInfo struct {
+	// Source says where the daemons came from, as the command printed it
+	// ("private stack", "stack runs/stack", "--buildkit-addr ...").
+	Source string `json:"source"`
+	// Private says the sweep started the stack itself (so the settings
+	// below shaped it).
+	Private bool `json:"private"`
+	// RegistryKind is the registry's kind ("embedded", "distribution",
+	// "external").
+	RegistryKind string `json:"registry_kind,omitempty"`
+	// Daemons is the number of BuildKit daemons.
+	Daemons int `json:"daemons"`
+	// MaxParallelism and RegistryConcurrency are a private stack's
+	// buildkitd settings (0: BuildKit's defaults).
+	MaxParallelism      int `json:"max_parallelism,omitempty"`
+	RegistryConcurrency int `json:"registry_concurrency,omitempty"`
+	// PruneThresholdBytes and PruneKeepBytes are the prune policy (0: no
+	// prunes).
+	PruneThresholdBytes int64 `json:"prune_threshold_bytes,omitempty"`
+	PruneKeepBytes      int64 `json:"prune_keep_bytes,omitempty"`
 }
 
 // InstanceList is the instance list a sweep draws its sample from, as it

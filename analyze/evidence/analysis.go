@@ -3,6 +3,8 @@ package evidence
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/model"
@@ -90,6 +92,10 @@ type Analysis struct {
 	// the cells it dropped and why, and why it stopped. Nil for a full
 	// grid.
 	Adaptive *Adaptive `json:"adaptive,omitempty"`
+	// Setup is how the sweep was set up, for a report's method: what was
+	// built, on what stack and registry, and how the trials were planned;
+	// nil for a folder without run.json.
+	Setup *Setup `json:"setup,omitempty"`
 	// Diagnoses say what limits a knob where the records show it (e.g.
 	// more workers queueing for their pushes), one line each.
 	Diagnoses []string `json:"diagnoses,omitempty"`
@@ -194,6 +200,7 @@ func Analyze(run *Run, o Options) (*Analysis, error) {
 				c.Name, c.Images))
 		}
 	}
+	a.Setup = setupOf(run)
 	a.Adaptive = adaptiveOf(run.Selected.Events)
 	a.Comparisons = compareCells(a.Cells, o.Baseline, o.EquivalenceMargin, o.Alpha)
 	a.Models = fitModels(a.Cells, prunesOf(run.Selected), o.Images, o.Seed)
@@ -230,4 +237,161 @@ func (a *Analysis) Cell(c Config) *Cell {
 // temporary file in the same folder, then a rename).
 func (a *Analysis) WriteJSON(path string) error {
 	return record.WriteJSONAtomic(path, a)
+}
+
+// Setup is how a sweep was set up, from run.json, source.json and the
+// records, and from the command line where only it says (the registry
+// kind, the shape of a private stack, the prune policy): what a reviewer
+// needs to tell this run from another and to repeat it.
+type Setup struct {
+	// Workload names what was built: the fixture profile's name or
+	// "custom:<context>" (run.json's workload).
+	Workload string `json:"workload,omitempty"`
+	// Profile is the fixture profile as the sweep was given it (a name or
+	// a YAML file; "" for the default) and ProfileDigest its SHA-256.
+	Profile       string `json:"profile,omitempty"`
+	ProfileDigest string `json:"profile_digest,omitempty"`
+	// Source is what a custom workload built (source.json), nil for the
+	// fixtures.
+	Source *Source `json:"source,omitempty"`
+	// Sample is the planned sample size (0: every instance) and Seed the
+	// seed of the sample and the trial order.
+	Sample int   `json:"sample"`
+	Seed   int64 `json:"seed"`
+	// Universe is the number of instances the sample was drawn from: the
+	// instance list's, or DefaultImages for the SWT-Bench ids.
+	Universe int `json:"universe"`
+	// Sampled are the instances the counted trials built, sorted.
+	Sampled []string `json:"sampled,omitempty"`
+	// Registries are the registry conditions of the counted trials as the
+	// records label them ("bw=16MiB/s,latency=20ms", "direct" or ""),
+	// keyed by the bandwidth condition (RegistryLabel).
+	Registries map[string]string `json:"registries,omitempty"`
+	// Daemons are the BuildKit daemons' addresses that built the counted
+	// images, sorted.
+	Daemons []string `json:"daemons,omitempty"`
+	// Warmup says a warm-up trial was run first (and left out).
+	Warmup bool `json:"warmup"`
+	// Adaptive settings (run.json): successive halving within a budget.
+	Adaptive      bool    `json:"adaptive,omitempty"`
+	InitialReps   int     `json:"initial_reps,omitempty"`
+	Alpha         float64 `json:"alpha,omitempty"`
+	BudgetSeconds float64 `json:"budget_s,omitempty"`
+	// Prunes counts the prunes of the counted trials.
+	Prunes int `json:"prunes,omitempty"`
+	// Flags are the stack and policy flags of the command line that ran
+	// the sweep, where it gave them (registry, daemons, max-parallelism,
+	// registry-concurrency, buildkit-addr, prune-threshold, prune-keep):
+	// run.json records them nowhere else.
+	Flags map[string]string `json:"flags,omitempty"`
+	// Stack is the stack and prune policy as run.json records them (nil
+	// in runs recorded before: Flags then stands in for it).
+	Stack *StackInfo `json:"stack,omitempty"`
+	// CommandLine is the command that ran the sweep (run.json).
+	CommandLine []string `json:"command_line,omitempty"`
+	// Modified says buildtune was built from a modified tree.
+	Modified bool `json:"git_modified,omitempty"`
+}
+
+// setupFlags are the command-line flags Setup.Flags keeps.
+var setupFlags = []string{"registry", "buildkit-addr", "daemons", "max-parallelism", "registry-concurrency", "prune-threshold", "prune-keep", "grid"}
+
+// setupOf collects a run's Setup; nil without run.json.
+func setupOf(run *Run) *Setup {
+	in := run.Info
+	if in == nil {
+		return nil
+	}
+	s := &Setup{Workload: in.Workload, Profile: in.Grid.Profile, ProfileDigest: in.ProfileDigest, Source: run.Source,
+		Sample: in.Grid.Sample, Seed: in.Seed, Universe: DefaultImages, Adaptive: in.Adaptive, InitialReps: in.InitialReps,
+		Alpha: in.Alpha, BudgetSeconds: in.BudgetSeconds, CommandLine: in.CommandLine, Modified: in.Modified}
+	if in.Grid.Seed != 0 {
+		s.Seed = in.Grid.Seed
+	}
+	if l := in.InstanceList; l != nil && len(l.IDs) > 0 {
+		s.Universe = len(l.IDs)
+	}
+	sampled, daemons := map[string]bool{}, map[string]bool{}
+	for _, im := range run.Selected.Images {
+		if im.Instance != "" {
+			sampled[im.Instance] = true
+		}
+		if im.Daemon != "" {
+			daemons[im.Daemon] = true
+		}
+		if s.Registries == nil {
+			s.Registries = map[string]string{}
+		}
+		s.Registries[ConditionOf(im.Config)] = im.Registry
+	}
+	s.Sampled, s.Daemons = sortedKeys(sampled), sortedKeys(daemons)
+	for _, t := range run.Records.Trials {
+		if t.Temp == record.TempWarmup {
+			s.Warmup = true
+		}
+	}
+	s.Prunes = len(prunesOf(run.Selected))
+	for _, f := range setupFlags {
+		if v, ok := flagValue(in.CommandLine, f); ok {
+			if s.Flags == nil {
+				s.Flags = map[string]string{}
+			}
+			s.Flags[f] = v
+		}
+	}
+	if st := in.Stack; st != nil {
+		// What the command resolved wins over what its flags said (a
+		// --grid file's prune policy, defaults).
+		s.Stack = st
+		if s.Flags == nil {
+			s.Flags = map[string]string{}
+		}
+		s.Flags["prune-threshold"], s.Flags["prune-keep"] = sizeFlag(st.PruneThresholdBytes), sizeFlag(st.PruneKeepBytes)
+		if st.Private {
+			s.Flags["max-parallelism"], s.Flags["registry-concurrency"] = strconv.Itoa(st.MaxParallelism), strconv.Itoa(st.RegistryConcurrency)
+			s.Flags["daemons"] = strconv.Itoa(st.Daemons)
+			if st.RegistryKind == "embedded" || st.RegistryKind == "distribution" {
+				s.Flags["registry"] = st.RegistryKind
+			}
+		}
+	}
+	return s
+}
+
+// sizeFlag writes bytes as a size flag's value ("0" for none).
+func sizeFlag(b int64) string {
+	if b <= 0 {
+		return "0"
+	}
+	return input.FormatSize(b)
+}
+
+// flagValue returns the value of --name in args ("--name v" or
+// "--name=v"; the values of a repeated flag joined with commas), and
+// whether it was given. Arguments after "--" are not flags.
+func flagValue(args []string, name string) (string, bool) {
+	var vals []string
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		switch {
+		case a == "--"+name && i+1 < len(args) && !strings.HasPrefix(args[i+1], "--"):
+			vals = append(vals, args[i+1])
+			i++
+		case strings.HasPrefix(a, "--"+name+"="):
+			vals = append(vals, strings.TrimPrefix(a, "--"+name+"="))
+		}
+	}
+	return strings.Join(vals, ","), len(vals) > 0
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -32,9 +32,37 @@ type Run struct {
 	// failure, not warm-up).
 	Records  *record.Set `json:"-"`
 	Selected *record.Set `json:"-"`
+	// Source is the sweep's source.json: what a custom workload built
+	// (--context, --dockerfile, --tag, ... or --workload FILE); nil for
+	// the fixtures or a folder without one.
+	Source *Source `json:"source,omitempty"`
 	// Warnings say what was read with reservations (a torn last line).
 	Warnings []string `json:"warnings,omitempty"`
 }
+
+// SourceFile is the name of the workload source a sweep writes beside
+// run.json (internal/fleet.SourceFile).
+const SourceFile = "source.json"
+
+// Source is the workload source of a sweep, as source.json records it:
+// a workload file, or a custom Dockerfile build, and the instance list.
+// Every field is as the sweep was given it (templates unexpanded).
+type Source struct {
+	Workload   string            `json:"workload,omitempty"`
+	Instances  string            `json:"instances,omitempty"`
+	Dockerfile string            `json:"dockerfile,omitempty"`
+	Context    string            `json:"context,omitempty"`
+	Target     string            `json:"target,omitempty"`
+	BaseImage  string            `json:"base_image,omitempty"`
+	Tag        string            `json:"tag,omitempty"`
+	CacheRef   string            `json:"cache_ref,omitempty"`
+	BuildArgs  map[string]string `json:"build_args,omitempty"`
+	DockerAuth bool              `json:"docker_auth,omitempty"`
+}
+
+// Custom says the source is a workload of the user's own (a workload
+// file or a build context), not the fixtures.
+func (s *Source) Custom() bool { return s != nil && (s.Workload != "" || s.Context != "") }
 
 // RunInfo holds the fields of run.json the evidence needs.
 type RunInfo struct {
@@ -48,14 +76,40 @@ type RunInfo struct {
 	Grid             Grid      `json:"grid"`
 	Seed             int64     `json:"seed,omitempty"`
 	Adaptive         bool      `json:"adaptive,omitempty"`
+	InitialReps      int       `json:"initial_reps,omitempty"`
 	Alpha            float64   `json:"alpha,omitempty"`
+	BudgetSeconds    float64   `json:"budget_s,omitempty"`
 	Start            time.Time `json:"start"`
 	CommandLine      []string  `json:"command_line,omitempty"`
 	Workload         string    `json:"workload,omitempty"`
+	// ProfileDigest is the SHA-256 of the fixture profile the sweep read.
+	ProfileDigest string `json:"profile_digest,omitempty"`
 	// InstanceList is the instance list the sweep drew its sample from,
 	// recorded when it started (nil for the SWT-Bench ids of the fixtures,
 	// and for a sweep made before buildtune recorded it).
 	InstanceList *InstanceList `json:"instance_list,omitempty"`
+	// Stack is the BuildKit and registry set-up and the prune policy the
+	// sweep ran with (nil for a sweep made before buildtune recorded it).
+	Stack *StackInfo `json:"stack,omitempty"`
+}
+
+// StackInfo is the stack a sweep ran on and its prune policy, as run.json
+// records them (see sweep.StackInfo).
+type StackInfo struct {
+	// Source says where the daemons came from ("private stack in ...",
+	// "stack in runs/stack", "given daemons").
+	Source string `json:"source"`
+	// Private says the sweep started the stack itself.
+	Private bool `json:"private"`
+	// RegistryKind is "embedded", "distribution" or "external".
+	RegistryKind string `json:"registry_kind,omitempty"`
+	Daemons      int    `json:"daemons"`
+	// A private stack's buildkitd settings (0: BuildKit's defaults).
+	MaxParallelism      int `json:"max_parallelism,omitempty"`
+	RegistryConcurrency int `json:"registry_concurrency,omitempty"`
+	// The prune policy in bytes (0: no prunes).
+	PruneThresholdBytes int64 `json:"prune_threshold_bytes,omitempty"`
+	PruneKeepBytes      int64 `json:"prune_keep_bytes,omitempty"`
 }
 
 // InstanceList is the instance list a sweep drew its sample from
@@ -100,6 +154,10 @@ type Grid struct {
 	Sample   int      `json:"sample"`
 	Seed     int64    `json:"seed"`
 	Profile  string   `json:"profile,omitempty"`
+	// Configs are the explicit cells of a sweep given --config (or a
+	// grid file's configs) instead of the cross product, as
+	// "workers=4,batch=15,cache=max,strategy=single".
+	Configs []string `json:"configs,omitempty"`
 }
 
 // UnmarshalJSON reads the grid keys of run.json, where batch is a list of
@@ -117,12 +175,13 @@ func (g *Grid) UnmarshalJSON(data []byte) error {
 		Sample   int               `json:"sample"`
 		Seed     int64             `json:"seed"`
 		Profile  string            `json:"profile"`
+		Configs  []string          `json:"configs"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("grid: %w", err)
 	}
 	*g = Grid{Workers: raw.Workers, Cache: raw.Cache, Strategy: raw.Strategy, Temp: raw.Temp,
-		Registry: raw.Registry, Reps: raw.Reps, Sample: raw.Sample, Seed: raw.Seed, Profile: raw.Profile}
+		Registry: raw.Registry, Reps: raw.Reps, Sample: raw.Sample, Seed: raw.Seed, Profile: raw.Profile, Configs: raw.Configs}
 	if len(g.Registry) == 0 {
 		g.Registry = raw.Registr2
 	}
@@ -175,6 +234,9 @@ func Load(dir string) (*Run, error) {
 		return nil, err
 	}
 	run.Info = info
+	if run.Source, err = readSource(dir); err != nil {
+		return nil, err
+	}
 	set, err := record.ReadFile(path)
 	if err != nil {
 		return nil, input.Bad(dir, fmt.Errorf("reading records: %w", err))
@@ -223,6 +285,27 @@ func readRunInfo(dir string) (*RunInfo, error) {
 		return nil, input.Errorf(dir, "%s is not valid run info: %v", RunInfoFile, err)
 	}
 	return &info, nil
+}
+
+// readSource reads dir/source.json; nil when there is none (the fixtures,
+// or a build folder).
+func readSource(dir string) (*Source, error) {
+	path := filepath.Join(dir, SourceFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	var s Source
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, input.Errorf(dir, "%s is not a valid workload source: %v", SourceFile, err)
+	}
+	if s.Workload == "" && s.Instances == "" && s.Context == "" && s.Dockerfile == "" && s.Tag == "" {
+		return nil, nil // the fixtures' source: nothing to tell
+	}
+	return &s, nil
 }
 
 // repoOf returns the repo of an instance id: the part before "__"

@@ -3,6 +3,7 @@ package evidence
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -49,8 +50,16 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	if sweep == nil || full == nil || full.Selected == nil || len(full.Selected.Trials) == 0 {
 		return v, fmt.Errorf("validating: need a sweep analysis and a full run with a trial that counts")
 	}
+	if sameFolder(sweep.Dir, full.Dir) {
+		return v, input.Errorf(full.Dir, "given as both the sweep and the full build: a build predicted from its own records proves nothing; want SWEEP FULL, two folders")
+	}
 	trials := full.Selected.Trials
 	t := trials[0]
+	if full.Info != nil && sweep.run != nil && sweep.run.Info == nil {
+		// The two folders the other way round: FULL is a sweep and SWEEP
+		// is no sweep (no run.json).
+		return v, input.Errorf(full.Dir, "a sweep folder (it has %s), while %s is not: the folders are the wrong way round; want SWEEP FULL", RunInfoFile, sweep.Dir)
+	}
 	if err := checkFullBuild(full, t); err != nil {
 		return v, err
 	}
@@ -82,6 +91,26 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	ids := make([]string, len(built))
 	for i, im := range built {
 		ids[i] = instanceOf(im)
+	}
+	if l := sweep.InstanceList; l != nil && len(l.IDs) > 0 {
+		inList := make(map[string]bool, len(l.IDs))
+		for _, id := range l.IDs {
+			inList[id] = true
+		}
+		var outside []string
+		for _, id := range ids {
+			if !inList[id] {
+				outside = append(outside, id)
+			}
+		}
+		if len(outside) > 0 {
+			some := strings.Join(outside[:min(len(outside), 3)], ", ")
+			if len(outside) > 3 {
+				some += fmt.Sprintf(" and %d more", len(outside)-3)
+			}
+			v.Warnings = append(v.Warnings, fmt.Sprintf("%d of the %d built instances are not in %s (%s): the sweep measured a sample of another set, so the prediction is for instances it never drew from",
+				len(outside), len(ids), l.describe(), some))
+		}
 	}
 	if t.Built > 0 && t.Built != len(ids) {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("trial %d says %d built, %d built instances found", t.Trial, t.Built, len(ids)))
@@ -197,6 +226,9 @@ type Verdict struct {
 	Base   Choice `json:"base"`
 	Head   Choice `json:"head"`
 	Images int    `json:"images"`
+	// Target says which full build was predicted ("433 images", or the
+	// instance list the sweep drew its sample from).
+	Target string `json:"target,omitempty"`
 	// DiffS is base − head in seconds over paired reps (positive: head
 	// is faster), with its central interval.
 	DiffS Interval `json:"diff_s"`
@@ -224,8 +256,16 @@ type Verdict struct {
 // and whether the claimed wall time holds. It suggests an exit code and
 // writes a Markdown block for a pull-request comment.
 func Prove(a *Analysis, base, head Config, claim time.Duration, images int) Verdict {
-	v := Verdict{Images: images, ClaimS: claim.Seconds(), Claim: ClaimNone}
-	t := Target{Images: images, Seed: a.Options.Seed}
+	return ProveTarget(a, base, head, claim, Target{Images: images})
+}
+
+// ProveTarget is Prove for the full build t; a zero t is the run's default
+// build (ResolveTarget): the instance list the sweep drew its sample from,
+// its repos weighting the per-image costs, else Options.Images images.
+func ProveTarget(a *Analysis, base, head Config, claim time.Duration, t Target) Verdict {
+	t = a.ResolveTarget(t)
+	t.Seed = a.Options.Seed
+	v := Verdict{Images: t.Count(), Target: t.Describe(), ClaimS: claim.Seconds(), Claim: ClaimNone}
 	bp, err := a.Predict(base, t)
 	if err == nil {
 		var hp model.Prediction
@@ -300,7 +340,11 @@ func (v *Verdict) markdown() string {
 		}
 	}
 	fmt.Fprintf(&b, "### buildtune: %s\n\n", verdict)
-	fmt.Fprintf(&b, "Predicted wall time of %s (median [%.0f%% interval]):\n\n", analyze.Plural(v.Images, "image"), 100*v.Confidence)
+	target := v.Target
+	if target == "" {
+		target = analyze.Plural(v.Images, "image")
+	}
+	fmt.Fprintf(&b, "Predicted wall time of %s (median [%.0f%% interval]):\n\n", target, 100*v.Confidence)
 	b.WriteString("| | config | predicted |\n|---|---|---|\n")
 	row := func(label string, c Choice) {
 		ex := ""
@@ -338,4 +382,21 @@ func (v *Verdict) markdown() string {
 		b.WriteString("\n</details>\n")
 	}
 	return b.String()
+}
+
+// sameFolder reports whether a and b name one folder (symbolic links
+// resolved).
+func sameFolder(a, b string) bool {
+	ra, err1 := filepath.Abs(a)
+	rb, err2 := filepath.Abs(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if ea, err := filepath.EvalSymlinks(ra); err == nil {
+		ra = ea
+	}
+	if eb, err := filepath.EvalSymlinks(rb); err == nil {
+		rb = eb
+	}
+	return ra == rb
 }

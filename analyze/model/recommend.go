@@ -268,9 +268,9 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 				rec.RunnerUp = fastest.Config.Name
 			}
 			rec.Reasons = append(rec.Reasons, fmt.Sprintf(
-				"Equivalent to the fastest, %s, within ±%.0f%% (alpha=%v): %s. Of these the cheapest is picked: %s (%.2f GB to the registry per image, %d workers).",
+				"Equivalent to the fastest, %s, within ±%.0f%% (alpha=%v): %s. Of these the cheapest is picked: %s (%.2f GB to the registry per image, %s).",
 				fastest.Config.Name, 100*margin, alpha, strings.Join(how, "; "), rec.Best.Config.Name,
-				rec.Best.RegistryBytesPerImage/1e9, rec.Best.Config.Workers))
+				rec.Best.RegistryBytesPerImage/1e9, analyze.Plural(rec.Best.Config.Workers, "worker")))
 		} else if !rec.Significant {
 			rec.Confident = false
 			rec.Warnings = append(rec.Warnings, fmt.Sprintf(

@@ -457,6 +457,9 @@ wait:
 	if err != nil {
 		t.Fatal(err)
 	}
+	if st := info.Stack; st == nil || !st.Private || st.Daemons != 1 || st.RegistryKind != "embedded" {
+		t.Errorf("run.json stack %+v: want the private stack the sweep started (1 daemon, the embedded registry)", st)
+	}
 	plan := sweep.Plan(info.Grid)
 	if len(plan) != 2 {
 		t.Errorf("plan of %d trials, want 2 (1 cell x 2 reps)", len(plan))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/manifest"
+	"github.com/buildtune/buildtune/internal/shard"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/spf13/pflag"
 )
@@ -64,6 +65,9 @@ func (c *cli) merge(_ context.Context, args []string) error {
 			}
 		}
 	}
+	if err := sameBuildShards(dirs); err != nil {
+		return err
+	}
 	var expected []string
 	if instances != "" {
 		insts, err := workload.LoadInstanceList(instances)
@@ -109,4 +113,66 @@ func realPath(p string) (string, error) {
 		return "", err
 	}
 	return filepath.EvalSymlinks(abs)
+}
+
+// sameBuildShards refuses (bad input, before anything is written) folders
+// that are not the shards of one build, as their summaries say: another SDK
+// commit's images, shards of matrices of other sizes, or shards mixed with
+// a whole build (no --shard). Merged, they would pass for one build, and
+// the check for a shard no folder holds would be skipped. A folder without
+// a summary is left to the merge (which warns about it).
+func sameBuildShards(dirs []string) error {
+	type seen struct {
+		dir  string
+		spec string
+		sha  string
+	}
+	var first *seen
+	for _, d := range dirs {
+		sum, err := manifest.ReadSummary(filepath.Join(d, manifest.SummaryFile))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return input.Errorf(d, "not a build folder: %v", err)
+		}
+		cur := seen{dir: d, spec: sum.Settings.Shard, sha: sum.Settings.SDKSha}
+		if cur.spec != "" {
+			if _, err := shard.ParseSpec(cur.spec); err != nil {
+				return input.Errorf(d, "its summary names shard %q: %v", cur.spec, err)
+			}
+		}
+		if first == nil {
+			first = &cur
+			continue
+		}
+		if cur.sha != "" && first.sha != "" && cur.sha != first.sha {
+			return input.Errorf(d, "images of SDK %s, while %s holds those of SDK %s: want the shards of one build", short(cur.sha), first.dir, short(first.sha))
+		}
+		switch {
+		case (cur.spec == "") != (first.spec == ""):
+			return input.Errorf(d, "%s, while %s is %s: want the shards of one build", shardLabel(cur.spec), first.dir, shardLabel(first.spec))
+		case cur.spec != "":
+			a, _ := shard.ParseSpec(cur.spec)
+			b, _ := shard.ParseSpec(first.spec)
+			if a.Count != b.Count {
+				return input.Errorf(d, "shard %s, while %s is shard %s, of another matrix: want the shards of one build", cur.spec, first.dir, first.spec)
+			}
+		}
+	}
+	return nil
+}
+
+func shardLabel(spec string) string {
+	if spec == "" {
+		return "a whole build (no --shard)"
+	}
+	return "shard " + spec
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
 }

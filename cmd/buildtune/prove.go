@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
@@ -23,7 +26,8 @@ func (e *exitError) Error() string { return e.msg }
 // proveForward are the sweep flags prove passes on when given.
 var proveForward = []string{"budget", "reps", "sample", "seed", "profile", "out", "temp", "attempts", "warmup",
 	"registry-latency", "registry-error-rate", "registry-drop-rate", "prune-threshold", "prune-keep",
-	"buildkit-addr", "registry", "state", "buildkitd", "max-parallelism", "registry-concurrency", "daemons",
+	"buildkit-addr", "tlscacert", "tlscert", "tlskey", "tlsservername",
+	"registry", "state", "buildkitd", "max-parallelism", "registry-concurrency", "daemons",
 	"workload", "instances", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "docker-auth"}
 
 // prove runs the paired, interleaved sweep of a pull request's base and
@@ -39,7 +43,7 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	fs.StringVar(&base, "base", evidence.DefaultBaseline.String(), "the current settings (the real CI defaults)")
 	fs.StringVar(&head, "head", "", "the proposed settings, e.g. workers=16,batch=50,cache=min")
 	fs.StringVar(&claim, "claim", "", "the pull request's claim for the full build, e.g. 3h: holds, refuted or inconclusive")
-	fs.IntVar(&images, "images", evidence.DefaultImages, "images in the full build")
+	fs.IntVar(&images, "images", evidence.DefaultImages, "images in the full build (default: the instance list the sweep drew its sample from, as its run.json records it; else the SWT-Bench images)")
 	fs.StringVar(&af.equivalence, "equivalence", "3%", "margin within which two settings count as equivalent")
 	fs.Uint64Var(&af.seed, "analysis-seed", 1, "seed of the analysis' resampling")
 	// The sweep's own flags, forwarded.
@@ -81,6 +85,12 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	if bc == hc {
 		return input.Errorf("--base and --head", "the same settings %s: nothing to prove", base)
 	}
+	// A registry bandwidth is a condition the build runs under, not a
+	// setting a pull request changes: base and head under two conditions
+	// would credit the link's difference to the settings.
+	if bb, hb := proveCondition(base), proveCondition(head); bb != hb {
+		return input.Errorf("--head "+head, "runs under registry bandwidth %s and --base under %s: a bandwidth is a condition, not a setting; want both under the same one", hb, bb)
+	}
 	var claimD = int64(0)
 	if claim != "" {
 		d, err := input.Duration(claim)
@@ -105,12 +115,16 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 		if fs.Changed("out") {
 			return input.Errorf("--resume and --out", "give one: --resume continues the proof in its own folder")
 		}
+		if err := proveResumeCells(*resume, base, head, fs.Changed("base")); err != nil {
+			return err
+		}
 		out, sweepArgs = *resume, []string{"--resume", *resume}
 	}
+	// Every given sweep flag is passed on, also to a resumed sweep: where
+	// to build (--buildkit-addr, --buildkitd, ...) is no part of run.json,
+	// and a flag that would change the sweep (--sample, --profile, ...) is
+	// refused by the sweep, never dropped.
 	fs.Visit(func(f *pflag.Flag) {
-		if *resume != "" {
-			return // the folder's run.json holds the sweep's settings
-		}
 		for _, name := range proveForward {
 			if f.Name == name && name != "out" {
 				if sv, ok := f.Value.(pflag.SliceValue); ok {
@@ -124,13 +138,40 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 		}
 	})
 	if err := c.sweep(ctx, sweepArgs); err != nil {
+		if errors.Is(err, context.Canceled) {
+			// The sweep's own hint would resume a sweep, which gives no
+			// verdict: the proof is resumed by prove.
+			again := fmt.Sprintf("buildtune prove --resume %s --base %s --head %s", out, base, head)
+			if claim != "" {
+				again += " --claim " + claim
+			}
+			return fmt.Errorf("proof stopped, no verdict; what was recorded is in %s; resume with: %s: %w", out, again, context.Canceled)
+		}
 		return err
 	}
 	a, err := af.analyse(out)
 	if err != nil {
 		return err
 	}
-	v := evidence.Prove(a, bc, hc, durationOf(claimD), images)
+	// Without --images, the full build is the run's default, as for
+	// recommend and plan: the instance list the sweep drew its sample
+	// from (--instances), else the SWT-Bench images.
+	var target evidence.Target
+	if fs.Changed("images") {
+		target.Images = images
+	}
+	v := evidence.ProveTarget(a, bc, hc, durationOf(claimD), target)
+	// No prediction because the proof's own builds failed is neither bad
+	// input nor an inconclusive budget: the builds failed (exit 1, as any
+	// command whose builds failed), and the verdict says so.
+	failedMsg := ""
+	if v.Error != "" {
+		if failedMsg = proveFailures(out, base, head); failedMsg != "" {
+			v.ExitCode = exitFailed
+			v.Markdown = fmt.Sprintf("### buildtune: no verdict, the builds failed\n\n%s; the prediction: %s\n", failedMsg, v.Error)
+			v.Error = failedMsg + ": " + v.Error
+		}
+	}
 	fmt.Fprintln(c.stdout)
 	fmt.Fprint(c.stdout, v.Markdown)
 	path := filepath.Join(out, "verdict.md")
@@ -141,6 +182,9 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "verdict: %s\n", path)
+	if failedMsg != "" {
+		return &failedError{fmt.Sprintf("no verdict: %s (their errors are in %s)", failedMsg, filepath.Join(out, sweep.RecordsFile))}
+	}
 	switch v.ExitCode {
 	case evidence.ExitBetter:
 		return nil
@@ -149,4 +193,85 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	default:
 		return &exitError{code: v.ExitCode, msg: fmt.Sprintf("verdict: %s (exit %d)", v.Claim, v.ExitCode)}
 	}
+}
+
+// proveCondition is the registry bandwidth a prove setting runs under, as
+// the sweep labels its cells ("unlimited" when none is given).
+func proveCondition(s string) string {
+	c, err := sweep.ParseCell(s)
+	if err != nil {
+		return ""
+	}
+	if label, err := sweep.NormalizeBandwidth(c.Registry); err == nil {
+		return label
+	}
+	return c.Registry
+}
+
+// proveResumeCells refuses a --base or --head that is not a cell of the
+// proof in dir: its verdict would compare a setting the proof never
+// measured (extrapolated, or from another cell), not the pair it was
+// started with. baseGiven says --base was given (its default is the real
+// CI defaults, which a resumed proof of other settings did not measure).
+func proveResumeCells(dir, base, head string, baseGiven bool) error {
+	info, err := sweep.ReadRunInfo(dir)
+	if err != nil {
+		return input.Errorf("--resume "+dir, "%v; want the folder of a proof (with run.json)", err)
+	}
+	var names []string
+	for _, c := range info.Grid.Cells() {
+		names = append(names, c.Name())
+	}
+	for _, s := range []struct{ flag, v string }{{"--base", base}, {"--head", head}} {
+		c, err := sweep.ParseCell(s.v)
+		if err != nil {
+			return input.Bad(s.flag, err)
+		}
+		if label, err := sweep.NormalizeBandwidth(c.Registry); err == nil {
+			c.Registry = label
+		}
+		if slices.Contains(names, c.Name()) {
+			continue
+		}
+		flag := s.flag
+		if flag == "--base" && !baseGiven {
+			flag = "--base (default " + base + ")"
+		}
+		return input.Errorf(flag, "%s is not a cell of the proof in %s (its cells: %s); want the --base and --head it was started with", c.Name(), dir, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// proveFailures says how many images of base's and head's cells failed to
+// build in the proof's sweep (warm-up trial aside), "" when none did.
+func proveFailures(out, base, head string) string {
+	set, err := record.ReadFile(filepath.Join(out, sweep.RecordsFile))
+	if err != nil {
+		return ""
+	}
+	var parts []string
+	for _, s := range []struct{ label, v string }{{"base", base}, {"head", head}} {
+		c, err := sweep.ParseCell(s.v)
+		if err != nil {
+			continue
+		}
+		if label, err := sweep.NormalizeBandwidth(c.Registry); err == nil {
+			c.Registry = label
+		}
+		name := c.Name()
+		failed, all := 0, 0
+		for _, im := range set.Images {
+			if im.Cell != name || im.Temp == record.TempWarmup {
+				continue
+			}
+			all++
+			if im.Status == record.StatusFailed {
+				failed++
+			}
+		}
+		if failed > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s: %d of %d images failed", s.label, name, failed, all))
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/stack"
 )
 
@@ -89,6 +92,9 @@ func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
 	if _, err := sf.use(); err != nil {
 		return err
 	}
+	if err := stack.CheckDaemons(sf.daemons); err != nil {
+		return err
+	}
 	bin := sf.buildkitd
 	if bin == "" {
 		bin = defaultBuildkitd()
@@ -134,16 +140,52 @@ func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("stack exited before it was ready (%v); see %s", err, logf.Name())
+			return serveExited(err, logf.Name())
 		case <-deadline:
-			_ = cmd.Process.Kill()
-			return fmt.Errorf("stack not ready after 90s; see %s", logf.Name())
+			stopServe(cmd, exited)
+			return fmt.Errorf("stack not ready after 90s, stopped; see %s", logf.Name())
 		case <-ctx.Done():
-			_ = cmd.Process.Kill()
+			stopServe(cmd, exited)
 			return ctx.Err()
 		case <-tick.C:
 		}
 	}
+}
+
+// stopServe stops a `stack serve` that is not ready: SIGTERM, so that it
+// stops the daemons and the registry it started, and SIGKILL only when it
+// has not exited 10 s later.
+func stopServe(cmd *exec.Cmd, exited <-chan error) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// serveExited is the error of a `stack serve` that exited before it was
+// ready: its own last line (what went wrong), with its exit status (2 bad
+// input, 3 infrastructure), so that `stack up` tells them apart.
+func serveExited(err error, logPath string) error {
+	last := ""
+	if b, rerr := os.ReadFile(logPath); rerr == nil {
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				last = strings.TrimPrefix(l, "buildtune: ")
+			}
+		}
+	}
+	code := exitFailed
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() > 0 {
+		code = ee.ExitCode()
+	}
+	if last == "" {
+		last = fmt.Sprint(err)
+	}
+	return &exitError{code: code, msg: fmt.Sprintf("stack exited before it was ready: %s (see %s)", last, logPath)}
 }
 
 // stackServe runs the stack in the foreground until signalled; `stack up`
@@ -153,13 +195,24 @@ func stackServe(ctx context.Context, sf stackFlags, state string) error {
 	if err != nil {
 		return err
 	}
-	u.Start.Dir = state
-	s, err := stack.Start(ctx, u.Start)
+	cfg := u.Start
+	cfg.Dir = state
+	// --registry (embedded, distribution or host:port) is the stack's
+	// registry: use() keeps it in u.Registry, beside u.Start.
+	cfg.Registry = u.Registry
+	s, err := stack.Start(ctx, cfg)
 	if err != nil {
-		return err
+		if errors.Is(err, input.ErrBad) || errors.Is(err, stack.ErrSetup) || errors.Is(err, context.Canceled) {
+			return err
+		}
+		// A registry that does not answer, a daemon that does not start:
+		// infrastructure (exit 3), as in build and sweep.
+		return infraError{err}
 	}
 	defer s.Stop()
-	st := stack.State{BuildkitAddrs: s.Addrs(), Registry: s.Registry.Addr, RegistryKind: s.Registry.Kind, Pids: []int{os.Getpid()}}
+	pid := os.Getpid()
+	st := stack.State{BuildkitAddrs: s.Addrs(), Registry: s.Registry.Addr, RegistryKind: s.Registry.Kind,
+		Pids: []int{pid}, Started: []string{stack.ProcessStart(pid)}}
 	if err := stack.WriteState(state, st); err != nil {
 		return err
 	}
@@ -167,3 +220,10 @@ func stackServe(ctx context.Context, sf stackFlags, state string) error {
 	<-ctx.Done()
 	return nil
 }
+
+// infraError marks an error as an infrastructure failure (exit 3) without
+// adding to its text.
+type infraError struct{ error }
+
+func (e infraError) Unwrap() error        { return e.error }
+func (e infraError) Is(target error) bool { return target == fleet.ErrInfra }

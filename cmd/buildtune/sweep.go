@@ -288,7 +288,12 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Registry: env.Stack.Registry.Addr,
 		Proxy: proxy, Attempts: attempts, Prune: fleet.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
 		Host: host, BuildKitVersion: bkVersion, TraceDir: env.TraceDir, Direct: !stack.Loopback(env.Stack.Registry.Addr)}
-	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name}
+	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name,
+		Stack: &sweep.StackInfo{Source: env.Stack.Source, Private: env.Stack.Private != nil, RegistryKind: string(env.Stack.Registry.Kind),
+			Daemons: len(env.Daemons), PruneThresholdBytes: int64(threshold), PruneKeepBytes: int64(keep)}}
+	if env.Stack.Private != nil {
+		opts.Info.Stack.MaxParallelism, opts.Info.Stack.RegistryConcurrency = sf.maxParallelism, sf.regConcurrency
+	}
 	if !src.Custom() {
 		opts.Info.ProfileDigest = prof.Digest()
 	}

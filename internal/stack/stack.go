@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,10 +49,27 @@ type Stack struct {
 	cfg      Config
 }
 
+// MaxDaemons bounds Config.Daemons: every daemon is a buildkitd process
+// with its own root on this machine, and far fewer than this already share
+// its cores.
+const MaxDaemons = 64
+
+// CheckDaemons refuses a number of daemons for a private stack outside
+// 0 (one) to MaxDaemons: bad input naming --daemons.
+func CheckDaemons(n int) error {
+	if n < 0 || n > MaxDaemons {
+		return input.Errorf("--daemons", "%d: want 1 to %d daemons on this machine", n, MaxDaemons)
+	}
+	return nil
+}
+
 // Start starts the registry, then the daemons (which trust it over plain HTTP).
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("stack state folder is empty")
+	}
+	if err := CheckDaemons(cfg.Daemons); err != nil {
+		return nil, err
 	}
 	if err := CheckSetup(cfg.Buildkitd); err != nil {
 		return nil, err
@@ -129,18 +147,67 @@ type State struct {
 	Registry      string   `json:"registry"`
 	RegistryKind  string   `json:"registry_kind"`
 	Pids          []int    `json:"pids"`
+	// Started are the processes' start times (field 22 of
+	// /proc/PID/stat), aligned with Pids: a pid the kernel has since
+	// given to another process is not the stack's, so it is neither
+	// taken for a running stack nor signalled. Empty in a state written
+	// without them (then only the pids are checked).
+	Started []string `json:"started,omitempty"`
+}
+
+// ProcessStart is the start time of process pid (clock ticks since boot,
+// field 22 of /proc/PID/stat), which tells it from a later process given
+// the same pid; "" when it cannot be read.
+func ProcessStart(pid int) string {
+	if pid < 1 {
+		return ""
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// The command name (field 2) is in parentheses and may hold spaces
+	// and parentheses itself: the fields after it start after the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(s[i+1:])
+	// f[0] is field 3 (state), so field 22 is f[19].
+	if len(f) < 20 {
+		return ""
+	}
+	return f[19]
 }
 
 // StatePath is the state file in dir.
 func StatePath(dir string) string { return filepath.Join(dir, "stack.json") }
 
 // WriteState records a detached stack.
+// It is written whole or not at all (a temporary file renamed), so that a
+// reader never takes a half-written state for a corrupt one.
 func WriteState(dir string, st State) error {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding stack state: %w", err)
 	}
-	if err := os.WriteFile(StatePath(dir), append(b, '\n'), 0o644); err != nil {
+	tmp, err := os.CreateTemp(dir, ".stack-*.json")
+	if err != nil {
+		return fmt.Errorf("writing stack state: %w", err)
+	}
+	_, err = tmp.Write(append(b, '\n'))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), StatePath(dir))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
 		return fmt.Errorf("writing stack state: %w", err)
 	}
 	return nil
@@ -154,15 +221,39 @@ func ReadState(dir string) (*State, error) {
 	}
 	var st State
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("stack state %s: %w", StatePath(dir), err)
+		return nil, input.Errorf(StatePath(dir), "not a stack state (%v): want the file 'buildtune stack up' writes; remove it if no stack runs there", err)
+	}
+	// Pid 0, -1 and 1 are not a stack's: signalling them would reach the
+	// caller's process group, every process, or init.
+	for _, p := range st.Pids {
+		if p < 2 {
+			return nil, input.Errorf(StatePath(dir), "pid %d: not a stack's process; want the file 'buildtune stack up' writes; remove it if no stack runs there", p)
+		}
+	}
+	if len(st.Started) > 0 && len(st.Started) != len(st.Pids) {
+		return nil, input.Errorf(StatePath(dir), "%d start times for %d pids: want the file 'buildtune stack up' writes; remove it if no stack runs there", len(st.Started), len(st.Pids))
 	}
 	return &st, nil
 }
 
+// alive reports whether process i of st still runs: its pid answers and,
+// when st records start times, the process with that pid started when the
+// stack's did (not a later process that was given the pid).
+func (st *State) alive(i int) bool {
+	p := st.Pids[i]
+	if p < 2 || syscall.Kill(p, 0) != nil {
+		return false
+	}
+	if len(st.Started) == len(st.Pids) && st.Started[i] != "" {
+		return ProcessStart(p) == st.Started[i]
+	}
+	return true
+}
+
 // Alive reports whether every process of st still runs.
 func (st *State) Alive() bool {
-	for _, p := range st.Pids {
-		if syscall.Kill(p, 0) != nil {
+	for i := range st.Pids {
+		if !st.alive(i) {
 			return false
 		}
 	}
@@ -171,8 +262,8 @@ func (st *State) Alive() bool {
 
 // anyAlive reports whether any process of st still runs.
 func (st *State) anyAlive() bool {
-	for _, p := range st.Pids {
-		if syscall.Kill(p, 0) == nil {
+	for i := range st.Pids {
+		if st.alive(i) {
 			return true
 		}
 	}
@@ -189,8 +280,12 @@ func Down(dir string) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range st.Pids {
-		_ = syscall.Kill(p, syscall.SIGTERM)
+	// Only the stack's own processes: a pid that is gone, or now another
+	// process's, is left alone.
+	for i, p := range st.Pids {
+		if st.alive(i) {
+			_ = syscall.Kill(p, syscall.SIGTERM)
+		}
 	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()

@@ -110,11 +110,14 @@ func Heatmap(d HeatData) (*Chart, error) {
 		ylabel := ""
 		if i%len(modes) == 0 && (len(rowNames) > 1 || i == 0) {
 			ylabel = "workers"
-			if pn.row != "" {
-				ylabel = "workers, " + pn.row
-			}
 		}
-		p := newPanel("cache "+m, "batch size (images)", ylabel)
+		// The row's condition is in each panel's title: as a y label it
+		// would run past a short panel (two worker rows) and be cut.
+		ptitle := "cache " + m
+		if pn.row != "" {
+			ptitle += ", " + pn.row
+		}
+		p := newPanel(ptitle, "batch size (images)", ylabel)
 		p.X.Padding, p.Y.Padding = 0, 0
 		var lxy plotter.XYs
 		var ls []string

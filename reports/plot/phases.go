@@ -66,7 +66,14 @@ func Phases(d PhaseData) (*Chart, error) {
 	if stat == "" {
 		stat = "mean"
 	}
+	sum := ""
 	ch := newChart(title)
+	if stat != "mean" {
+		// Medians of the phases do not add up to the median wall time:
+		// the bar's end is their sum, and says so.
+		sum = "Σ "
+		ch.Note = "Σ: a bar ends at the sum of its phases' " + stat + "s, which is not the " + stat + " wall time of an image."
+	}
 	p := newPanel("", stat+" time per image (s)", "")
 	p.Add(grid(true, false))
 	n := len(d.Cells)
@@ -90,7 +97,7 @@ func Phases(d PhaseData) (*Chart, error) {
 		}
 		xs.add(x)
 		totXY = append(totXY, plotter.XY{X: x, Y: y})
-		totS = append(totS, num(x)+" s")
+		totS = append(totS, sum+num(x)+" s")
 	}
 	p.Add(labels(totXY, totS, labelStyle{xalign: draw.XLeft, yalign: draw.YCenter, dx: vg.Points(4)}))
 	lo, hi := xs.fromZero(0.04)

@@ -443,7 +443,7 @@ func TestHeatmapLayout(t *testing.T) {
 }
 
 // TestHeatmapRows: cells that name rows (registry conditions) get a row
-// of panels each, the condition on the row's y label and the best cell of
+// of panels each, the condition in each panel's title and the best cell of
 // each row outlined; more than three panels without rows wrap in threes.
 func TestHeatmapRows(t *testing.T) {
 	var cells []HeatCell
@@ -461,8 +461,14 @@ func TestHeatmapRows(t *testing.T) {
 	if len(ch.Panels) != 4 || ch.Cols != 2 {
 		t.Fatalf("%d panels in rows of %d, want 4 in rows of 2", len(ch.Panels), ch.Cols)
 	}
-	if a, b := ch.Panels[0].Y.Label.Text, ch.Panels[2].Y.Label.Text; a != "workers, registry unlimited" || b != "workers, registry 16MiB/s" || ch.Panels[1].Y.Label.Text != "" {
+	if a, b := ch.Panels[0].Y.Label.Text, ch.Panels[2].Y.Label.Text; a != "workers" || b != "workers" || ch.Panels[1].Y.Label.Text != "" {
 		t.Errorf("y labels %q, %q, %q", a, b, ch.Panels[1].Y.Label.Text)
+	}
+	// The condition is in every panel's title, where it is not cut.
+	for i, want := range []string{"cache off, registry unlimited", "cache max, registry unlimited", "cache off, registry 16MiB/s", "cache max, registry 16MiB/s"} {
+		if got := ch.Panels[i].Title.Text; got != want {
+			t.Errorf("panel %d title %q, want %q", i, got, want)
+		}
 	}
 	// Each row has its best cell: cache off at 2 workers in both.
 	for row, b := range bestByRow(cells) {
@@ -586,5 +592,32 @@ func TestStackLabels(t *testing.T) {
 	}
 	if pts[2].X+size.X > 320 || pts[2].X >= 300 {
 		t.Errorf("label of the line at 300 starts at %v: want it left of the line, inside the edge", pts[2].X)
+	}
+}
+
+// TestPhasesMedianSum: bars of phase medians end at their sum, which is not
+// the median wall time: the labels and the axis say so; bars of means
+// (which do add up to the mean) do not.
+func TestPhasesMedianSum(t *testing.T) {
+	cells := []PhaseCell{{"w2-b3-off", PhaseSeconds{Exec: 2.5, ImageExport: 0.5, LayerPush: 0.7}}}
+	for _, tc := range []struct {
+		stat string
+		sum  bool
+	}{{"median", true}, {"mean", false}, {"", false}} {
+		ch, err := Phases(PhaseData{Stat: tc.stat, Cells: cells})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := SVG(ch, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if got := strings.Contains(s, "Σ 3.7 s"); got != tc.sum {
+			t.Errorf("stat %q: label %q shown %v, want %v", tc.stat, "Σ 3.7 s", got, tc.sum)
+		}
+		if got := strings.Contains(s, "which is not the median wall time"); got != tc.sum {
+			t.Errorf("stat %q: axis note shown %v, want %v", tc.stat, got, tc.sum)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image/color"
@@ -21,6 +22,10 @@ type ThroughputData struct {
 	// Title replaces the default title when not empty.
 	Title  string
 	Series []ThroughputSeries
+	// IntervalLabel names the medians' bars in the legend (default
+	// "median, 95% CI"): a cell of too few trials for a 95% interval
+	// shows its trials' range.
+	IntervalLabel string
 }
 
 // ThroughputSeries is one cache mode x strategy combination.
@@ -245,7 +250,7 @@ func Throughput(d ThroughputData) (*Chart, error) {
 
 	grey := refColor
 	ch.addLegend("trial", glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}})
-	ch.addLegend("median, 95% CI", whiskerThumb{sty: draw.LineStyle{Color: grey, Width: vg.Points(1.6)}},
+	ch.addLegend(cmp.Or(d.IntervalLabel, "median, 95% CI"), whiskerThumb{sty: draw.LineStyle{Color: grey, Width: vg.Points(1.6)}},
 		glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(3.6), Shape: draw.CircleGlyph{}}})
 	hasUSL := false
 	for _, s := range d.Series {

@@ -125,9 +125,11 @@ type Recommendation struct {
 
 // Recommend picks the feasible candidate with the lowest predicted median
 // wall time, unless candidates are equivalent to it in throughput by TOST
-// (analyze.Equivalent within EquivalenceMargin): then it picks the
-// cheapest of the equivalent set, fewest registry bytes per image first,
-// then fewest workers. The gap to the runner-up is tested with
+// (analyze.Equivalent within EquivalenceMargin) or in predicted full-build
+// time (medians within the margin, intervals overlapping; not when the
+// candidate's measured throughput is significantly lower and its
+// prediction agrees): then it picks the cheapest of the equivalent set,
+// fewest registry bytes per image first, then fewest workers. The gap to the runner-up is tested with
 // analyze.Compare on per-trial throughput.
 //
 // The saving against the baseline pairs rep i of the baseline's
@@ -246,6 +248,18 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		for _, cd := range feasible[1:] {
 			e := analyze.Equivalent(fastest.Throughput, cd.Throughput, margin, alpha)
 			byTime := predictedWithin(fastest.Prediction, cd.Prediction, margin)
+			if byTime && !e.Equivalent {
+				// Predicted medians within the margin with overlapping
+				// intervals are no evidence of equivalence when the
+				// measured throughput says the candidate is slower and
+				// the prediction agrees: that is evidence of a difference.
+				if g := analyze.Compare(fastest.Throughput, cd.Throughput, alpha); g.Significant && g.Ratio < 1 && cd.Prediction.Median > fastest.Prediction.Median {
+					byTime = false
+					rec.Reasons = append(rec.Reasons, fmt.Sprintf(
+						"%s is predicted within ±%.0f%% of the fastest (%s), but its measured throughput is significantly lower (%.3fx, Mann-Whitney p=%.3g): not taken as equivalent.",
+						cd.Config.Name, 100*margin, analyze.FormatSeconds(cd.Prediction.Median), g.Ratio, g.P))
+				}
+			}
 			if e.Equivalent || byTime {
 				rec.Equivalent = append(rec.Equivalent, cd.Config.Name)
 				set = append(set, cd)

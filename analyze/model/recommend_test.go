@@ -222,3 +222,34 @@ func TestRecommendPredictedTie(t *testing.T) {
 		t.Errorf("best %s picked cheapest %v; want max, false", rec.Best.Config.Name, rec.PickedCheapest)
 	}
 }
+
+// TestRecommendSignificantlySlowerNotEquivalent: a cheaper candidate
+// predicted within the margin (2.6% slower, intervals overlapping) is not
+// taken as equivalent when its measured throughput is significantly lower
+// (3.3%, Mann-Whitney) and the prediction agrees: the fastest is picked,
+// and the reasons say why. Without the significant difference (the same
+// medians, trials spread wider than the gap) it is the cheaper pick, as
+// before.
+func TestRecommendSignificantlySlowerNotEquivalent(t *testing.T) {
+	w4 := cand("w4", 4, 53.0, 2700, 1e7)
+	w2 := cand("w2", 2, 54.4, 2611, 1e7)
+	rec, err := Recommend([]Candidate{w2, w4}, Constraints{EquivalenceMargin: 0.03})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Best.Config.Name != "w4" || rec.PickedCheapest || !rec.Significant {
+		t.Errorf("best %s, picked cheapest %v, significant %v; want w4, false, true", rec.Best.Config.Name, rec.PickedCheapest, rec.Significant)
+	}
+	if !slices.ContainsFunc(rec.Reasons, func(r string) bool { return strings.Contains(r, "w2 is predicted within ±3%") && strings.Contains(r, "not taken as equivalent") }) {
+		t.Errorf("reasons %q: want the significant difference named", rec.Reasons)
+	}
+	// Trials that overlap: the sample does not tell them apart.
+	for i := range w2.Throughput {
+		w2.Throughput[i] = 2650 * (1 + 0.06*float64(i%5-2)/2)
+		w4.Throughput[i] = 2700 * (1 + 0.06*float64((i+2)%5-2)/2)
+	}
+	rec, _ = Recommend([]Candidate{w2, w4}, Constraints{EquivalenceMargin: 0.03})
+	if rec.Best.Config.Name != "w2" || !rec.PickedCheapest {
+		t.Errorf("overlapping trials: best %s, picked cheapest %v; want w2, true", rec.Best.Config.Name, rec.PickedCheapest)
+	}
+}

@@ -240,7 +240,9 @@ func TestRecommendSignificantlySlowerNotEquivalent(t *testing.T) {
 	if rec.Best.Config.Name != "w4" || rec.PickedCheapest || !rec.Significant {
 		t.Errorf("best %s, picked cheapest %v, significant %v; want w4, false, true", rec.Best.Config.Name, rec.PickedCheapest, rec.Significant)
 	}
-	if !slices.ContainsFunc(rec.Reasons, func(r string) bool { return strings.Contains(r, "w2 is predicted within ±3%") && strings.Contains(r, "not taken as equivalent") }) {
+	if !slices.ContainsFunc(rec.Reasons, func(r string) bool {
+		return strings.Contains(r, "w2 is predicted within ±3%") && strings.Contains(r, "not taken as equivalent")
+	}) {
 		t.Errorf("reasons %q: want the significant difference named", rec.Reasons)
 	}
 	// Trials that overlap: the sample does not tell them apart.

@@ -167,30 +167,11 @@ func command(text string, p int) (int, int) {
 	return a, b
 }
 
-// inQuotes reports whether text[i] is inside a quoted shell string.
+// inQuotes reports whether text[i] is inside a quoted shell string
+// (a '#' is read as any other character).
 func inQuotes(text string, i int) bool {
-	var single, double bool
-	for j := 0; j < i && j < len(text); j++ {
-		c := text[j]
-		switch {
-		case single:
-			if c == '\'' {
-				single = false
-			}
-		case strings.HasPrefix(text[j:], "${{"):
-			if x, ok := exprSpan(text, j); ok {
-				j = x.end - 1
-			}
-		case c == '\\':
-			j++
-		case c == '"':
-			double = !double
-		case double:
-		case c == '\'':
-			single = true
-		}
-	}
-	return single || double
+	quoted, _ := shellScan(text, i, false)
+	return quoted
 }
 
 // ends reports whether the script line body (without the block's indentation) closes h.

@@ -292,6 +292,14 @@ func shellWord(text string, p int) string {
 
 // inComment reports whether text[i] is inside a shell comment.
 func inComment(text string, i int) bool {
+	_, comment := shellScan(text, i, true)
+	return comment
+}
+
+// shellScan reads text up to i as shell: it reports whether text[i] is
+// inside a quoted string, and, when comments is set, whether a comment
+// (an unquoted '#' at the start of a word) starts before it.
+func shellScan(text string, i int, comments bool) (quoted, comment bool) {
 	var single, double bool
 	for j := 0; j < i && j < len(text); j++ {
 		c := text[j]
@@ -311,11 +319,11 @@ func inComment(text string, i int) bool {
 		case double:
 		case c == '\'':
 			single = true
-		case c == '#' && (j == 0 || text[j-1] == ' ' || text[j-1] == '\t'):
-			return true
+		case comments && c == '#' && (j == 0 || text[j-1] == ' ' || text[j-1] == '\t'):
+			return false, true
 		}
 	}
-	return false
+	return single || double, false
 }
 
 // exprLit is a literal in a ${{ }} expression: its value at [start, end) of the expression

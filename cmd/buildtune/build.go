@@ -20,6 +20,8 @@ import (
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/sweep"
 	"github.com/buildtune/buildtune/sweep/record"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/spf13/pflag"
 )
 
@@ -51,6 +53,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		out           string
 		attempts      int
 		retryDelayS   string
+		checkTimeoutS string
 		skip          bool
 		trace         bool
 		src           sourceFlags
@@ -75,6 +78,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	fs.IntVar(&attempts, "attempts", 3, "attempts per image")
 	fs.StringVar(&retryDelayS, "retry-delay", "2s", "wait before retrying a failed build, growing with each attempt (2s: 2s, 4s, 6s...; at most 1m, or the delay itself if longer); 0 = retry at once")
 	fs.BoolVar(&skip, "skip-existing", true, "skip an image whose tag is already in the registry")
+	fs.StringVar(&checkTimeoutS, "registry-check-timeout", "30s", "time each --skip-existing check of a tag may take; a check that times out or is refused (not a 404) builds the image anyway and is reported")
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
 	fs.StringVar(&fromRec, "from-recommendation", "", "take workers, batch, cache mode and strategy from the recommendation of this analysed sweep (flags given explicitly override it)")
 	fs.StringVar(&shardS, "shard", "", "build only shard i/n of the instances (a CI matrix job), e.g. 2/4")
@@ -141,6 +145,16 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	checkTimeout, err := time.ParseDuration(strings.TrimSpace(checkTimeoutS))
+	if err != nil || checkTimeout <= 0 {
+		return input.Errorf(fmt.Sprintf("--registry-check-timeout %q", checkTimeoutS), "want a duration above 0, such as 30s or 5s")
+	}
+	var remoteOpts []remote.Option
+	if src.DockerAuth {
+		// The same Docker config (DOCKER_CONFIG, credential helpers)
+		// that BuildKit's auth provider is given.
+		remoteOpts = append(remoteOpts, remote.WithAuthFromKeychain(authn.DefaultKeychain))
+	}
 	var spec shard.Spec
 	if shardS != "" {
 		if spec, err = shard.ParseSpec(shardS); err != nil {
@@ -181,6 +195,10 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if out == "" {
 		out = defaultOut()
 	}
+	// The stack creates out before it connects: a build refused before
+	// its first line (no buildkitd, a daemon down) leaves no empty folder.
+	made := missingDirs(out)
+	defer made.removeEmpty()
 	prof, err := fixtures.LoadProfile(wf.profile)
 	if err != nil {
 		return usagef("--profile: %v", err)
@@ -243,7 +261,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		Setup: fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts, SDKSha: sha,
 			Out: out, Trace: trace, Warn: c.stderr},
 		Strategy: strategy, Cache: cache, Workers: workers, Batch: batches[0], Attempts: attempts, RetryDelay: retryDelay,
-		SkipExisting: skip, Prune: prune, Shard: spec, Durations: durations, Proxy: proxy,
+		SkipExisting: skip, RemoteCheckTimeout: checkTimeout, RemoteOptions: remoteOpts, Prune: prune, Shard: spec, Durations: durations, Proxy: proxy,
 		Version: version(), StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
 		OnStart: func(env *fleet.Env, r *fullbuild.Result) {
 			if r.TornBytes > 0 {
@@ -303,6 +321,13 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "registry proxy: %d requests, %d answered 429/503, %d dropped, %d upstream errors, %d bytes pushed, %d bytes pulled\n",
 			p.Requests, p.Errors, p.Drops, p.UpstreamErrors, p.BytesUp, p.BytesDown)
 	}
+	if n := tr.RemoteCheckErrors; n > 0 {
+		hint := ""
+		if !src.DockerAuth {
+			hint = " (the checks were anonymous: --docker-auth sends the Docker config's credentials)"
+		}
+		fmt.Fprintf(c.stderr, "warning: %d --skip-existing checks failed (see the remote_check events in %s); those images were built anyway%s\n", n, res.RecordsPath, hint)
+	}
 	fmt.Fprintf(c.stdout, "manifest: %s\nsummary: %s\nrecords: %s\n", res.ManifestPath, res.SummaryPath, res.RecordsPath)
 	if runErr != nil {
 		return runErr
@@ -345,13 +370,18 @@ func closingLine(res *fullbuild.Result) string {
 	s := res.Summary
 	line := fmt.Sprintf("%d images: %d built, %d skipped, %d failed in %.1fs (%.0f images/hour)",
 		s.Total, s.Built, s.Skipped, s.Failed, s.WallSeconds, s.ImagesPerHour)
-	if b := res.Trial.WallSeconds; b > 0 && res.Resumed == 0 && s.WallSeconds > b {
+	if b := res.Trial.WallSeconds; b > 0 && res.Resumed == 0 && res.PriorWallSeconds == 0 && s.WallSeconds > b {
 		// What validate compares with a prediction is the building; the
 		// rest is set-up (daemon, registry, base images) a CI job pays too.
 		line += fmt.Sprintf(" = %.1fs building + %.1fs set-up", b, s.WallSeconds-b)
 	}
 	if res.Resumed > 0 {
 		line += fmt.Sprintf("; %d done by an earlier run", res.Resumed)
+	}
+	if p := res.PriorWallSeconds; p > 0 {
+		// The wall and images/hour are the whole build's, the earlier
+		// runs' (killed ones' too) included.
+		line += fmt.Sprintf("; %.1fs of the wall in earlier runs", p)
 	}
 	if left := res.Planned - s.Total; left > 0 {
 		line += fmt.Sprintf("; %d of %d not built yet (the run stopped; the same --out resumes it)", left, res.Planned)

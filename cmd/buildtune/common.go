@@ -133,7 +133,7 @@ func (s *sourceFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&s.Tag, "tag", "", "tag template of a custom workload, e.g. {{.Registry}}/eval-agent-server:{{.SDKSha7}}-{{.Slug}}-source-minimal")
 	fs.StringVar(&s.CacheRef, "cache-ref", "", "registry cache ref template of a custom workload (imported, and exported unless cache mode is off)")
 	fs.StringArrayVar(&s.buildArgs, "build-arg", nil, "KEY=VALUE build arg (value may be a template); repeatable")
-	fs.BoolVar(&s.DockerAuth, "docker-auth", false, "send registry credentials from the Docker config file (~/.docker/config.json) to BuildKit")
+	fs.BoolVar(&s.DockerAuth, "docker-auth", false, "send registry credentials from the Docker config file (~/.docker/config.json) to BuildKit; build also uses them for its --skip-existing check")
 }
 
 // check validates the flags (bad input, exit 2).
@@ -221,6 +221,94 @@ func version() string {
 		return v + " (" + commit + ")"
 	}
 	return v
+}
+
+// durationFlag is a duration flag read by input.ParseDuration: a duration
+// beyond input.MaxDuration, also one that overflows time.Duration (which
+// pflag's own reader calls no duration at all), is bad input naming the
+// flag and the bound. Zero and negative values are left to the command's
+// checks.
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) Set(s string) error {
+	d, err := input.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*f.d = d
+	return nil
+}
+
+func (f durationFlag) Type() string { return "duration" }
+
+// String writes the value as ParseDuration reads it ("0" when unset, so
+// that --help shows no default).
+func (f durationFlag) String() string {
+	if f.d == nil || *f.d == 0 {
+		return "0"
+	}
+	return f.d.String()
+}
+
+// durationVar defines a duration flag read as durationFlag reads it.
+func durationVar(fs *pflag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
+	*p = value
+	fs.Var(durationFlag{p}, name, usage)
+}
+
+// newDirs are the folders of a path that do not exist yet, from the
+// highest one down to the path itself.
+type newDirs struct {
+	path string // the folder, cleaned
+	top  string // its highest missing ancestor (or itself); "" when path exists
+}
+
+// missingDirs notes which folders of path do not exist yet. A command that
+// creates its --out folder calls it before anything can create it, and
+// removeEmpty when it ends: a refusal after the folder was made (buildkitd
+// missing, a daemon unreachable) then leaves nothing behind that the next
+// attempt with the same --out would meet.
+func missingDirs(path string) newDirs {
+	d := newDirs{path: filepath.Clean(path)}
+	for p := d.path; ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
+			break // exists, or cannot be told: not ours to remove
+		}
+		d.top = p
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	return d
+}
+
+// removeEmpty removes the folders missingDirs found missing, deepest
+// first, each only while it is an empty folder: one that holds anything
+// (a record, a file of someone else's) is kept, and so are those above it.
+// A folder that existed before is never touched.
+func (d newDirs) removeEmpty() {
+	if d.top == "" {
+		return
+	}
+	for p := d.path; ; p = filepath.Dir(p) {
+		fi, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			// Never made, or gone already: on to the folder above.
+		case err != nil || !fi.IsDir():
+			return
+		default:
+			if entries, err := os.ReadDir(p); err != nil || len(entries) > 0 {
+				return
+			}
+			if err := os.Remove(p); err != nil {
+				return
+			}
+		}
+		if p == d.top || filepath.Dir(p) == p {
+			return
+		}
+	}
 }
 
 func joinComma(xs []string) string { return strings.Join(xs, ",") }

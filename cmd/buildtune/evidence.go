@@ -100,8 +100,13 @@ func (c *cli) analyze(_ context.Context, args []string) error {
 	}
 	if out == "" {
 		out = dirs[0]
-	} else if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("creating --out %s: %w", out, err)
+	} else {
+		// A folder made here and left empty by a failure goes again.
+		made := missingDirs(out)
+		defer made.removeEmpty()
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return fmt.Errorf("creating --out %s: %w", out, err)
+		}
 	}
 	path := filepath.Join(out, "analysis.json")
 	if err := a.WriteJSON(path); err != nil {
@@ -410,8 +415,11 @@ func (c *cli) report(_ context.Context, args []string) error {
 		return err
 	}
 	reports.AddValidations(&d, vs)
-	_, err = reports.Write(out, d)
-	if err != nil {
+	// The folders reports.Write makes (out, its plots) go again if it
+	// fails leaving them empty.
+	made := missingDirs(filepath.Join(out, reports.PlotDir))
+	if _, err = reports.Write(out, d); err != nil {
+		made.removeEmpty()
 		return err
 	}
 	// Beside the report, so --out makes a report folder that stands alone

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
@@ -51,17 +52,18 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	var src sourceFlags
 	sf.register(fs)
 	src.register(fs)
-	fs.Duration("budget", 0, "time budget: adaptive reps (successive halving) within it")
+	var budget, latency time.Duration // passed on as given, read as the sweep reads them
+	durationVar(fs, &budget, "budget", 0, "time budget: adaptive reps (successive halving) within it")
 	fs.Int("reps", 0, "fixed reps per setting instead of a budget")
 	fs.Int("sample", 0, "instances in the sample")
 	fs.Int64("seed", 0, "seed of the sample and the trial order")
 	fs.String("profile", "", "fixture profile")
 	fs.String("out", "", "output folder (default runs/<timestamp>)")
-	resume := fs.String("resume", "", "finish the proof in this folder (an interrupted one, or a finished one to re-compute its verdict)")
+	resume := fs.String("resume", "", "finish the proof in this folder (an interrupted one, or a finished one to re-compute its verdict, which starts no BuildKit)")
 	fs.String("temp", "", "trial temperatures")
 	fs.Int("attempts", 1, "attempts per image")
 	fs.Bool("warmup", true, "one warm-up trial first")
-	fs.Duration("registry-latency", 0, "latency added to every registry request")
+	durationVar(fs, &latency, "registry-latency", 0, "latency added to every registry request")
 	fs.Float64("registry-error-rate", 0, "fraction of registry requests answered 429/503")
 	fs.Float64("registry-drop-rate", 0, "fraction of registry connections dropped")
 	fs.String("prune-threshold", "0", "prune threshold of the sweep's builds")

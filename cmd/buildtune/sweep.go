@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -57,13 +58,13 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	fs.IntVar(&sample, "sample", 0, "instances in the sample (stratified by repo)")
 	fs.Int64Var(&seed, "seed", 0, "seed of the sample and the trial order")
 	fs.StringVar(&profile, "profile", "", "fixture profile: 'default' or a YAML file")
-	fs.DurationVar(&budget, "budget", 0, "time budget: without --reps, an adaptive sweep (successive halving) within it; with --reps, refuses a grid estimated to exceed it")
+	durationVar(fs, &budget, "budget", 0, "time budget: without --reps, an adaptive sweep (successive halving) within it; with --reps, refuses a grid estimated to exceed it")
 	fs.Float64Var(&alpha, "alpha", 0, "significance level for dropping cells (default 0.05)")
 	fs.Float64Var(&perImage, "per-image-seconds", 0, "per-image build time the estimates assume (default: the sweep package's measured figure)")
 	fs.StringVar(&out, "out", "", "output folder (default runs/<timestamp>)")
 	fs.StringVar(&resume, "resume", "", "continue the interrupted sweep in this folder")
 	fs.IntVar(&attempts, "attempts", 1, "attempts per image (the real script uses 3; 1 measures failures as they are)")
-	fs.DurationVar(&latency, "registry-latency", 0, "latency added to every registry request")
+	durationVar(fs, &latency, "registry-latency", 0, "latency added to every registry request")
 	fs.Float64Var(&errorRate, "registry-error-rate", 0, "fraction of registry requests answered 429/503")
 	fs.Float64Var(&dropRate, "registry-drop-rate", 0, "fraction of registry connections dropped")
 	fs.StringVar(&pruneThreshold, "prune-threshold", "0", "between batches, prune a daemon whose cache reaches this size (e.g. 2GiB; 0 = never)")
@@ -197,6 +198,12 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		if err := sweep.CheckNewOutDir(out); err != nil {
 			return input.Errorf("--out", "%v", err)
 		}
+		// The stack creates out before it connects: if this sweep ends
+		// leaving the folders it made empty (no buildkitd, a daemon down,
+		// any refusal before run.json), they go, and the same --out can be
+		// given again as if this attempt had not been made.
+		made := missingDirs(out)
+		defer made.removeEmpty()
 	}
 	threshold, keep, err := input.PruneSizes(pruneThreshold, pruneKeep)
 	if err != nil {
@@ -271,6 +278,20 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return err
 	}
 	disp := c.newDisplay()
+	if resume != "" {
+		// A sweep with no trial left to run needs no stack: what resuming
+		// it gives (the summary; for prove, the verdict) follows from the
+		// records alone.
+		sum, err := finishedSweep(ctx, opts)
+		if err != nil {
+			return err
+		}
+		if sum != nil {
+			disp.Log("sweep: nothing left to build in %s (%d trials recorded); no stack started", out, sum.Resumed)
+			c.writeSweepSummary(out, sum)
+			return nil
+		}
+	}
 	env, err := fleet.Open(ctx, fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts,
 		SDKSha: fixtures.SDKSha(g.Seed, 0), Out: out, Trace: trace, Warn: c.stderr})
 	if err != nil {
@@ -318,6 +339,66 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return fmt.Errorf("stopped; what was recorded is in %s; resume with: buildtune sweep --resume %s: %w", out, out, runErr)
 	}
 	return runErr
+}
+
+// finishedSweep reports whether resuming the sweep of opts would run no
+// trial, and then returns what such a resume sums up. It asks sweep.Run
+// itself, so that what is left is decided as the resume decides it (the
+// plan, the reps, an adaptive sweep's rounds, drops and budget): Run
+// replays the records of a copy of run.json and records.jsonl in a
+// temporary folder, with a runner that stops it at the first trial it is
+// asked to run. The sweep's own folder is left untouched. Nil means a
+// trial is left, or the replay failed before any (the resume proper, with
+// its stack, then reports that failure naming the sweep's own folder).
+func finishedSweep(ctx context.Context, opts sweep.Options) (*sweep.Summary, error) {
+	tmp, err := os.MkdirTemp("", "buildtune-resume-")
+	if err != nil {
+		return nil, fmt.Errorf("checking what is left of the sweep in %s: %w", opts.OutDir, err)
+	}
+	defer os.RemoveAll(tmp)
+	for _, name := range []string{sweep.RunInfoFile, sweep.RecordsFile} {
+		if err := copyFile(filepath.Join(opts.OutDir, name), filepath.Join(tmp, name)); errors.Is(err, os.ErrNotExist) && name == sweep.RecordsFile {
+			return nil, nil // no records: everything is left
+		} else if err != nil {
+			return nil, fmt.Errorf("checking what is left of the sweep in %s: %w", opts.OutDir, err)
+		}
+	}
+	probe := opts
+	probe.OutDir, probe.Progress, probe.Log = tmp, nil, nil
+	r := &leftProbe{}
+	sum, err := sweep.Run(ctx, probe, r)
+	if r.asked || err != nil || sum == nil {
+		return nil, nil
+	}
+	sum.OutDir = opts.OutDir
+	return sum, nil
+}
+
+// leftProbe is the runner of finishedSweep: asked for a trial, it notes
+// that one is left and stops the replay as an interrupt does.
+type leftProbe struct{ asked bool }
+
+func (p *leftProbe) RunTrial(context.Context, sweep.Trial, *record.Writer) (record.Trial, error) {
+	p.asked = true
+	return record.Trial{}, context.Canceled
+}
+
+// copyFile copies the file src to dst.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // writeSweepSummary ranks the cells from the records and writes the

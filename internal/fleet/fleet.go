@@ -11,6 +11,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/buildtune/buildtune/sweep/record"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // Daemon is what the fleet needs of one BuildKit daemon beyond building:
@@ -76,9 +80,28 @@ type Options struct {
 	// check's time is the record's RemoteCheckSeconds (of a skip, whose
 	// start, end and wall time are the check's; else of the instance's
 	// first phase), never part of its PoolWaitSeconds, which is only the
-	// wait for a free worker and a daemon slot.
+	// wait for a free worker and a daemon slot. Only "not found" (HTTP
+	// 404 on the manifest, or MANIFEST_UNKNOWN, NAME_UNKNOWN, NOT_FOUND)
+	// means not there. A check that cannot tell (401, 403, a 5xx, no
+	// connection, TLS, RemoteCheckTimeout) builds the image anyway, as the
+	// real script does (the push will tell), but is no longer silent: it
+	// is counted in the trial's RemoteCheckErrors, and said in an
+	// EventRemoteCheck once per distinct error in the run. A check that
+	// the run's ctx ends leaves the instance interrupted (no record).
 	SkipExisting bool
-	Prune        PrunePolicy
+	// RemoteCheckTimeout bounds each skip-existing check, retries of
+	// go-containerregistry included; 0 = DefaultRemoteCheckTimeout. A
+	// check that runs out of time is a failed check (above).
+	RemoteCheckTimeout time.Duration
+	// RemoteOptions are given to each skip-existing check's HEAD request:
+	// credentials (remote.WithAuthFromKeychain(authn.DefaultKeychain),
+	// remote.WithAuth), a transport (remote.WithTransport, e.g. for a
+	// private CA), retry settings. None = anonymous over
+	// remote.DefaultTransport. The fleet reads no environment or
+	// credentials itself; the caller decides. A remote.WithContext among
+	// them is overridden by the check's own context.
+	RemoteOptions []remote.Option
+	Prune         PrunePolicy
 	// Config labels every record.
 	Config record.Config
 	Run    string
@@ -94,8 +117,9 @@ type Options struct {
 	// an empty Instance), before OnImage for that instance.
 	OnRecord func(rec *record.Image)
 	// OnEvent, if set, is called with every event of the run (a daemon
-	// leaving or rejoining the pool, a prune) as it happens, recorded or
-	// not, so that a command can say so as it runs.
+	// leaving or rejoining the pool, a prune, a retry, a failed registry
+	// check) as it happens, recorded or not, so that a command can say so
+	// as it runs.
 	OnEvent func(ev *record.Event)
 	// Health checks the registry; nil skips that check.
 	Health func(ctx context.Context) error
@@ -114,6 +138,9 @@ type fleetRun struct {
 	pool    *pool
 	// eventErr is the first failure writing a daemon event.
 	eventErr error
+	// checkErrs are the failed skip-existing checks said so far, by
+	// checkKey.
+	checkErrs map[string]bool
 }
 
 // Run builds the shared phases, then every instance with the batch
@@ -389,9 +416,17 @@ func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) e
 	status := record.StatusBuilt
 	check := 0.0 // seconds of the skip-existing check
 	if n := len(builds); o.SkipExisting && n > 0 && len(builds[n-1].Tags) > 0 {
+		tag := builds[n-1].Tags[0]
 		t0 := time.Now()
-		found := exists(ctx, builds[n-1].Tags[0])
+		res, cerr := remoteCheck(ctx, tag, o.RemoteCheckTimeout, o.RemoteOptions)
 		t1 := time.Now()
+		if res == checkInterrupted {
+			return nil // interrupted before it started: no record
+		}
+		found := res == checkFound
+		if res == checkFailed {
+			r.checkFailed(inst.ID, tag, cerr, t1.Sub(t0))
+		}
 		// The check is no wait for a worker or a daemon: the pool wait
 		// starts that much later.
 		queued = queued.Add(t1.Sub(t0))
@@ -573,14 +608,135 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// exists reports whether tag is in its registry (a HEAD request).
-func exists(ctx context.Context, tag string) bool {
+// DefaultRemoteCheckTimeout bounds a skip-existing check when
+// Options.RemoteCheckTimeout is 0.
+const DefaultRemoteCheckTimeout = 30 * time.Second
+
+// checkResult is what a skip-existing check found.
+type checkResult int
+
+const (
+	// checkAbsent: the registry says the tag is not there (build it).
+	checkAbsent checkResult = iota
+	// checkFound: the tag is there (skip it).
+	checkFound
+	// checkFailed: the check could not tell (build it, and say so).
+	checkFailed
+	// checkInterrupted: ctx ended during the check.
+	checkInterrupted
+)
+
+// remoteCheck asks tag's registry whether tag is there (a HEAD of its
+// manifest, with opts), within timeout (0 = DefaultRemoteCheckTimeout).
+// The error says why a check failed or was interrupted; it is nil for
+// checkFound and checkAbsent.
+func remoteCheck(ctx context.Context, tag string, timeout time.Duration, opts []remote.Option) (checkResult, error) {
+	if err := ctx.Err(); err != nil {
+		return checkInterrupted, fmt.Errorf("checking %s in the registry: %w", tag, err)
+	}
 	ref, err := name.ParseReference(tag, name.Insecure)
 	if err != nil {
+		return checkFailed, fmt.Errorf("checking %s in the registry: %w", tag, err)
+	}
+	if timeout <= 0 {
+		timeout = DefaultRemoteCheckTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// The context comes last: it overrides a remote.WithContext in opts.
+	opts = append(slices.Clip(opts), remote.WithContext(cctx))
+	done := make(chan error, 1)
+	go func() {
+		_, err := remote.Head(ref, opts...)
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-cctx.Done():
+		// go-containerregistry's retries wait without watching the
+		// context (seconds): do not wait for them. The request ends
+		// with cctx, canceled on return.
+		err = cctx.Err()
+	}
+	switch {
+	case ctx.Err() != nil:
+		return checkInterrupted, fmt.Errorf("checking %s in the registry: %w", tag, ctx.Err())
+	case err == nil:
+		return checkFound, nil
+	case notFound(err):
+		return checkAbsent, nil
+	case cctx.Err() != nil:
+		return checkFailed, fmt.Errorf("checking %s in the registry: no answer within %s: %w", tag, timeout, context.DeadlineExceeded)
+	}
+	return checkFailed, fmt.Errorf("checking %s in the registry: %w", tag, err)
+}
+
+// notFound reports whether err is the registry saying that a manifest is
+// not there: HTTP 404, or the registry error codes MANIFEST_UNKNOWN,
+// NAME_UNKNOWN or NOT_FOUND, in answer to the manifest request itself (a
+// 404 on /v2/ or from a token server says that something else is wrong).
+func notFound(err error) bool {
+	var terr *transport.Error
+	if !errors.As(err, &terr) {
 		return false
 	}
-	_, err = remote.Head(ref, remote.WithContext(ctx))
-	return err == nil
+	if terr.Request != nil && terr.Request.URL != nil && !strings.Contains(terr.Request.URL.Path, "/manifests/") {
+		return false
+	}
+	if terr.StatusCode == http.StatusNotFound {
+		return true
+	}
+	for _, d := range terr.Errors {
+		switch d.Code {
+		case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode, "NOT_FOUND":
+			return true
+		}
+	}
+	return false
+}
+
+// checkKey is err's first line as it would read for any tag: tag, its
+// repository and its identifier, as they appear in the error (the
+// request's URL, a token's scope), are replaced, so that one error of
+// every check (a 401 for each of 433 tags) is one key.
+func checkKey(tag string, err error) string {
+	msg := strings.ReplaceAll(engine.FirstLine(err.Error()), tag, "<tag>")
+	if ref, perr := name.ParseReference(tag, name.Insecure); perr == nil {
+		repo := ref.Context().RepositoryStr()
+		msg = strings.ReplaceAll(msg, "/manifests/"+ref.Identifier(), "/manifests/<id>")
+		msg = strings.ReplaceAll(msg, "/v2/"+repo+"/", "/v2/<repo>/")
+		msg = strings.ReplaceAll(msg, "repository:"+repo+":", "repository:<repo>:")
+	}
+	return msg
+}
+
+// checkFailed counts a failed skip-existing check of inst's tag and says
+// it in an EventRemoteCheck, unless an earlier check of this run failed
+// the same way (checkKey).
+func (r *fleetRun) checkFailed(inst, tag string, err error, took time.Duration) {
+	key := checkKey(tag, err)
+	r.mu.Lock()
+	r.tr.RemoteCheckErrors++
+	said := r.checkErrs[key]
+	if !said {
+		if r.checkErrs == nil {
+			r.checkErrs = map[string]bool{}
+		}
+		r.checkErrs[key] = true
+	}
+	r.mu.Unlock()
+	if said {
+		return
+	}
+	hint := ""
+	var terr *transport.Error
+	if errors.As(err, &terr) && (terr.StatusCode == http.StatusUnauthorized || terr.StatusCode == http.StatusForbidden) && len(r.o.RemoteOptions) == 0 {
+		hint = " (the check was anonymous)"
+	}
+	r.event(&record.Event{Run: r.o.Run, Trial: r.o.Trial, Time: time.Now(), Type: record.EventRemoteCheck,
+		Cell: r.o.Config.Cell, Seconds: took.Seconds(),
+		Message: fmt.Sprintf("%s: %s%s; building it anyway (further checks failing the same way are only counted)",
+			inst, engine.FirstLine(err.Error()), hint)})
 }
 
 func safeName(s string) string {

@@ -12,9 +12,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
@@ -48,7 +51,13 @@ type Options struct {
 	// (fleet.Options.RetryDelay); 0 retries at once.
 	RetryDelay   time.Duration
 	SkipExisting bool
-	Prune        fleet.PrunePolicy
+	// RemoteCheckTimeout bounds each skip-existing check
+	// (fleet.Options.RemoteCheckTimeout); 0 = fleet.DefaultRemoteCheckTimeout.
+	RemoteCheckTimeout time.Duration
+	// RemoteOptions are given to each skip-existing check
+	// (fleet.Options.RemoteOptions): credentials, transport.
+	RemoteOptions []remote.Option
+	Prune         fleet.PrunePolicy
 	// Shard is one shard of a CI matrix; Count 0 builds every instance.
 	Shard shard.Spec
 	// Durations are expected build seconds by instance (LoadDurations):
@@ -85,6 +94,10 @@ type Result struct {
 	// TornBytes were cut from the end of an interrupted manifest,
 	// RecordsTornBytes from the end of its records.jsonl.
 	TornBytes, RecordsTornBytes int64
+	// PriorWallSeconds is the wall of the earlier runs into the folder
+	// (their summary's, each killed one's up to its last summary update),
+	// part of Summary.WallSeconds.
+	PriorWallSeconds float64
 	// Trial is this run's totals (zero when there was nothing to build).
 	Trial   record.Trial
 	Summary manifest.Summary
@@ -140,6 +153,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard.Count > 0 {
 		shardSpec = o.Shard.String()
 	}
+	settings := manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha, Shard: shardSpec}
 	// What the folder holds is read, and checked to be this build, before
 	// anything in it changes: a refused folder is left as it was.
 	prior, _, err := manifest.Read(res.ManifestPath)
@@ -147,22 +161,28 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		undo()
 		return nil, input.Errorf("--out "+out, "%v: want a build folder to resume, or a new folder", err)
 	}
+	hadManifest := err == nil
 	var prev *manifest.Summary
-	if len(prior) > 0 {
-		s, err := manifest.ReadSummary(res.SummaryPath)
-		switch {
-		case err == nil:
-			prev = &s
-		case !errors.Is(err, os.ErrNotExist):
-			// A summary that does not read would hide which build the
-			// folder holds, and be overwritten.
-			undo()
-			return nil, input.Errorf("--out "+out, "%v: want the build-summary.json of the build in %s (or none), to resume it", err, res.ManifestPath)
-		}
+	if s, err := manifest.ReadSummary(res.SummaryPath); err == nil {
+		prev = &s
+	} else if len(prior) > 0 && !errors.Is(err, os.ErrNotExist) {
+		// A summary that does not read would hide which build the
+		// folder holds, and be overwritten.
+		undo()
+		return nil, input.Errorf("--out "+out, "%v: want the build-summary.json of the build in %s (or none), to resume it", err, res.ManifestPath)
 	}
-	if err := sameBuild(out, plan, shardSpec, o.Setup.SDKSha, prior, prev); err != nil {
+	if err := sameBuild(out, plan, settings, prior, prev); err != nil {
 		undo()
 		return nil, err
+	}
+	if len(prior) == 0 && prev != nil && !(hadManifest && prev.Total == 0 && prev.Settings == settings && (prev.Planned == 0 || prev.Planned == len(plan))) {
+		// No image done: the summary counts (its wall: a run killed
+		// before its first image) only when it is this build's, as
+		// that run left it; another build's is overwritten.
+		prev = nil
+	}
+	if prev != nil {
+		res.PriorWallSeconds = prev.WallSeconds
 	}
 	mw, cut, err := manifest.Create(res.ManifestPath)
 	if err != nil {
@@ -187,53 +207,25 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for _, in := range plan {
 		inPlan[in.ID] = true
 	}
-	// summarize writes the summary over the latest line of every planned
-	// instance: when the build starts (so that a build killed in any way
-	// leaves a folder that says which build it holds: SDK, shard,
-	// planned) and at its end.
-	summarize := func(bkVersion string) error {
-		all, _, err := manifest.Read(res.ManifestPath)
-		if err != nil {
-			return fmt.Errorf("reading manifest to summarize: %w", err)
-		}
-		var mine []manifest.Output
-		for _, l := range all {
-			if inPlan[l.Key()] {
-				mine = append(mine, l)
-			}
-		}
-		wall := time.Since(start)
-		extra := manifest.SummaryExtra{
-			Prunes: res.Trial.Prunes, PruneSeconds: res.Trial.PruneSeconds,
-			Settings: manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha, Shard: shardSpec},
-			Versions: manifest.Versions{Buildtune: o.Version, Buildkit: bkVersion},
-		}
-		if prev != nil {
-			// A resumed build: its wall and prunes add to the earlier runs'.
-			wall += time.Duration(prev.WallSeconds * float64(time.Second))
-			extra.Prunes += prev.Prunes
-			extra.PruneSeconds += prev.PruneSeconds
-			if extra.Versions.Buildkit == "" {
-				extra.Versions.Buildkit = prev.Versions.Buildkit
-			}
-		}
-		res.Summary = manifest.Summarize(mine, wall, extra)
-		res.Summary.Planned = len(plan)
-		if err := manifest.WriteSummary(res.SummaryPath, res.Summary); err != nil {
-			return fmt.Errorf("writing build summary: %w", err)
-		}
-		return nil
+	// The summary is written when building starts (so that a build
+	// killed in any way leaves a folder that says which build it holds:
+	// SDK, shard, knobs, planned), kept up to date while it runs (so that
+	// a resume after a kill counts the killed run's wall), and written at
+	// its end: see summarizer.
+	sum := &summarizer{path: res.SummaryPath, start: start, planned: len(plan), inPlan: inPlan, prev: prev, warn: o.Setup.Warn,
+		extra: manifest.SummaryExtra{Settings: settings, Versions: manifest.Versions{Buildtune: o.Version}}}
+	for _, l := range prior {
+		sum.add(l) // the lines so far count from the first write on
 	}
 
 	var runErr error
-	bkVersion := ""
 	if len(todo) == 0 {
 		if o.OnStart != nil {
 			o.OnStart(nil, res)
 		}
 	} else {
 		var started bool
-		bkVersion, started, runErr = build(ctx, o, todo, mw, recs, res, summarize)
+		started, runErr = build(ctx, o, todo, mw, recs, res, sum)
 		if !started {
 			mw.Close()
 			recs.Close()
@@ -241,7 +233,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, runErr // nothing built: the folder is left as it was
 		}
 	}
-	if err := summarize(bkVersion); err != nil {
+	sum.setPrunes(res.Trial.Prunes, res.Trial.PruneSeconds)
+	if err := sum.load(res.ManifestPath); err != nil {
+		return res, errors.Join(runErr, err)
+	}
+	if res.Summary, err = sum.write(); err != nil {
 		return res, errors.Join(runErr, err)
 	}
 	if o.StepSummary != "" {
@@ -269,14 +265,18 @@ func notABuild(out string) error {
 
 // sameBuild refuses (bad input naming --out) a folder whose manifest lines
 // are no part of this build: another SDK commit's (its summary says), another
-// shard's (its summary or its lines say), or images this build does not plan
-// (another sample, seed, instance list, or shard balance). Resuming over
-// them would pass their lines for images this build never made, or drop
-// them from the summary.
-func sameBuild(out string, plan []workload.Instance, shardSpec, sdkSha string, prior []manifest.Output, prev *manifest.Summary) error {
+// shard's (its summary or its lines say), another cell's (other workers,
+// batch, cache mode or strategy: its summary says), or images this build
+// does not plan (another sample, seed, instance list, or shard balance).
+// Resuming over them would pass their lines for images this build never
+// made, report this build's settings for images built with others, or drop
+// them from the summary. A folder without a summary (an older build's)
+// is checked by its lines alone.
+func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prior []manifest.Output, prev *manifest.Summary) error {
 	if len(prior) == 0 {
 		return nil
 	}
+	shardSpec, sdkSha := now.Shard, now.SDKSha
 	label := func(s string) string {
 		if s == "" {
 			return "every instance (no shard)"
@@ -292,6 +292,9 @@ func sameBuild(out string, plan []workload.Instance, shardSpec, sdkSha string, p
 		}
 		if was := prev.Settings.Shard; was != shardSpec {
 			return wrongShard(was)
+		}
+		if err := sameKnobs(out, prev.Settings, now); err != nil {
+			return err
 		}
 	}
 	inPlan := make(map[string]bool, len(plan))
@@ -317,23 +320,67 @@ func sameBuild(out string, plan []workload.Instance, shardSpec, sdkSha string, p
 	return nil
 }
 
+// sameKnobs refuses (bad input naming --out) to resume a build recorded
+// with other knobs (--workers, --batch, --cache-mode, --strategy) than
+// now's: its summary would report now's settings for images built with
+// the recorded ones. Every knob that differs is named, on one line. A
+// summary that records no settings (no workers: not a build's) is not
+// checked; neither is a knob it leaves empty.
+func sameKnobs(out string, was, now manifest.Settings) error {
+	if was.Workers == 0 {
+		return nil
+	}
+	cache := func(s string) string {
+		if s == "" {
+			return string(engine.CacheOff)
+		}
+		return s
+	}
+	var flags, had, has []string
+	differ := func(flag, w, n string) {
+		if w != n {
+			flags = append(flags, flag)
+			had = append(had, flag+" "+w)
+			has = append(has, flag+" "+n)
+		}
+	}
+	differ("--workers", strconv.Itoa(was.Workers), strconv.Itoa(now.Workers))
+	differ("--batch", input.BatchLabel(was.Batch), input.BatchLabel(now.Batch))
+	if was.CacheMode != "" {
+		differ("--cache-mode", cache(was.CacheMode), cache(now.CacheMode))
+	}
+	if was.Strategy != "" {
+		differ("--strategy", was.Strategy, now.Strategy)
+	}
+	if len(flags) == 0 {
+		return nil
+	}
+	same := strings.Join(flags, ", ")
+	if n := len(flags); n > 1 {
+		same = strings.Join(flags[:n-1], ", ") + " and " + flags[n-1]
+	}
+	return input.Errorf("--out "+out, "holds a build with %s, and this one has %s: want a new folder, or the same %s to resume",
+		strings.Join(had, " "), strings.Join(has, " "), same)
+}
+
 // build connects the stack and builds todo, writing a manifest line and a
-// log per image as each finishes; begin (the summary of the folder so
-// far) runs once the stack is ready, before the first build. It returns
-// BuildKit's version and whether the build started (false: setup or
-// begin failed and err says why).
-func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifest.Writer, recs *record.Writer, res *Result, begin func(bkVersion string) error) (string, bool, error) {
+// log per image as each finishes. The summary (sum) is written once the
+// stack is ready, before the first build, then after each manifest line
+// and every summaryEvery until the builds end. It returns whether the
+// build started (false: setup or the first summary failed and err says
+// why).
+func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifest.Writer, recs *record.Writer, res *Result, sum *summarizer) (bool, error) {
 	setup := o.Setup
 	setup.Instances = todo
 	env, err := fleet.Open(ctx, setup)
 	if err != nil {
-		return "", false, err
+		return false, err
 	}
 	defer env.Close()
 	w := env.Workload
 	images, err := describe(w, o.Strategy, o.Cache, todo)
 	if err != nil {
-		return env.BuildKitVersion, false, err
+		return false, err
 	}
 	cfg := record.Config{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy,
 		Profile: w.Name, Daemons: len(env.Daemons), BuildKitVersion: env.BuildKitVersion, Host: env.Host}
@@ -348,15 +395,15 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	if o.Proxy != (regproxy.Settings{}) {
 		regAddr := env.Stack.Registry.Addr
 		if !stack.Loopback(regAddr) || !strings.HasPrefix(w.Registry, regAddr) {
-			return env.BuildKitVersion, false, input.Errorf("--registry-bandwidth", "registry conditions need the local registry proxy, and registry %s is not on loopback", w.Registry)
+			return false, input.Errorf("--registry-bandwidth", "registry conditions need the local registry proxy, and registry %s is not on loopback", w.Registry)
 		}
 		px, err = regproxy.New(regAddr, o.Proxy)
 		if err != nil {
-			return env.BuildKitVersion, false, fmt.Errorf("registry proxy: %w", err)
+			return false, fmt.Errorf("registry proxy: %w", err)
 		}
 		addr, err := px.Start("127.0.0.1:0")
 		if err != nil {
-			return env.BuildKitVersion, false, fmt.Errorf("registry proxy: %w", err)
+			return false, fmt.Errorf("registry proxy: %w", err)
 		}
 		defer px.Close()
 		wl := *w
@@ -370,12 +417,15 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 		w = &wl
 		cfg.Registry = o.Proxy.Label()
 	}
-	if err := begin(env.BuildKitVersion); err != nil {
-		return env.BuildKitVersion, false, err
+	sum.setBuildkit(env.BuildKitVersion)
+	if res.Summary, err = sum.write(); err != nil {
+		return false, err
 	}
 	if o.OnStart != nil {
 		o.OnStart(env, res)
 	}
+	stopRefresh := sum.every(summaryEvery)
+	defer stopRefresh()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -392,8 +442,17 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	phases := map[string][]*record.Image{}
 	tr, runErr := fleet.Run(ctx, fleet.Options{
 		Workload: w, Instances: todo, Strategy: o.Strategy, Cache: o.Cache, Workers: o.Workers, Batch: o.Batch,
-		Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Attempts: o.Attempts, RetryDelay: o.RetryDelay, SkipExisting: o.SkipExisting, Prune: o.Prune, Config: cfg,
-		Run: filepath.Base(res.Out), Out: recs, TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping, OnEvent: o.OnEvent,
+		Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Attempts: o.Attempts, RetryDelay: o.RetryDelay, SkipExisting: o.SkipExisting,
+		RemoteCheckTimeout: o.RemoteCheckTimeout, RemoteOptions: o.RemoteOptions, Prune: o.Prune, Config: cfg,
+		Run: filepath.Base(res.Out), Out: recs, TraceDir: env.TraceDir, Health: env.Stack.Registry.Ping,
+		OnEvent: func(ev *record.Event) {
+			if ev.Type == record.EventPrune {
+				sum.pruned(ev.Seconds)
+			}
+			if o.OnEvent != nil {
+				o.OnEvent(ev)
+			}
+		},
 		OnRecord: func(rec *record.Image) {
 			if rec.Instance == "" {
 				return // the shared phases belong to no image
@@ -431,6 +490,10 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 				return
 			}
 			written++
+			// The summary follows each line, before OnImage: a kill
+			// from here on leaves this run's wall so far on disk.
+			sum.add(line)
+			sum.refresh()
 			if o.OnImage != nil {
 				o.OnImage(res.Resumed+written, res.Planned, line)
 			}
@@ -447,9 +510,9 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	mu.Lock()
 	defer mu.Unlock()
 	if writeErr != nil {
-		return env.BuildKitVersion, true, writeErr
+		return true, writeErr
 	}
-	return env.BuildKitVersion, true, runErr
+	return true, runErr
 }
 
 // describe returns the base image and final tags of each instance, from

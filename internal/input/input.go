@@ -129,6 +129,11 @@ var sizeUnits = []struct {
 	n      int64
 }{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}, {"B", 1}}
 
+const sizeWant = "want 0 or more bytes, or a number with B, KiB, MiB, GiB, TiB, kB, MB, GB or TB (like 2GiB)"
+
+// sizeMax is the largest size Size reads, in TiB (what an int64 holds).
+var sizeMax = fmt.Sprintf("%dTiB", int64(math.MaxInt64>>40))
+
 // Size parses a size in bytes: "123", "123B", "512KiB", "1.5MiB", "2GiB", "1TiB"
 // (binary) or "10MB", "1GB", "2TB" (SI). Negative sizes are refused.
 func Size(s string) (int64, error) {
@@ -141,14 +146,17 @@ func Size(s string) (int64, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("size %q: want a number of bytes or a number with B, KiB, MiB, GiB, TiB, kB, MB, GB or TB", s)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && math.IsInf(f, 0):
+		// A number beyond a float64: negative or too large, below.
+	case err != nil || math.IsNaN(f) || math.IsInf(f, 0):
+		return 0, fmt.Errorf("size %q: %s", s, sizeWant)
 	}
 	if f < 0 {
-		return 0, fmt.Errorf("size %q: negative", s)
+		return 0, fmt.Errorf("size %q: negative; %s", s, sizeWant)
 	}
 	if f*float64(mult) >= math.MaxInt64 {
-		return 0, fmt.Errorf("size %q: too large", s)
+		return 0, fmt.Errorf("size %q: too large; want at most %s", s, sizeMax)
 	}
 	return int64(math.Round(f * float64(mult))), nil
 }
@@ -195,6 +203,10 @@ var bandwidthUnits = []struct {
 
 const bandwidthWant = `want "unlimited", 0, or a number with a unit B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s or GiB/s (like 20MiB/s)`
 
+// bandwidthMax is the largest bandwidth Bandwidth reads, in GiB/s (what an
+// int64 of bytes per second holds).
+var bandwidthMax = fmt.Sprintf("%dGiB/s", int64(math.MaxInt64>>30))
+
 // Bandwidth parses a bandwidth cap in bytes per second: "unlimited" or
 // "0" (both 0, no cap), or a non-negative decimal number with a unit, SI
 // ("10MB/s" is 10,000,000) or binary ("20MiB/s" is 20×2^20). Units are
@@ -218,18 +230,18 @@ func Bandwidth(s string) (int64, error) {
 		}
 		if n, err := strconv.ParseInt(num, 10, 64); err == nil {
 			if n > math.MaxInt64/u.mult {
-				return 0, fmt.Errorf("bandwidth %q: too large", s)
+				return 0, fmt.Errorf("bandwidth %q: too large; want at most %s", s, bandwidthMax)
 			}
 			return n * u.mult, nil
 		}
 		f, err := strconv.ParseFloat(num, 64)
-		if err != nil {
+		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of a float64's range: too large below
 			return 0, fmt.Errorf("bandwidth %q: %s", s, bandwidthWant)
 		}
 		v := math.Round(f * float64(u.mult))
 		switch {
 		case v >= math.MaxInt64:
-			return 0, fmt.Errorf("bandwidth %q: too large", s)
+			return 0, fmt.Errorf("bandwidth %q: too large; want at most %s", s, bandwidthMax)
 		case v == 0 && f != 0:
 			return 0, fmt.Errorf("bandwidth %q: below 1 B/s", s)
 		}
@@ -254,17 +266,91 @@ func FormatBandwidth(bps int64) string {
 	return strconv.FormatInt(best, 10) + unit
 }
 
+// MaxDuration is the longest duration accepted: a year, far above any
+// build, deadline, budget or latency, and far below what time.Duration
+// holds (about 2562047h), so that a typo such as 99999999h is named as too
+// long rather than as something that is not a duration.
+const MaxDuration = 365 * 24 * time.Hour
+
+const durationWant = "want a Go duration such as 90s, 45m or 3h"
+
+// durationMax says the bound of a duration as ParseDuration reads it.
+var durationMax = fmt.Sprintf("at most %dh (a year)", MaxDuration/time.Hour)
+
+// ParseDuration parses a Go duration ("90s", "3h", "1h30m", "0", "-5m")
+// whose size is at most MaxDuration. A well-formed duration beyond it,
+// also one beyond what time.Duration holds, is too long; zero and negative
+// durations are returned for the caller to judge.
+func ParseDuration(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	d, err := time.ParseDuration(t)
+	switch {
+	case err != nil && durationSyntax(t):
+		// Well-formed: time.ParseDuration refuses it only on overflow.
+		return 0, fmt.Errorf("duration %q: too long; want %s", s, durationMax)
+	case err != nil:
+		return 0, fmt.Errorf("duration %q: %s", s, durationWant)
+	case d > MaxDuration || d < -MaxDuration:
+		return 0, fmt.Errorf("duration %q: too long; want %s", s, durationMax)
+	}
+	return d, nil
+}
+
 // Duration parses a Go duration ("90s", "3h", "1h30m") that must be
-// positive.
+// positive and at most MaxDuration.
 func Duration(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(strings.TrimSpace(s))
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "-") && durationSyntax(t) {
+		return 0, fmt.Errorf("duration %q: want a positive duration, %s", s, durationMax)
+	}
+	d, err := ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("duration %q: want a Go duration such as 90s, 45m or 3h", s)
+		return 0, err
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("duration %q: want a positive duration", s)
 	}
 	return d, nil
+}
+
+// durationSyntax reports whether s is written as time.ParseDuration reads
+// a duration, whatever its size: an optional sign, then "0" or one or more
+// decimal numbers each followed by a unit (ns, us, µs, ms, s, m, h).
+func durationSyntax(s string) bool {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	if s == "0" {
+		return true
+	}
+	if s == "" {
+		return false
+	}
+	for s != "" {
+		digits, dots, i := 0, 0, 0
+		for ; i < len(s) && (s[i] == '.' || s[i] >= '0' && s[i] <= '9'); i++ {
+			if s[i] == '.' {
+				dots++
+			} else {
+				digits++
+			}
+		}
+		if digits == 0 || dots > 1 {
+			return false
+		}
+		s = s[i:]
+		j := 0
+		for j < len(s) && s[j] != '.' && (s[j] < '0' || s[j] > '9') {
+			j++
+		}
+		switch s[:j] {
+		case "ns", "us", "µs", "μs", "ms", "s", "m", "h":
+		default:
+			return false
+		}
+		s = s[j:]
+	}
+	return true
 }
 
 // Fraction parses a number in [0, 1]; a trailing % divides by 100.

@@ -80,6 +80,10 @@ type Summary struct {
 	// Retried counts images with attempt_count > 1.
 	Retried int `json:"retried"`
 
+	// WallSeconds is the build's wall: of a build resumed into the same
+	// folder, the sum of its runs' (a run killed before its final summary
+	// counts up to its last summary update, which a running build makes
+	// after each image and every minute); of a merge, the longest shard's.
 	WallSeconds float64 `json:"wall_seconds"`
 	// ImagesPerHour counts built images only (not skipped ones).
 	ImagesPerHour float64 `json:"images_per_hour"`

@@ -57,6 +57,12 @@ const (
 	// EventRetry is a failed attempt of a build that is tried again
 	// (Seconds: the wait before the next attempt).
 	EventRetry EventType = "retry"
+	// EventRemoteCheck is a skip-existing check of a tag in the registry
+	// that could not tell whether the tag was there (refused, a server
+	// error, unreachable, timed out): the image is built anyway. It is
+	// recorded once per distinct error in a run (Trial.RemoteCheckErrors
+	// counts them all); Seconds is that check's time.
+	EventRemoteCheck EventType = "remote_check"
 )
 
 // ErrorClass tells a failed build apart from failing infrastructure.
@@ -210,6 +216,10 @@ type Trial struct {
 	DiskAfter    int64   `json:"disk_after"`
 	Prunes       int     `json:"prunes"`
 	PruneSeconds float64 `json:"prune_s"`
+	// RemoteCheckErrors counts the skip-existing checks that could not
+	// tell whether the tag was there (see EventRemoteCheck); their images
+	// were built anyway. 0 in records written before it existed.
+	RemoteCheckErrors int `json:"remote_check_errors,omitempty"`
 	// Interrupted is set when the trial was stopped before it finished.
 	Interrupted bool   `json:"interrupted,omitempty"`
 	Error       string `json:"error,omitempty"`
@@ -270,5 +280,6 @@ func (r *Trial) check() error {
 		field{"bytes_pushed", float64(r.BytesPushed)}, field{"bytes_pulled", float64(r.BytesPulled)},
 		field{"cached_steps", float64(r.CachedSteps)}, field{"total_steps", float64(r.TotalSteps)},
 		field{"disk_before", float64(r.DiskBefore)}, field{"disk_after", float64(r.DiskAfter)},
-		field{"prunes", float64(r.Prunes)}, field{"prune_s", r.PruneSeconds})
+		field{"prunes", float64(r.Prunes)}, field{"prune_s", r.PruneSeconds},
+		field{"remote_check_errors", float64(r.RemoteCheckErrors)})
 }

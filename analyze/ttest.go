@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/stat"
@@ -22,6 +23,25 @@ func LogTTests(a, b []float64, all [][]float64) (welch, pooled float64) {
 	}
 	w, p := logTTests(av, [][]float64{bv}, fa)
 	return w[0], p[0]
+}
+
+// LogTTestsNotMade says why LogTTests cannot make its tests on a and b,
+// "" when it can: fewer than 3 finite values a side ("need 3 trials a
+// side"), or a value not above 0 (no log). LogTTests then returns p = 1
+// by convention, which is no finding: a caller that prints the tests
+// prints this instead of the p-values.
+func LogTTestsNotMade(a, b []float64) string {
+	av, _ := finite(a)
+	bv, _ := finite(b)
+	if len(av) < minTTestSamples || len(bv) < minTTestSamples {
+		return fmt.Sprintf("need %d trials a side", minTTestSamples)
+	}
+	_, oka := logsOf(av)
+	_, okb := logsOf(bv)
+	if !oka || !okb {
+		return "a throughput is not above 0"
+	}
+	return ""
 }
 
 // logTTests compares each of others with best on the log scale (timings

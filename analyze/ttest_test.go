@@ -132,3 +132,28 @@ func TestHalveTTestsFamilyWiseError(t *testing.T) {
 		})
 	}
 }
+
+// TestLogTTestsNotMade: LogTTests returns p = 1 by convention when it
+// cannot test; LogTTestsNotMade says so, so that no caller prints that
+// p = 1 as a finding.
+func TestLogTTestsNotMade(t *testing.T) {
+	two, three := []float64{7172, 7246}, []float64{4836, 5163, 5000}
+	if w, p := LogTTests(two, three, nil); w != 1 || p != 1 {
+		t.Fatalf("2 against 3: p = %v, %v; want the convention 1, 1", w, p)
+	}
+	tests := []struct {
+		a, b []float64
+		want string
+	}{
+		{two, three, "need 3 trials a side"},
+		{three, two, "need 3 trials a side"},
+		{[]float64{1, 2, math.NaN()}, three, "need 3 trials a side"},
+		{[]float64{0, 2, 3}, three, "a throughput is not above 0"},
+		{[]float64{7172, 7246, 7200}, three, ""},
+	}
+	for _, tt := range tests {
+		if got := LogTTestsNotMade(tt.a, tt.b); got != tt.want {
+			t.Errorf("LogTTestsNotMade(%v, %v) = %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

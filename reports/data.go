@@ -22,8 +22,15 @@ type Data struct {
 	Decisions []Decision
 	// Cells are the measured grid cells, in ranking order (best first);
 	// for a run of several registry bandwidths, condition by condition,
-	// each ranked within its condition (CellRow.Registry).
+	// each ranked within its condition (CellRow.Registry). They are the
+	// cold trials' cells: the ones the decision rests on.
 	Cells []CellRow
+	// Warm are the cells of the warm trials of a --temp cold,warm sweep
+	// (a warm trial keeps the state of the cold trial before it), fastest
+	// first within each registry bandwidth condition. They are shown for
+	// comparison and enter no ranking, decision, model or prediction.
+	// Empty for a sweep of cold trials only.
+	Warm []WarmRow
 	// Adaptive lists what an adaptive sweep dropped on the way and why it
 	// stopped; nil for a full grid.
 	Adaptive *Adaptive
@@ -160,6 +167,24 @@ type CellRow struct {
 	Outliers int
 }
 
+// WarmRow is one cell measured by warm trials: its throughput as CellRow
+// has it, beside the same cell's cold median.
+type WarmRow struct {
+	Name string
+	// Registry is the registry bandwidth condition, set when the run
+	// measured several (as CellRow.Registry).
+	Registry string
+	N        int
+	// MedianIPH, LoIPH, HiIPH, IQR, CIConfidence, PerImageMedianS and
+	// Outliers are as in CellRow.
+	MedianIPH, LoIPH, HiIPH, IQR, CIConfidence float64
+	PerImageMedianS                            float64
+	Outliers                                   int
+	// ColdMedianIPH is the median images/hour of the cold trials of the
+	// same cell (0: no cold cell of that configuration).
+	ColdMedianIPH float64
+}
+
 // KnobFinding is what the sweep says about one knob.
 type KnobFinding struct {
 	Knob, Finding string
@@ -169,10 +194,19 @@ type KnobFinding struct {
 // lo, hi); lo = hi = 0 means no interval.
 type Model struct {
 	USL []USLRow
-	// FixedS is the fixed per-run cost in seconds, PruneS the cost of one
-	// prune in seconds, DiskGrowthBytes BuildKit's disk growth per image
-	// and BarrierLossPct the share of wall time lost to batch barriers.
-	FixedS, PruneS, DiskGrowthBytes, BarrierLossPct [3]float64
+	// NoFit are the series whose USL fit failed, with the reason.
+	NoFit []USLFailure
+	// Fixed is the fixed per-run cost of each cell: the cell a decision
+	// picked first (Role set; the best cell's when there is no decision),
+	// then the others in the cells table's order. A prediction pays its
+	// cell's own fixed cost once per build.
+	Fixed []FixedRow
+	// PruneS is the cost of one prune in seconds, DiskGrowthBytes
+	// BuildKit's disk growth per image and BarrierLossPct the share of
+	// wall time lost to batch barriers.
+	PruneS, DiskGrowthBytes, BarrierLossPct [3]float64
+	// PruneWithWarm says PruneS counts prunes of warm trials too.
+	PruneWithWarm bool
 	// Crowding is the fitted slowdown per other image in flight, per
 	// series with a fit (evidence.Crowding with Beta > 0).
 	Crowding []CrowdingRow
@@ -190,9 +224,31 @@ type CrowdingRow struct {
 // USLRow is one series' Universal Scalability Law fit: Lambda in images
 // per hour at one worker (optional), Sigma (contention), Kappa (coherency)
 // and NStar, the worker count of peak throughput (+Inf: no peak).
+// Warnings are the fit's caveats as the analysis words them (too few
+// worker counts, a poor fit, ...).
 type USLRow struct {
 	Series                      string
 	Lambda, Sigma, Kappa, NStar [3]float64
+	Warnings                    []string
+}
+
+// USLFailure is a series whose USL fit failed, and why.
+type USLFailure struct {
+	Series, Error string
+}
+
+// FixedRow is one cell's fixed per-run cost: its trials' wall time beyond
+// the simulated makespan of their images, (estimate, lo, hi) in seconds.
+type FixedRow struct {
+	Cell    string
+	Seconds [3]float64
+	// PerImageS is the cell's median wall time of one image in seconds
+	// (NaN or 0: not known), the scale the fixed cost is read against.
+	PerImageS float64
+	// Role says what a decision made of the cell: "recommended", "best so
+	// far" (a lead, not a confident choice) or "best measured" (no
+	// decision); "" for the others.
+	Role string
 }
 
 // PhaseTable is where each image's time goes, per cell.

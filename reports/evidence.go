@@ -177,14 +177,15 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 
 	// Model.
 	for _, u := range a.Models.USL {
-		if u.Error != "" {
-			continue
-		}
 		row := uslRow(u)
 		if len(a.Conditions()) > 1 {
 			// Named with its registry bandwidth, as the throughput chart
 			// names the series: one fit per condition.
 			row.Series += ", registry " + evidence.RegistryLabel(u.Registry)
+		}
+		if u.Error != "" {
+			d.Model.NoFit = append(d.Model.NoFit, USLFailure{Series: row.Series, Error: u.Error})
+			continue
 		}
 		d.Model.USL = append(d.Model.USL, row)
 	}
@@ -197,11 +198,9 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 			d.Model.Crowding = append(d.Model.Crowding, CrowdingRow{Series: series, Beta: c.Beta, Images: c.Images})
 		}
 	}
-	if len(a.Models.Fixed) > 0 {
-		f := a.Models.Fixed[0]
-		d.Model.FixedS = [3]float64{f.Seconds, f.Lo, f.Hi}
-	}
-	d.Model.PruneS = [3]float64{a.Models.Prune.MedianSeconds, a.Models.Prune.MedianSeconds, a.Models.Prune.MedianSeconds}
+	// The median of the prunes, without an interval (none is computed).
+	d.Model.PruneS = [3]float64{a.Models.Prune.MedianSeconds, 0, 0}
+	d.Model.PruneWithWarm = pruneWithWarm(a)
 	// The barrier loss of the recommended configuration's cell (or of the
 	// best cell: the first condition's, when the run measured several),
 	// where batching is measured.
@@ -209,6 +208,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	if len(a.Comparisons.Conditions) > 0 {
 		bestCell = a.Comparisons.Conditions[0].Best
 	}
+	d.Model.Fixed = fixedRows(a, d, bestCell)
 	for _, name := range []string{rec.Recommended.Config.Name(), bestCell} {
 		if len(recs) == 0 && name != bestCell {
 			continue
@@ -230,6 +230,8 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		s := analyze.Summary(disk, 0.95)
 		d.Model.DiskGrowthBytes = [3]float64{s.Median, s.Lo, s.Hi}
 	}
+
+	d.Warm = warmRows(a)
 
 	// Phases.
 	d.Phases.Stat = "median"
@@ -262,6 +264,103 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	m.Warnings = append(m.Warnings, a.Comparisons.Warnings...)
 	d.Method = m
 	return d, nil
+}
+
+// fixedRows are the cells' fixed per-run costs: first each decision's
+// pick (the best cell when there is no decision), then the other cells in
+// the cells table's order.
+func fixedRows(a *evidence.Analysis, d Data, bestCell string) []FixedRow {
+	byCell := map[string]evidence.FixedCost{}
+	for _, f := range a.Models.Fixed {
+		byCell[f.Cell] = f
+	}
+	var rows []FixedRow
+	added := map[string]bool{}
+	add := func(cell, role string) {
+		f, ok := byCell[cell]
+		if !ok || added[cell] {
+			return
+		}
+		added[cell] = true
+		row := FixedRow{Cell: cell, Seconds: [3]float64{f.Seconds, f.Lo, f.Hi}, PerImageS: math.NaN(), Role: role}
+		for _, cl := range a.Cells {
+			if cl.Name == cell && cl.Images > 0 {
+				row.PerImageS = cl.ImageWall.Median
+			}
+		}
+		rows = append(rows, row)
+	}
+	decs := d.Decisions
+	if len(decs) == 0 {
+		decs = []Decision{d.Decision}
+	}
+	for _, dec := range decs {
+		if dec.NoRecommendation != "" || dec.Recommended.Cell == "" {
+			continue
+		}
+		role := "best so far"
+		if dec.Confident {
+			role = "recommended"
+		}
+		add(dec.Recommended.Cell, role)
+	}
+	if len(rows) == 0 {
+		add(bestCell, "best measured")
+	}
+	for _, c := range d.Cells {
+		add(c.Name, "")
+	}
+	for _, f := range a.Models.Fixed {
+		add(f.Cell, "")
+	}
+	return rows
+}
+
+// warmRows are the warm trials' cells, fastest first within each
+// registry bandwidth condition (in the run's order of conditions).
+func warmRows(a *evidence.Analysis) []WarmRow {
+	conds := a.Conditions()
+	several := len(conds) > 1
+	var rows []WarmRow
+	for _, cl := range a.Warm {
+		row := WarmRow{Name: cl.Name, N: cl.N, MedianIPH: cl.ImagesPerHour.Median, LoIPH: cl.ImagesPerHour.Lo, HiIPH: cl.ImagesPerHour.Hi,
+			IQR: cl.ImagesPerHour.IQR, CIConfidence: cl.ImagesPerHour.Confidence, PerImageMedianS: cl.ImageWall.Median, Outliers: len(cl.Outliers)}
+		if cl.Images == 0 {
+			row.PerImageMedianS = math.NaN()
+		}
+		if several {
+			row.Registry = evidence.RegistryLabel(cl.Config.Registry)
+		}
+		if cold := a.Cell(cl.Config); cold != nil {
+			row.ColdMedianIPH = cold.ImagesPerHour.Median
+		}
+		rows = append(rows, row)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		ci, cj := slices.Index(conds, rows[i].Registry), slices.Index(conds, rows[j].Registry)
+		if ci != cj {
+			return ci < cj
+		}
+		return rows[i].MedianIPH > rows[j].MedianIPH
+	})
+	return rows
+}
+
+// pruneWithWarm says the analysis' prune cost counts prunes of warm
+// trials: warm trials pruned, and the prune events it priced outnumber
+// the cold trials' prunes.
+func pruneWithWarm(a *evidence.Analysis) bool {
+	count := func(cells []*evidence.Cell) int {
+		n := 0
+		for _, cl := range cells {
+			for _, t := range cl.TrialRecords() {
+				n += t.Prunes
+			}
+		}
+		return n
+	}
+	warm := count(a.Warm)
+	return warm > 0 && a.Models.Prune.Events > count(a.Cells)
 }
 
 // decisionOf is the decision of one recommendation, or of its error: a
@@ -602,5 +701,5 @@ func uslRow(u evidence.USLSeries) USLRow {
 	}
 	return USLRow{Series: seriesName(u.CacheMode, u.Strategy, u.Batch),
 		Lambda: [3]float64{u.Lambda, 0, 0}, Sigma: [3]float64{u.Sigma, u.SigmaLo, u.SigmaHi},
-		Kappa: [3]float64{u.Kappa, u.KappaLo, u.KappaHi}, NStar: nstar}
+		Kappa: [3]float64{u.Kappa, u.KappaLo, u.KappaHi}, NStar: nstar, Warnings: slices.Clone(u.Warnings)}
 }

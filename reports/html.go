@@ -13,7 +13,7 @@ import (
 // It references nothing outside itself: no scripts, style sheets, images
 // or fonts to fetch. All text is escaped.
 func HTML(d Data) ([]byte, error) {
-	charts, err := renderCharts(d.Charts, false)
+	charts, err := renderCharts(d, false)
 	if err != nil {
 		return nil, fmt.Errorf("rendering html: %w", err)
 	}

@@ -30,7 +30,7 @@ const PlotDir = "plots"
 // are not removed.
 func Write(dir string, d Data) (Files, error) {
 	var f Files
-	charts, err := renderCharts(d.Charts, true)
+	charts, err := renderCharts(d, true)
 	if err != nil {
 		return f, fmt.Errorf("writing report to %s: %w", dir, err)
 	}
@@ -110,26 +110,61 @@ type renderedChart struct {
 	png, svg      []byte
 }
 
-// chartSpecs lists the charts in report order.
-func chartSpecs(c Charts) []chartSpec {
+// chartSpecs lists the charts in report order. The charts of the cells
+// draw the cold trials; their captions say so when the run had warm
+// trials too.
+func chartSpecs(d Data) []chartSpec {
+	c := d.Charts
+	cold := ""
+	if len(d.Warm) > 0 {
+		cold = " (cold trials)"
+	}
 	return []chartSpec{
 		{"predictions", "Predicted wall time of the full build", len(c.Predictions.Configs) == 0,
 			func() (*plot.Chart, error) { return plot.Predictions(c.Predictions) }},
-		{"throughput", "Throughput against workers, with the USL fit", throughputEmpty(c.Throughput),
+		{"throughput", throughputCaption(c.Throughput) + cold, throughputEmpty(c.Throughput),
 			func() (*plot.Chart, error) { return plot.Throughput(c.Throughput) }},
-		{"heatmap", "Median throughput by workers x batch size, per cache mode", len(c.Heatmap.Cells) == 0,
+		{"heatmap", "Median throughput by workers x batch size, per cache mode" + cold, len(c.Heatmap.Cells) == 0,
 			func() (*plot.Chart, error) { return plot.Heatmap(c.Heatmap) }},
-		{"ecdf", "Distribution of per-image wall time", ecdfEmpty(c.ECDF),
+		{"ecdf", "Distribution of per-image wall time" + cold, ecdfEmpty(c.ECDF),
 			func() (*plot.Chart, error) { return plot.ECDF(c.ECDF) }},
-		{"phases", "Where each image's time goes", len(c.Phases.Cells) == 0,
+		{"phases", "Where each image's time goes" + cold, len(c.Phases.Cells) == 0,
 			func() (*plot.Chart, error) { return plot.Phases(c.Phases) }},
-		{"bytes", "Bytes pushed to the registry per image", len(c.Bytes.Bars) == 0,
+		{"bytes", "Bytes pushed to the registry per image" + cold, len(c.Bytes.Bars) == 0,
 			func() (*plot.Chart, error) { return plot.BytesPushed(c.Bytes) }},
-		{"disk", "BuildKit disk use as images are built", diskEmpty(c.Disk),
+		{"disk", "BuildKit disk use as images are built" + cold, diskEmpty(c.Disk),
 			func() (*plot.Chart, error) { return plot.DiskUse(c.Disk) }},
 		{"validation", "Predicted against measured wall time", c.Validation == nil || len(c.Validation.Points) == 0,
 			func() (*plot.Chart, error) { return plot.PredictedVsMeasured(*c.Validation) }},
 	}
+}
+
+// throughputCaption says what the throughput chart draws: the USL fit
+// only where a series has one.
+func throughputCaption(d plot.ThroughputData) string {
+	fits, single := 0, true
+	for _, s := range d.Series {
+		if s.USL != nil {
+			fits++
+		}
+		seen := map[int]bool{}
+		for _, t := range s.Trials {
+			seen[t.Workers] = true
+		}
+		for _, m := range s.Medians {
+			seen[m.Workers] = true
+		}
+		single = single && len(seen) < 2
+	}
+	switch {
+	case fits > 0 && fits == len(d.Series):
+		return "Throughput against workers, with the USL fit"
+	case fits > 0:
+		return "Throughput against workers, with the USL fit of the series that have one"
+	case single && len(d.Series) > 0:
+		return "Throughput against workers, per trial and per cell median; no USL fit: one worker count per series"
+	}
+	return "Throughput against workers, per trial and per cell median; no USL fit"
 }
 
 func throughputEmpty(d plot.ThroughputData) bool {
@@ -161,10 +196,10 @@ func diskEmpty(d plot.DiskData) bool {
 
 // renderCharts draws every chart with data as SVG, and as PNG too when
 // withPNG is set.
-func renderCharts(c Charts, withPNG bool) ([]renderedChart, error) {
+func renderCharts(d Data, withPNG bool) ([]renderedChart, error) {
 	var out []renderedChart
 	var errs []error
-	for _, s := range chartSpecs(c) {
+	for _, s := range chartSpecs(d) {
 		if s.empty {
 			continue
 		}
@@ -280,7 +315,7 @@ func (b *builder) chart(name string) {
 // document builds the report's blocks from d.
 func document(d Data) []block {
 	b := &builder{specs: map[string]chartSpec{}}
-	for _, s := range chartSpecs(d.Charts) {
+	for _, s := range chartSpecs(d) {
 		b.specs[s.name] = s
 	}
 	title := d.Title
@@ -320,7 +355,7 @@ func document(d Data) []block {
 	}
 
 	b.heading(2, "Evidence")
-	cells(b, d.Cells)
+	cells(b, d)
 	adaptive(b, d.Adaptive)
 	if len(d.Knobs) > 0 {
 		b.heading(3, "Knobs")
@@ -335,7 +370,7 @@ func document(d Data) []block {
 		b.textList(d.Diagnoses)
 	}
 	predictions(b, d)
-	model(b, d.Model)
+	model(b, d)
 	phases(b, d.Phases)
 	validation(b, d.Validation, d.Charts.Validation != nil)
 
@@ -529,7 +564,8 @@ func adaptive(b *builder, a *Adaptive) {
 	}
 }
 
-func cells(b *builder, rows []CellRow) {
+func cells(b *builder, d Data) {
+	rows := d.Cells
 	b.heading(3, "Cells")
 	if len(rows) == 0 {
 		b.note("No cells were measured.")
@@ -551,11 +587,17 @@ func cells(b *builder, rows []CellRow) {
 			"Throughput in images/hour per trial: median with its 95%% confidence interval; "+
 			"p is the Holm-corrected Mann-Whitney p-value against the best cell of the same registry bandwidth.", strings.Join(conds, ", "))
 	}
+	if len(d.Warm) > 0 {
+		intro = strings.Replace(intro, "per trial", "per cold trial (a cold trial starts from an empty BuildKit cache and registry namespace)", 1)
+	}
 	for _, c := range rows {
 		if short(c) {
 			intro += " A cell with fewer than 6 trials has no 95% interval of its median: its interval is the trials' range, marked with the range's own coverage (50% for 2 trials, 75% for 3)."
 			break
 		}
+	}
+	if len(d.Warm) > 0 {
+		intro += " " + coldOnly(d)
 	}
 	b.para(text(intro)...)
 	for _, cond := range conds {
@@ -591,6 +633,68 @@ func cells(b *builder, rows []CellRow) {
 	b.chart("throughput")
 	b.chart("heatmap")
 	b.chart("ecdf")
+	warm(b, d.Warm, several)
+}
+
+// coldOnly says what rests on the cold trials of a run that had warm
+// trials too: everything but the warm table (and the prune cost, when
+// warm trials pruned).
+func coldOnly(d Data) string {
+	s := "The ranking, the knob findings, the model, the decision and the predictions rest on the cold trials alone, as do the charts and the phase table; " +
+		"the warm trials are listed apart below, for comparison only."
+	if d.Model.PruneWithWarm && d.Model.PruneS != ([3]float64{}) {
+		s += " The one exception is the cost of one prune, taken from the prunes of the warm trials as well as the cold ones."
+	}
+	return s
+}
+
+// warm lists the warm trials' cells beside their cold medians; several
+// says the run measured several registry bandwidths (one table each).
+func warm(b *builder, rows []WarmRow, several bool) {
+	if len(rows) == 0 {
+		return
+	}
+	b.heading(3, "Warm trials")
+	intro := "Each warm trial keeps the state of the cold trial before it (BuildKit's cache and the registry namespace) and builds a new SDK sha. " +
+		"Throughput in images/hour per warm trial: median with its 95% confidence interval, fastest first; " +
+		"cold is the same cell's median over its cold trials. These cells are not ranked by a test and enter no decision or prediction."
+	for _, c := range rows {
+		if c.CIConfidence > 0 && c.CIConfidence < 0.95-1e-9 {
+			intro += " With fewer than 6 trials the interval is the trials' range, marked with its coverage."
+			break
+		}
+	}
+	b.para(text(intro)...)
+	var conds []string
+	for _, r := range rows {
+		if !slices.Contains(conds, r.Registry) {
+			conds = append(conds, r.Registry)
+		}
+	}
+	for _, cond := range conds {
+		if several || cond != "" {
+			b.heading(4, "Warm trials, registry bandwidth "+cond)
+		}
+		var out [][]string
+		for _, r := range rows {
+			if r.Registry != cond {
+				continue
+			}
+			ci := throughput(r.LoIPH) + "–" + throughput(r.HiIPH)
+			if r.CIConfidence > 0 && r.CIConfidence < 0.95-1e-9 {
+				ci += fmt.Sprintf(" (range, %.0f%%)", 100*r.CIConfidence)
+			}
+			cold, ratio := "", ""
+			if r.ColdMedianIPH > 0 {
+				cold = throughput(r.ColdMedianIPH)
+				ratio = fmt.Sprintf("%.2fx", r.MedianIPH/r.ColdMedianIPH)
+			}
+			out = append(out, []string{r.Name, fmt.Sprint(r.N), throughput(r.MedianIPH), ci, throughput(r.IQR),
+				duration(r.PerImageMedianS), cold, ratio, fmt.Sprint(r.Outliers)})
+		}
+		b.table([]string{"cell", "n", "img/h", "95% CI", "IQR", "per image", "cold img/h", "warm/cold", "outliers"},
+			[]bool{false, true, true, true, true, true, true, true, true}, out)
+	}
 }
 
 func predictions(b *builder, d Data) {
@@ -698,7 +802,8 @@ func containsName(ps []ConfigPrediction, name string) bool {
 	return false
 }
 
-func model(b *builder, m Model) {
+func model(b *builder, d Data) {
+	m := d.Model
 	var facts [][]span
 	add := func(label string, v [3]float64, f func(float64) string, suffix string) {
 		if v == ([3]float64{}) {
@@ -706,8 +811,17 @@ func model(b *builder, m Model) {
 		}
 		facts = append(facts, []span{{Text: label, Bold: true}, {Text: ": " + estimate(v, f) + suffix}})
 	}
-	add("Fixed cost per run", m.FixedS, duration, "")
-	add("One prune", m.PruneS, duration, "")
+	fixedTable := false
+	if len(m.Fixed) > 0 {
+		var fact []span
+		fact, fixedTable = fixedFact(m.Fixed)
+		facts = append(facts, fact)
+	}
+	prune := ""
+	if m.PruneWithWarm {
+		prune = ", over the prunes of the warm trials as well as the cold ones"
+	}
+	add("One prune", m.PruneS, duration, prune)
 	add("BuildKit disk growth", m.DiskGrowthBytes, byteSize, " per image")
 	add("Lost to batch barriers", m.BarrierLossPct, percent1, " of wall time")
 	for _, c := range m.Crowding {
@@ -715,10 +829,16 @@ func model(b *builder, m Model) {
 			": an image beside one other takes %.2fx its time alone (β %.3g, from %s seen at different crowding); predictions run batch tails and drains at their own crowding",
 			1+c.Beta, c.Beta, analyze.Plural(c.Images, "image"))}})
 	}
-	if len(m.USL) == 0 && len(facts) == 0 {
+	if len(m.USL) == 0 && len(m.NoFit) == 0 && len(facts) == 0 {
 		return
 	}
 	b.heading(3, "Model")
+	// The facts first: the fits' caveats close the section, a list of
+	// their own (two lists in a row would run into one in markdown).
+	b.list(facts...)
+	if fixedTable {
+		fixedCosts(b, m.Fixed, d.Decision.Images)
+	}
 	if len(m.USL) > 0 {
 		b.para(text("Universal Scalability Law fits of throughput against workers, X(N) = λN / (1 + σ(N−1) + κN(N−1)): " +
 			"σ is contention, κ coherency cost, N* the worker count of peak throughput (∞: no peak). Intervals in parentheses.")...)
@@ -743,7 +863,107 @@ func model(b *builder, m Model) {
 		}
 		b.table(head, num, rows)
 	}
-	b.list(facts...)
+	// The fits' caveats, beside the numbers they qualify.
+	var caveats [][]span
+	for _, r := range m.USL {
+		if len(r.Warnings) > 0 {
+			caveats = append(caveats, []span{{Text: r.Series, Bold: true}, {Text: ": " + strings.Join(r.Warnings, "; ")}})
+		}
+	}
+	for _, f := range m.NoFit {
+		caveats = append(caveats, []span{{Text: f.Series, Bold: true}, {Text: ": no USL fit: " + f.Error}})
+	}
+	if len(caveats) > 0 {
+		lead := "Caveats of the fits:"
+		if len(m.USL) == 0 {
+			lead = "No Universal Scalability Law fit of throughput against workers:"
+		}
+		b.para(span{Text: lead, Bold: true})
+		b.list(caveats...)
+	}
+}
+
+// fixedFact is the model's line on the fixed per-run cost: the cost of
+// the cell the decision picked, named, and the other cells' range when
+// none differs from it by much; table says some do, and the cells need a
+// table of their own (fixedCosts).
+func fixedFact(rows []FixedRow) (fact []span, table bool) {
+	lead := rows[0]
+	who := " of " + lead.Cell
+	if lead.Role != "" {
+		who += " (" + lead.Role + ")"
+	}
+	fact = []span{{Text: "Fixed cost per run", Bold: true}, {Text: who + ": " + estimate(lead.Seconds, duration)}}
+	others := rows[1:]
+	if len(others) == 0 {
+		return fact, false
+	}
+	scale := fixedScale(rows)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, r := range others {
+		if math.Abs(r.Seconds[0]-lead.Seconds[0]) > scale {
+			table = true
+		}
+		lo, hi = math.Min(lo, r.Seconds[0]), math.Max(hi, r.Seconds[0])
+	}
+	if table {
+		fact = append(fact, span{Text: "; it differs between the cells, as the table below shows"})
+		return fact, true
+	}
+	rng := duration(lo)
+	if duration(hi) != rng {
+		rng += "–" + duration(hi)
+	}
+	whose := "the other cell's"
+	if len(others) > 1 {
+		whose = fmt.Sprintf("the other %d cells'", len(others))
+	}
+	fact = append(fact, span{Text: "; " + whose + ": " + rng})
+	return fact, false
+}
+
+// fixedMaterial is the share of an image's build time by which a cell's
+// fixed cost must differ from the picked cell's to be shown on its own.
+const fixedMaterial = 0.1
+
+// fixedScale is how far apart two fixed costs must be to matter: a tenth
+// of the picked cell's median time of one image (of the cells' median
+// when it is not known), or a tenth of the larger cost without any.
+func fixedScale(rows []FixedRow) float64 {
+	ok := func(v float64) bool { return v > 0 && !bad(v) }
+	if ok(rows[0].PerImageS) {
+		return fixedMaterial * rows[0].PerImageS
+	}
+	var per []float64
+	big := 0.0
+	for _, r := range rows {
+		if ok(r.PerImageS) {
+			per = append(per, r.PerImageS)
+		}
+		big = math.Max(big, r.Seconds[0])
+	}
+	if len(per) > 0 {
+		slices.Sort(per)
+		return fixedMaterial * per[len(per)/2]
+	}
+	return fixedMaterial * big
+}
+
+// fixedCosts is the table of the cells' fixed per-run costs, for when
+// they differ: why a cell with slower trials can be predicted faster.
+func fixedCosts(b *builder, rows []FixedRow, images int) {
+	build := "the full build"
+	if images > 0 {
+		build = "a build of " + analyze.Plural(images, "image")
+	}
+	b.para(text("Fixed cost per run of each cell: its trials' wall time beyond the simulated schedule of their images (with fewer than 6 trials, the interval is their range). " +
+		"A build pays its cell's fixed cost once, besides the time of each image, so it weighs far more on a sweep trial of a few images than on " + build +
+		": trial throughput understates a cell whose fixed cost is higher but whose images are faster, and the predictions need not rank the cells as their trials do.")...)
+	var out [][]string
+	for _, r := range rows {
+		out = append(out, []string{r.Cell, estimate(r.Seconds, duration), duration(r.PerImageS), r.Role})
+	}
+	b.table([]string{"cell", "fixed cost per run", "per image", "note"}, []bool{false, true, true, false}, out)
 }
 
 func phases(b *builder, t PhaseTable) {
@@ -850,7 +1070,11 @@ func method(b *builder, m Method) {
 		trials = append(trials, fmt.Sprintf("%d reps per cell, interleaved", m.Reps))
 	}
 	if len(m.Temps) > 0 {
-		trials = append(trials, strings.Join(m.Temps, " and ")+" trials")
+		t := strings.Join(m.Temps, " and ") + " trials"
+		if slices.Contains(m.Temps, "warm") && slices.Contains(m.Temps, "cold") {
+			t += " (the decision rests on the cold ones; the warm ones are reported apart)"
+		}
+		trials = append(trials, t)
 	}
 	if m.Sample > 0 && m.Instances == "" {
 		trials = append(trials, fmt.Sprintf("a sample of %d instances", m.Sample))

@@ -165,8 +165,8 @@ func TestHTMLSelfContained(t *testing.T) {
 			}
 		}
 	})
-	if n := count(doc, "table"); n != 5 {
-		t.Errorf("%d tables, want 5 (cells, predictions, model, phases, validation)", n)
+	if n := count(doc, "table"); n != 7 {
+		t.Errorf("%d tables, want 7 (cells, warm trials, predictions, USL model, fixed costs, phases, validation)", n)
 	}
 	s := string(out)
 	for _, want := range []string{"<p class=\"lead\"><strong>Use workers=4, batch=stream, cache=off: predicted 1h52m", "<style>", "bc5396b"} {

@@ -42,9 +42,14 @@ func sampleData() Data {
 			USL: []USLRow{
 				{Series: "cache off, single", Lambda: [3]float64{130, 121, 138}, Sigma: [3]float64{0.25, 0.17, 0.34}, Kappa: [3]float64{0.04, 0.021, 0.062}, NStar: [3]float64{4.3, 3.2, 6.4}},
 				{Series: "cache min, single", Lambda: [3]float64{126, 117, 134}, Sigma: [3]float64{0.27, 0.18, 0.37}, Kappa: [3]float64{0.045, 0.024, 0.07}, NStar: [3]float64{4.0, 3.0, 6.0}},
-				{Series: "cache max, single", Lambda: [3]float64{119, 110, 127}, Sigma: [3]float64{0.3, 0.2, 0.41}, Kappa: [3]float64{0, 0, 0.031}, NStar: [3]float64{math.Inf(1), 4.3, math.Inf(1)}},
+				{Series: "cache max, single", Lambda: [3]float64{119, 110, 127}, Sigma: [3]float64{0.3, 0.2, 0.41}, Kappa: [3]float64{0, 0, 0.031}, NStar: [3]float64{math.Inf(1), 4.3, math.Inf(1)},
+					Warnings: []string{"kappa = 0: throughput has no peak; it approaches lambda/sigma = 397"}},
 			},
-			FixedS:          [3]float64{41, 35.2, 47.9},
+			Fixed: []FixedRow{
+				{Cell: "workers=4 batch=stream cache=off", Seconds: [3]float64{41, 35.2, 47.9}, PerImageS: 62.2, Role: "recommended"},
+				{Cell: "workers=4 batch=15 cache=min", Seconds: [3]float64{43.5, 36.1, 50.2}, PerImageS: 66.8},
+				{Cell: "workers=4 batch=15 cache=max", Seconds: [3]float64{58, 49.4, 66.3}, PerImageS: 83.8},
+			},
 			PruneS:          [3]float64{72, 0, 0},
 			DiskGrowthBytes: [3]float64{310 * (1 << 20), 287 * (1 << 20), 334 * (1 << 20)},
 			BarrierLossPct:  [3]float64{12.1, 8.3, 16.4},
@@ -80,6 +85,20 @@ func sampleData() Data {
 		},
 	}
 	d.Cells, d.Charts = sampleCells()
+	// Two cells measured warm too, beside their cold medians.
+	for _, w := range []struct {
+		name          string
+		iph, lo, hi   float64
+		perImage, iqr float64
+	}{{"workers=4 batch=stream cache=off", 402.5, 371.9, 430.8, 35.8, 21.4}, {"workers=4 batch=15 cache=max", 371.2, 340.3, 398.6, 38.8, 19.7}} {
+		row := WarmRow{Name: w.name, N: 6, MedianIPH: w.iph, LoIPH: w.lo, HiIPH: w.hi, IQR: w.iqr, CIConfidence: 0.95, PerImageMedianS: w.perImage}
+		for _, c := range d.Cells {
+			if c.Name == w.name {
+				row.ColdMedianIPH = c.MedianIPH
+			}
+		}
+		d.Warm = append(d.Warm, row)
+	}
 	d.Predictions = []ConfigPrediction{rec, ru,
 		{Name: "workers=4 batch=15 cache=off strategy=single", Median: 2*h + 7*m, Lo: 1*h + 59*m, Hi: 2*h + 18*m},
 		base,

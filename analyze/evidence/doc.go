@@ -16,7 +16,10 @@
 //   - model.go: USL fits per series, fixed per-run cost, prune cost and
 //     barrier loss;
 //   - predict.go: Config, ParseConfig and Analysis.Predict, the full
-//     build's wall time for a measured or extrapolated configuration;
+//     build's wall time for a measured or extrapolated configuration (an
+//     extrapolation to other builds at once than measured needs a scaling
+//     model, a USL or a crowding fit; without one it is refused,
+//     ErrNoScalingModel);
 //   - recommend.go: Analysis.Recommend, one configuration with its
 //     evidence, and its JSON shape;
 //   - plan.go: Analysis.Plan, runners and workers for a deadline;

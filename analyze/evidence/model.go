@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/model"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/sweep/record"
 )
 
@@ -49,6 +51,41 @@ type USLSeries struct {
 
 	fit analyze.USLFit
 	ok  bool
+}
+
+// describe names the fit for a sentence: "USL fit of cache off, strategy
+// single, batch 3 (Amdahl's law, kappa 0), fitted on 1 and 2 builds at
+// once".
+func (s *USLSeries) describe() string {
+	d := fmt.Sprintf("USL fit of cache %s, strategy %s, batch %s", s.CacheMode, s.Strategy, input.BatchLabel(s.Batch))
+	if s.Registry != "" {
+		d += ", registry bandwidth " + s.Registry
+	}
+	if s.Amdahl {
+		d += " (Amdahl's law, kappa 0)"
+	}
+	return d + ", fitted on " + onceText(s.Workers)
+}
+
+// caveats is the fit's warnings (or its error) in one sentence naming the
+// fit, "" when it has none: what a reader of its sigma, kappa and N*, or
+// of a prediction it scales, must know.
+func (s *USLSeries) caveats() string {
+	switch {
+	case s.Error != "":
+		return fmt.Sprintf("%s: not made (%s): no scaling model for this series", s.describe(), s.Error)
+	case len(s.Warnings) > 0:
+		return s.describe() + ": " + strings.Join(s.Warnings, "; ")
+	}
+	return ""
+}
+
+// caveatsOrNone is s.caveats(), "" for a nil s.
+func (s *USLSeries) caveatsOrNone() string {
+	if s == nil {
+		return ""
+	}
+	return s.caveats()
 }
 
 // matches reports whether the series is the one of config c.
@@ -99,12 +136,22 @@ type Crowding struct {
 	Strategy  string `json:"strategy"`
 	Registry  string `json:"registry,omitempty"`
 	// Beta is 0 when the fit had too little spread of crowding to go on
-	// (Images below 2 or Span below 0.5).
+	// (Images below 2 or Span below 0.5: not Fitted).
 	Beta         float64 `json:"beta"`
 	Images       int     `json:"images"`
 	Observations int     `json:"observations"`
 	Span         float64 `json:"span"`
+	// CrowdLo and CrowdHi are the least and most builds at once (time-
+	// averaged crowding, the image itself included) the fit saw: beyond
+	// them it is extrapolated. 0 when not Fitted.
+	CrowdLo float64 `json:"crowd_lo,omitempty"`
+	CrowdHi float64 `json:"crowd_hi,omitempty"`
 }
+
+// Fitted says the crowding rests on the same images seen at two
+// crowdings or more (model.CrowdFit.Fitted): a scaling model, fitted on
+// at least two concurrencies, whatever Beta it found.
+func (c Crowding) Fitted() bool { return c.Images >= 2 && c.Span >= 0.5 }
 
 // Models are the fitted models of a run.
 type Models struct {
@@ -466,9 +513,21 @@ func fitCrowding(cells []*Cell) []Crowding {
 	for _, k := range order {
 		f := model.FitCrowding(obs[k])
 		out = append(out, Crowding{CacheMode: k.cache, Strategy: k.strategy, Registry: k.registry,
-			Beta: f.Beta, Images: f.Images, Observations: f.Observations, Span: f.Span})
+			Beta: f.Beta, Images: f.Images, Observations: f.Observations, Span: f.Span, CrowdLo: f.Lo, CrowdHi: f.Hi})
 	}
 	return out
+}
+
+// crowdFitFor returns the fitted crowding of config c's family (cache
+// mode, strategy, registry), nil when none is Fitted.
+func (m *Models) crowdFitFor(c Config) *Crowding {
+	for i := range m.Crowding {
+		f := &m.Crowding[i]
+		if f.CacheMode == c.CacheMode && f.Strategy == c.Strategy && f.Registry == c.Registry && f.Fitted() {
+			return f
+		}
+	}
+	return nil
 }
 
 // crowdingFor returns the crowding coefficient of config c's family (0

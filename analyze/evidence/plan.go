@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -52,6 +53,12 @@ type CapacityPlan struct {
 	SweepCores   int   `json:"sweep_cores,omitempty"`
 	Workers      []int `json:"workers"`
 	Extrapolated []int `json:"extrapolated_workers,omitempty"`
+	// ExtrapolatedBy says what the Extrapolated workers' per-image seconds
+	// rest on ("the USL fit of cache off, strategy single, batch 3, fitted
+	// on 1 and 2 builds at once"; "a cell measured at the same builds at
+	// once, unscaled" when the batch caps them at a measured number), one
+	// entry per model used.
+	ExtrapolatedBy []string `json:"extrapolated_by,omitempty"`
 	// RegistryBytesPerImage is what each image of the basis cell pushed
 	// and pulled, and RegistryBandwidth the shared link (0: unlimited).
 	RegistryBytesPerImage float64       `json:"registry_bytes_per_image"`
@@ -137,7 +144,7 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 	switch {
 	case scaled:
 		cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep ran on %s and the runners have %s: every prediction is extrapolated, "+
-			"from per-image seconds at the same builds per core (USL fit), which assumes nothing but the cores differs",
+			"from per-image seconds at the same builds per core (scaled by the USL fit where that load was not measured), which assumes nothing but the cores differs",
 			analyze.Plural(cp.SweepCores, "core"), analyze.Plural(cp.Cores, "core")))
 	case cp.Cores > 0 && cp.SweepCores == 0:
 		cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep machine's cores are unknown: runners with %s are taken to build like it", analyze.Plural(cp.Cores, "core")))
@@ -191,11 +198,6 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 				bt, bt, planList(capped), bt))
 		}
 	}
-	for _, w := range cp.Workers {
-		if (scaled || !slices.Contains(measured, w)) && w <= most {
-			cp.Extrapolated = append(cp.Extrapolated, w)
-		}
-	}
 	if scaled && cp.Cores > cp.SweepCores {
 		cp.Warnings = append(cp.Warnings, fmt.Sprintf("below one build per %s on a runner, per-image seconds are those of a lone build on the sweep machine: "+
 			"more cores are taken not to speed up one build", analyze.Plural(cp.SweepCores, "core")))
@@ -219,29 +221,68 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 	sub := *a
 	sub.Options.Reps = reps
 	cfgAt := func(w int) Config { c := cp.Basis; c.Workers = w; return c }
-	predictOne := func(w, n int) (model.Prediction, error) {
+	// predictOne predicts n images at w workers and says what the
+	// per-image seconds rest on when that is a scaling model ("" when
+	// they are used at the builds at once they were measured at), and
+	// the USL fit that scaled them (nil: none).
+	predictOne := func(w, n int) (model.Prediction, string, *USLSeries, error) {
 		if scaled {
 			return sub.predictOnCores(ctx, cfgAt(w), n, cells, cp.Cores, cp.SweepCores)
 		}
-		return sub.PredictContext(ctx, cfgAt(w), Target{Images: n, Seed: a.Options.Seed})
+		p, src, err := sub.predictFrom(ctx, cfgAt(w), Target{Images: n, Seed: a.Options.Seed})
+		return p, src.by, src.fit, err
 	}
 	// Every workers value must be predictable before the predictor is
-	// handed to the model, which cannot take errors.
+	// handed to the model, which cannot take errors. A value the sweep
+	// cannot predict (other builds at once than measured, and no scaling
+	// model: ErrNoScalingModel) is left out with a warning, not planned
+	// at a speed-up nothing measured.
 	// At most one image per worker is predicted: more workers than images
 	// are left out below, and a build of w images at a huge w (a typo, or
 	// a sweep of a remote fleet) would take as long to simulate as to run.
+	var planned []int
+	var refused error
 	for _, w := range cp.Workers {
 		if err := ctx.Err(); err != nil {
 			return cp, fmt.Errorf("planning %s stopped: %w", analyze.Plural(images, "image"), err)
 		}
-		if _, err := predictOne(w, min(w, images)); err != nil {
+		_, by, fit, err := predictOne(w, min(w, images))
+		switch {
+		case errors.Is(err, ErrNoScalingModel):
+			if w <= most {
+				cp.Warnings = append(cp.Warnings, fmt.Sprintf("%s per runner left out: %v", analyze.Plural(w, "worker"), err))
+			}
+			if refused == nil {
+				refused = err
+			}
+			continue
+		case err != nil:
 			return cp, fmt.Errorf("planning at %d workers: %w", w, err)
 		}
+		planned = append(planned, w)
+		if (scaled || !slices.Contains(measured, w)) && w <= most {
+			cp.Extrapolated = append(cp.Extrapolated, w)
+			if by == "" {
+				by = "a cell measured at the same builds at once, unscaled"
+			}
+			if !slices.Contains(cp.ExtrapolatedBy, by) {
+				cp.ExtrapolatedBy = append(cp.ExtrapolatedBy, by)
+			}
+			// The fit's caveats (two worker counts: Amdahl's law, no
+			// degrees of freedom left) qualify every row it scaled.
+			if c := fit.caveatsOrNone(); c != "" && !slices.Contains(cp.Warnings, c) {
+				cp.Warnings = append(cp.Warnings, c)
+			}
+		}
 	}
+	if len(planned) == 0 {
+		return cp, fmt.Errorf("planning %s: no workers value can be predicted: %w", analyze.Plural(images, "image"), refused)
+	}
+	cp.Workers = planned
 	predict := func(w, n int) model.Prediction {
 		// A prediction stopped by ctx comes back as this placeholder too:
 		// the model looks at ctx after each prediction and stops the plan.
-		p, err := predictOne(w, n)
+		p, _, _, err := predictOne(w, n)
 		if err != nil {
 			return model.Prediction{Images: n, Workers: w, Median: math.MaxFloat64, Lo: math.MaxFloat64, Hi: math.MaxFloat64,
 				Extrapolated: true, Warnings: []string{err.Error()}}
@@ -301,10 +342,14 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 // runner are taken to load each core as k×sweepCores/runnerCores builds
 // (at least one) loaded the sweep machine's, so the per-image seconds of
 // the measured cell nearest that load are scaled to it by the series' USL
-// fit. The prediction is always Extrapolated.
-func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells []*Cell, runnerCores, sweepCores int) (model.Prediction, error) {
+// fit. A load the sweep did not measure, in a series without a USL fit,
+// cannot be predicted: the error wraps ErrNoScalingModel and
+// input.ErrBad, as Predict's does. The prediction is always Extrapolated;
+// by names the USL fit when it scaled the per-image seconds, else the
+// measured load they were used at.
+func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells []*Cell, runnerCores, sweepCores int) (p model.Prediction, by string, used *USLSeries, err error) {
 	if len(cells) == 0 || runnerCores < 1 || sweepCores < 1 {
-		return model.Prediction{}, fmt.Errorf("predicting %s on %d cores: no measured cell or cores", cfg.Name(), runnerCores)
+		return p, "", nil, fmt.Errorf("predicting %s on %d cores: no measured cell or cores", cfg.Name(), runnerCores)
 	}
 	k := Concurrency(cfg, n)
 	load := math.Max(float64(k)*float64(sweepCores)/float64(runnerCores), 1)
@@ -318,30 +363,41 @@ func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells 
 	warns := []string{fmt.Sprintf("%s at once on %s: per-image seconds of the sweep's %s at %.2g builds at once (cell %s, %d at once)",
 		analyze.Plural(k, "build"), analyze.Plural(runnerCores, "core"), analyze.Plural(sweepCores, "core"), load, cell.Name, m)}
 	sc := model.Scaling{Measured: m, Target: k, Extrapolated: true}
-	if fit := a.Models.fitFor(cell.Config); fit == nil {
-		warns = append(warns, fmt.Sprintf("no USL fit for cache %s, strategy %s: per-image seconds are used unscaled", cfg.CacheMode, cfg.Strategy))
-	} else if load != float64(m) {
+	by = "the same builds per core as measured"
+	switch fit := a.Models.fitFor(cell.Config); {
+	case load == float64(m):
+	case fit == nil:
+		return p, "", nil, input.Bad("config", fmt.Errorf(
+			"%s on %s: cannot be predicted from this sweep (%w): it loads the sweep machine's %s as %.2g builds at once did, the sweep measured cache %s, strategy %s at %s and fitted no USL model to scale from; sweep at least two worker counts to extrapolate",
+			cfg, analyze.Plural(runnerCores, "core"), ErrNoScalingModel, analyze.Plural(sweepCores, "core"), load, cfg.CacheMode, cfg.Strategy,
+			onceText(a.familyConcurrencies(cell.Config))))
+	default:
 		xm, xl := fit.fit.Throughput(float64(m)), fit.fit.Throughput(load)
 		if !(xm > 0 && xl > 0) || math.IsInf(xm, 0) || math.IsInf(xl, 0) {
-			return model.Prediction{}, fmt.Errorf("predicting %s on %d cores: fitted throughput %.4g and %.4g must be positive", cfg.Name(), runnerCores, xm, xl)
+			return p, "", nil, fmt.Errorf("predicting %s on %d cores: fitted throughput %.4g and %.4g must be positive", cfg.Name(), runnerCores, xm, xl)
 		}
 		sc.Factor = (load / xl) / (float64(m) / xm)
+		by, used = "the "+fit.describe(), fit
+		warns = append(warns, fmt.Sprintf("per-image seconds scaled from %d to %.2g builds at once by the %s (x%.3g)", m, load, fit.describe(), sc.Factor))
 		if lo, hi := fit.Workers[0], fit.Workers[len(fit.Workers)-1]; load < float64(lo) || load > float64(hi) {
 			warns = append(warns, fmt.Sprintf("%.2g builds at once is outside the measured %d-%d: extrapolated by the USL fit (x%.3g)", load, lo, hi, sc.Factor))
 		}
+		if c := fit.caveats(); c != "" {
+			warns = append(warns, c)
+		}
 	}
 	ims, trs := cell.observations()
-	p, err := model.PredictContext(ctx, model.PredictInput{
+	p, err = model.PredictContext(ctx, model.PredictInput{
 		Images: ims, Trials: trs, N: n, Workers: cfg.Workers, Batch: cfg.Batch,
 		FixedSeconds: a.fixedOf(cell.Name), DiskPerImage: cell.DiskPerImage, Scaling: sc,
 		Reps: a.Options.Reps, Seed: mixSeed(a.Options.Seed, fmt.Sprintf("%s@%dcores", cfg.Name(), runnerCores)),
 	})
 	if err != nil {
-		return p, fmt.Errorf("predicting %s on %d cores for %d images: %w", cfg.Name(), runnerCores, n, err)
+		return p, "", nil, fmt.Errorf("predicting %s on %d cores for %d images: %w", cfg.Name(), runnerCores, n, err)
 	}
 	p.Extrapolated = true
 	p.Warnings = append(warns, p.Warnings...)
-	return p, nil
+	return p, by, used, nil
 }
 
 // Text is what `buildtune plan` prints: the options as a markdown table,
@@ -421,7 +477,11 @@ func (cp CapacityPlan) Text() string {
 		}
 	}
 	if len(cp.Extrapolated) > 0 {
-		fmt.Fprintf(&b, "extrapolated workers per runner (not measured as such, from the USL fit): %v\n", cp.Extrapolated)
+		by := "see the warnings"
+		if len(cp.ExtrapolatedBy) > 0 {
+			by = strings.Join(cp.ExtrapolatedBy, "; ")
+		}
+		fmt.Fprintf(&b, "extrapolated workers per runner (not measured as such; per-image seconds from %s): %v\n", by, cp.Extrapolated)
 	}
 	for _, w := range cp.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)

@@ -2,8 +2,11 @@ package evidence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
+	"strings"
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/model"
@@ -87,19 +90,61 @@ func ReposOf(ids []string) []string {
 	return out
 }
 
+// ErrNoScalingModel means a configuration that was not measured runs a
+// number of builds at once that the measured cell it would be predicted
+// from did not, and the sweep fitted no scaling model (a USL fit of its
+// series, or a crowding fit of its family) to carry the per-image seconds
+// there: it cannot be predicted from this sweep. An error wrapping it
+// also wraps input.ErrBad, as the error for a configuration of an
+// unmeasured cache mode does.
+var ErrNoScalingModel = errors.New("no scaling model")
+
 // source is the measured cell a prediction is drawn from.
 type source struct {
-	cell         *Cell
-	exact        bool
-	scaling      model.Scaling
-	warnings     []string
+	cell     *Cell
+	exact    bool
+	scaling  model.Scaling
+	warnings []string
+	// basis says, one sentence each, what an unmeasured configuration's
+	// per-image seconds rest on at its builds at once: the scaling model,
+	// how far it is extrapolated, and the model's own caveats; nil when
+	// they are used at the builds at once they were measured at. by names
+	// the model in a few words ("the USL fit of cache off, strategy
+	// single, batch 3"), "" when none is used.
+	basis []string
+	by    string
+	// fit is the USL fit that scaled the per-image seconds, nil when none
+	// did.
+	fit          *USLSeries
 	extrapolated bool
 }
 
 // sourceFor finds the cell to predict cfg from: the cell measured with cfg,
 // or the cell with the same cache mode, strategy and registry and the
-// nearest workers (then batch), with its per-image seconds scaled to cfg's
-// workers by the series' USL fit.
+// nearest workers (then batch).
+//
+// An unmeasured cfg that runs as many builds at once as that cell
+// (Concurrency: its workers, capped by its batch and the images) uses its
+// per-image seconds as measured, the batch simulated. One that runs
+// another number of builds at once needs a scaling model fitted on at
+// least two concurrencies: the series' USL (or Amdahl) fit, whose
+// throughput curve scales the per-image seconds, or else the family's
+// crowding fit, under which the simulation runs every image at the
+// crowding it meets. Without either, cfg is refused with an error
+// wrapping ErrNoScalingModel and input.ErrBad, naming what the sweep
+// measured and what it would need: per-image seconds used unscaled at 4
+// builds at once after being measured at 1 would assume a perfectly
+// linear speed-up, whatever the machine's cores.
+//
+// That holds for fewer builds at once than measured too. Unscaled, a
+// less crowded build's images are taken to be as slow as the crowded
+// ones, which over-predicts its time by an amount nothing in the sweep
+// bounds: a conservative bound for a plan, but the opposite for what a
+// prediction of a configuration that was not measured mostly serves, the
+// baseline a recommendation claims a saving against, which it would
+// overstate. So it is refused too. A measured configuration is always
+// predicted from its own cell, also for a target of fewer images than its
+// builds at once, which runs as its own trials' last images did.
 func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 	var s source
 	if cfg.Workers < 1 || cfg.Batch < 0 {
@@ -125,16 +170,6 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 	}
 	s.extrapolated = true
 	s.warnings = append(s.warnings, fmt.Sprintf("%s was not measured: predicted from the measured cell %s", cfg.Name(), cell.Name))
-	most := 0
-	for _, c := range a.Cells {
-		if c.Config.CacheMode == cfg.CacheMode && c.Config.Strategy == cfg.Strategy && c.Config.Registry == cfg.Registry {
-			most = max(most, c.Config.Workers)
-		}
-	}
-	if most > 0 && cfg.Workers > 2*most {
-		s.warnings = append(s.warnings, fmt.Sprintf("%d workers is %.0fx the most measured (%d): the USL fit is extrapolated far beyond its data, treat this prediction as a guess",
-			cfg.Workers, float64(cfg.Workers)/float64(most), most))
-	}
 	if cell.Config.Batch != cfg.Batch {
 		s.warnings = append(s.warnings, fmt.Sprintf("batch %s simulated from images measured at batch %s: the simulation supplies the barrier effect",
 			input.BatchLabel(cfg.Batch), input.BatchLabel(cell.Config.Batch)))
@@ -143,29 +178,122 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 	if measured == target {
 		return s, nil
 	}
-	fit := a.Models.fitFor(cell.Config)
-	if fit == nil {
-		s.warnings = append(s.warnings, fmt.Sprintf(
-			"no USL fit for cache %s, strategy %s: per-image seconds measured at %d builds at once are used unscaled at %d",
-			cfg.CacheMode, cfg.Strategy, measured, target))
+	family := a.familyConcurrencies(cfg)
+	series := fmt.Sprintf("cache %s, strategy %s", cfg.CacheMode, cfg.Strategy)
+	if cfg.Registry != "" {
+		series += ", registry bandwidth " + cfg.Registry
+	}
+	noUSL := fmt.Sprintf("no USL fit for %s (it needs two worker counts at one batch size)", series)
+	neither := "fitted neither a USL nor a crowding model to scale from"
+	if fit := a.Models.fitFor(cell.Config); fit != nil {
+		sc, err := model.ScaleForWorkers(fit.fit, measured, target, fit.Workers[0], fit.Workers[len(fit.Workers)-1])
+		if err == nil {
+			s.by, s.fit = "the "+fit.describe(), fit
+			outside := ""
+			if lo, hi := fit.Workers[0], fit.Workers[len(fit.Workers)-1]; sc.Extrapolated {
+				outside = fmt.Sprintf(", outside the measured %d-%d: extrapolated", lo, hi)
+			}
+			s.basis = append(s.basis, fmt.Sprintf("per-image seconds measured at %s at once are scaled to %d by the %s (x%.3g%s)",
+				analyze.Plural(measured, "build"), target, fit.describe(), sc.Factor, outside))
+			for _, w := range sc.Warnings {
+				// The fit's own go in the caveats, one line; the range
+				// is in the line above.
+				if !strings.HasPrefix(w, "usl fit: ") && !(sc.Extrapolated && strings.Contains(w, "is outside the measured")) {
+					s.basis = append(s.basis, w)
+				}
+			}
+			s.basis = append(s.basis, farBeyond(target, family, "USL fit")...)
+			if c := fit.caveats(); c != "" {
+				s.basis = append(s.basis, c)
+			}
+			// The basis says it all: the model's prediction does not
+			// repeat the scaling's warnings.
+			s.scaling, s.scaling.Warnings = sc, nil
+			s.warnings = append(s.warnings, s.basis...)
+			return s, nil
+		}
+		noUSL = fmt.Sprintf("the %s cannot scale to %s at once (%v)", fit.describe(), analyze.Plural(target, "build"), err)
+		neither = "its USL fit cannot scale there and it fitted no crowding model"
+	}
+	if cr := a.Models.crowdFitFor(cfg); cr != nil {
+		s.by = fmt.Sprintf("the crowding fit of %s (fitted on images at %.2g-%.2g builds at once)", series, cr.CrowdLo, cr.CrowdHi)
+		what := fmt.Sprintf("each image slows by %.3g of its time alone per other image in flight", cr.Beta)
+		if cr.Beta == 0 {
+			what = "it found no slowdown, so the images run as fast as alone"
+		}
+		s.basis = append(s.basis, fmt.Sprintf(
+			"%s: per-image seconds measured at %s at once are run at %d under the crowding fit (%s; fitted on %s seen at %.2g-%.2g builds at once)",
+			noUSL, analyze.Plural(measured, "build"), target, what, analyze.Plural(cr.Images, "image"), cr.CrowdLo, cr.CrowdHi))
+		if float64(target) > cr.CrowdHi+0.5 {
+			s.basis = append(s.basis, fmt.Sprintf("%d builds at once is beyond the %.2g the crowding fit saw: it is extrapolated", target, cr.CrowdHi))
+		}
+		s.basis = append(s.basis, farBeyond(target, family, "crowding fit")...)
+		s.warnings = append(s.warnings, s.basis...)
 		return s, nil
 	}
-	sc, err := model.ScaleForWorkers(fit.fit, measured, target, fit.Workers[0], fit.Workers[len(fit.Workers)-1])
-	if err != nil {
-		s.warnings = append(s.warnings, fmt.Sprintf("scaling to %d builds at once failed (%v): per-image seconds are used unscaled", target, err))
-		return s, nil
+	need := "sweep at least two worker counts to extrapolate"
+	if len(family) > 1 {
+		need = "sweep at least two worker counts at one batch size to extrapolate"
 	}
-	s.scaling = sc
-	return s, nil
+	return source{}, input.Bad("config", fmt.Errorf(
+		"%s: cannot be predicted from this sweep (%w): it runs %s at once, the sweep measured %s at %s and %s; %s, or sweep a grid that contains it",
+		cfg, ErrNoScalingModel, analyze.Plural(target, "build"), series, onceText(family), neither, need))
+}
+
+// familyConcurrencies returns the builds at once (Cell.Concurrency)
+// measured in cells of config c's family (cache mode, strategy,
+// registry) that have built images, ascending.
+func (a *Analysis) familyConcurrencies(c Config) []int {
+	var out []int
+	for _, cell := range a.Cells {
+		if cell.Config.CacheMode == c.CacheMode && cell.Config.Strategy == c.Strategy && cell.Config.Registry == c.Registry && cell.Images > 0 {
+			out = append(out, cell.Concurrency())
+		}
+	}
+	return sortedInts(out)
+}
+
+// onceText writes builds at once: "1 build at once only", "1 and 2
+// builds at once".
+func onceText(ns []int) string {
+	switch len(ns) {
+	case 0:
+		return "no builds at once"
+	case 1:
+		if ns[0] == 1 {
+			return "1 build at once only"
+		}
+		return fmt.Sprintf("%d builds at once only", ns[0])
+	}
+	return planList(ns) + " builds at once"
+}
+
+// farBeyond warns when target builds at once is more than twice the most
+// of the family's measured ones: the model named by fit is then
+// extrapolated far beyond its data.
+func farBeyond(target int, family []int, fit string) []string {
+	if len(family) == 0 {
+		return nil
+	}
+	most := slices.Max(family)
+	if most < 1 || target <= 2*most {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d builds at once is %.0fx the most measured (%d): the %s is extrapolated far beyond its data, treat this prediction as a guess",
+		target, float64(target)/float64(most), most, fit)}
 }
 
 // Predict predicts the wall time of building target with cfg. A measured
 // cold cell is predicted from its own image and trial observations. Any
 // other cfg is predicted from the measured cell with the same cache mode
-// and strategy and the nearest workers, its per-image seconds scaled by
-// that series' USL fit and the requested batch simulated; the prediction
-// is then Extrapolated, with warnings. The cell's disk growth per image and
-// the run's prune cost feed the target's prune policy.
+// and strategy and the nearest workers, the requested batch simulated,
+// and, at another number of builds at once, its per-image seconds carried
+// there by a scaling model (the series' USL fit, else the family's
+// crowding fit); the prediction is then Extrapolated, and its warnings say
+// what it rests on. Without a scaling model such a cfg cannot be predicted
+// from this sweep: the error wraps ErrNoScalingModel and input.ErrBad (see
+// sourceFor). The cell's disk growth per image and the run's prune cost
+// feed the target's prune policy.
 func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) {
 	return a.PredictContext(context.Background(), cfg, target)
 }
@@ -175,14 +303,27 @@ func (a *Analysis) Predict(cfg Config, target Target) (model.Prediction, error) 
 // simulated build of a huge target); the error then wraps ctx.Err() and
 // names the prediction that stopped.
 func (a *Analysis) PredictContext(ctx context.Context, cfg Config, target Target) (model.Prediction, error) {
+	p, _, err := a.predictFrom(ctx, cfg, target)
+	return p, err
+}
+
+// predictFrom is PredictContext, also returning the source the prediction
+// was drawn from (what an extrapolation rests on: source.basis).
+func (a *Analysis) predictFrom(ctx context.Context, cfg Config, target Target) (model.Prediction, source, error) {
 	n := target.Images
 	if len(target.Repos) > 0 {
 		n = len(target.Repos)
 	}
 	src, err := a.sourceFor(cfg, n)
 	if err != nil {
-		return model.Prediction{}, err
+		return model.Prediction{}, src, err
 	}
+	p, err := a.predictSource(ctx, cfg, target, src, n)
+	return p, src, err
+}
+
+// predictSource predicts n images of target with cfg from src.
+func (a *Analysis) predictSource(ctx context.Context, cfg Config, target Target, src source, n int) (model.Prediction, error) {
 	if n < 1 {
 		return model.Prediction{}, input.Errorf("images", "%d: want at least 1 image to predict", n)
 	}

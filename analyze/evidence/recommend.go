@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -215,6 +216,16 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 			r.Warnings = append(r.Warnings, w)
 		}
 	}
+	// The other side of the choice (the runner-up, or the fastest when the
+	// cheapest was picked): an interval of its too wide to test is why the
+	// two are not separated, so it is said as the pick's would be.
+	if i := slices.IndexFunc(cands, func(cd model.Candidate) bool { return cd.Config.Name == mr.RunnerUp }); mr.RunnerUp != "" && i >= 0 {
+		if w := cands[i].Prediction.WidthWarning(); w != "" {
+			if w = "prediction of " + mr.RunnerUp + ": " + w; !slices.Contains(r.Warnings, w) {
+				r.Warnings = append(r.Warnings, w)
+			}
+		}
+	}
 
 	// Too few reps: the best cannot be separated from some other cell by
 	// Mann-Whitney whatever the data, nor do the t-tests on logs separate
@@ -243,15 +254,18 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 
 	// Baseline and saving.
 	var bp model.Prediction
+	var bsrc source
 	if baseName != "" {
 		i := slices.IndexFunc(cands, func(cd model.Candidate) bool { return cd.Config.Name == baseName })
 		bp = cands[i].Prediction
 	} else {
-		bp, err = a.Predict(baseline, t)
+		bp, bsrc, err = a.predictFrom(context.Background(), baseline, t)
 		if err != nil && !errors.Is(err, input.ErrBad) {
 			return r, fmt.Errorf("recommending: baseline: %w", err)
 		}
 		if err != nil {
+			// Refused like a baseline of an unmeasured cache mode: no
+			// prediction, so no saving and no "keep the baseline".
 			r.Warnings = append(r.Warnings, fmt.Sprintf("baseline %s cannot be predicted: %v", baseline, err))
 		}
 	}
@@ -261,10 +275,11 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		if bp.Extrapolated {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("baseline %s was not measured: its prediction is extrapolated", baseline.Name()))
 		}
-		for _, w := range bp.Warnings {
-			if strings.Contains(w, "extrapolated far beyond") {
-				r.Warnings = append(r.Warnings, "baseline "+baseline.Name()+": "+w)
-			}
+		// What the extrapolation rests on (the scaling model, how far,
+		// and the model's own caveats), which would otherwise stay in
+		// the prediction.
+		for _, w := range bsrc.basis {
+			r.Warnings = append(r.Warnings, "baseline "+baseline.Name()+": "+w)
 		}
 		if iv, ok := pairedFraction(bp.Samples, mr.Best.Prediction.Samples, bp.Confidence); ok {
 			r.SavingFraction = &iv

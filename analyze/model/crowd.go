@@ -40,9 +40,17 @@ type CrowdFit struct {
 	// Images is the number of images observed at two or more crowdings
 	// (those that carry the fit) and Observations their observations.
 	Images, Observations int
-	// Span is the range of crowding those observations cover (max − min).
-	Span float64
+	// Span is the range of crowding those observations cover (max − min),
+	// Lo and Hi its ends (all 0 when there is no fit).
+	Span, Lo, Hi float64
 }
+
+// Fitted says the fit rests on images seen at two crowdings or more (at
+// least 2 of them, over a span of 0.5 or more): a model of how an image
+// slows down with the images beside it, whatever Beta it found (0 is a
+// finding too: no slowdown over Lo-Hi). Without it Beta is 0 for want of
+// data and models nothing.
+func (f CrowdFit) Fitted() bool { return f.Images >= 2 && f.Span >= 0.5 }
 
 // MaxCrowdBeta bounds Beta: at 4, two images in flight take five times as
 // long as one alone, past any sharing of a resource between two builds.
@@ -97,7 +105,7 @@ func FitCrowding(obs []CrowdObs) CrowdFit {
 	if fit.Images < 2 || hi-lo < 0.5 {
 		return CrowdFit{Images: fit.Images, Observations: fit.Observations}
 	}
-	fit.Span = hi - lo
+	fit.Span, fit.Lo, fit.Hi = hi-lo, lo, hi
 	sse := func(beta float64) float64 {
 		var s float64
 		for _, ps := range groups {

@@ -173,36 +173,61 @@ func PlanCapacity(in PlanInput) (Plan, error) {
 			continue
 		}
 		opt := PlanOption{Workers: w, RegistrySeconds: regS}
-		lastShard := 0
-		for r := 1; r <= maxR; r++ {
+		// The fewest runners whose shard meets the deadline. A shard's
+		// time grows with its images, so the runners are searched by
+		// bisection: a handful of predictions, the largest shards only
+		// near the answer (a linear scan from one runner predicted every
+		// shard size on the way, slow for large builds). Runners whose
+		// shard would have fewer images than workers are left out: a
+		// smaller workers value does that better.
+		rMax := maxR
+		if w > 1 {
+			// ceil(Images/r) >= w  <=>  r <= ceil(Images/(w-1)) - 1
+			rMax = min(rMax, ceilDiv(in.Images, w-1)-1)
+		}
+		rMax = max(rMax, 1)
+		byShard := map[int]PlanOption{}
+		eval := func(r int) (PlanOption, error) {
 			shard := ceilDiv(in.Images, r)
-			if shard < w {
-				// More workers than images per runner: a smaller workers
-				// value does this better.
-				break
+			if o, ok := byShard[shard]; ok {
+				return o, nil
 			}
-			if shard == lastShard {
-				continue
-			}
-			lastShard = shard
 			if err := in.stopped(); err != nil {
-				return pl, err
+				return opt, err
 			}
 			raw := in.Predict(w, shard)
 			if err := in.stopped(); err != nil {
-				return pl, err
+				return opt, err
 			}
+			o := opt
 			p, bound := RegistryBound(raw, regS)
-			opt.ShardImages, opt.Prediction, opt.RegistryBound, opt.BuildSeconds = shard, p, bound, raw.Median
-			if p.Hi <= in.Deadline {
-				opt.Feasible = true
-				break
+			o.ShardImages, o.Prediction, o.RegistryBound, o.BuildSeconds = shard, p, bound, raw.Median
+			o.Feasible = p.Hi <= in.Deadline
+			byShard[shard] = o
+			return o, nil
+		}
+		var err error
+		if regS > in.Deadline {
+			// The shared link alone misses the deadline: more runners
+			// cannot help, so the fewest are reported.
+			opt, err = eval(1)
+		} else if opt, err = eval(rMax); err == nil && opt.Feasible {
+			lo, hi := 1, rMax // hi meets the deadline
+			for lo < hi && err == nil {
+				mid := lo + (hi-lo)/2
+				var o PlanOption
+				if o, err = eval(mid); o.Feasible {
+					hi, opt = mid, o
+				} else {
+					lo = mid + 1
+				}
 			}
-			if regS > in.Deadline {
-				// The shared link alone misses the deadline: more
-				// runners cannot help, so the fewest are reported.
-				break
+			if err == nil {
+				opt, err = eval(hi)
 			}
+		}
+		if err != nil {
+			return pl, err
 		}
 		// The smallest R with this shard size: more runners add nothing.
 		opt.Runners = ceilDiv(in.Images, opt.ShardImages)

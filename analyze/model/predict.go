@@ -418,9 +418,7 @@ func PredictContext(ctx context.Context, in PredictInput) (Prediction, error) {
 	p.Median, p.Mean, p.Lo, p.Hi = summarize(p.Samples, conf)
 	if p.Hi > 0 && !(p.Lo > 0 && p.Hi <= MaxTestableRatio*p.Lo) {
 		p.TooWide = true
-		p.Warnings = append(p.Warnings, fmt.Sprintf(
-			"the interval %s-%s spans a factor of %s (more than %.0fx): it is too wide to test the prediction: run more reps",
-			analyze.FormatSeconds(p.Lo), analyze.FormatSeconds(p.Hi), ratioText(p.Lo, p.Hi), MaxTestableRatio))
+		p.Warnings = append(p.Warnings, p.WidthWarning())
 	}
 	p.ImagesPerHour = safeDiv(float64(n)*3600, p.Median)
 	p.ImagesPerHourLo = safeDiv(float64(n)*3600, p.Hi)
@@ -660,6 +658,19 @@ func (c *cell) drawFactor(rng *rand.Rand) float64 {
 	return f
 }
 
+// WidthWarning is the warning of a TooWide prediction (its interval, the
+// factor it spans, and that it cannot test the prediction), "" when the
+// interval is narrow enough to test one. Predict puts it in Warnings; a
+// caller that shows another prediction than its pick (a runner-up whose
+// interval decided that two candidates are not separated) repeats it.
+func (p Prediction) WidthWarning() string {
+	if !p.TooWide {
+		return ""
+	}
+	return fmt.Sprintf("the interval %s-%s spans a factor of %s (more than %.0fx): it is too wide to test the prediction: run more reps",
+		analyze.FormatSeconds(p.Lo), analyze.FormatSeconds(p.Hi), ratioText(p.Lo, p.Hi), MaxTestableRatio)
+}
+
 // ratioText is hi/lo as "2.5x", or "infinity" when lo is 0.
 func ratioText(lo, hi float64) string {
 	if !(lo > 0) {
@@ -715,7 +726,7 @@ func ScaleForWorkers(fit analyze.USLFit, measured, target, minW, maxW int) (Scal
 	if target < minW || target > maxW {
 		s.Extrapolated = true
 		s.Warnings = append(s.Warnings, fmt.Sprintf(
-			"%d workers is outside the measured %d-%d: per-image seconds extrapolated by the USL fit (x%.3g)", target, minW, maxW, s.Factor))
+			"%s at once is outside the measured %d-%d: per-image seconds extrapolated by the USL fit (x%.3g)", analyze.Plural(target, "build"), minW, maxW, s.Factor))
 	}
 	for _, w := range fit.Warnings {
 		s.Warnings = append(s.Warnings, "usl fit: "+w)

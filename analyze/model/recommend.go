@@ -98,7 +98,8 @@ type Recommendation struct {
 	// With fewer trials than Mann-Whitney needs (Gap.MinN a side), the
 	// gap is tested as an adaptive sweep drops cells: by both t-tests on
 	// the logs of throughput (analyze.LogTTests), whose two-sided
-	// p-values are GapWelchP and GapPooledP (0 when not used), and
+	// p-values are GapWelchP and GapPooledP (0 when not used, or when
+	// the tests cannot be made: analyze.LogTTestsNotMade), and
 	// Significant is both below alpha.
 	Gap                   analyze.Comparison
 	GapWelchP, GapPooledP float64
@@ -116,7 +117,8 @@ type Recommendation struct {
 	Excluded []Exclusion
 	// Confident is false when the data cannot support the choice (too few
 	// trials for significance, an extrapolated prediction, an unresolved
-	// gap); Warnings say why.
+	// gap, a pick that rests on one trial or whose predicted interval has
+	// zero width); Warnings say why.
 	Confident bool
 	// Reasons are plain sentences built from the numbers.
 	Reasons  []string
@@ -128,7 +130,9 @@ type Recommendation struct {
 // (analyze.Equivalent within EquivalenceMargin) or in predicted full-build
 // time (medians within the margin, intervals overlapping; not when the
 // candidate's measured throughput is significantly lower and its
-// prediction agrees): then it picks the cheapest of the equivalent set,
+// prediction agrees, nor when either interval is TooWide to test
+// anything: overlapping is then guaranteed, the two are only not
+// separated): then it picks the cheapest of the equivalent set,
 // fewest registry bytes per image first, then fewest workers. The gap to the runner-up is tested with
 // analyze.Compare on per-trial throughput.
 //
@@ -196,10 +200,14 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 	rec.Fastest = fastest.Config.Name
 	rec.Best = fastest
 	rec.Confident = true
+	among := fmt.Sprintf("the lowest median of %d feasible candidates", len(feasible))
+	if len(feasible) == 1 {
+		among = "the only feasible candidate"
+	}
 	rec.Reasons = append(rec.Reasons, fmt.Sprintf(
-		"%s is predicted to build %d images in %s [%s, %s], the lowest median of %d feasible candidates.",
-		fastest.Config.Name, fastest.Prediction.Images, analyze.FormatSeconds(fastest.Prediction.Median),
-		analyze.FormatSeconds(fastest.Prediction.Lo), analyze.FormatSeconds(fastest.Prediction.Hi), len(feasible)))
+		"%s is predicted to build %s in %s [%s, %s], %s.",
+		fastest.Config.Name, analyze.Plural(fastest.Prediction.Images, "image"), analyze.FormatSeconds(fastest.Prediction.Median),
+		analyze.FormatSeconds(fastest.Prediction.Lo), analyze.FormatSeconds(fastest.Prediction.Hi), among))
 	for _, ex := range rec.Excluded {
 		rec.Reasons = append(rec.Reasons, fmt.Sprintf("%s was ruled out by the %s: %s.", ex.Name, ex.Constraint, ex.Detail))
 	}
@@ -222,15 +230,27 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 			for i, cd := range feasible {
 				all[i] = cd.Throughput
 			}
-			rec.GapWelchP, rec.GapPooledP = analyze.LogTTests(fastest.Throughput, ru.Throughput, all)
-			rec.Significant = rec.GapWelchP < alpha && rec.GapPooledP < alpha && rec.Gap.Ratio < 1
-			test = fmt.Sprintf("%s, which cannot reach alpha with %d and %d trials; t-tests on logs: Welch p=%.3g, pooled-variance p=%.3g",
-				test, len(fastest.Throughput), len(ru.Throughput), rec.GapWelchP, rec.GapPooledP)
+			// Tests that cannot be made (LogTTests' p = 1 by convention)
+			// are named as not made, not printed as p = 1: that would read
+			// as "no difference at all".
+			why := analyze.LogTTestsNotMade(fastest.Throughput, ru.Throughput)
+			ttests := "the t-tests on logs do not separate them"
+			if why != "" {
+				rec.Significant = false
+				test = fmt.Sprintf("%s, which cannot reach alpha with %d and %d trials; t-tests on logs: not made (%s)",
+					test, len(fastest.Throughput), len(ru.Throughput), why)
+				ttests = "the t-tests on logs cannot be made (" + why + ")"
+			} else {
+				rec.GapWelchP, rec.GapPooledP = analyze.LogTTests(fastest.Throughput, ru.Throughput, all)
+				rec.Significant = rec.GapWelchP < alpha && rec.GapPooledP < alpha && rec.Gap.Ratio < 1
+				test = fmt.Sprintf("%s, which cannot reach alpha with %d and %d trials; t-tests on logs: Welch p=%.3g, pooled-variance p=%.3g",
+					test, len(fastest.Throughput), len(ru.Throughput), rec.GapWelchP, rec.GapPooledP)
+			}
 			if !rec.Significant {
 				rec.Confident = false
 				rec.Warnings = append(rec.Warnings, fmt.Sprintf(
-					"too few trials: %d and %d throughput values, need at least %d per candidate for Mann-Whitney at alpha=%v, and the t-tests on logs do not separate them",
-					len(fastest.Throughput), len(ru.Throughput), rec.Gap.MinN, alpha))
+					"too few trials: %d and %d throughput values, need at least %d per candidate for Mann-Whitney at alpha=%v, and %s",
+					len(fastest.Throughput), len(ru.Throughput), rec.Gap.MinN, alpha, ttests))
 			}
 		}
 		verdict := "significant"
@@ -248,6 +268,26 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		for _, cd := range feasible[1:] {
 			e := analyze.Equivalent(fastest.Throughput, cd.Throughput, margin, alpha)
 			byTime := predictedWithin(fastest.Prediction, cd.Prediction, margin)
+			if byTime && !e.Equivalent {
+				// Overlapping intervals say nothing when one of them is too
+				// wide to test anything (Prediction.TooWide): any plausible
+				// build falls inside it, so the two are not separated, which
+				// is no evidence that they are the same.
+				var wide []string
+				for _, p := range []Candidate{fastest, cd} {
+					if p.Prediction.TooWide {
+						wide = append(wide, fmt.Sprintf("%s's %s-%s spans %s", p.Config.Name,
+							analyze.FormatSeconds(p.Prediction.Lo), analyze.FormatSeconds(p.Prediction.Hi), ratioText(p.Prediction.Lo, p.Prediction.Hi)))
+					}
+				}
+				if len(wide) > 0 {
+					byTime = false
+					rec.Reasons = append(rec.Reasons, fmt.Sprintf(
+						"%s is predicted within ±%.0f%% of the fastest (%s), but the predicted intervals are too wide to test (%s, more than %.0fx) and its measured throughput is %.3fx the fastest's: not separated, and not taken as equivalent.",
+						cd.Config.Name, 100*margin, analyze.FormatSeconds(cd.Prediction.Median), strings.Join(wide, "; "), MaxTestableRatio,
+						analyze.Compare(fastest.Throughput, cd.Throughput, alpha).Ratio))
+				}
+			}
 			if byTime && !e.Equivalent {
 				// Predicted medians within the margin with overlapping
 				// intervals are no evidence of equivalence when the
@@ -282,15 +322,19 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 				rec.RunnerUp = fastest.Config.Name
 			}
 			rec.Reasons = append(rec.Reasons, fmt.Sprintf(
-				"Equivalent to the fastest, %s, within ±%.0f%% (alpha=%v): %s. Of these the cheapest is picked: %s (%.2f GB to the registry per image, %s).",
+				"Equivalent to the fastest, %s, within ±%.0f%% (alpha=%v): %s. Of these the cheapest is picked: %s (%s to the registry per image, %s).",
 				fastest.Config.Name, 100*margin, alpha, strings.Join(how, "; "), rec.Best.Config.Name,
-				rec.Best.RegistryBytesPerImage/1e9, analyze.Plural(rec.Best.Config.Workers, "worker")))
+				analyze.FormatBytes(rec.Best.RegistryBytesPerImage), analyze.Plural(rec.Best.Config.Workers, "worker")))
 		} else if !rec.Significant {
 			rec.Confident = false
 			rec.Warnings = append(rec.Warnings, fmt.Sprintf(
 				"%s and %s differ neither significantly nor within ±%.0f%%: more trials are needed to separate them",
 				fastest.Config.Name, ru.Config.Name, 100*margin))
 		}
+	}
+	if thin := thinEvidence(rec.Best); len(thin) > 0 {
+		rec.Confident = false
+		rec.Warnings = append(rec.Warnings, thin...)
 	}
 	if rec.Best.Extrapolated || rec.Best.Prediction.Extrapolated {
 		rec.Confident = false
@@ -302,6 +346,29 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		saving(&rec, cands, c.Baseline)
 	}
 	return rec, nil
+}
+
+// thinEvidence says why the pick's own evidence cannot carry a confident
+// choice, whatever the other candidates: one trial (or none) behind its
+// throughput, so the machine's between-trial spread is unknown and its
+// prediction's interval holds image resampling at most; or a predicted
+// interval of zero width, every simulated build the same, which shows no
+// uncertainty at all rather than a certain time. Either makes the
+// recommendation a lead (not Confident), as too few reps to separate the
+// candidates do.
+func thinEvidence(cd Candidate) []string {
+	var out []string
+	if n := len(cd.Throughput); n < 2 {
+		out = append(out, fmt.Sprintf(
+			"%s rests on %s: the machine's between-trial spread is unknown, so its prediction cannot carry it; run at least 2 reps (3 or more to test a difference) before trusting this choice",
+			cd.Config.Name, analyze.Plural(n, "trial")))
+	}
+	if p := cd.Prediction; !(p.Hi > p.Lo) {
+		out = append(out, fmt.Sprintf(
+			"the predicted interval of %s has zero width (%s-%s): every simulated build came out the same, so it shows no uncertainty, not a certain time; run more reps (and a larger sample) before trusting this choice",
+			cd.Config.Name, analyze.FormatSeconds(p.Lo), analyze.FormatSeconds(p.Hi)))
+	}
+	return out
 }
 
 // excluded says whether a constraint rules cd out, and which.
@@ -319,7 +386,7 @@ func excluded(cd Candidate, c Constraints) (Exclusion, bool) {
 		total := cd.RegistryBytesPerImage * float64(cd.Prediction.Images)
 		if total > c.MaxRegistryBytes {
 			return Exclusion{name, ConstraintRegistryBytes, fmt.Sprintf(
-				"%.3g GB to the registry against at most %.3g GB", total/1e9, c.MaxRegistryBytes/1e9)}, true
+				"%s to the registry against at most %s", analyze.FormatBytes(total), analyze.FormatBytes(c.MaxRegistryBytes))}, true
 		}
 	}
 	return Exclusion{}, false

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -80,7 +82,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	fs.BoolVar(&skip, "skip-existing", true, "skip an image whose tag is already in the registry")
 	fs.StringVar(&checkTimeoutS, "registry-check-timeout", "30s", "time each --skip-existing check of a tag may take; a check that times out or is refused (not a 404) builds the image anyway and is reported")
 	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
-	fs.StringVar(&fromRec, "from-recommendation", "", "take workers, batch, cache mode and strategy from the recommendation of this analysed sweep (flags given explicitly override it)")
+	fs.StringVar(&fromRec, "from-recommendation", "", "take workers, batch, cache mode and strategy from the recommendation of this analysed sweep (flags given explicitly override it); a build of another workload than the sweep measured (--profile by digest, or the custom build) is refused")
 	fs.StringVar(&shardS, "shard", "", "build only shard i/n of the instances (a CI matrix job), e.g. 2/4")
 	fs.StringVar(&durationsFrom, "durations-from", "", "earlier build (folder with manifest.jsonl or records.jsonl, or a manifest file): balance shards and build longest first")
 	fs.StringVar(&pruneThr, "prune-threshold", "0", "prune a daemon when its disk use reaches this size (e.g. 60GB; 0 = never)")
@@ -105,6 +107,9 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	}
 	if err := checkSDKSha(wf.sdkSha); err != nil {
 		return err
+	}
+	if fs.Changed("from-recommendation") && strings.TrimSpace(fromRec) == "" {
+		return input.Errorf("--from-recommendation", "empty value; want the folder of an analysed sweep (with run.json and records.jsonl)")
 	}
 	var (
 		batches  []int
@@ -203,12 +208,20 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--profile: %v", err)
 	}
-	insts, err := src.Universe()
+	if fromRec != "" {
+		// Before anything is built: settings tuned for one workload say
+		// nothing of another, which validate would only tell after the
+		// build has been paid for.
+		if err := c.checkRecommendationWorkload(fromRec, src.Source, prof, fs.Changed("profile")); err != nil {
+			return err
+		}
+	}
+	insts, err := universe(src.Source)
 	if err != nil {
 		return err
 	}
 	if !wf.all {
-		if err := sampleFromList(fs, src.Instances, len(insts), wf.sample, "the default"); err != nil {
+		if err := sampleFromList(fs, listFlag(src.Source), len(insts), wf.sample, "the default"); err != nil {
 			return err
 		}
 		if insts, err = fixtures.Sample(insts, wf.sample, wf.seed); err != nil {
@@ -459,6 +472,92 @@ func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, target evidence
 			why = strings.TrimRight(rec.Warnings[0], ". ")
 		}
 		fmt.Fprintf(c.stderr, "warning: --from-recommendation %s: no confident recommendation (%s): building with the best so far; more reps in the sweep would settle it\n", dir, why)
+	}
+	return nil
+}
+
+// checkRecommendationWorkload refuses (bad input, before anything is built) a build
+// --from-recommendation DIR of another workload than the sweep in DIR measured, which validate
+// would refuse only once the build is paid for: the fixtures with another profile (by digest
+// when run.json keeps one, else by name), a custom workload of another name or Dockerfile
+// target, the fixtures where the sweep built a custom workload, or the reverse. The message
+// names both and what to give.
+//
+// The profile is not taken from the sweep: a recommendation says how to build, never what,
+// and the one built-in profile ("default") is already the build's own default; a profile file
+// of the sweep's is named in the refusal, to be given as --profile. A run folder without
+// run.json cannot be checked (a warning says so); one that is no run folder at all is left to
+// the analysis, which says what it wants.
+func (c *cli) checkRecommendationWorkload(dir string, src fleet.Source, prof *fixtures.Profile, profileGiven bool) error {
+	what := "--from-recommendation " + dir
+	if _, err := os.Stat(filepath.Join(dir, sweep.RecordsFile)); err != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, sweep.RunInfoFile)); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(c.stderr, "warning: %s: no %s: cannot check that this build builds the workload the sweep measured\n", what, sweep.RunInfoFile)
+		return nil
+	}
+	info, err := sweep.ReadRunInfo(dir)
+	if err != nil {
+		return input.Bad(what, err)
+	}
+	swept, err := fleet.LoadSource(dir)
+	if err != nil {
+		return input.Bad(what, err)
+	}
+	// The sweep's workload as the flags that give it.
+	sweptFlags := func() string {
+		if swept.Workload != "" {
+			return "--workload " + swept.Workload
+		}
+		return fmt.Sprintf("--context %s and the --dockerfile, --target, --tag, --cache-ref and --build-arg of its %s", swept.Context, fleet.SourceFile)
+	}
+	sweptName := input.Quote(info.Workload)
+	built := ""
+	switch {
+	case src.Context != "":
+		built = "custom:" + filepath.Base(src.Context)
+	case src.Workload != "":
+		w, err := workload.Load(src.Workload)
+		if err != nil {
+			return input.Bad("--workload", err)
+		}
+		built = w.Name
+	}
+	switch {
+	case swept.Custom() && !src.Custom():
+		return input.Errorf(what, "the sweep measured the custom workload %s, and this build would build the fixtures (profile %s); want the sweep's workload: %s",
+			sweptName, input.Quote(prof.Name), sweptFlags())
+	case !swept.Custom() && src.Custom():
+		return input.Errorf(what, "the sweep measured the fixtures (profile %s), and this build would build the custom workload %s; want a sweep of this workload to take its settings from",
+			sweptName, input.Quote(built))
+	case swept.Custom():
+		if info.Workload != "" && info.Workload != built || swept.Context != "" && swept.Target != src.Target {
+			return input.Errorf(what, "the sweep measured the custom workload %s (target %s), and this build would build %s (target %s); want the sweep's workload (%s), or a sweep of this one",
+				sweptName, input.Quote(swept.Target), input.Quote(built), input.Quote(src.Target), sweptFlags())
+		}
+		return nil
+	}
+	// The fixtures, both: the profile decides what is built.
+	sweptProfile := info.Grid.Profile
+	if sweptProfile == "" {
+		sweptProfile = fixtures.DefaultProfile
+	}
+	mine := fmt.Sprintf("this build's profile %s", input.Quote(prof.Name))
+	if !profileGiven {
+		mine += " (the built-in default: no --profile given)"
+	}
+	switch {
+	case info.ProfileDigest != "" && info.ProfileDigest != prof.Digest():
+		give := fmt.Sprintf("--profile FILE with the sweep's profile (digest %s)", shortDigest(info.ProfileDigest))
+		if p, err := fixtures.LoadProfile(sweptProfile); err == nil && p.Digest() == info.ProfileDigest {
+			give = "--profile " + sweptProfile
+		}
+		return input.Errorf(what, "%s, digest %s, is not the one the sweep measured: %s (%s, digest %s); give %s",
+			mine, shortDigest(prof.Digest()), sweptName, sweptProfile, shortDigest(info.ProfileDigest), give)
+	case info.ProfileDigest == "" && info.Workload != "" && info.Workload != prof.Name:
+		return input.Errorf(what, "%s is not the one the sweep measured: %s (%s); give --profile FILE with the sweep's profile",
+			mine, sweptName, sweptProfile)
 	}
 	return nil
 }

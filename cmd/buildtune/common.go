@@ -14,6 +14,7 @@ import (
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/progress"
 	"github.com/buildtune/buildtune/internal/stack"
+	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/sweep"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -144,6 +145,20 @@ func (s *sourceFlags) check() error {
 	}
 	s.BuildArgs = args
 	return s.Check()
+}
+
+// universe is every instance the source can build, as fleet.Source.Universe
+// gives it, with an --instances file read by workload.LoadInstanceList (a
+// leading UTF-8 byte order mark dropped).
+func universe(src fleet.Source) ([]workload.Instance, error) {
+	if src.Instances == "" {
+		return src.Universe()
+	}
+	insts, err := workload.LoadInstanceList(src.Instances)
+	if err != nil {
+		return nil, input.Bad("--instances", err)
+	}
+	return insts, nil
 }
 
 // defaultBuildkitd looks beside the buildtune binary, then in ./bin, then PATH.
@@ -347,20 +362,59 @@ func checkFolderFlag(fs *pflag.FlagSet, name, dir string) error {
 // the estimate checked against --budget cannot overflow.
 const maxReps = 10_000
 
-// maxImages bounds the images of a predicted full build: each of the simulated builds
-// schedules every image, so a typo such as --images 99999999999 would exhaust the memory
-// after the sweep has spent its budget.
-const maxImages = 1_000_000
+// maxImages bounds the images of a predicted full build: each of the 1000 simulated
+// builds schedules every image, so the time of a prediction grows with them (on a
+// 2-core machine, recommend on a 4-cell sweep took 13.5 s for 50000 images), and a typo
+// such as --images 99999999999 would exhaust the memory after the sweep has spent its
+// budget. 100000 is well above any benchmark's instance count.
+const maxImages = 100_000
 
-// sampleFromList explains a sample larger than an --instances list when --sample was left at
-// its default: the user gave a list, not a sample size.
-func sampleFromList(fs *pflag.FlagSet, instances string, listed, sample int, from string) error {
-	if instances == "" || fs.Changed("sample") || listed >= sample {
+// sampleFromList explains a sample larger than the list it is drawn from, before
+// fixtures.Sample refuses it without naming the list. list is listFlag's: the flag and file
+// of the list, or "" for the SWT-Bench ids. When --sample was left at its default, the user
+// gave a list, not a sample size; when it was given, the bound is the list's size, and the
+// message says so.
+func sampleFromList(fs *pflag.FlagSet, list string, listed, sample int, from string) error {
+	if listed >= sample {
+		return nil
+	}
+	if fs.Changed("sample") {
+		if list == "" {
+			return input.Errorf(fmt.Sprintf("--sample %d", sample), "more than the %d SWT-Bench instances; want 1..%d", listed, listed)
+		}
+		return input.Errorf(fmt.Sprintf("--sample %d", sample), "more than the %d instances of %s, the list the sample is drawn from; want 1..%d", listed, list, listed)
+	}
+	if list == "" {
 		return nil
 	}
 	all := ""
 	if fs.Lookup("all") != nil {
 		all = ", or --all"
 	}
-	return input.Errorf("--instances "+instances, "%d instances, fewer than the sample of %d (%s); want --sample %d or less%s", listed, sample, from, listed, all)
+	return input.Errorf(list, "%d instances, fewer than the sample of %d (%s); want --sample %d or less%s", listed, sample, from, listed, all)
+}
+
+// listFlag names the list a source's sample is drawn from, as the flag that gave it:
+// "--instances FILE", "--workload FILE" for a workload file that lists instances, or "" for
+// the SWT-Bench ids of the fixtures.
+func listFlag(src fleet.Source) string {
+	switch {
+	case src.Instances != "":
+		return "--instances " + src.Instances
+	case src.Workload != "":
+		if w, err := workload.Load(src.Workload); err == nil && len(w.Instances) > 0 {
+			return "--workload " + src.Workload
+		}
+	}
+	return ""
+}
+
+// shortDigest cuts a "sha256:<64 hex>" digest to its first 12 hex digits, enough to tell two
+// profiles apart in a message that has one line to name them and what to give.
+func shortDigest(d string) string {
+	const keep = len("sha256:") + 12
+	if strings.HasPrefix(d, "sha256:") && len(d) > keep {
+		return d[:keep]
+	}
+	return d
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/buildtune/buildtune/internal/workflow"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/buildtune/buildtune/reports"
+	"github.com/buildtune/buildtune/sweep"
 	"github.com/buildtune/buildtune/sweep/record"
 	"github.com/spf13/pflag"
 )
@@ -92,6 +93,9 @@ func (c *cli) analyze(_ context.Context, args []string) error {
 		return err
 	}
 	if err := checkFolderFlag(fs, "out", out); err != nil {
+		return err
+	}
+	if err := checkReportOut(out, dirs[0], "analysis.json"); err != nil {
 		return err
 	}
 	a, err := af.analyse(dirs[0])
@@ -381,6 +385,9 @@ func (c *cli) report(_ context.Context, args []string) error {
 	if err := checkFolderFlag(fs, "out", out); err != nil {
 		return err
 	}
+	if err := checkReportOut(out, dirs[0], "analysis.json, report.md, report.html and plots/"); err != nil {
+		return err
+	}
 	t, err := tf.target(fs)
 	if err != nil {
 		return err
@@ -454,4 +461,26 @@ func (c *cli) warnRun(warnings []string) {
 	for _, w := range warnings {
 		fmt.Fprintf(c.stderr, "buildtune: warning: %s\n", w)
 	}
+}
+
+// checkReportOut refuses (bad input, before anything is written) an --out folder of analyze or
+// report that holds another run: its run.json or records.jsonl, next to which what the command
+// writes (writes: analysis.json, a report) would pass for that run's own and replace its own.
+// The run folder itself (by any path to it) is where they belong; "" is the run folder.
+func checkReportOut(out, runDir, writes string) error {
+	if out == "" {
+		return nil
+	}
+	if o, err := os.Stat(out); err != nil {
+		return nil // made by the command: it holds nothing yet
+	} else if r, err := os.Stat(runDir); err == nil && os.SameFile(o, r) {
+		return nil
+	}
+	for _, name := range []string{sweep.RunInfoFile, sweep.RecordsFile} {
+		if _, err := os.Lstat(filepath.Join(out, name)); err == nil {
+			return input.Errorf("--out "+out, "holds %s of another run than %s: the %s written there would replace that run's or pass for them; want a new folder, or the run folder itself",
+				name, runDir, writes)
+		}
+	}
+	return nil
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
 )
@@ -26,7 +29,7 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	fs.IntVar(&images, "images", 0, fmt.Sprintf("images to build (default: the instance list the sweep drew its sample from, as its run.json records it; else %d)", evidence.DefaultImages))
 	fs.StringVar(&deadline, "deadline", "", "finish within this (e.g. 3h): how many runners and workers")
 	fs.IntVar(&runners, "runners", 0, "the reverse: what this many runners achieve")
-	fs.IntVar(&cores, "cores", 0, "cores per runner (default: the sweep machine's)")
+	fs.IntVar(&cores, "cores", 0, "cores per runner (default, or 0: the sweep machine's)")
 	fs.StringVar(&bandwidth, "registry-bandwidth", "unlimited", "the registry link shared by all runners (e.g. 100MiB/s); with a sweep of several registry bandwidths, the plan starts from the cells measured under this one, else under the unlimited registry")
 	dirs, err := c.parseArgs(fs, args, 1)
 	if err != nil {
@@ -37,19 +40,19 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	}
 	var d time.Duration
 	switch {
-	case deadline != "" && runners != 0:
+	case deadline != "" && fs.Changed("runners"):
 		return input.Errorf("--deadline and --runners", "give one of them")
 	case deadline != "":
 		if d, err = input.Duration(deadline); err != nil {
 			return input.Bad("--deadline", err)
 		}
-	case runners < 0:
-		return input.Errorf("--runners", "%d: want a positive number of runners", runners)
+	case fs.Changed("runners") && runners < 1:
+		return input.Errorf(fmt.Sprintf("--runners %d", runners), "want a positive number of runners")
 	case runners == 0:
 		return input.Errorf("plan", "give --deadline D (how many runners) or --runners R (what they achieve)")
 	}
 	if cores < 0 || cores > maxCores {
-		return input.Errorf("--cores", "%d: want a positive number of cores, at most %d", cores, maxCores)
+		return input.Errorf(fmt.Sprintf("--cores %d", cores), "want a positive number of cores per runner, at most %d, or 0 for the sweep machine's", maxCores)
 	}
 	bw, err := input.Bandwidth(bandwidth)
 	if err != nil {
@@ -59,7 +62,12 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !fs.Changed("images") {
+	// The target recommend predicts for: --images, else the run's default
+	// (ResolveTarget, the list's repos included).
+	var target evidence.Target
+	if fs.Changed("images") {
+		target.Images = images
+	} else {
 		// The list the sweep drew its sample from, else the SWT-Bench set.
 		t := a.ResolveTarget(evidence.Target{})
 		if images = t.Count(); images < 1 || images > maxImages {
@@ -73,18 +81,138 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	if cores == 0 && a.Machine != nil {
 		cores = a.Machine.Cores
 	}
-	p, err := a.PlanContext(ctx, images, d, runners, cores, bw)
+	basis, err := recommendedBasis(ctx, a, target, bw)
+	if err != nil {
+		return fmt.Errorf("plan stopped before it finished, nothing printed: %w", err)
+	}
+	p, err := basis.analysis.PlanContext(ctx, images, d, runners, cores, bw)
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("plan stopped before it finished, nothing printed: %w", err)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(c.stdout, p.Text())
+	fmt.Fprint(c.stdout, basis.text(p))
 	if !p.Met() {
 		// A result, not a failure of the command: the table and the
 		// verdict are on stdout; exit 1 as prove does for a refuted claim.
 		return &exitError{code: exitFailed, msg: "no plan meets the deadline (exit 1)"}
 	}
 	return nil
+}
+
+// planBasis is what a plan starts from: recommend's pick, so that plan
+// sizes runners for the configuration recommend and report tell the user
+// to use, not for the best measured cell, which can be another (recommend
+// ranks by the predicted full build, and picks the cheapest of those
+// equivalent to the fastest; the best measured cell has the highest
+// median images/hour of the sample's trials).
+type planBasis struct {
+	// analysis is the one to plan with: the run's, with recommend's pick
+	// put first where the plan takes its basis from (the best cell, and
+	// the ranking under a registry bandwidth condition).
+	analysis *evidence.Analysis
+	// rec is recommend's pick (nil when recommend has none, and why is
+	// in recErr); best is the best measured cell's name.
+	rec    *evidence.Recommendation
+	recErr error
+	best   string
+}
+
+// recommendedBasis recommends for target under the condition a plan at
+// registry bandwidth bw starts from (the one measured at bw, else the
+// unlimited registry) and returns the analysis to plan with. A run
+// recommend has no pick for is planned from its best measured cell, and
+// the plan's first line says why. The recommendation cannot be stopped
+// halfway: a cancelled ctx ends the wait for it (the error wraps ctx's).
+func recommendedBasis(ctx context.Context, a *evidence.Analysis, target evidence.Target, bw int64) (planBasis, error) {
+	b := planBasis{analysis: a, best: a.Comparisons.Best}
+	cons := evidence.Constraints{Target: target}
+	if conds := a.Conditions(); len(conds) > 1 {
+		want := "unlimited"
+		if bw > 0 {
+			want = input.FormatBandwidth(bw)
+		}
+		if !slices.Contains(conds, want) {
+			want = "unlimited"
+		}
+		if !slices.Contains(conds, want) {
+			return b, nil // the plan refuses it, naming the conditions
+		}
+		cons.Registry = want
+	}
+	if err := ctx.Err(); err != nil {
+		return b, err
+	}
+	type answer struct {
+		rec evidence.Recommendation
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		rec, err := a.Recommend(cons)
+		done <- answer{rec, err}
+	}()
+	var ans answer
+	select {
+	case <-ctx.Done():
+		return b, ctx.Err()
+	case ans = <-done:
+	}
+	if ans.err != nil {
+		b.recErr = ans.err
+		return b, nil
+	}
+	b.rec = &ans.rec
+	name := ans.rec.Recommended.Name
+	// PlanContext takes its basis from the best cell, or, under a
+	// condition, from the first ranked cell measured under it: the pick
+	// goes there, in a copy of the analysis.
+	sub := *a
+	sub.Comparisons.Best = name
+	if i := slices.IndexFunc(a.Comparisons.Ranking, func(r evidence.Ranked) bool { return r.Name == name }); i > 0 {
+		sub.Comparisons.Ranking = append(slices.Clone(a.Comparisons.Ranking[i:i+1]),
+			slices.Delete(slices.Clone(a.Comparisons.Ranking), i, i+1)...)
+	}
+	b.analysis = &sub
+	return b, nil
+}
+
+// text is the plan's text, its first line saying what the basis is: recommend's pick, and
+// the best measured cell when that is another; or the best measured cell, and why recommend's
+// pick is not the basis.
+func (b planBasis) text(p evidence.CapacityPlan) string {
+	if b.rec != nil && p.Basis == b.rec.Recommended.Config {
+		for i, w := range p.Warnings {
+			p.Warnings[i] = strings.Replace(w, "the plan starts from the best cell measured under", "the plan starts from recommend's pick among the cells measured under", 1)
+		}
+	}
+	body := p.Text()
+	if i := strings.IndexByte(body, '\n'); i >= 0 && strings.HasPrefix(body, "capacity for ") {
+		body = body[i+1:] // the basis line, said again below
+	}
+	head := fmt.Sprintf("capacity for %s, basis cache %s, strategy %s, batch %s",
+		analyze.Plural(p.Images, "image"), p.Basis.CacheMode, p.Basis.Strategy, input.BatchLabel(p.Basis.Batch))
+	const why = "recommend ranks by the predicted full build, the cheapest of those equivalent to the fastest first, not by the sample's median images/hour"
+	switch {
+	case b.rec == nil:
+		reason := "it has none"
+		if b.recErr != nil {
+			reason = oneLine(b.recErr)
+		}
+		head += fmt.Sprintf(" (the best measured cell: %s; not recommend's pick: %s)", p.Basis, reason)
+	case p.Basis == b.rec.Recommended.Config:
+		pick := "recommend's pick"
+		if !b.rec.Confident {
+			pick = "recommend's best so far, not confident"
+		}
+		head += fmt.Sprintf(" (%s: %s", pick, p.Basis)
+		if b.best != "" && b.best != b.rec.Recommended.Name {
+			head += fmt.Sprintf("; not the best measured cell, %s: %s", b.best, why)
+		}
+		head += ")"
+	default:
+		head += fmt.Sprintf(" (the best measured cell: %s; not recommend's pick, %s: %s)", p.Basis, b.rec.Recommended.Config, why)
+	}
+	return head + "\n" + body
 }

@@ -7,13 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/input"
@@ -62,7 +65,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	fs.Float64Var(&alpha, "alpha", 0, "significance level for dropping cells (default 0.05)")
 	fs.Float64Var(&perImage, "per-image-seconds", 0, "per-image build time the estimates assume (default: the sweep package's measured figure)")
 	fs.StringVar(&out, "out", "", "output folder (default runs/<timestamp>)")
-	fs.StringVar(&resume, "resume", "", "continue the interrupted sweep in this folder")
+	fs.StringVar(&resume, "resume", "", "continue the interrupted sweep in this folder, with the instance ids run.json keeps (instance_list; an edited list file is ignored, with a warning) and its profile, checked by digest (--profile NEWPATH names a moved one)")
 	fs.IntVar(&attempts, "attempts", 1, "attempts per image (the real script uses 3; 1 measures failures as they are)")
 	durationVar(fs, &latency, "registry-latency", 0, "latency added to every registry request")
 	fs.Float64Var(&errorRate, "registry-error-rate", 0, "fraction of registry requests answered 429/503")
@@ -98,9 +101,19 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return usagef("--cache and --cache-mode: give one (they are the same flag)")
 	}
 	// The grid: run.json when resuming, else defaults < --grid file < flags.
-	var g sweep.Grid
+	var (
+		g sweep.Grid
+		// started is run.json of the sweep resumed, and givenList the
+		// --instances given to the resume (which may only name the list
+		// the sweep started with, moved: see resumeInstances).
+		started   sweep.RunInfo
+		givenList = src.Instances
+	)
 	if resume != "" {
-		for _, name := range []string{"workload", "instances", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "grid", "config", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "profile", "out"} {
+		// --instances and --profile may name the sweep's own list and
+		// profile where they are now (a moved file): checked against
+		// run.json below.
+		for _, name := range []string{"workload", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "grid", "config", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "out"} {
 			if fs.Changed(name) {
 				return usagef("--resume %s: --%s cannot change a sweep that has started (its settings are in run.json)", resume, name)
 			}
@@ -109,6 +122,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		if err != nil {
 			return usagef("--resume %s: %v; want the folder of an interrupted sweep (with run.json)", resume, err)
 		}
+		started = info
 		g, out = info.Grid, resume
 		saved, err := fleet.LoadSource(resume)
 		if err != nil {
@@ -236,21 +250,9 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		}
 	}
 
-	prof, err := fixtures.LoadProfile(g.Profile)
+	prof, err := c.sweepProfile(resume, started, g.Profile, fs.Changed("profile"), profile)
 	if err != nil {
-		return usagef("--profile: %v", err)
-	}
-	if resume != "" {
-		// The records so far were built from the profile as it was: a file
-		// edited since would mix two workloads under one name.
-		info, err := sweep.ReadRunInfo(resume)
-		if err != nil {
-			return usagef("--resume %s: %v", resume, err)
-		}
-		if info.ProfileDigest != "" && info.ProfileDigest != prof.Digest() {
-			return input.Errorf("--resume "+resume, "the profile %s has changed since the sweep started (its digest was %s, now %s); want it as it was, or start a new sweep",
-				cmp.Or(g.Profile, fixtures.DefaultProfile), info.ProfileDigest, prof.Digest())
-		}
+		return err
 	}
 	// A cell that exports the registry cache needs somewhere to export it.
 	for _, c := range g.Cells() {
@@ -258,7 +260,12 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	all, err := src.Universe()
+	var all []workload.Instance
+	if resume != "" {
+		all, err = c.resumeInstances(resume, started.Instances, src.Source, givenList)
+	} else {
+		all, err = universe(src.Source)
+	}
 	if err != nil {
 		return err
 	}
@@ -266,8 +273,10 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if gridFile != "" {
 		from = "the default, or --grid " + gridFile
 	}
-	if err := sampleFromList(fs, src.Instances, len(all), g.Sample, from); resume == "" && err != nil {
-		return err
+	if resume == "" {
+		if err := sampleFromList(fs, listFlag(src.Source), len(all), g.Sample, from); err != nil {
+			return err
+		}
 	}
 	insts, err := fixtures.Sample(all, g.Sample, g.Seed)
 	if err != nil {
@@ -519,4 +528,118 @@ func instanceList(src fleet.Source, all []workload.Instance) (*sweep.InstanceLis
 		l.IDs[i] = in.ID
 	}
 	return l, nil
+}
+
+// sweepProfile loads the fixture profile of a sweep: path (the grid's, run.json's when resuming).
+// A resumed sweep's records were built from the profile as it was, which run.json keeps by its
+// digest only: a file edited since is refused (it would mix two workloads under one name), and
+// a file moved since may be given as --profile NEWPATH, which is taken when its digest is
+// run.json's (the records keep naming the profile as the sweep started with it).
+func (c *cli) sweepProfile(resume string, started sweep.RunInfo, path string, given bool, givenPath string) (*fixtures.Profile, error) {
+	if resume == "" {
+		prof, err := fixtures.LoadProfile(path)
+		if err != nil {
+			return nil, usagef("--profile: %v", err)
+		}
+		return prof, nil
+	}
+	kept := started.ProfileDigest
+	if given {
+		if kept == "" {
+			return nil, usagef("--resume %s: --profile cannot change a sweep that has started (run.json keeps no profile digest to check it against)", resume)
+		}
+		prof, err := fixtures.LoadProfile(givenPath)
+		if err != nil {
+			return nil, input.Bad("--profile", err)
+		}
+		if d := prof.Digest(); d != kept {
+			return nil, input.Errorf("--profile "+givenPath, "digest %s, not the profile the sweep started with (run.json's profile_digest %s); want a copy of %s as it was, or start a new sweep",
+				shortDigest(d), shortDigest(kept), cmp.Or(path, fixtures.DefaultProfile))
+		}
+		return prof, nil
+	}
+	prof, err := fixtures.LoadProfile(path)
+	if err != nil {
+		if kept == "" {
+			return nil, usagef("--profile: %v", err)
+		}
+		cause := err // the path once: the message has one line to name it and what to give
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			cause = pe.Err
+		}
+		return nil, input.Bad("--resume "+resume, fmt.Errorf("the sweep's profile %s: %w; if it moved, give --profile NEWPATH (its digest must be run.json's profile_digest %s)", path, cause, shortDigest(kept)))
+	}
+	if kept != "" && kept != prof.Digest() {
+		return nil, input.Errorf("--resume "+resume, "the profile %s has changed since the sweep started (its digest was %s, now %s); want it as it was, or start a new sweep",
+			cmp.Or(path, fixtures.DefaultProfile), kept, prof.Digest())
+	}
+	return prof, nil
+}
+
+// resumeInstances is the list a resumed sweep draws its sample from: the ids run.json keeps
+// (kept, instance_list), so that the resume builds the sample the sweep started with whatever
+// became of the list's file since. A list file moved, removed or edited since is not read: an
+// edited one gets a warning saying its ids were ignored. An --instances given to the resume
+// (given, "" for none) must list the same ids, else it is refused: a started sweep keeps its
+// instances. A workload file's instances come with their plans and may carry their own org,
+// repo and name: that file must still list the same ids, or the resume is refused, as an edited
+// profile is. A sweep whose run.json keeps no list (the SWT-Bench ids, or a sweep made before
+// run.json kept it) reads its source as it did.
+func (c *cli) resumeInstances(dir string, kept *sweep.InstanceList, src fleet.Source, given string) ([]workload.Instance, error) {
+	runJSON := filepath.Join(dir, sweep.RunInfoFile)
+	if kept == nil || len(kept.IDs) == 0 {
+		if given != "" {
+			return nil, usagef("--resume %s: --instances cannot change a sweep that has started (its settings are in run.json)", dir)
+		}
+		return universe(src)
+	}
+	ids := kept.IDs
+	if given != "" {
+		insts, err := workload.LoadInstanceList(given)
+		if err != nil {
+			return nil, input.Bad("--instances", err)
+		}
+		if !sameIDs(insts, ids) {
+			return nil, input.Errorf("--instances "+given, "%s, not the %s that %s keeps as instance_list, the list the sweep started with; want that list, or no --instances (the resume takes run.json's)",
+				analyze.Plural(len(insts), "id"), analyze.Plural(len(ids), "id"), runJSON)
+		}
+	}
+	if src.Instances == "" && src.Workload != "" {
+		w, err := workload.Load(src.Workload)
+		if err != nil {
+			return nil, input.Bad("--workload", err)
+		}
+		if !sameIDs(w.Instances, ids) {
+			return nil, input.Errorf("--resume "+dir, "the workload file %s no longer lists the %s that %s keeps as instance_list (the sweep started with them); want the file as it was, or start a new sweep",
+				src.Workload, analyze.Plural(len(ids), "instance"), runJSON)
+		}
+		return w.Instances, nil
+	}
+	insts := make([]workload.Instance, len(ids))
+	for i, id := range ids {
+		in, err := workload.ParseInstance(id)
+		if err != nil {
+			return nil, input.Bad("--resume "+dir, fmt.Errorf("%s instance_list: %w", runJSON, err))
+		}
+		insts[i] = in
+	}
+	if given == "" && src.Instances != "" {
+		if now, err := workload.LoadInstanceList(src.Instances); err == nil && !sameIDs(now, ids) {
+			fmt.Fprintf(c.stderr, "warning: --resume %s: the instance list %s has changed since the sweep started (%s now); resuming with the %s that %s keeps (instance_list), the list the sweep started with\n",
+				dir, src.Instances, analyze.Plural(len(now), "id"), analyze.Plural(len(ids), "id"), runJSON)
+		}
+	}
+	return insts, nil
+}
+
+// sameIDs reports whether insts are the instances ids, in any order (the sample is drawn
+// from the ids as a set).
+func sameIDs(insts []workload.Instance, ids []string) bool {
+	have := make([]string, len(insts))
+	for i, in := range insts {
+		have[i] = in.ID
+	}
+	slices.Sort(have)
+	return slices.Equal(have, slices.Sorted(slices.Values(ids)))
 }

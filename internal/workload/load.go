@@ -23,6 +23,9 @@ func ParseInstanceList(data []byte, source string) ([]Instance, error) {
 		id   string
 	}
 	seen := map[string]first{}
+	// A leading UTF-8 byte order mark (Notepad, PowerShell's Out-File) is
+	// dropped, as CRLF line ends are: a list saved on Windows is the same list.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())

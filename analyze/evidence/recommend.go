@@ -266,7 +266,18 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		if err != nil {
 			// Refused like a baseline of an unmeasured cache mode: no
 			// prediction, so no saving and no "keep the baseline".
-			r.Warnings = append(r.Warnings, fmt.Sprintf("baseline %s cannot be predicted: %v", baseline, err))
+			// The error names the config ("config: workers=4,...: "),
+			// which the warning names already.
+			msg := err.Error()
+			if rest, ok := strings.CutPrefix(msg, "config: "); ok {
+				if _, why, ok := strings.Cut(rest, ": "); ok {
+					msg = why
+				}
+			}
+			if !strings.HasPrefix(msg, "cannot be predicted") {
+				msg = "cannot be predicted: " + msg
+			}
+			r.Warnings = append(r.Warnings, fmt.Sprintf("baseline %s %s", baseline, msg))
 		}
 	}
 	if err == nil {

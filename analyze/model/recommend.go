@@ -223,6 +223,7 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 			overlap = "overlap"
 		}
 		test := fmt.Sprintf("Mann-Whitney p=%.3g", rec.Gap.P)
+		notMade := false // no test could be made: the verdict says so
 		if n := min(len(fastest.Throughput), len(ru.Throughput)); n < rec.Gap.MinN {
 			// Too few for Mann-Whitney: the t-tests an adaptive sweep
 			// drops cells by, with the variance of every candidate.
@@ -237,8 +238,9 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 			ttests := "the t-tests on logs do not separate them"
 			if why != "" {
 				rec.Significant = false
-				test = fmt.Sprintf("%s, which cannot reach alpha with %d and %d trials; t-tests on logs: not made (%s)",
+				test = fmt.Sprintf("%s, which cannot reach alpha with %d and %d trials; t-tests on logs not made (%s)",
 					test, len(fastest.Throughput), len(ru.Throughput), why)
+				notMade = true
 				ttests = "the t-tests on logs cannot be made (" + why + ")"
 			} else {
 				rec.GapWelchP, rec.GapPooledP = analyze.LogTTests(fastest.Throughput, ru.Throughput, all)
@@ -254,7 +256,10 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 			}
 		}
 		verdict := "significant"
-		if !rec.Significant {
+		switch {
+		case notMade:
+			verdict = "not separable"
+		case !rec.Significant:
 			verdict = "not significant"
 		}
 		rec.Reasons = append(rec.Reasons, fmt.Sprintf(

@@ -102,7 +102,7 @@ func TestRecommendTTestsNotMade(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := strings.Join(rec.Reasons, "\n")
-	if !strings.Contains(r, "t-tests on logs: not made (need 3 trials a side)") || strings.Contains(r, "Welch p=1") || strings.Contains(r, "pooled-variance p=1") {
+	if !strings.Contains(r, "t-tests on logs not made (need 3 trials a side): not separable at alpha") || strings.Contains(r, "Welch p=1") || strings.Contains(r, "pooled-variance p=1") {
 		t.Errorf("reasons %q", rec.Reasons)
 	}
 	if rec.GapWelchP != 0 || rec.GapPooledP != 0 || rec.Significant || rec.Confident {

@@ -67,6 +67,10 @@ type RunInfo struct {
 	// Stack is what the builds ran on and the prune policy, filled by the
 	// caller; nil in runs recorded before it was kept.
 	Stack *StackInfo `json:"stack,omitempty"`
+	// Warmup says whether the sweep runs a warm-up trial (--warmup),
+	// filled by the caller, so that a resume keeps the choice; nil in runs
+	// recorded before it was kept.
+	Warmup *bool `json:"warmup,omitempty"`
 }
 
 // StackInfo is the BuildKit and registry set-up a sweep ran on, and its

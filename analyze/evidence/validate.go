@@ -158,6 +158,23 @@ func checkFullBuild(full *Run, t record.Trial) error {
 	if t.Temp != "" {
 		return input.Errorf(full.Dir, "trial %d is a %s sweep trial, not a full build; want the folder of 'buildtune build'", t.Trial, t.Temp)
 	}
+	// A build killed and resumed: its trial record is the last run's
+	// (its images and its wall), while earlier runs built the others.
+	// Validating that slice as "the full build" would compare a part of
+	// it, and its time is no one build's.
+	if full.Records != nil {
+		earlier := map[string]bool{}
+		for _, im := range full.Records.Images {
+			if im.Instance != "" && im.Run == t.Run && im.Status != record.StatusSkipped && !im.Start.IsZero() && im.Start.Before(t.Start) {
+				earlier[im.Instance] = true
+			}
+		}
+		if n := len(earlier); n > 0 {
+			return input.Errorf(full.Dir, "was resumed: earlier runs built %s before its last run started at %s, whose trial record covers %s only; "+
+				"a resumed build's time is no one build's: want a full build that ran in one go",
+				analyze.Plural(n, "image"), t.Start.UTC().Format(time.RFC3339), analyze.Plural(t.Images, "image"))
+		}
+	}
 	return nil
 }
 

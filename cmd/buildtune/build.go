@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
@@ -270,6 +272,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		built, skipped, failed, planned int
 	}
 	started := time.Now()
+	var anonRefused atomic.Bool
 	res, runErr := fullbuild.Run(ctx, fullbuild.Options{
 		Setup: fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts, SDKSha: sha,
 			Out: out, Trace: trace, Warn: c.stderr},
@@ -303,7 +306,12 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			disp.Stage(fmt.Sprintf("build %s", sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()), r.Planned)
 			disp.Update(r.Resumed, "")
 		},
-		OnEvent: func(ev *record.Event) { disp.Log("%s: %s", ev.Type, ev.Message) },
+		OnEvent: func(ev *record.Event) {
+			if ev.Type == record.EventRemoteCheck && strings.Contains(ev.Message, "anonymous") {
+				anonRefused.Store(true) // a 401/403 to a check without credentials
+			}
+			disp.Log("%s: %s", ev.Type, ev.Message)
+		},
 		OnImage: func(done, total int, o manifest.Output) {
 			counts.Lock()
 			defer counts.Unlock()
@@ -328,7 +336,13 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(c.stdout, closingLine(res))
 	tr := res.Trial
-	fmt.Fprintf(c.stdout, "per image (sums): exec %.1fs, image export %.1fs, cache export %.1fs, cache import %.1fs; cached steps %d/%d\n",
+	sums := "per image (sums)"
+	if res.Resumed > 0 {
+		// The trial is this run's; build-summary.json's cumulative_*
+		// cover the earlier runs' images too.
+		sums = "this run's images (sums)"
+	}
+	fmt.Fprintf(c.stdout, sums+": exec %.1fs, image export %.1fs, cache export %.1fs, cache import %.1fs; cached steps %d/%d\n",
 		tr.ExecSeconds, tr.ImageExportSeconds, tr.CacheExportSeconds, tr.CacheImportSeconds, tr.CachedSteps, tr.TotalSteps)
 	if p := res.Proxy; p.Requests > 0 {
 		fmt.Fprintf(c.stdout, "registry proxy: %d requests, %d answered 429/503, %d dropped, %d upstream errors, %d bytes pushed, %d bytes pulled\n",
@@ -336,10 +350,11 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	}
 	if n := tr.RemoteCheckErrors; n > 0 {
 		hint := ""
-		if !src.DockerAuth {
-			hint = " (the checks were anonymous: --docker-auth sends the Docker config's credentials)"
+		if !src.DockerAuth && anonRefused.Load() {
+			hint = " (the registry refused anonymous checks: --docker-auth sends the Docker config's credentials)"
 		}
-		fmt.Fprintf(c.stderr, "warning: %d --skip-existing checks failed (see the remote_check events in %s); those images were built anyway%s\n", n, res.RecordsPath, hint)
+		fmt.Fprintf(c.stderr, "warning: %s failed (see the remote_check events in %s); those images were built anyway%s\n",
+			analyze.Plural(n, "--skip-existing check"), res.RecordsPath, hint)
 	}
 	fmt.Fprintf(c.stdout, "manifest: %s\nsummary: %s\nrecords: %s\n", res.ManifestPath, res.SummaryPath, res.RecordsPath)
 	if runErr != nil {

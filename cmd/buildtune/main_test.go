@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -510,6 +512,21 @@ func TestRegistryDownIsInfra(t *testing.T) {
 			t.Errorf("%s with the registry down: want exit %d naming --registry\n%s", cmd, exitInfra, r)
 		}
 		wantOneLine(t, r)
+	}
+	// A registry behind a proxy that answers 502/503 (down behind a load
+	// balancer) is as down: exit 3, not a failed build (exit 1) or bad input.
+	for _, status := range []int{http.StatusBadGateway, http.StatusServiceUnavailable} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
+		addr := strings.TrimPrefix(srv.URL, "http://")
+		for _, cmd := range []string{"build", "sweep"} {
+			r := runIn(t, cmd, "--sample", "1", "--registry", addr, "--buildkit-addr", "unix:///nonexistent/buildkitd.sock",
+				"--out", filepath.Join(t.TempDir(), "out"))
+			if r.code != exitInfra || !strings.Contains(r.stderr, fmt.Sprintf("answered %d", status)) {
+				t.Errorf("%s with a registry answering %d: want exit %d naming it\n%s", cmd, status, exitInfra, r)
+			}
+			wantOneLine(t, r)
+		}
+		srv.Close()
 	}
 	// A given daemon that refuses: no usable daemon, exit 3 (README).
 	r := runIn(t, "sweep", "--buildkit-addr", "tcp://127.0.0.1:1", "--buildkitd", "/nonexistent/buildkitd", "--out", filepath.Join(t.TempDir(), "out"))

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -124,6 +125,11 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		}
 		started = info
 		g, out = info.Grid, resume
+		if !fs.Changed("warmup") {
+			// The sweep's own choice: a resume of a sweep started with
+			// --warmup=false must not add a warm-up trial.
+			warmup = startedWarmup(info)
+		}
 		saved, err := fleet.LoadSource(resume)
 		if err != nil {
 			return usagef("--resume %s: %v", resume, err)
@@ -318,7 +324,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Registry: env.Stack.Registry.Addr,
 		Proxy: proxy, Attempts: attempts, Prune: fleet.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
 		Host: host, BuildKitVersion: bkVersion, TraceDir: env.TraceDir, Direct: !stack.Loopback(env.Stack.Registry.Addr)}
-	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name,
+	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name, Warmup: &warmup,
 		Stack: &sweep.StackInfo{Source: env.Stack.Source, Private: env.Stack.Private != nil, RegistryKind: string(env.Stack.Registry.Kind),
 			Daemons: len(env.Daemons), PruneThresholdBytes: int64(threshold), PruneKeepBytes: int64(keep)}}
 	if env.Stack.Private != nil {
@@ -642,4 +648,22 @@ func sameIDs(insts []workload.Instance, ids []string) bool {
 	}
 	slices.Sort(have)
 	return slices.Equal(have, slices.Sorted(slices.Values(ids)))
+}
+
+// startedWarmup is whether the sweep recorded in info runs a warm-up trial:
+// run.json's warmup, else (a run.json written before it was kept) its
+// command line's --warmup=VALUE, else the default, true.
+func startedWarmup(info sweep.RunInfo) bool {
+	if info.Warmup != nil {
+		return *info.Warmup
+	}
+	on := true
+	for _, a := range info.CommandLine {
+		if v, ok := strings.CutPrefix(a, "--warmup="); ok {
+			if b, err := strconv.ParseBool(v); err == nil {
+				on = b
+			}
+		}
+	}
+	return on
 }

@@ -213,6 +213,13 @@ func TestSweepResumeEditedList(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d trials of 2 built images count, want 2", n)
 	}
+	// The sweep started with --warmup=false: its resume adds no warm-up
+	// trial (it did, the flag's default, before run.json kept the choice).
+	for _, tr := range set.Trials {
+		if tr.Temp == record.TempWarmup {
+			t.Errorf("the resume of a sweep started with --warmup=false ran a warm-up trial: %+v", tr)
+		}
+	}
 	if now, err := os.ReadFile(filepath.Join(out, sweep.RunInfoFile)); err != nil || !bytes.Equal(now, runJSON) {
 		t.Errorf("the resume changed run.json (%v)", err)
 	}

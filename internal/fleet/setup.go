@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/input"
@@ -84,6 +89,9 @@ func Open(ctx context.Context, s Setup) (*Env, error) {
 	s.Source.attachAuth(env.Daemons, warn)
 	if e.Workload, err = s.Source.Prepare(ctx, env.Registry.Addr, s.Out, s.Profile, s.Instances, s.SDKSha); err != nil {
 		e.Close()
+		if registryDown(err) {
+			return nil, infraError{err} // the base images could not be pushed: exit 3
+		}
 		return nil, err
 	}
 	if s.Trace {
@@ -110,4 +118,16 @@ func (e *Env) Close() {
 	if e.private != "" {
 		os.RemoveAll(e.private)
 	}
+}
+
+// registryDown says err is the registry failing (a server error, too many
+// requests, no connection), not the input: preparing the base images then
+// failed for the infrastructure, and the command's exit status says so.
+func registryDown(err error) bool {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		return te.StatusCode >= 500 || te.StatusCode == http.StatusTooManyRequests
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -181,6 +181,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		// that run left it; another build's is overwritten.
 		prev = nil
 	}
+	if prev == nil && len(prior) > 0 {
+		// Lines of earlier runs but no summary (removed, or written by
+		// an older version): their wall is unknown. Their lines' span,
+		// first start to last finish, is a lower bound; without it the
+		// summary would count this run's time only, and a resume with
+		// nothing left would report its images built in no time.
+		prev = &manifest.Summary{WallSeconds: manifest.Span(prior).Seconds()}
+		if o.Setup.Warn != nil {
+			fmt.Fprintf(o.Setup.Warn, "warning: %s has no %s: the earlier runs' wall is taken as their manifest lines' span, %.1fs (a lower bound)\n",
+				out, filepath.Base(res.SummaryPath), prev.WallSeconds)
+		}
+	}
 	if prev != nil {
 		res.PriorWallSeconds = prev.WallSeconds
 	}

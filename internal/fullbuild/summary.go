@@ -13,7 +13,7 @@ import (
 // finished images, so that a run killed while its builds are in flight
 // (SIGKILL, a lost runner: no final summary) loses at most this much of
 // its wall.
-const summaryEvery = time.Minute
+const summaryEvery = 10 * time.Second
 
 // summarizer writes build-summary.json over the latest line of every
 // planned instance, and keeps it up to date while the build runs: when

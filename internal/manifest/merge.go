@@ -115,7 +115,7 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		var shardWall time.Duration
 		switch {
 		case errors.Is(err, os.ErrNotExist):
-			shardWall = span(outs)
+			shardWall = Span(outs)
 			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: no %s, wall taken from timestamps (%.0f s)", dir, SummaryFile, shardWall.Seconds()))
 		case err != nil:
 			return Merged{}, fmt.Errorf("merging shard %s: %w", dir, err)
@@ -224,8 +224,9 @@ func missingShards(infos []ShardInfo) ([]string, string) {
 	return missing, ""
 }
 
-// span is the time from the first start to the last finish.
-func span(outs []Output) time.Duration {
+// Span is the time from the first start to the last finish of outs: a
+// lower bound of the wall of the runs that wrote them.
+func Span(outs []Output) time.Duration {
 	var first, last time.Time
 	for _, o := range outs {
 		if !o.StartedAt.IsZero() && (first.IsZero() || o.StartedAt.Before(first)) {

@@ -143,7 +143,8 @@ func (u unreachable) Unwrap() error      { return u.error }
 func (unreachable) Is(target error) bool { return target == ErrUnreachable }
 
 // Ping checks that the registry answers GET /v2/; an error wraps
-// ErrUnreachable when it did not answer at all.
+// ErrUnreachable when it did not answer at all or answered a server error
+// (5xx).
 func (r *Registry) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -156,7 +157,12 @@ func (r *Registry) Ping(ctx context.Context) error {
 		return unreachable{fmt.Errorf("registry %s does not answer: %w", r.Addr, err)}
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {
+	switch {
+	case resp.StatusCode >= 500:
+		// Down behind a proxy or load balancer (502, 503, 504): as down
+		// as one that does not answer.
+		return unreachable{fmt.Errorf("registry %s: GET /v2/ answered %s", r.Addr, resp.Status)}
+	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized:
 		return fmt.Errorf("registry %s: GET /v2/ answered %s", r.Addr, resp.Status)
 	}
 	return nil

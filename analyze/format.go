@@ -17,6 +17,8 @@ func FormatSeconds(s float64) string {
 		return "∞"
 	case math.IsInf(s, -1):
 		return "-∞"
+	case s < 0 && s > -0.005:
+		return "0.00s" // rounds to zero: no sign
 	case s < 0:
 		return "-" + FormatSeconds(-s)
 	case s == 0:

@@ -248,7 +248,7 @@ func TestFormatSeconds(t *testing.T) {
 	for s, want := range map[float64]string{
 		0: "0s", 0.284: "0.28s", 5.16: "5.16s", -5.5: "-5.50s", 50.8: "50.8s", 59.96: "1m00s",
 		61.2: "1m01s", 725: "12m05s", 3599.4: "59m59s", 3600: "1h00m", 38016: "10h34m",
-		math.NaN(): "n/a", math.Inf(1): "∞",
+		math.NaN(): "n/a", math.Inf(1): "∞", -0.001: "0.00s", 0.001: "0.00s", -0.006: "-0.01s",
 	} {
 		if got := FormatSeconds(s); got != want {
 			t.Errorf("FormatSeconds(%v) = %q, want %q", s, got, want)

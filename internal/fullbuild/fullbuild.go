@@ -329,6 +329,13 @@ func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prio
 		}
 		return input.Errorf("--out "+out, "holds %d images this build does not plan (%s): want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all, --shard and --durations-from) to resume it", len(other), some)
 	}
+	// A larger plan holds every image done so far too (--all over a
+	// --sample folder): it would turn the folder into another build, and
+	// the first one could no longer be resumed. The summary says how many
+	// images the folder's build planned.
+	if prev != nil && prev.Planned > 0 && prev.Planned != len(plan) {
+		return input.Errorf("--out "+out, "holds a build of %d planned images, and this one plans %d: want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all, --shard) to resume it", prev.Planned, len(plan))
+	}
 	return nil
 }
 

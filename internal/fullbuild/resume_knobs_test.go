@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/buildtune/buildtune/internal/engine"
@@ -106,4 +107,31 @@ func TestResumeRefusesOtherKnobs(t *testing.T) {
 			t.Fatalf("resume of a folder whose summary records no settings: %+v, %v; want 2 resumed", res, err)
 		}
 	})
+}
+
+// TestResumeRefusesLargerPlan: a folder of a 2-image build resumed with a
+// plan of 3 that holds both (--all over a --sample folder) would become
+// another build, which the first command can no longer resume: refused,
+// naming both counts, the folder unchanged. The same plan resumes.
+func TestResumeRefusesLargerPlan(t *testing.T) {
+	plan := insts(t, "a__a-1", "b__b-1")
+	settings := manifest.Settings{Workers: 1, CacheMode: "off", Strategy: "single", SDKSha: "aaaa"}
+	out := knobsFolder(t, plan, &settings)
+	sum, err := manifest.ReadSummary(filepath.Join(out, manifest.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum.Total, sum.Built = 1, 1 // one of the two done
+	if err := manifest.WriteSummary(filepath.Join(out, manifest.SummaryFile), sum); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, out)
+	larger := append(plan[:len(plan):len(plan)], insts(t, "c__c-1")...)
+	_, err = Run(context.Background(), Options{Setup: fleet.Setup{Instances: larger, SDKSha: "aaaa", Out: out}, Workers: 1, Cache: "off", Strategy: "single"})
+	if !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), "holds a build of 2 planned images, and this one plans 3") {
+		t.Fatalf("resume with a larger plan: %v", err)
+	}
+	if after := snapshot(t, out); !reflect.DeepEqual(before, after) {
+		t.Errorf("the refused resume changed the folder")
+	}
 }

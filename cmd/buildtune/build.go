@@ -303,8 +303,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 				}
 			}
 			counts.planned = r.Planned - r.Resumed
-			disp.Stage(fmt.Sprintf("build %s", sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()), r.Planned)
-			disp.Update(r.Resumed, "")
+			disp.StageFrom(fmt.Sprintf("build %s", sweep.Cell{Workers: workers, Batch: batches[0], Cache: cache, Strategy: strategy}.Name()), r.Planned, r.Resumed)
 		},
 		OnEvent: func(ev *record.Event) {
 			if ev.Type == record.EventRemoteCheck && strings.Contains(ev.Message, "anonymous") {

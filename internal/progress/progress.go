@@ -13,13 +13,16 @@ import (
 
 // Display is a progress display. It is safe for concurrent use.
 type Display struct {
-	mu       sync.Mutex
-	w        io.Writer
-	live     bool
-	start    time.Time
-	label    string
-	done     int
-	total    int
+	mu    sync.Mutex
+	w     io.Writer
+	live  bool
+	start time.Time
+	label string
+	done  int
+	total int
+	// base is the units done before the stage started (a resume's):
+	// the rate, and so the ETA, counts only those done since.
+	base     int
 	status   string
 	lastLine time.Time
 	drawn    bool
@@ -33,11 +36,16 @@ func New(w io.Writer, live bool) *Display {
 }
 
 // Stage starts a new stage with a label and a total count of units.
-func (d *Display) Stage(label string, total int) {
+func (d *Display) Stage(label string, total int) { d.StageFrom(label, total, 0) }
+
+// StageFrom starts a new stage of which done units of total are done
+// already (a resumed build's): it starts at done/total, and its ETA is
+// from the rate of the units done since.
+func (d *Display) StageFrom(label string, total, done int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.clear()
-	d.label, d.total, d.done, d.status = label, total, 0, ""
+	d.label, d.total, d.done, d.base, d.status = label, total, done, done, ""
 	d.start = d.now()
 	d.lastLine = time.Time{}
 	d.draw(true)
@@ -100,7 +108,7 @@ func (d *Display) draw(force bool) {
 		return
 	}
 	elapsed := d.now().Sub(d.start)
-	eta := ETA(elapsed, d.done, d.total)
+	eta := ETA(elapsed, d.done-d.base, d.total-d.base)
 	if d.live {
 		const width = 30
 		fill := width * d.done / d.total

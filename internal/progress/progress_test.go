@@ -78,3 +78,27 @@ func TestLiveBar(t *testing.T) {
 		t.Errorf("Done does not end the bar's line: %q", out)
 	}
 }
+
+// TestStageFrom: a resumed build's stage starts at the images done before
+// it (it printed 0/5 and then jumped to 4/5), and its ETA is from the rate
+// of this run's images only: 3 of 5 done before, 1 done in 10 s, 1 left:
+// 10 s, not 2.5 s.
+func TestStageFrom(t *testing.T) {
+	var buf bytes.Buffer
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	d := New(&buf, false)
+	d.now = clock.now
+	d.StageFrom("build", 5, 3)
+	clock.t = clock.t.Add(10 * time.Second)
+	d.Update(4, "d built")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	want := []string{"build: 3/5", "build: 4/5 elapsed 10s eta 10s d built"}
+	if len(lines) != len(want) {
+		t.Fatalf("lines %q, want %d", lines, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(lines[i], w) {
+			t.Errorf("line %d = %q, want it to contain %q", i, lines[i], w)
+		}
+	}
+}

@@ -37,7 +37,11 @@ type Achievement struct {
 // largest. The unmeasured ones are Extrapolated, and so
 // is every one when the runners' cores differ from the sweep machine's.
 type CapacityPlan struct {
-	Basis  Config `json:"basis"`
+	Basis Config `json:"basis"`
+	// BasisNote says where Basis comes from, in the first line of Text:
+	// "the best measured cell: ..." unless the caller sets another
+	// (recommend's pick, and why it differs from the best measured cell).
+	BasisNote string `json:"basis_note,omitempty"`
 	Images int    `json:"images"`
 	// Mode is "deadline" (Plan is model.PlanCapacity's answer) or
 	// "runners" (Achieved lists model.Achieve for each workers value).
@@ -94,6 +98,15 @@ func (a *Analysis) Plan(images int, deadline time.Duration, runners int, cores i
 // shared link is then modelled from the bytes per image); a run that
 // measured neither is bad input naming the conditions it measured.
 func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Duration, runners int, cores int, bandwidth int64) (CapacityPlan, error) {
+	return a.PlanFromContext(ctx, "", images, deadline, runners, cores, bandwidth)
+}
+
+// PlanFromContext is PlanContext from the measured cell named basis (e.g.
+// recommend's pick) instead of the best one; "" is the best. A basis
+// that is no measured cell with built images under the registry condition
+// the plan takes is not used: the plan then starts from the best cell, as
+// PlanContext does.
+func (a *Analysis) PlanFromContext(ctx context.Context, basis string, images int, deadline time.Duration, runners int, cores int, bandwidth int64) (CapacityPlan, error) {
 	var cp CapacityPlan
 	if images < 1 {
 		return cp, input.Errorf("images", "%d: want at least 1", images)
@@ -104,7 +117,14 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 	if runners == 0 && deadline <= 0 {
 		return cp, input.Errorf("plan", "give a deadline or a number of runners")
 	}
+	given := a.cellNamed(basis)
+	if given != nil && given.Images == 0 {
+		given = nil
+	}
 	basisCell := a.cellNamed(a.Comparisons.Best)
+	if given != nil {
+		basisCell = given
+	}
 	if regs := a.registries(); len(regs) > 1 {
 		want := ""
 		if bandwidth > 0 {
@@ -117,16 +137,22 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 			}
 			want = ""
 		}
-		basisCell = nil
-		for _, r := range a.Comparisons.Ranking {
-			if c := a.cellNamed(r.Name); c != nil && c.Config.Registry == want && c.Images > 0 {
-				basisCell = c
-				break
+		which := ""
+		if given != nil {
+			which = given.Name + ", the cell given,"
+		}
+		if given == nil || given.Config.Registry != want {
+			basisCell, which = nil, "the best cell"
+			for _, r := range a.Comparisons.Ranking {
+				if c := a.cellNamed(r.Name); c != nil && c.Config.Registry == want && c.Images > 0 {
+					basisCell = c
+					break
+				}
 			}
 		}
 		if basisCell != nil {
-			cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep measured the registry bandwidths %s (conditions, not settings): the plan starts from the best cell measured under %s",
-				strings.Join(a.Conditions(), ", "), RegistryLabel(want)))
+			cp.Warnings = append(cp.Warnings, fmt.Sprintf("the sweep measured the registry bandwidths %s (conditions, not settings): the plan starts from %s measured under %s",
+				strings.Join(a.Conditions(), ", "), which, RegistryLabel(want)))
 		}
 	}
 	if basisCell == nil {
@@ -404,8 +430,12 @@ func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells 
 // the verdict, the limiting resource and the warnings.
 func (cp CapacityPlan) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "capacity for %s, basis cache %s, strategy %s, batch %s (the best measured cell: %s)\n",
-		analyze.Plural(cp.Images, "image"), cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch), cp.Basis.String())
+	note := cp.BasisNote
+	if note == "" {
+		note = "the best measured cell: " + cp.Basis.String()
+	}
+	fmt.Fprintf(&b, "capacity for %s, basis cache %s, strategy %s, batch %s (%s)\n",
+		analyze.Plural(cp.Images, "image"), cp.Basis.CacheMode, cp.Basis.Strategy, input.BatchLabel(cp.Basis.Batch), note)
 	switch {
 	case cp.Cores > 0 && cp.SweepCores > 0 && cp.Cores != cp.SweepCores:
 		fmt.Fprintf(&b, "runners: %s each (the sweep ran on %s)", analyze.Plural(cp.Cores, "core"), analyze.Plural(cp.SweepCores, "core"))

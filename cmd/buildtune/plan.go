@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/internal/input"
 )
@@ -85,7 +83,7 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("plan stopped before it finished, nothing printed: %w", err)
 	}
-	p, err := basis.analysis.PlanContext(ctx, images, d, runners, cores, bw)
+	p, err := a.PlanFromContext(ctx, basis.name(), images, d, runners, cores, bw)
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("plan stopped before it finished, nothing printed: %w", err)
 	}
@@ -108,10 +106,6 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 // equivalent to the fastest; the best measured cell has the highest
 // median images/hour of the sample's trials).
 type planBasis struct {
-	// analysis is the one to plan with: the run's, with recommend's pick
-	// put first where the plan takes its basis from (the best cell, and
-	// the ranking under a registry bandwidth condition).
-	analysis *evidence.Analysis
 	// rec is recommend's pick (nil when recommend has none, and why is
 	// in recErr); best is the best measured cell's name.
 	rec    *evidence.Recommendation
@@ -119,14 +113,23 @@ type planBasis struct {
 	best   string
 }
 
+// name is the cell to plan from: recommend's pick, or "" (the best
+// measured cell) when it has none.
+func (b planBasis) name() string {
+	if b.rec == nil {
+		return ""
+	}
+	return b.rec.Recommended.Name
+}
+
 // recommendedBasis recommends for target under the condition a plan at
 // registry bandwidth bw starts from (the one measured at bw, else the
-// unlimited registry) and returns the analysis to plan with. A run
-// recommend has no pick for is planned from its best measured cell, and
-// the plan's first line says why. The recommendation cannot be stopped
-// halfway: a cancelled ctx ends the wait for it (the error wraps ctx's).
+// unlimited registry). A run recommend has no pick for is planned from
+// its best measured cell, and the plan's first line says why. The
+// recommendation cannot be stopped halfway: a cancelled ctx ends the wait
+// for it (the error wraps ctx's).
 func recommendedBasis(ctx context.Context, a *evidence.Analysis, target evidence.Target, bw int64) (planBasis, error) {
-	b := planBasis{analysis: a, best: a.Comparisons.Best}
+	b := planBasis{best: a.Comparisons.Best}
 	cons := evidence.Constraints{Target: target}
 	if conds := a.Conditions(); len(conds) > 1 {
 		want := "unlimited"
@@ -164,17 +167,6 @@ func recommendedBasis(ctx context.Context, a *evidence.Analysis, target evidence
 		return b, nil
 	}
 	b.rec = &ans.rec
-	name := ans.rec.Recommended.Name
-	// PlanContext takes its basis from the best cell, or, under a
-	// condition, from the first ranked cell measured under it: the pick
-	// goes there, in a copy of the analysis.
-	sub := *a
-	sub.Comparisons.Best = name
-	if i := slices.IndexFunc(a.Comparisons.Ranking, func(r evidence.Ranked) bool { return r.Name == name }); i > 0 {
-		sub.Comparisons.Ranking = append(slices.Clone(a.Comparisons.Ranking[i:i+1]),
-			slices.Delete(slices.Clone(a.Comparisons.Ranking), i, i+1)...)
-	}
-	b.analysis = &sub
 	return b, nil
 }
 
@@ -182,17 +174,6 @@ func recommendedBasis(ctx context.Context, a *evidence.Analysis, target evidence
 // the best measured cell when that is another; or the best measured cell, and why recommend's
 // pick is not the basis.
 func (b planBasis) text(p evidence.CapacityPlan) string {
-	if b.rec != nil && p.Basis == b.rec.Recommended.Config {
-		for i, w := range p.Warnings {
-			p.Warnings[i] = strings.Replace(w, "the plan starts from the best cell measured under", "the plan starts from recommend's pick among the cells measured under", 1)
-		}
-	}
-	body := p.Text()
-	if i := strings.IndexByte(body, '\n'); i >= 0 && strings.HasPrefix(body, "capacity for ") {
-		body = body[i+1:] // the basis line, said again below
-	}
-	head := fmt.Sprintf("capacity for %s, basis cache %s, strategy %s, batch %s",
-		analyze.Plural(p.Images, "image"), p.Basis.CacheMode, p.Basis.Strategy, input.BatchLabel(p.Basis.Batch))
 	const why = "recommend ranks by the predicted full build, the cheapest of those equivalent to the fastest first, not by the sample's median images/hour"
 	switch {
 	case b.rec == nil:
@@ -200,19 +181,18 @@ func (b planBasis) text(p evidence.CapacityPlan) string {
 		if b.recErr != nil {
 			reason = oneLine(b.recErr)
 		}
-		head += fmt.Sprintf(" (the best measured cell: %s; not recommend's pick: %s)", p.Basis, reason)
+		p.BasisNote = fmt.Sprintf("the best measured cell: %s; not recommend's pick: %s", p.Basis, reason)
 	case p.Basis == b.rec.Recommended.Config:
 		pick := "recommend's pick"
 		if !b.rec.Confident {
 			pick = "recommend's best so far, not confident"
 		}
-		head += fmt.Sprintf(" (%s: %s", pick, p.Basis)
+		p.BasisNote = fmt.Sprintf("%s: %s", pick, p.Basis)
 		if b.best != "" && b.best != b.rec.Recommended.Name {
-			head += fmt.Sprintf("; not the best measured cell, %s: %s", b.best, why)
+			p.BasisNote += fmt.Sprintf("; not the best measured cell, %s: %s", b.best, why)
 		}
-		head += ")"
 	default:
-		head += fmt.Sprintf(" (the best measured cell: %s; not recommend's pick, %s: %s)", p.Basis, b.rec.Recommended.Config, why)
+		p.BasisNote = fmt.Sprintf("the best measured cell: %s; not recommend's pick, %s: %s", p.Basis, b.rec.Recommended.Config, why)
 	}
-	return head + "\n" + body
+	return p.Text()
 }

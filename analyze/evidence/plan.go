@@ -42,7 +42,7 @@ type CapacityPlan struct {
 	// "the best measured cell: ..." unless the caller sets another
 	// (recommend's pick, and why it differs from the best measured cell).
 	BasisNote string `json:"basis_note,omitempty"`
-	Images int    `json:"images"`
+	Images    int    `json:"images"`
 	// Mode is "deadline" (Plan is model.PlanCapacity's answer) or
 	// "runners" (Achieved lists model.Achieve for each workers value).
 	Mode     string  `json:"mode"`

@@ -244,7 +244,7 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 	var src []byte
 	if wfFile != "" {
 		if src, err = os.ReadFile(wfFile); err != nil {
-			return input.Bad("--workflow", err)
+			return input.Errorf("--workflow "+wfFile, "%v; want a GitHub Actions workflow file (or action.yml)", err)
 		}
 	}
 	a, err := af.analyse(dirs[0])

@@ -18,20 +18,23 @@ func parse(src []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return &doc, nil
 		}
-		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+		return nil, fmt.Errorf("%w: %w; want %s", ErrSyntax, err, wantYAML)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
 		return nil, fmt.Errorf("%w: line %d: a second YAML document (after ---); a workflow file is one document", ErrSyntax, next.Line)
 	case !errors.Is(err, io.EOF):
-		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+		return nil, fmt.Errorf("%w: %w; want %s", ErrSyntax, err, wantYAML)
 	}
 	if err := duplicateKeys(&doc, 0); err != nil {
 		return nil, err
 	}
 	return &doc, nil
 }
+
+// wantYAML says what a file that does not parse should have been.
+const wantYAML = "a GitHub Actions workflow or action: one YAML document in UTF-8 text"
 
 // duplicateKeys reports the first mapping key given twice in one mapping.
 func duplicateKeys(n *yaml.Node, depth int) error {

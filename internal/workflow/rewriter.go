@@ -17,6 +17,13 @@ type edit struct {
 	text       string
 }
 
+// placed is a place whose value changes: the node holding it, the knob and the change.
+type placed struct {
+	node *yaml.Node
+	knob knob
+	c    Change
+}
+
 // inputRef is an input read by a knob value.
 type inputRef struct {
 	input string
@@ -41,6 +48,8 @@ type rewriter struct {
 	ix     *index
 	done   map[*yaml.Node]bool // scalars handled (a node reached again through an alias is not)
 	cur    *yaml.Node          // the env value or run script being rewritten; nil for input defaults
+	node   *yaml.Node          // the scalar or run script being rewritten, input defaults too
+	placed []placed            // the places whose value changes, with their nodes
 	scoped bool                // the rewrite is limited to a job or steps...
 	scopes []string            // ...at these paths
 	scope  string              // ...described as `job "x"`
@@ -199,11 +208,16 @@ func (rw *rewriter) scalar(n *yaml.Node, q knob, path, name, step string, follow
 	}
 	rw.done[n] = true
 	path = rw.where(n, path)
-	rw.cur = nil
+	rw.cur, rw.node = nil, n
 	if follow {
 		rw.cur = n
 	}
 	sp, ok := rw.scalarSpan(n)
+	line, value := n.Line, n.Value
+	if !ok {
+		sp, line, ok = rw.blockSpan(n)
+		value = sp.raw
+	}
 	if !ok {
 		if n.Tag == "!!null" {
 			rw.warnf(n.Line, "%s: empty value; left as is", path)
@@ -218,14 +232,47 @@ func (rw *rewriter) scalar(n *yaml.Node, q knob, path, name, step string, follow
 			rw.warnf(n.Line, "%s: value %q is not a single ${{ }} expression; left as is", path, n.Value)
 			return
 		}
-		rw.expr(sp.raw[x.start:x.end], sp.start+x.start, sp.sq, q, n.Line, path, name, step, follow)
+		rw.expr(sp.raw[x.start:x.end], sp.start+x.start, sp.sq, q, line, path, name, step, follow)
 		return
 	}
-	if !q.valid(n.Value) {
-		rw.warnf(n.Line, "%s: value %q is not a literal %s; left as is", path, n.Value, q.id)
+	if !q.valid(value) {
+		rw.warnf(line, "%s: value %q is not a literal %s; left as is", path, n.Value, q.id)
 		return
 	}
-	rw.set(sp.start, sp.end, n.Value, q, n.Line, path, name, step)
+	rw.set(sp.start, sp.end, value, q, line, path, name, step)
+}
+
+// blockSpan locates the value of a block scalar (| or >) whose text is one line, and returns
+// the line it is written on:
+//
+//	MAX_WORKERS: >-
+//	  ${{ inputs.max-workers || '16' }}
+func (rw *rewriter) blockSpan(n *yaml.Node) (span, int, bool) {
+	if n.Style&yaml.TaggedStyle != 0 || n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+		return span{}, 0, false
+	}
+	v := strings.TrimRight(n.Value, "\n")
+	if v == "" || strings.Contains(v, "\n") {
+		return span{}, 0, false
+	}
+	lines, indent, ok := rw.blockLines(n)
+	if !ok {
+		return span{}, 0, false
+	}
+	var content []int
+	for _, l := range lines {
+		if text, _, _ := rw.lineText(l); strings.TrimSpace(text) != "" {
+			content = append(content, l)
+		}
+	}
+	if len(content) != 1 {
+		return span{}, 0, false
+	}
+	text, start, _ := rw.lineText(content[0])
+	if len(text) < indent || text[indent:] != v {
+		return span{}, 0, false
+	}
+	return span{start + indent, start + len(text), v, "'"}, content[0], true
 }
 
 // valid reports whether a literal looks like a value of the knob.
@@ -269,8 +316,92 @@ func (rw *rewriter) setText(start, end int, old, text string, q knob, line int, 
 			rw.outside(rw.cur, c)
 		}
 		rw.edits = append(rw.edits, edit{start, end, text})
+		rw.placed = append(rw.placed, placed{rw.node, q, c})
 	}
 	rw.changes = append(rw.changes, c)
+}
+
+// readKeys are the top-level keys GitHub reads in a workflow or an action; a value written
+// under any other key (x-defaults: &knobs ...) is only a holder for anchors.
+var readKeys = []string{"name", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs",
+	"author", "description", "inputs", "outputs", "runs", "branding"}
+
+// aliasedElsewhere refuses a change to a value that YAML aliases also give to a setting that is
+// not this knob (timeout-minutes: *workers, another input's default, a step's with: script):
+// the one value cannot change without changing that setting too.
+func (rw *rewriter) aliasedElsewhere() error {
+	for _, pl := range rw.placed {
+		us := rw.ix.uses[pl.node]
+		if len(us) < 2 {
+			continue
+		}
+		var other, anchors []string
+		at := pl.c.Path
+		for _, u := range us {
+			if u.anchor != "" && !slices.Contains(anchors, "&"+u.anchor) {
+				anchors = append(anchors, "&"+u.anchor)
+			}
+			top, _, _ := strings.Cut(u.path, ".")
+			top, _, _ = strings.Cut(top, "[")
+			top, _, _ = strings.Cut(top, "#")
+			if !slices.Contains(readKeys, top) {
+				continue
+			}
+			if rw.knobPlace(u.path, pl.node, pl.knob) {
+				if at == pl.c.Path && !rw.knobPlace(at, pl.node, pl.knob) {
+					at = u.path // the anchor is written elsewhere; name where the knob reads it
+				}
+				continue
+			}
+			if !slices.Contains(other, u.path) {
+				other = append(other, u.path)
+			}
+		}
+		if len(other) > 0 {
+			noun := knobNoun[pl.knob.id]
+			return fmt.Errorf("%w: line %d: changing the %s at %s (%s -> %s) would also change what the YAML anchor %s gives to %s, not a setting of the %s: give the %s its own value",
+				ErrConflict, pl.c.Line, noun, at, pl.c.Old, pl.c.New, strings.Join(anchors, ", "), strings.Join(other, ", "), noun, noun)
+		}
+	}
+	return nil
+}
+
+// knobPlace reports whether path is a place where n sets knob q: a run: script, or a scalar
+// under one of the knob's names (an env entry, a with: input) or the default of an input that a
+// knob value reads.
+func (rw *rewriter) knobPlace(path string, n *yaml.Node, q knob) bool {
+	i := strings.LastIndexAny(path, ".")
+	last, parent := path[i+1:], path[:max(i, 0)]
+	if strings.ContainsAny(last, "[#") {
+		return false
+	}
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || last == "run" {
+		return last == "run"
+	}
+	for _, name := range q.names {
+		if last == name || normName(last) == normName(name) {
+			return true
+		}
+	}
+	if last != "default" {
+		return false
+	}
+	j := strings.LastIndex(parent, ".")
+	input, decl := parent[j+1:], parent[:max(j, 0)]
+	if decl != "inputs" && decl != "on.workflow_dispatch.inputs" && decl != "on.workflow_call.inputs" {
+		return false
+	}
+	for _, name := range q.names {
+		if normName(input) == normName(name) {
+			return true // an input named like the knob (max-workers)
+		}
+	}
+	for _, r := range rw.refs {
+		if r.knob.id == q.id && strings.EqualFold(r.input, input) {
+			return true
+		}
+	}
+	return false
 }
 
 // outside records a conflict when a place about to change, in a limited rewrite, is also read
@@ -358,7 +489,7 @@ func (rw *rewriter) expr(x string, off int, sq string, q knob, line int, path, n
 
 func (rw *rewriter) addRef(input string, q knob, line int, path string) {
 	for i, r := range rw.refs {
-		if r.input == input {
+		if strings.EqualFold(r.input, input) {
 			if r.knob.id != q.id && rw.conflict == nil {
 				rw.conflict = fmt.Errorf("%w: line %d: input %q feeds both %s (line %d) and %s; one input cannot hold both values: give each knob its own input",
 					ErrConflict, line, input, r.knob.id, r.line, q.id)
@@ -386,7 +517,7 @@ func (rw *rewriter) run(n *yaml.Node, path, step, shell string) {
 		return
 	}
 	path = rw.where(n, path)
-	rw.cur = n
+	rw.cur, rw.node = n, n
 	if lang := scriptLanguage(shell); lang != "" {
 		rw.otherLanguage(n, path, lang, shell)
 		return
@@ -549,6 +680,10 @@ func blockIndicator(b []byte) (int, bool) {
 // varRef matches a value that only reads another variable.
 var varRef = regexp.MustCompile(`^"?\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})(?:$|[\s;&|)<>"'])`)
 
+// knobDefaultRe matches a value that starts with a parameter expansion with a default,
+// "${NAME:-...", whose default scriptDefaults handles when NAME is a knob.
+var knobDefaultRe = regexp.MustCompile(`^"?\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=])`)
+
 // assignRe finds NAME= preceded by a word boundary of shell syntax.
 var assignRe = regexp.MustCompile(`(?:^|[\s;&|("'{])([A-Za-z_][A-Za-z0-9_]*)=`)
 
@@ -566,6 +701,9 @@ func (rw *rewriter) scriptLine(text string, base, line int, path, step string) {
 		if !ok && varRef.MatchString(text[m[1]:]) {
 			continue // NAME=$OTHER: the value is set where OTHER is
 		}
+		if !ok && knobDefaultRe.MatchString(text[m[1]:]) && rw.byName[knobDefaultRe.FindStringSubmatch(text[m[1]:])[1]].id != "" {
+			continue // NAME="${KNOB:-...}": scriptDefaults rewrites (or warns about) the default
+		}
 		if !ok {
 			rw.warnf(line, "%s: %s=%s is not a literal, ${{ }} fallback or ${VAR:-default}; left as is", path, name, shellWord(text, m[1]))
 			continue
@@ -573,6 +711,9 @@ func (rw *rewriter) scriptLine(text string, base, line int, path, step string) {
 		if v.expr {
 			rw.expr(text[v.start:v.end], base+v.start, "'", q, line, path, name, step, true)
 			continue
+		}
+		if v.value == "" && strings.HasPrefix(strings.TrimPrefix(text[m[1]:], `"`), "${") {
+			continue // NAME=${OTHER:-}: an empty default gives no value
 		}
 		if !q.valid(v.value) {
 			rw.warnf(line, "%s: %s=%s is not a literal %s; left as is", path, name, shellWord(text, m[1]), q.id)
@@ -619,6 +760,9 @@ func (rw *rewriter) scriptDefaults(text string, base, line int, path, step strin
 		if inComment(text, p) {
 			return
 		}
+		if emptyDefault(text, e) {
+			continue // ${KNOB:-} (set -u's guard) gives no value: not a place that sets the knob
+		}
 		rw.mentioned[q.id] = true
 		v, _, ok := shellWordValue(text, p, len(text), false)
 		switch {
@@ -635,6 +779,17 @@ func (rw *rewriter) scriptDefaults(text string, base, line int, path, step strin
 }
 
 var knobNoun = map[string]string{KnobWorkers: "worker count", KnobBatch: "batch size", KnobCache: "cache mode"}
+
+// emptyDefault reports whether the expansion whose name ends at text[e] has an empty default:
+// ${KNOB:-}, ${KNOB-}, ${KNOB:=}, ${KNOB=}.
+func emptyDefault(text string, e int) bool {
+	for _, op := range []string{":-}", "-}", ":=}", "=}", `:-""}`, `-""}`, ":-''}", "-''}"} {
+		if strings.HasPrefix(text[e:], op) {
+			return true
+		}
+	}
+	return false
+}
 
 // knobFlags are command-line flags that commonly carry a knob (build_images.py and friends).
 var knobFlags = map[string]string{
@@ -671,27 +826,44 @@ func (rw *rewriter) scriptFlags(text string, line int, path string) {
 			}
 		}
 	}
+	for _, f := range literalFlags(text) {
+		if inComment(text, f.at) {
+			continue
+		}
+		for _, q := range rw.knobs {
+			if q.id == knobFlags[f.flag] && !q.same(f.value) {
+				rw.warnf(line, "%s: --%s %s passes a literal %s instead of $%s; left as is (change it by hand, or pass \"$%s\")",
+					path, f.flag, f.value, knobNoun[q.id], q.names[0], q.names[0])
+			}
+		}
+	}
+}
+
+// flagLit is a knob flag given a literal on a command line: --flag value, at text[at:].
+type flagLit struct {
+	flag, value string
+	at          int
+}
+
+// literalFlags returns the knob flags given a literal in text (--max-workers 16,
+// --batch-size="50").
+func literalFlags(text string) []flagLit {
+	var out []flagLit
 	for i := 0; i < len(text); {
 		m := knobFlagRe.FindStringSubmatchIndex(text[i:])
 		if m == nil {
-			return
+			break
 		}
 		for j := range m {
 			m[j] += i
 		}
 		i = m[9] // the match's boundary after the value may start the next flag
-		flag, val := text[m[2]:m[3]], text[m[6]:m[7]]
-		if text[m[4]:m[5]] != text[m[8]:m[9]] || inComment(text, m[2]) {
+		if text[m[4]:m[5]] != text[m[8]:m[9]] {
 			continue
 		}
-		id := knobFlags[flag]
-		for _, q := range rw.knobs {
-			if q.id == id && !q.same(val) {
-				rw.warnf(line, "%s: --%s %s passes a literal %s instead of $%s; left as is (change it by hand, or pass \"$%s\")",
-					path, flag, val, knobNoun[q.id], q.names[0], q.names[0])
-			}
-		}
+		out = append(out, flagLit{text[m[2]:m[3]], text[m[6]:m[7]], m[2]})
 	}
+	return out
 }
 
 // apply returns src with the edits made.

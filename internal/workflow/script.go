@@ -209,7 +209,7 @@ func (rw *rewriter) heredocData(text string, line int, path string, h heredoc) {
 		for e < len(text) && isLiteralByte(text[e]) && text[e] != '-' && text[e] != '.' {
 			e++
 		}
-		if _, ok := rw.byName[text[i:e]]; ok && e < len(text) && strings.ContainsAny(text[e:e+1], ":-=") &&
+		if _, ok := rw.byName[text[i:e]]; ok && e < len(text) && strings.ContainsAny(text[e:e+1], ":-=") && !emptyDefault(text, e) &&
 			!strings.HasPrefix(text[e:], ":+") && !strings.HasPrefix(text[e:], ":?") {
 			report(text[i:e], shellWord(text, p))
 		}

@@ -41,7 +41,8 @@ func fallback(x, sq string) (literal, bool) {
 	if len(x) < 5 {
 		return literal{}, false
 	}
-	inner := x[3 : len(x)-2]
+	lo, hi := unwrap(x, 3, len(x)-2, sq)
+	inner := x[lo:hi]
 	depth, last := 0, -1
 	for i := 0; i < len(inner); {
 		switch {
@@ -70,7 +71,7 @@ func fallback(x, sq string) (literal, bool) {
 	op := inner[opStart:]
 	lead := len(op) - len(strings.TrimLeft(op, " \t"))
 	op = strings.TrimSpace(op)
-	base := 3 + opStart + lead
+	base := lo + opStart + lead
 	if op == "" {
 		return literal{}, false
 	}
@@ -85,6 +86,52 @@ func fallback(x, sq string) (literal, bool) {
 		return literal{base + len(sq), base + len(sq) + len(v), v, false}, true
 	}
 	return literal{}, false
+}
+
+// unwrap narrows x[lo:hi], the body of an expression, past wrappers that pass their operand's
+// value through: parentheses around the whole body and fromJSON(...) (any case), as in
+// ${{ fromJSON(inputs.workers || '16') }}, whose fallback is the '16' inside.
+func unwrap(x string, lo, hi int, sq string) (int, int) {
+	for {
+		body := x[lo:hi]
+		t := strings.TrimLeft(body, " \t\r\n")
+		start := lo + len(body) - len(t)
+		t = strings.TrimRight(t, " \t\r\n")
+		open := 0
+		if len(t) >= 8 && strings.EqualFold(t[:8], "fromjson") {
+			open = len(t[:8]) + len(t[8:]) - len(strings.TrimLeft(t[8:], " \t"))
+		}
+		if open >= len(t) || t[open] != '(' || t[len(t)-1] != ')' || closing(t, open, sq) != len(t)-1 {
+			return lo, hi
+		}
+		lo, hi = start+open+1, start+len(t)-1
+	}
+}
+
+// closing returns the index of the parenthesis that closes the one at s[open], skipping string
+// literals (quote sq); -1 when there is none.
+func closing(s string, open int, sq string) int {
+	depth := 0
+	for i := open; i < len(s); {
+		switch {
+		case strings.HasPrefix(s[i:], sq):
+			end, ok := skipString(s, i, sq)
+			if !ok {
+				return -1
+			}
+			i = end
+			continue
+		case s[i] == '(':
+			depth++
+		case s[i] == ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return -1
 }
 
 // skipString returns the index after the string literal starting at s[i:] (quote sq; a

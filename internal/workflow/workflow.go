@@ -7,15 +7,21 @@
 // that such a value reads, an input passed to a called workflow or an action under the knob's
 // own name (jobs.<id>.with: {max-workers: 8} for MAX_WORKERS, or a step's with:), and inside a run: script a shell
 // assignment (MAX_WORKERS=4) or the default of a parameter expansion anywhere on a line
-// (${MAX_WORKERS:-4}, ${MAX_WORKERS:=4}, ${MAX_WORKERS-4}). Values are located with yaml.v3
+// (${MAX_WORKERS:-4}, ${MAX_WORKERS:=4}, ${MAX_WORKERS-4}; an empty default, set -u's
+// ${MAX_WORKERS:-}, sets nothing and is left alone). The fallback of a ${{ }} expression is the
+// literal after its last top-level ||, also inside fromJSON(...) or parentheses around the
+// whole expression (${{ fromJSON(inputs.workers || '4') }}). Input names are matched in any
+// case, as GitHub reads them. Values are located with yaml.v3
 // node positions and rewritten as byte edits of the original text; the YAML is never
 // re-serialised.
 //
 // Places that may set a knob but whose meaning is not clear are left as they are, with a
 // warning naming the line and value: the env of a service container, an input of a called
 // workflow whose name only suggests a knob (workers, batch-size, cache-mode), a literal
-// command-line flag in a script (--batch-size 15, or --batch-size ${{ inputs.b || 15 }}), and a literal that a condition picks on some
-// runs (the '8' of ${{ github.event_name == 'schedule' && '8' || inputs.workers }}).
+// command-line flag in a script (--batch-size 15, or --batch-size ${{ inputs.b || 15 }}), a literal that a condition picks on some
+// runs (the '8' of ${{ github.event_name == 'schedule' && '8' || inputs.workers }}), a literal
+// knob flag in the args: of a Docker container action, and an env entry whose name only
+// suggests a knob (BATCH_SIZE, NUM_WORKERS, CACHE_MODE).
 //
 // Scripts are read in the language of their shell (the step's shell:, else defaults.run.shell):
 // bash, sh and cmd as above; pwsh and powershell also as $env:KNOB = N (and ??=). A script in
@@ -35,7 +41,10 @@
 // With Options.Job or Options.Step, a value to change that is also read via an alias by a job
 // (or the workflow env) outside the limit is refused with ErrConflict rather than changed for
 // them too: the limit is a promise that nothing outside it changes, so the user decides
-// between rewriting without the limit and giving the limited job its own value.
+// between rewriting without the limit and giving the limited job its own value. With or without
+// a limit, a value to change that aliases also give to a setting that is not the knob
+// (timeout-minutes: *workers, another input's default, another knob) is refused with
+// ErrConflict: it cannot change without changing that setting too.
 //
 // A file GitHub would reject is refused with ErrSyntax: not YAML, more than one YAML document,
 // or a mapping key given twice. An input read by two different knobs is refused with
@@ -262,6 +271,9 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 	if rw.conflict != nil {
 		return Result{}, rw.conflict
 	}
+	if err := rw.aliasedElsewhere(); err != nil {
+		return Result{}, err
+	}
 	if o.Job != "" || o.Step != "" {
 		sharedInputs(rw, root, ks)
 	}
@@ -459,6 +471,24 @@ func mapGet(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
+// mapGetFold returns the key and value of the entry of the mapping m whose key equals key in
+// any case, as GitHub reads input names (inputs.Max_Workers reads the input max_workers).
+func mapGetFold(m *yaml.Node, key string) (string, *yaml.Node) {
+	if v := mapGet(m, key); v != nil {
+		return key, v
+	}
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return "", nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; k.Kind == yaml.ScalarNode && strings.EqualFold(k.Value, key) {
+			return k.Value, resolve(m.Content[i+1])
+		}
+	}
+	return "", nil
+}
+
 func scalarValue(n *yaml.Node) string {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return ""
@@ -493,6 +523,7 @@ func (rw *rewriter) envDepth(m *yaml.Node, path, step string, depth int) {
 		}
 		q, ok := rw.byName[key.Value]
 		if !ok {
+			rw.envAlias(key, val, path)
 			continue
 		}
 		rw.mentioned[q.id] = true
@@ -513,6 +544,12 @@ func (rw *rewriter) inputs(root *yaml.Node) error {
 	type decl struct{ path, where string }
 	decls := []decl{{"on.workflow_dispatch.inputs", "workflow_dispatch"}, {"on.workflow_call.inputs", "workflow_call"}}
 	where := "on.workflow_dispatch.inputs"
+	switch dispatch, call := mapGet(on, "workflow_dispatch") != nil, mapGet(on, "workflow_call") != nil; {
+	case call && dispatch:
+		where = "on.workflow_dispatch.inputs or on.workflow_call.inputs"
+	case call:
+		where = "on.workflow_call.inputs"
+	}
 	if isAction(root) {
 		decls, where = []decl{{"inputs", ""}}, "the action's inputs"
 	}
@@ -523,12 +560,12 @@ func (rw *rewriter) inputs(root *yaml.Node) error {
 			if d.where != "" {
 				in = mapGet(mapGet(on, d.where), "inputs")
 			}
-			input := mapGet(in, ref.input)
+			name, input := mapGetFold(in, ref.input)
 			if input == nil {
 				continue
 			}
 			declared = true
-			path := d.path + "." + ref.input
+			path := d.path + "." + name
 			if input.Kind != yaml.MappingNode {
 				continue
 			}
@@ -550,7 +587,7 @@ func (rw *rewriter) inputs(root *yaml.Node) error {
 				rw.warnf(def.Line, "%s.default is not a scalar; left as is", path)
 				continue
 			}
-			rw.scalar(def, ref.knob, path+".default", ref.input, "", false)
+			rw.scalar(def, ref.knob, path+".default", name, "", false)
 		}
 		if !declared {
 			rw.warnf(ref.line, "%s reads inputs.%s, which is not declared under %s", ref.knob.names[0], ref.input, where)
@@ -593,7 +630,7 @@ func sharedInputs(rw *rewriter, root *yaml.Node, ks []knob) {
 	}
 	for _, ref := range rw.refs {
 		for _, other := range all.refs {
-			if other.input != ref.input {
+			if !strings.EqualFold(other.input, ref.input) {
 				continue
 			}
 			var outside []string
@@ -644,6 +681,21 @@ var inputAliases = map[string][]string{
 	KnobCache:   {"cache_mode", "buildkit_cache_mode", "cache"},
 }
 
+// envAlias warns about an env entry whose name suggests a knob (BATCH_SIZE, CACHE_MODE,
+// NUM_WORKERS) but is none of the knob's names: the build may read it, and it is left as is.
+func (rw *rewriter) envAlias(key, val *yaml.Node, path string) {
+	n := normName(key.Value)
+	if n == "batch" || n == "cache" {
+		return // too common for other purposes
+	}
+	for _, q := range rw.knobs {
+		if slices.Contains(inputAliases[q.id], n) {
+			rw.warnf(val.Line, "%s.%s: %q may be the %s, but only %s is rewritten; left as is (change it by hand if the build reads it)",
+				path, key.Value, val.Value, knobNoun[q.id], strings.Join(q.names, " or "))
+		}
+	}
+}
+
 func normName(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
 
 // with handles the inputs passed to a called (reusable) workflow, jobs.<id>.with, or to an
@@ -661,6 +713,10 @@ func (rw *rewriter) with(m *yaml.Node, path, uses, step string) {
 		}
 		p := path + "." + key.Value
 		n := normName(key.Value)
+		if n == "args" && val.Kind == yaml.ScalarNode {
+			rw.argsFlags(val, p, uses)
+			continue
+		}
 		var q knob
 		exact := false
 		for name, k := range rw.byName {
@@ -687,6 +743,20 @@ func (rw *rewriter) with(m *yaml.Node, path, uses, step string) {
 				rw.mentioned[k.id] = true
 				rw.warnf(val.Line, "%s: %q is passed to %s %s, where it probably sets the %s; left as is (change it here or in %s by hand)",
 					p, val.Value, called, uses, knobNoun[k.id], that)
+			}
+		}
+	}
+}
+
+// argsFlags warns about knob flags given a literal in the args: input of a Docker container
+// action (with: {args: --max-workers 16}): the container's command line sets the knob there,
+// in a form that is not rewritten.
+func (rw *rewriter) argsFlags(val *yaml.Node, path, uses string) {
+	for _, f := range literalFlags(val.Value) {
+		for _, q := range rw.knobs {
+			if q.id == knobFlags[f.flag] && !q.same(f.value) {
+				rw.warnf(val.Line, "%s: --%s %s in the args of %s passes a literal %s to the container; left as is (change it by hand)",
+					path, f.flag, f.value, uses, knobNoun[q.id])
 			}
 		}
 	}

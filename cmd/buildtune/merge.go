@@ -137,6 +137,11 @@ func sameBuildShards(dirs []string) error {
 			return input.Errorf(d, "not a build folder: %v", err)
 		}
 		cur := seen{dir: d, spec: sum.Settings.Shard, sha: sum.Settings.SDKSha}
+		if len(sum.Shards) > 0 {
+			// A previous merge's folder: of the matrix of the shards it
+			// holds (its summary lists them), not a whole build.
+			cur.spec = sum.Shards[0].Shard
+		}
 		if cur.spec != "" {
 			if _, err := shard.ParseSpec(cur.spec); err != nil {
 				return input.Errorf(d, "its summary names shard %q: %v", cur.spec, err)

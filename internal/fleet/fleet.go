@@ -112,6 +112,15 @@ type Options struct {
 	// OnImage is called after each instance finishes (progress), with the
 	// record of its last phase.
 	OnImage func(done, total int, rec *record.Image)
+	// OnStopped, if set, is called instead of OnImage for an instance
+	// whose build was cut by the infrastructure failure that stops the
+	// run (no daemon left in the pool, the registry down; or a build
+	// failed as infrastructure while the run was stopping), with the
+	// record of its last phase (nil if none). Such an instance neither
+	// built nor failed on its own: a production build leaves it for the
+	// resume, as an interrupted one, rather than count it as failed. Its
+	// records are written and counted in the trial as with OnImage.
+	OnStopped func(done, total int, rec *record.Image)
 	// OnRecord, if set, is called with every image record once it is
 	// written: each phase of each instance (and the shared phases, with
 	// an empty Instance), before OnImage for that instance.
@@ -468,7 +477,15 @@ func (r *fleetRun) job(ctx context.Context, i, batchIdx int, queued time.Time) e
 	r.done++
 	n := r.done
 	r.mu.Unlock()
-	if o.OnImage != nil {
+	// Cut by the failure that stops the run: this build found it (no
+	// daemon left, the registry down), or it failed as infrastructure
+	// while the run was already stopping (its daemon died with the others).
+	cut := errors.Is(infraErr, ErrInfra) ||
+		infraErr == nil && ctx.Err() != nil && last != nil && last.Status == record.StatusFailed && last.ErrClass == engine.ErrInfra
+	switch {
+	case cut && o.OnStopped != nil:
+		o.OnStopped(n, len(o.Instances), last)
+	case o.OnImage != nil:
 		o.OnImage(n, len(o.Instances), last)
 	}
 	if infraErr != nil {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -124,6 +125,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, input.Bad("--out "+out, fmt.Errorf("creating the build folder: %w", err))
 	}
+	if err := writable(out); err != nil {
+		// Found before the stack starts, not when the first summary or
+		// log is written: an output the build cannot write is the
+		// folder's problem (bad input), not a failed build.
+		if newOut {
+			os.RemoveAll(out)
+		}
+		return nil, input.Errorf("--out "+out, "%v: want a folder this user can write", err)
+	}
 	res := &Result{Out: out, ManifestPath: filepath.Join(out, manifest.ManifestFile),
 		SummaryPath: filepath.Join(out, manifest.SummaryFile), RecordsPath: filepath.Join(out, RecordsFile)}
 	// undo removes what this run created when it ends before building
@@ -153,7 +163,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard.Count > 0 {
 		shardSpec = o.Shard.String()
 	}
-	settings := manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha, Shard: shardSpec}
+	settings := manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha, Shard: shardSpec,
+		Workload: workloadID(o.Setup)}
 	// What the folder holds is read, and checked to be this build, before
 	// anything in it changes: a refused folder is left as it was.
 	prior, _, err := manifest.Read(res.ManifestPath)
@@ -253,8 +264,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, errors.Join(runErr, err)
 	}
 	if o.StepSummary != "" {
-		if err := appendFile(o.StepSummary, Markdown(res)); err != nil {
-			return res, errors.Join(runErr, fmt.Errorf("writing step summary: %w", err))
+		// The job page's copy: a file that cannot be written is said,
+		// and changes nothing of the build's outcome (its exit status
+		// says whether images failed).
+		if err := appendFile(o.StepSummary, Markdown(res)); err != nil && o.Setup.Warn != nil {
+			fmt.Fprintf(o.Setup.Warn, "warning: writing the step summary: %v (the build's manifest and summary are written)\n", err)
 		}
 	}
 	return res, runErr
@@ -308,6 +322,13 @@ func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prio
 		if err := sameKnobs(out, prev.Settings, now); err != nil {
 			return err
 		}
+		if was := prev.Settings.Workload; was != "" && was != now.Workload {
+			is := now.Workload
+			if is == "" {
+				is = "a custom build"
+			}
+			return input.Errorf("--out "+out, "holds images of %s, and this build is of %s: want a new folder, or the same --profile to resume", was, is)
+		}
 	}
 	inPlan := make(map[string]bool, len(plan))
 	for _, in := range plan {
@@ -337,6 +358,19 @@ func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prio
 		return input.Errorf("--out "+out, "holds a build of %d planned images, and this one plans %d: want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all, --shard) to resume it", prev.Planned, len(plan))
 	}
 	return nil
+}
+
+// workloadID is Settings.Workload for a build from s: the fixture
+// profile's name and digest, or "" for a custom build.
+func workloadID(s fleet.Setup) string {
+	if s.Profile == nil || s.Source.Custom() {
+		return ""
+	}
+	d := s.Profile.Digest()
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return "fixtures:" + s.Profile.Name + "@" + d
 }
 
 // sameKnobs refuses (bad input naming --out) to resume a build recorded
@@ -480,6 +514,18 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 			phases[rec.Instance] = append(phases[rec.Instance], rec)
 			phaseMu.Unlock()
 		},
+		OnStopped: func(_, _ int, rec *record.Image) {
+			// Cut by the infrastructure failure that stops the run (no
+			// daemon left, the registry down): not a failed build, so
+			// no line, as an interrupted image; the resume builds it,
+			// and the closing line counts it as not built yet. Its
+			// records are in records.jsonl.
+			if rec != nil {
+				phaseMu.Lock()
+				delete(phases, rec.Instance)
+				phaseMu.Unlock()
+			}
+		},
 		OnImage: func(_, _ int, rec *record.Image) {
 			if rec != nil {
 				phaseMu.Lock()
@@ -572,4 +618,53 @@ func appendFile(path, text string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// writable checks that a build can write into out: create files in it
+// (the summary is replaced through a temporary file, logs/ is created),
+// append to the manifest and records it holds, and write into its logs/.
+// It changes nothing it finds.
+func writable(out string) error {
+	probe := func(dir string) error {
+		f, err := os.CreateTemp(dir, ".buildtune-write-*")
+		if err != nil {
+			return fmt.Errorf("cannot write in %s: %w", dir, pathCause(err))
+		}
+		f.Close()
+		return os.Remove(f.Name())
+	}
+	if err := probe(out); err != nil {
+		return err
+	}
+	logs := filepath.Join(out, "logs")
+	if fi, err := os.Stat(logs); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("cannot write the image logs: %s is not a folder", logs)
+		}
+		if err := probe(logs); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{manifest.ManifestFile, RecordsFile} {
+		p := filepath.Join(out, name)
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("cannot append to %s: %w", p, pathCause(err))
+		}
+		f.Close()
+	}
+	return nil
+}
+
+// pathCause is the cause of a *fs.PathError (its path is said by the
+// caller), or err itself.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

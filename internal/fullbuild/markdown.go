@@ -3,6 +3,7 @@ package fullbuild
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/buildtune/buildtune/internal/input"
 )
@@ -24,13 +25,22 @@ func Markdown(r *Result) string {
 	if r.Resumed > 0 {
 		fmt.Fprintf(&b, " Resumed: %d images were already done.", r.Resumed)
 	}
+	if left := r.Planned - s.Total; left > 0 {
+		// A stopped run (interrupted, the infrastructure lost): its
+		// table counts only what it recorded.
+		fmt.Fprintf(&b, " **Stopped: %d of %d planned images not built yet**; the same --out resumes it.", left, r.Planned)
+	}
 	b.WriteString("\n")
 	if len(s.FailedImages) > 0 {
 		b.WriteString("\n**Failed images**\n\n")
 		for _, f := range s.FailedImages {
 			msg := strings.ReplaceAll(f.Error, "\n", " ")
 			if len(msg) > 200 {
-				msg = msg[:200] + "..."
+				cut := 200
+				for cut > 0 && !utf8.RuneStart(msg[cut]) {
+					cut-- // not inside a character
+				}
+				msg = msg[:cut] + "..."
 			}
 			fmt.Fprintf(&b, "- `%s` (%d attempts): %s\n", f.Instance, f.AttemptCount, msg)
 		}

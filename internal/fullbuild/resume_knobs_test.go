@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/input"
@@ -133,5 +134,46 @@ func TestResumeRefusesLargerPlan(t *testing.T) {
 	}
 	if after := snapshot(t, out); !reflect.DeepEqual(before, after) {
 		t.Errorf("the refused resume changed the folder")
+	}
+}
+
+// TestResumeRefusesOtherProfile: a folder whose summary records the images
+// of one fixture profile is not resumed with another (its manifest would
+// mix images of two workloads under one summary): bad input naming --out
+// and both profiles, the folder untouched. The same profile resumes it,
+// and a summary without a workload (an older build's, or a custom build's)
+// is not checked.
+func TestResumeRefusesOtherProfile(t *testing.T) {
+	plan := insts(t, "a__a-1", "b__b-2")
+	load := func(name string) *fixtures.Profile {
+		p, err := fixtures.LoadProfile(filepath.Join(testenv.Root(t), "fixtures", "profiles", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	wide, heavy := load("validate-wide.yaml"), load("validate-heavy.yaml")
+	opts := func(out string, p *fixtures.Profile) Options {
+		return Options{Setup: fleet.Setup{Instances: plan, SDKSha: "aaaa", Out: out, Profile: p}, Workers: 2, Cache: engine.CacheOff, Strategy: workload.Single}
+	}
+	was := manifest.Settings{Workers: 2, CacheMode: "off", Strategy: workload.Single, SDKSha: "aaaa", Workload: workloadID(opts("", wide).Setup)}
+	if !strings.HasPrefix(was.Workload, "fixtures:"+wide.Name+"@") {
+		t.Fatalf("workload id %q", was.Workload)
+	}
+	out := knobsFolder(t, plan, &was)
+	before := testenv.Files(t, out)
+	_, err := Run(context.Background(), opts(out, heavy))
+	if !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), "--out "+out+": holds images of "+was.Workload+", and this build is of fixtures:"+heavy.Name+"@") {
+		t.Errorf("resume with another profile: %v, want bad input naming both", err)
+	}
+	if after := testenv.Files(t, out); !reflect.DeepEqual(after, before) {
+		t.Errorf("the refused folder changed")
+	}
+	if res, err := Run(context.Background(), opts(out, wide)); err != nil || res.Resumed != 2 || res.Summary.Settings.Workload != was.Workload {
+		t.Errorf("resume with the same profile: %+v, %v", res, err)
+	}
+	was.Workload = ""
+	if res, err := Run(context.Background(), opts(knobsFolder(t, plan, &was), heavy)); err != nil || res.Resumed != 2 {
+		t.Errorf("resume of a summary without a workload: %+v, %v", res, err)
 	}
 }

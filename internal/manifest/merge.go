@@ -139,6 +139,13 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		}
 		info.WallSeconds = shardWall.Seconds()
 		wall = max(wall, shardWall)
+		if err == nil && len(sum.Shards) > 0 {
+			// A previous merge's folder: it holds the shards it
+			// lists (their specs count as given), not one shard
+			// named by its first line.
+			m.Summary.Shards = append(m.Summary.Shards, sum.Shards...)
+			continue
+		}
 		m.Summary.Shards = append(m.Summary.Shards, info)
 	}
 

@@ -22,6 +22,10 @@ type Settings struct {
 	Shard string `json:"shard,omitempty"`
 	// SDKSha is the SDK commit the images are tagged with.
 	SDKSha string `json:"sdk_sha,omitempty"`
+	// Workload names what the images are built from, when buildtune
+	// generates them: "fixtures:NAME@DIGEST" (the profile's name and
+	// the start of its digest); empty for a custom build.
+	Workload string `json:"workload,omitempty"`
 }
 
 // Versions are the versions of the tools that built the images.

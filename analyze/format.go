@@ -28,6 +28,11 @@ func FormatSeconds(s float64) string {
 	case s < 59.95:
 		return fmt.Sprintf("%.1fs", s)
 	}
+	if s >= 3600e6 {
+		// A million hours and more: in hours, as a float, since the
+		// minutes would overflow an int64 (1e308 s printed as negative).
+		return fmt.Sprintf("%.3gh", s/3600)
+	}
 	if t := int64(math.Round(s)); t < 3600 {
 		return fmt.Sprintf("%dm%02ds", t/60, t%60)
 	}

@@ -370,7 +370,7 @@ func FitUSLBootstrap(workers, throughput []float64, reps int, seed uint64, confi
 	m.NStarHi = quantileWithInf(nstar, qHi)
 	if math.IsInf(m.NStarHi, 1) || math.IsInf(m.NStarLo, 1) {
 		m.Warnings = append(m.Warnings, fmt.Sprintf(
-			"kappa = 0 (no peak, N* infinite) in %d of %d resamples: N* has no finite upper bound, reported as 0", noPeak, m.Reps))
+			"kappa = 0 (no peak, N* infinite) in %d of %d resamples: N* has no finite upper bound (its interval runs to infinity; analysis.json writes that end as 0)", noPeak, m.Reps))
 		if math.IsInf(m.NStarLo, 1) {
 			m.NStarLo = 0
 		}

@@ -107,9 +107,13 @@ type Decision struct {
 	// pair by pair (zero when unknown).
 	SavingFraction Interval
 	// Significant says the gap between Recommended and RunnerUp is
-	// significant, with GapP its p-value.
-	Significant bool
-	GapP        float64
+	// significant, with GapP its Mann-Whitney p-value. With too few
+	// trials for Mann-Whitney the verdict rests on the t-tests on the
+	// logs of throughput instead, whose p-values are GapWelchP and
+	// GapPooledP (0 when not made).
+	Significant           bool
+	GapP                  float64
+	GapWelchP, GapPooledP float64
 	// PickedCheapest says Recommended is the cheapest of the settings
 	// equivalent to the fastest, and RunnerUp is the fastest itself.
 	PickedCheapest bool
@@ -267,7 +271,10 @@ type PhaseRow struct {
 
 // ValidationRow checks one prediction against a real build, in seconds.
 type ValidationRow struct {
-	Name                                      string
+	Name string
+	// Images is the size of the real build (0 when unknown): it can be
+	// another build than the one the report's predictions are for.
+	Images                                    int
 	PredictedMedian, PredictedLo, PredictedHi float64
 	Measured                                  float64
 	// ErrorPct is (predicted - measured) / measured in percent, and Inside

@@ -389,6 +389,7 @@ func decisionOf(rec evidence.Recommendation, err error, c evidence.Constraints) 
 		}
 	}
 	dec.GapP = rec.Model.Gap.P
+	dec.GapWelchP, dec.GapPooledP = rec.Model.GapWelchP, rec.Model.GapPooledP
 	return dec, nil
 }
 
@@ -678,7 +679,7 @@ func AddValidations(d *Data, vs []evidence.Validation) {
 	}
 	vd := &plot.ValidationData{}
 	for _, v := range vs {
-		d.Validation = append(d.Validation, ValidationRow{Name: v.Config.String(), PredictedMedian: v.PredictedS.Median,
+		d.Validation = append(d.Validation, ValidationRow{Name: v.Config.String(), Images: v.Images, PredictedMedian: v.PredictedS.Median,
 			PredictedLo: v.PredictedS.Lo, PredictedHi: v.PredictedS.Hi, Measured: v.MeasuredS, ErrorPct: v.ErrorPct, Inside: v.Inside, TooWide: v.TooWide})
 		vd.Points = append(vd.Points, plot.ValidationPoint{Name: v.Config.Name(),
 			Predicted: plot.Interval{Median: v.PredictedS.Median, Lo: v.PredictedS.Lo, Hi: v.PredictedS.Hi},

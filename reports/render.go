@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/buildtune/buildtune/analyze"
@@ -424,10 +425,7 @@ func decision(b *builder, dec Decision) {
 			shortName(ru.Name), prediction(ru)))...)
 	} else if ru.Name != "" {
 		s := fmt.Sprintf("Runner-up: %s, predicted %s.", shortName(ru.Name), prediction(ru))
-		p := ""
-		if dec.GapP > 0 && !math.IsNaN(dec.GapP) {
-			p = " (p = " + pValue(dec.GapP) + ")"
-		}
+		p := gapTest(dec)
 		if dec.Significant {
 			s += " The gap to it is significant" + p + "."
 		} else {
@@ -454,6 +452,31 @@ func decision(b *builder, dec Decision) {
 		b.para(span{Text: "Warnings:", Bold: true})
 		b.textList(warnings)
 	}
+}
+
+// gapTest is the test the runner-up's gap rests on, in parentheses:
+// " (p = 0.03)" for Mann-Whitney or, when there were too few trials for it
+// and the t-tests on logs decided, " (t-tests on logs: Welch p = 0.047,
+// pooled-variance p = 0.0002; Mann-Whitney p = 0.1 cannot reach alpha)",
+// so that a significant gap is never printed beside a p-value above
+// alpha alone. "" without a p-value.
+func gapTest(dec Decision) string {
+	okP := func(p float64) bool { return p > 0 && !math.IsNaN(p) }
+	mw := ""
+	if okP(dec.GapP) {
+		mw = "p = " + pValue(dec.GapP)
+	}
+	if okP(dec.GapWelchP) && okP(dec.GapPooledP) {
+		s := "t-tests on logs: Welch p = " + pValue(dec.GapWelchP) + ", pooled-variance p = " + pValue(dec.GapPooledP)
+		if mw != "" {
+			s += "; Mann-Whitney " + mw + ", too few trials to reach alpha"
+		}
+		return " (" + s + ")"
+	}
+	if mw == "" {
+		return ""
+	}
+	return " (" + mw + ")"
 }
 
 // againstBaseline says how the recommendation compares with the baseline,
@@ -791,6 +814,16 @@ func predictionTable(b *builder, preds []ConfigPrediction, dec Decision) {
 	}
 	b.table([]string{"configuration", "predicted", "interval", "vs baseline", "note"},
 		[]bool{false, true, true, true, false}, rows)
+	// The decision's percentage against the baseline is pair by pair
+	// (SavingFraction); the column compares medians. When the two read
+	// differently ("20% slower" above, "16% slower" here), say why.
+	rec, f := dec.Recommended, dec.SavingFraction
+	if f != (Interval{}) && base.Name != "" && base.Median > 0 && rec.Name != "" && rec.Name != base.Name && containsName(preds, rec.Name) {
+		if pair, med := percent(math.Abs(100*f.Median)), percent(math.Abs(100*(base.Median-rec.Median)/base.Median)); pair != med {
+			b.para(text(fmt.Sprintf("The vs baseline column compares the predicted medians (%s for %s); the decision's %s is the median over paired simulated builds, each pair drawn alike, so the two can differ.",
+				med, shortName(rec.Name), pair))...)
+		}
+	}
 }
 
 func containsName(ps []ConfigPrediction, name string) bool {
@@ -858,7 +891,7 @@ func model(b *builder, d Data) {
 			if lambda {
 				row = append(row, estimate(r.Lambda, throughput))
 			}
-			row = append(row, estimate(r.Sigma, sig3), estimate(r.Kappa, sig3), estimate(r.NStar, workers))
+			row = append(row, estimate(r.Sigma, uslParam), estimate(r.Kappa, uslParam), estimate(r.NStar, workers))
 			rows = append(rows, row)
 		}
 		b.table(head, num, rows)
@@ -1033,11 +1066,18 @@ func validation(b *builder, rows []ValidationRow, chart bool) {
 			case r.Inside:
 				inside = "yes"
 			}
-			out = append(out, []string{r.Name, duration(r.PredictedMedian), iv, duration(r.Measured),
+			images := ""
+			if r.Images > 0 {
+				images = strconv.Itoa(r.Images)
+			}
+			out = append(out, []string{r.Name, images, duration(r.PredictedMedian), iv, duration(r.Measured),
 				fmt.Sprintf("%+.1f%%", r.ErrorPct), inside})
 		}
-		b.table([]string{"configuration", "predicted", "interval", "measured", "error", "inside interval"},
-			[]bool{false, true, true, true, true, false}, out)
+		// The images column: a validated build need not be the build the
+		// predictions above are for (a 40-image build of a sweep whose
+		// predictions are for its 8-image list).
+		b.table([]string{"configuration", "images", "predicted", "interval", "measured", "error", "inside interval"},
+			[]bool{false, true, true, true, true, true, false}, out)
 	}
 	b.chart("validation")
 }
@@ -1117,6 +1157,16 @@ func throughput(v float64) string { return finiteOr("%.1f", v) }
 
 // pValue formats a p-value with 3 significant digits.
 func pValue(p float64) string { return finiteOr("%.3g", p) }
+
+// uslParam formats a USL coefficient (σ, κ) with 3 significant digits,
+// and as 0 when it is 0 but for the optimizer's rounding: the fits bound
+// both at 0, and a bootstrap end of 4.04e-17 is that bound, not a value.
+func uslParam(v float64) string {
+	if math.Abs(v) < 1e-9 {
+		v = 0
+	}
+	return sig3(v)
+}
 
 // sig3 formats a value with 3 significant digits.
 func sig3(v float64) string { return finiteOr("%.3g", v) }

@@ -60,8 +60,8 @@ func sampleData() Data {
 			{"workers=4 batch=15 cache=max", 83.8, plot.PhaseSeconds{Exec: 46.8, ImageExport: 5.9, LayerPush: 8.8, CacheExport: 17.2, CacheImport: 2.3, Queue: 1.4, Other: 1.1}},
 		}},
 		Validation: []ValidationRow{
-			{Name: "workers=4 batch=stream cache=off", PredictedMedian: 1*h + 52*m, PredictedLo: 1*h + 45*m, PredictedHi: 2*h + 3*m, Measured: 1*h + 57*m, ErrorPct: -4.3, Inside: true},
-			{Name: "workers=4 batch=15 cache=max", PredictedMedian: 2*h + 43*m, PredictedLo: 2*h + 31*m, PredictedHi: 2*h + 58*m, Measured: 3*h + 5*m, ErrorPct: -11.9, Inside: false},
+			{Name: "workers=4 batch=stream cache=off", Images: 433, PredictedMedian: 1*h + 52*m, PredictedLo: 1*h + 45*m, PredictedHi: 2*h + 3*m, Measured: 1*h + 57*m, ErrorPct: -4.3, Inside: true},
+			{Name: "workers=4 batch=15 cache=max", Images: 433, PredictedMedian: 2*h + 43*m, PredictedLo: 2*h + 31*m, PredictedHi: 2*h + 58*m, Measured: 3*h + 5*m, ErrorPct: -11.9, Inside: false},
 		},
 		Method: Method{
 			Workload:  "the generated SWT-Bench-shaped fixtures, default profile",

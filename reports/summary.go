@@ -90,7 +90,11 @@ func summaryTable(b *strings.Builder, what string, cells map[string][]float64) {
 		if cf := c.Sample.Confidence; cf > 0 && cf < 0.95-1e-9 {
 			ci += fmt.Sprintf(" (range, %.0f%%)", 100*cf) // too few trials for a 95% interval
 		}
-		fmt.Fprintf(b, "| %d | %s | %.1f | %s | %d | %.3g | %s |\n", c.Position, c.Name, c.Sample.Median, ci, c.Sample.N, c.PAdjusted, mark)
+		p := fmt.Sprintf("%.3g", c.PAdjusted)
+		if c.Best {
+			p = "–" // the best is not tested against itself
+		}
+		fmt.Fprintf(b, "| %d | %s | %.1f | %s | %d | %s | %s |\n", c.Position, c.Name, c.Sample.Median, ci, c.Sample.N, p, mark)
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(b, "\nNote: %s\n", w)

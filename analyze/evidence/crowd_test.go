@@ -10,36 +10,42 @@ import (
 	"github.com/buildtune/buildtune/sweep/record"
 )
 
-// warmupPushes: images after the first wave that pushed more than the
-// trial's second half did (layers and cache the later images found
-// pushed) carry the excess, which costs the trial its sum / workers once.
+// warmupOf: images of the trial's first half that pushed more than its
+// second half did (layers and cache the later images found pushed, and
+// the first wave's pushes colliding because it started together) carry
+// the excess, which costs the trial its sum / workers once; the first
+// wave's part of it is kept apart (a barrier build pays it per batch).
 func TestWarmupPushes(t *testing.T) {
 	im := func(push, cache, wall float64) record.Image {
 		return record.Image{Cost: record.Cost{WallSeconds: wall, LayerPushSeconds: push, CacheExportSeconds: cache}}
 	}
 	list := []record.Image{
-		im(1.4, 2.8, 6), im(1.2, 2.6, 6), // first wave: firstWaveExtra's
+		im(1.4, 2.8, 6), im(1.2, 2.6, 6), // first wave, pushing together
 		im(0.6, 1.2, 5), im(0.9, 1.1, 5), // still pushing shared content
 		im(0.5, 0.5, 9), im(0.5, 0.5, 4), im(0.5, 0.5, 3), im(0.5, 0.5, 3), // steady: 1.0
 	}
-	ex, once := warmupPushes(list, 2, 2)
-	want := []float64{0, 0, 0.8, 1, 0, 0, 0, 0}
+	w := warmupOf(list, 2, 2)
+	// No sizes recorded: each excess counts at most the steady push (1.0).
+	want := []float64{1, 1, 0.8, 1, 0, 0, 0, 0}
 	for i := range want {
-		if math.Abs(ex[i]-want[i]) > 1e-9 {
-			t.Fatalf("excess %v, want %v", ex, want)
+		if math.Abs(w.excess[i]-want[i]) > 1e-9 {
+			t.Fatalf("excess %v, want %v", w.excess, want)
 		}
 	}
-	if math.Abs(once-0.9) > 1e-9 {
-		t.Errorf("once %v, want (0.8+1)/2", once)
+	// The wave's part is its layer push above the steady layer push (0.5):
+	// the cache export's excess is a first upload, paid once whatever the
+	// batches.
+	if math.Abs(w.once-1.9) > 1e-9 || math.Abs(w.wave-0.8) > 1e-9 {
+		t.Errorf("once %v, wave %v; want (1+1+0.8+1)/2 and (0.9+0.7)/2", w.once, w.wave)
 	}
 	// Too short a trial to have a steady state after its first wave: none.
-	if ex, once := warmupPushes(list[:3], 2, 2); once != 0 || ex[2] != 0 {
-		t.Errorf("3 images: %v %v, want nothing", ex, once)
+	if w := warmupOf(list[:3], 2, 2); w.once != 0 || w.excess[2] != 0 || w.wave != 0 {
+		t.Errorf("3 images: %+v, want nothing", w)
 	}
 	// An excess never exceeds the image's own seconds.
 	list[2].WallSeconds = 0.5
-	if ex, _ := warmupPushes(list, 2, 2); ex[2] != 0.5 {
-		t.Errorf("excess %v, want capped at the image's 0.5 s", ex[2])
+	if w := warmupOf(list, 2, 2); w.excess[2] != 0.5 {
+		t.Errorf("excess %v, want capped at the image's 0.5 s", w.excess[2])
 	}
 }
 

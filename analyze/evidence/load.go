@@ -258,6 +258,36 @@ func Load(dir string) (*Run, error) {
 	if len(run.Selected.Trials) == 0 {
 		return nil, input.Errorf(dir, "%d trial records, none that counts (finished, no error, no infra failure, not warm-up); want at least one", len(set.Trials))
 	}
+	// A trial that built images in no time (no wall_s, and no end after
+	// its start), or at no throughput, is a corrupted record: taken as it is, its cell would rank on a
+	// throughput of 0 (or of infinity) that no build had.
+	for _, t := range run.Selected.Trials {
+		// A wall_s of 0 with a start and an end is a build's trial that
+		// did not write it: its wall time is End - Start (Validate).
+		wallKnown := t.WallSeconds > 0 || t.End.After(t.Start)
+		if t.Built > 0 && !(wallKnown && t.ImagesPerHour > 0) {
+			return nil, input.Errorf(dir, "%s: trial %d (cell %s) built %d images with wall_s %v and images_per_hour %v; want both above 0 (a corrupted record)",
+				RecordsFile, t.Trial, t.Cell, t.Built, t.WallSeconds, t.ImagesPerHour)
+		}
+	}
+	// An image runs within its trial: one that took longer than its whole
+	// trial is a corrupted record (a wall_s of 1e308 made every duration
+	// of its cell's prediction overflow, printed as negative minutes).
+	type trialKey struct {
+		run   string
+		trial int
+	}
+	walls := map[trialKey]float64{}
+	for _, t := range run.Selected.Trials {
+		walls[trialKey{t.Run, t.Trial}] = t.WallSeconds
+	}
+	for _, im := range run.Selected.Images {
+		tw, ok := walls[trialKey{im.Run, im.Trial}]
+		if ok && tw > 0 && im.WallSeconds > tw*1.01+1 {
+			return nil, input.Errorf(dir, "%s: image %s of trial %d (cell %s) has wall_s %v, longer than its trial's %v; want at most the trial's wall time (a corrupted record)",
+				RecordsFile, im.Instance, im.Trial, im.Cell, im.WallSeconds, tw)
+		}
+	}
 	// The warm-up trials are left out by design: only the others are news.
 	warmups := 0
 	for _, t := range set.Trials {

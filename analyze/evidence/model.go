@@ -184,9 +184,16 @@ func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
 		if wave >= len(list) {
 			wave = 0 // no image to compare the first wave with
 		}
-		to.FirstImageExtraSeconds = firstWaveExtra(list, wave)
-		warm, once := warmupPushes(list, wave, c.Concurrency())
-		to.WarmupSeconds = once
+		w := warmupOf(list, wave, c.Concurrency())
+		warm := w.excess
+		to.FirstImageExtraSeconds = firstWaveExtra(netOfWarmup(list, warm), wave)
+		to.WarmupSeconds = w.once
+		if c.Config.Batch <= 0 {
+			// A stream starts together once; a barrier build again
+			// at every batch. A barrier cell's later batches collided
+			// too, and its steady state already holds that.
+			to.SyncStartSeconds = w.wave
+		}
 		for i, im := range list {
 			id := im.Instance
 			if id == "" {
@@ -203,12 +210,16 @@ func (c *Cell) observations() ([]model.ImageObs, []model.TrialObs) {
 	return ims, trs
 }
 
-// warmupPushes returns, for each image of list (in start order), the
-// seconds it spent pushing beyond the trial's steady state, and the wall
-// time those excesses cost the trial once (warmupOf).
-func warmupPushes(list []record.Image, wave, workers int) ([]float64, float64) {
-	w := warmupOf(list, wave, workers)
-	return w.excess, w.once
+// netOfWarmup returns list with each image's warm-up excess taken out of
+// its wall seconds, so that firstWaveExtra does not count it again.
+func netOfWarmup(list []record.Image, warm []float64) []record.Image {
+	out := slices.Clone(list)
+	for i := range out {
+		if i < len(warm) && warm[i] > 0 {
+			out[i].WallSeconds = math.Max(0, out[i].WallSeconds-warm[i])
+		}
+	}
+	return out
 }
 
 // warmupBigImage is how much bigger than the steady images' median an
@@ -222,6 +233,9 @@ type warmup struct {
 	// the wall time they cost the trial, paid once per build.
 	excess []float64
 	once   float64
+	// wave is the first wave's part of once: pushes that collided because
+	// the wave started together.
+	wave float64
 	// unsized counts the images whose excess was counted without image
 	// bytes to check it against (capped at the steady push), bigger the
 	// images left out for pushing a bigger image.
@@ -231,13 +245,17 @@ type warmup struct {
 // warmupOf finds a trial's warm-up pushes. Images push layers and registry
 // cache that later images of the trial find already there (the shared
 // stages' layers, the builder's cache): the first images pay for the
-// whole build. The first wave's share is firstWaveExtra's; this is the
-// rest, in the images after it: each image's layer push plus cache export
-// seconds above the median of the trial's second half (its steady state),
-// counted for the images of the first half only. Spread over workers
-// builds at once, the excesses cost the trial their sum / workers of wall
-// time. Nothing when the trial has fewer than 2 images in its second half
-// after the first wave.
+// whole build. And a trial starts its first wave together, so their
+// pushes collide on a shared registry link, and images of equal length
+// keep colliding for a while; a long build drifts out of step after its
+// first images and pushes at the steady rate. Both are paid once per
+// build: each image's layer push plus cache export seconds above the
+// median of the trial's second half (its steady state), counted for the
+// images of the first half only, first wave included (firstWaveExtra then
+// compares walls net of these excesses, so nothing counts twice). Spread
+// over workers builds at once, the excesses cost the trial their sum /
+// workers of wall time. Nothing when the trial has fewer than 2 images in
+// its second half after the first wave.
 //
 // An image that pushes bigger layers also pushes longer, wherever it is
 // built, and that is its own cost, not a warm-up: taken as one, a
@@ -268,9 +286,13 @@ func warmupOf(list []record.Image, wave, workers int) warmup {
 			sizes = append(sizes, float64(im.ImageBytes))
 		}
 	}
-	steady, size := med(later), med(sizes)
+	laterPush := make([]float64, 0, len(list)-half)
+	for _, im := range list[half:] {
+		laterPush = append(laterPush, im.LayerPushSeconds)
+	}
+	steady, size, steadyLayers := med(later), med(sizes), med(laterPush)
 	var sum float64
-	for i := wave; i < half; i++ {
+	for i := range half {
 		e := push(list[i]) - steady
 		if !(e > 0) || math.IsInf(e, 0) {
 			continue
@@ -288,9 +310,20 @@ func warmupOf(list []record.Image, wave, workers int) warmup {
 		if e > 0 {
 			w.excess[i] = math.Min(e, list[i].WallSeconds)
 			sum += w.excess[i]
+			if i < wave {
+				// Only the layer push: a first cache export
+				// uploads the shared stages' cache once per
+				// build, whatever the batches.
+				scale := 1.0
+				if b := float64(list[i].ImageBytes); b > 0 && size > 0 {
+					scale = math.Max(1, b/size)
+				}
+				w.wave += math.Min(w.excess[i], math.Max(0, list[i].LayerPushSeconds-steadyLayers*scale))
+			}
 		}
 	}
 	w.once = sum / float64(max(workers, 1))
+	w.wave /= float64(max(workers, 1))
 	return w
 }
 

@@ -139,7 +139,7 @@ func (a *Analysis) PlanFromContext(ctx context.Context, basis string, images int
 		}
 		which := ""
 		if given != nil {
-			which = given.Name + ", the cell given,"
+			which = given.Name + ", the basis cell,"
 		}
 		if given == nil || given.Config.Registry != want {
 			basisCell, which = nil, "the best cell"
@@ -348,6 +348,13 @@ func (a *Analysis) PlanFromContext(ctx context.Context, basis string, images int
 			cp.Achieved = append(cp.Achieved, Achievement{Workers: w, Runners: o.Runners, ShardImages: o.ShardImages, Prediction: o.Prediction,
 				RunnerHours: o.RunnerHours, RegistryS: o.RegistrySeconds, Extrapolated: o.Extrapolated})
 		}
+		if len(cp.Achieved) == 0 {
+			// Every workers value is more than a runner's images: no row,
+			// and no plan to print. Say how many runners can be planned.
+			fewest := slices.Min(cp.Workers)
+			return cp, input.Errorf(fmt.Sprintf("--runners %d", runners), "%s leave %s per runner, fewer than every workers value this sweep can predict (%s); want at most %s",
+				analyze.Plural(images, "image"), analyze.Plural(planCeilDiv(images, cp.RunnersUsed), "image"), planList(cp.Workers), analyze.Plural(max(1, images/fewest), "runner"))
+		}
 		if len(cp.Achieved) > 0 && cp.Achieved[0].RegistryS > 0 && cp.Achieved[0].RegistryS >= cp.Achieved[0].Prediction.Median {
 			cp.Warnings = append(cp.Warnings, fmt.Sprintf("moving %s through the %s/s registry takes at least %s: the registry, not the runners, sets the time",
 				analyze.FormatBytes(float64(images)*cp.RegistryBytesPerImage), analyze.FormatBytes(float64(bandwidth)), analyze.FormatSeconds(cp.Achieved[0].RegistryS)))
@@ -394,8 +401,8 @@ func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells 
 	case load == float64(m):
 	case fit == nil:
 		return p, "", nil, input.Bad("config", fmt.Errorf(
-			"%s on %s: cannot be predicted from this sweep (%w): it loads the sweep machine's %s as %.2g builds at once did, the sweep measured cache %s, strategy %s at %s and fitted no USL model to scale from; sweep at least two worker counts to extrapolate",
-			cfg, analyze.Plural(runnerCores, "core"), ErrNoScalingModel, analyze.Plural(sweepCores, "core"), load, cfg.CacheMode, cfg.Strategy,
+			"%s on %s: cannot be predicted from this sweep (%w): it loads the sweep machine's %s as %s at once did, the sweep measured cache %s, strategy %s at %s and fitted no USL model to scale from; sweep at least two worker counts to extrapolate",
+			cfg, analyze.Plural(runnerCores, "core"), ErrNoScalingModel, analyze.Plural(sweepCores, "core"), buildsText(load), cfg.CacheMode, cfg.Strategy,
 			onceText(a.familyConcurrencies(cell.Config))))
 	default:
 		xm, xl := fit.fit.Throughput(float64(m)), fit.fit.Throughput(load)
@@ -531,4 +538,13 @@ func planList(xs []int) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// buildsText is a number of builds at once, which may be fractional:
+// "1 build", "2.5 builds".
+func buildsText(n float64) string {
+	if n == 1 {
+		return "1 build"
+	}
+	return fmt.Sprintf("%.2g builds", n)
 }

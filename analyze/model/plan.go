@@ -459,8 +459,8 @@ func limit(pl *Plan, in PlanInput, o PlanOption) {
 				analyze.FormatBytes(total), analyze.FormatBytes(in.RegistryBandwidth), analyze.FormatSeconds(o.RegistrySeconds), analyze.FormatSeconds(o.BuildSeconds), share(pl.RegistryUse)))
 		default:
 			pl.RegistryUse = pl.RegistryDemand / in.RegistryBandwidth
-			parts = append(parts, fmt.Sprintf("%s move %s/s of a %s/s registry: %s",
-				analyze.Plural(o.Runners, "runner"), analyze.FormatBytes(pl.RegistryDemand), analyze.FormatBytes(in.RegistryBandwidth), share(pl.RegistryUse)))
+			parts = append(parts, fmt.Sprintf("%s %s %s/s of a %s/s registry: %s",
+				analyze.Plural(o.Runners, "runner"), verbS(o.Runners, "move"), analyze.FormatBytes(pl.RegistryDemand), analyze.FormatBytes(in.RegistryBandwidth), share(pl.RegistryUse)))
 		}
 	}
 	pl.PruneShare = o.Prediction.PruneShare
@@ -563,3 +563,12 @@ func Achieve(in PlanInput, runners, workers int) (PlanOption, []string, error) {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// verbS is verb agreeing with n subjects: "1 runner moves", "2 runners
+// move".
+func verbS(n int, verb string) string {
+	if n == 1 {
+		return verb + "s"
+	}
+	return verb
+}

@@ -65,7 +65,9 @@ package model
 // trial's TrialObs.WarmupSeconds (their sum over the workers) is paid once
 // per build, as the first-wave extra is. A sweep's trials are short, so
 // left in, that warm-up would be drawn for a share of every image of a
-// full build.
+// full build. The first wave's own pushes collide because it started
+// together (TrialObs.SyncStartSeconds): a barrier build starts every
+// batch together, and pays that part again at each barrier.
 //
 // Crowding (PredictInput.Crowding > 0, see crowd.go): each observation is
 // first taken to seconds alone at the crowding it ran at, and the build is
@@ -81,6 +83,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
@@ -165,6 +168,12 @@ type TrialObs struct {
 	// (ImageObs.WarmupSeconds) cost it once (optional): a build pays it
 	// once, like the first-wave extra.
 	WarmupSeconds float64
+	// SyncStartSeconds is the part of WarmupSeconds the trial's first
+	// wave paid because its images started together and pushed at the
+	// same time (optional). A stream build starts together once; a
+	// barrier build starts every batch together, so a barrier target pays
+	// it again at each barrier.
+	SyncStartSeconds float64
 }
 
 // PredictInput describes a prediction of one configuration's full build.
@@ -305,6 +314,10 @@ func PredictContext(ctx context.Context, in PredictInput) (Prediction, error) {
 	p.Units = len(cell.pooled)
 	p.TrialFactors = cell.factors
 	p.FixedSeconds = nonNeg(in.FixedSeconds) + cell.firstExtra
+	if in.Batch > 0 && n > in.Batch {
+		// Every batch after the first starts its images together again.
+		p.FixedSeconds += float64((n+in.Batch-1)/in.Batch-1) * cell.syncExtra
+	}
 
 	scale := 1.0
 	if in.Scaling.Factor > 0 && isFinite(in.Scaling.Factor) {
@@ -435,6 +448,8 @@ type cell struct {
 	observations int
 	factors      []float64
 	firstExtra   float64
+	// syncExtra is the median of the trials' SyncStartSeconds.
+	syncExtra float64
 	// logMean and logSD are the mean and sample standard deviation of the
 	// log factors (logSD 0 with fewer than 2).
 	logMean, logSD float64
@@ -485,6 +500,15 @@ func prepareCell(images []ImageObs, trials []TrialObs, crowding float64) (cell, 
 	}
 	if len(warm) > 0 {
 		c.firstExtra += median(warm)
+	}
+	var syncs []float64
+	for _, t := range trials {
+		if e := t.SyncStartSeconds; isFinite(e) && e >= 0 {
+			syncs = append(syncs, e)
+		}
+	}
+	if len(syncs) > 0 {
+		c.syncExtra = median(syncs)
 	}
 
 	// Per-image costs with the first-image extra taken out.
@@ -671,12 +695,22 @@ func (p Prediction) WidthWarning() string {
 		analyze.FormatSeconds(p.Lo), analyze.FormatSeconds(p.Hi), ratioText(p.Lo, p.Hi), MaxTestableRatio)
 }
 
-// ratioText is hi/lo as "2.5x", or "infinity" when lo is 0.
+// ratioText is hi/lo as "2.5x", or "infinity" when lo is 0. It has
+// enough digits that a ratio above MaxTestableRatio never reads as equal
+// to it ("2.05x", not "2x (more than 2x)").
 func ratioText(lo, hi float64) string {
 	if !(lo > 0) {
 		return "infinity"
 	}
-	return fmt.Sprintf("%.2gx", hi/lo)
+	r := hi / lo
+	s := fmt.Sprintf("%.2g", r)
+	for prec := 3; prec <= 6; prec++ {
+		if v, err := strconv.ParseFloat(s, 64); err != nil || r <= MaxTestableRatio || v > MaxTestableRatio {
+			break
+		}
+		s = strconv.FormatFloat(r, 'g', prec, 64)
+	}
+	return s + "x"
 }
 
 // studentT draws Student's t with nu >= 1 degrees of freedom: a standard

@@ -190,7 +190,25 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		for _, k := range order {
 			parts = append(parts, fmt.Sprintf("%s ruled out %d", k, counts[k]))
 		}
-		return rec, fmt.Errorf("recommending among %d candidates: %s: %w", len(cands), strings.Join(parts, ", "), ErrInfeasible)
+		// Name the fastest candidate and what ruled it out: "infeasible"
+		// alone tells the user nothing to act on (how far the deadline is
+		// from the best that can be had).
+		best := rec.Excluded[0]
+		bestS := math.Inf(1)
+		for _, cd := range cands {
+			if cd.Prediction.Median < bestS {
+				for _, ex := range rec.Excluded {
+					if ex.Name == cd.Config.Name {
+						best, bestS = ex, cd.Prediction.Median
+					}
+				}
+			}
+		}
+		fastest := ""
+		if !math.IsInf(bestS, 1) {
+			fastest = fmt.Sprintf("; the fastest, %s, predicted at %s, was ruled out by the %s (%s)", best.Name, analyze.FormatSeconds(bestS), best.Constraint, best.Detail)
+		}
+		return rec, fmt.Errorf("recommending among %d candidates: %s%s: %w", len(cands), strings.Join(parts, ", "), fastest, ErrInfeasible)
 	}
 	// Fastest first; ties keep input order.
 	slices.SortStableFunc(feasible, func(a, b Candidate) int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,7 +140,9 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 			}
 		}
 	})
-	if err := c.sweep(ctx, sweepArgs); err != nil {
+	var sweepFailed *failedError
+	if err := c.sweep(ctx, sweepArgs); err != nil && !errors.As(err, &sweepFailed) {
+		// Failed builds are the verdict's to report (proveFailures).
 		if errors.Is(err, context.Canceled) {
 			// The sweep's own hint would resume a sweep, which gives no
 			// verdict: the proof is resumed by prove.
@@ -147,9 +150,15 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 			if claim != "" {
 				again += " --claim " + claim
 			}
+			if fs.Changed("images") {
+				again += fmt.Sprintf(" --images %d", images)
+			}
 			return fmt.Errorf("proof stopped, no verdict; what was recorded is in %s; resume with: %s: %w", out, again, context.Canceled)
 		}
 		return err
+	}
+	if sweepFailed != nil {
+		fmt.Fprintf(c.stderr, "prove: %v\n", sweepFailed)
 	}
 	a, err := af.analyse(out)
 	if err != nil {
@@ -158,9 +167,17 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	// Without --images, the full build is the run's default, as for
 	// recommend and plan: the instance list the sweep drew its sample
 	// from (--instances), else the SWT-Bench images.
+	// A resumed proof without --images keeps the target it was started
+	// with: a verdict on another number of images would answer another
+	// question, silently (a claim for 40 images refuted for 433).
 	var target evidence.Target
 	if fs.Changed("images") {
 		target.Images = images
+	} else if *resume != "" {
+		if n := proofImages(*resume); n > 0 {
+			target.Images = n
+			fmt.Fprintf(c.stderr, "prove: --images %d, as the proof in %s was started with\n", n, *resume)
+		}
 	}
 	v := evidence.ProveTarget(a, bc, hc, durationOf(claimD), target)
 	// No prediction because the proof's own builds failed is neither bad
@@ -276,4 +293,32 @@ func proveFailures(out, base, head string) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// proofImages is the --images the proof in dir was started with, as its
+// run.json's command line records it; 0 when it was started without one
+// (or the folder's run.json is not a proof's).
+func proofImages(dir string) int {
+	info, err := sweep.ReadRunInfo(dir)
+	if err != nil {
+		return 0
+	}
+	cl := info.CommandLine
+	i := slices.Index(cl, "prove")
+	if i < 0 {
+		return 0
+	}
+	n := 0
+	for j := i + 1; j < len(cl); j++ {
+		v, ok := strings.CutPrefix(cl[j], "--images=")
+		if !ok && cl[j] == "--images" && j+1 < len(cl) {
+			v, ok = cl[j+1], true
+		}
+		if ok {
+			if k, err := strconv.Atoi(v); err == nil && k > 0 && k <= maxImages {
+				n = k // the last one given wins, as for the flag
+			}
+		}
+	}
+	return n
 }

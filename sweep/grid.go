@@ -25,7 +25,6 @@ import (
 	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
-	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workload"
@@ -344,8 +343,11 @@ func (g Grid) Validate() error {
 	if g.Reps < 1 {
 		add("reps %d: want 1 or more", g.Reps)
 	}
-	if g.Sample < 1 {
+	switch {
+	case g.Sample < 1:
 		add("sample %d: want 1 or more instances", g.Sample)
+	case g.Sample > input.MaxCount:
+		add("sample %d: want at most %d instances", g.Sample, input.MaxCount)
 	}
 	if len(p) > 0 {
 		return &GridError{Problems: p}
@@ -614,6 +616,9 @@ func LoadGrid(path string) (Grid, error) {
 		return Grid{}, fmt.Errorf("reading grid: %w", err)
 	}
 	g, err := ParseGrid(data)
+	if err == nil {
+		err = configsAndDimensions(data)
+	}
 	if err != nil {
 		return Grid{}, fmt.Errorf("grid file %s: %w", path, err)
 	}
@@ -624,6 +629,32 @@ func LoadGrid(path string) (Grid, error) {
 		g.Profile = filepath.Join(filepath.Dir(path), g.Profile)
 	}
 	return g, nil
+}
+
+// configsAndDimensions refuses a grid file that gives explicit cells
+// (configs) and a dimension: the cells replace the dimensions, as --config
+// refuses the dimensions' flags, so the file's dimensions would be dropped
+// without a word. ParseGrid takes both, as run.json writes them (its
+// dimensions are the defaults then).
+func configsAndDimensions(data []byte) error {
+	j, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil // ParseGrid reports it
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(j, &keys) != nil || keys["configs"] == nil {
+		return nil
+	}
+	var both []string
+	for _, k := range []string{"workers", "batch", "cache", "strategy", "registry-bandwidth"} {
+		if _, ok := keys[k]; ok {
+			both = append(both, k)
+		}
+	}
+	if len(both) > 0 {
+		return fmt.Errorf("configs and %s: explicit cells replace the grid's dimensions; give one or the other", strings.Join(both, ", "))
+	}
+	return nil
 }
 
 // ParseGrid is LoadGrid on the file's contents.
@@ -698,11 +729,7 @@ func trialSeconds(c Cell, sample int, p float64, cores int) float64 {
 	}
 	k := min(c.Workers, size)
 	pp := p * math.Max(1, float64(k)*BuildCPUShare/float64(cores))
-	durations := make([]float64, sample)
-	for i := range durations {
-		durations[i] = pp
-	}
-	t := analyze.Makespan(durations, c.Workers, c.Batch)
+	t := equalMakespan(sample, pp, c.Workers, c.Batch)
 	if c.Batch > 0 {
 		batches := (sample + c.Batch - 1) / c.Batch
 		t += float64(batches) * BarrierTailFactor * p
@@ -711,6 +738,28 @@ func trialSeconds(c Cell, sample int, p float64, cores int) float64 {
 		t += p
 	}
 	return t + TrialOverheadSeconds
+}
+
+// equalMakespan is analyze.Makespan of n jobs of d seconds each, to the
+// same float64, without a slice of n durations or n*workers steps: in a
+// batch of s jobs the first min(s, workers) workers get ceil(s/workers)
+// jobs or one fewer, so the batch lasts d added ceil(s/workers) times. A
+// --sample or --workers of 10^5 is then no allocation of its size and no
+// 10^10 steps before the budget check can refuse it.
+func equalMakespan(n int, d float64, workers, batch int) float64 {
+	if batch <= 0 || batch > n {
+		batch = n
+	}
+	var total float64
+	for start := 0; start < n; start += batch {
+		s := min(batch, n-start)
+		var busy float64
+		for range (s + workers - 1) / workers {
+			busy += d
+		}
+		total += busy
+	}
+	return total
 }
 
 func seconds(s float64) time.Duration {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/sweep/record"
 )
@@ -386,5 +387,43 @@ func TestEstimate(t *testing.T) {
 	}
 	if err := CheckBudget(DefaultGrid(), DefaultPerImageSeconds, 2, 0); err != nil {
 		t.Errorf("CheckBudget(no budget) = %v", err)
+	}
+}
+
+// TestEqualMakespanIsMakespan: the estimate's closed form schedules equal
+// jobs exactly as analyze.Makespan does, to the same float64.
+func TestEqualMakespanIsMakespan(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 5, 7, 12, 433} {
+		for _, w := range []int{1, 2, 3, 4, 16, 1000} {
+			for _, b := range []int{0, 1, 2, 3, 5, 15, 1000} {
+				d := 2.3 * 1.33 / 2 * float64(w%3+1)
+				ds := make([]float64, n)
+				for i := range ds {
+					ds[i] = d
+				}
+				if got, want := equalMakespan(n, d, w, b), analyze.Makespan(ds, w, b); got != want {
+					t.Errorf("n %d workers %d batch %d: %v, want %v", n, w, b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestHugeSampleRefusedCheaply: a sample or a worker count of 10^5 is
+// estimated (and refused by the budget) without allocating or stepping
+// through sample*workers; a sample beyond input.MaxCount is invalid.
+func TestHugeSampleRefusedCheaply(t *testing.T) {
+	g := DefaultGrid()
+	g.Workers, g.Sample = []int{100_000}, 100_000
+	start := time.Now()
+	if err := CheckBudget(g, DefaultPerImageSeconds, EstimateCores, time.Hour); err == nil {
+		t.Fatal("a 10^5-image sample fits an hour?")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the estimate took %v", d)
+	}
+	g.Sample = 2_000_000_000
+	if err := g.Validate(); err == nil || !strings.Contains(err.Error(), "sample 2000000000: want at most") {
+		t.Errorf("Validate: %v, want the sample refused", err)
 	}
 }

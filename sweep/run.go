@@ -14,6 +14,7 @@ import (
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/sweep/record"
 )
 
@@ -312,16 +313,16 @@ func (s *session) resume() error {
 	dir := s.o.OutDir
 	info, err := ReadRunInfo(dir)
 	if err != nil {
-		return fmt.Errorf("resuming %s: %w", dir, err)
+		return input.Bad("resuming "+dir, err)
 	}
 	if !reflect.DeepEqual(s.o.Grid, Grid{}) && !sameGrid(s.o.Grid, info.Grid) {
 		a, _ := json.Marshal(s.o.Grid)
 		b, _ := json.Marshal(info.Grid)
-		return fmt.Errorf("resuming %s: the grid given (%s) differs from the one in %s (%s); resume without grid settings", dir, a, RunInfoFile, b)
+		return input.Errorf("resuming "+dir, "the grid given (%s) differs from the one in %s (%s); resume without grid settings", a, RunInfoFile, b)
 	}
 	s.g = info.Grid
 	if err := s.g.Validate(); err != nil {
-		return fmt.Errorf("resuming %s: %s: %w", dir, RunInfoFile, err)
+		return input.Bad("resuming "+dir, fmt.Errorf("%s: %w", RunInfoFile, err))
 	}
 	s.o.Adaptive = info.Adaptive
 	s.o.InitialReps, s.o.Alpha = info.InitialReps, info.Alpha
@@ -338,7 +339,7 @@ func (s *session) resume() error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("resuming %s: %w", dir, err)
+		return input.Bad("resuming "+dir, err)
 	}
 	if set.Torn {
 		fmt.Fprintf(s.log, "records: the last line was torn (interrupted write); it is cut off\n")
@@ -402,7 +403,7 @@ func (s *session) runTrials(ctx context.Context, trials []Trial, of int) error {
 		rec, ok := s.last[t.Index]
 		if ok {
 			if err := matches(rec, t); err != nil {
-				return fmt.Errorf("resuming %s: %w", s.o.OutDir, err)
+				return input.Bad("resuming "+s.o.OutDir, err)
 			}
 		}
 		done := ok && !rec.Interrupted
@@ -443,7 +444,7 @@ func (s *session) runTrials(ctx context.Context, trials []Trial, of int) error {
 // matches checks that a record of trial index t.Index is of trial t.
 func matches(rec record.Trial, t Trial) error {
 	if rec.Cell != t.Cell.Name() || rec.Temp != t.Temp || rec.Rep != t.Rep {
-		return fmt.Errorf("the records do not match the plan: trial %d is %s %s rep %d in the records, %s %s rep %d in the plan (were the grid, the seed or buildtune changed?)",
+		return fmt.Errorf("the records do not match the plan: trial %d is %s %s rep %d in the records, %s %s rep %d in the plan (were they written with another grid, seed or buildtune version?)",
 			t.Index, rec.Cell, rec.Temp, rec.Rep, t.Cell.Name(), t.Temp, t.Rep)
 	}
 	return nil

@@ -431,8 +431,8 @@ func TestSweepResumeChangedProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runIn(t, "sweep", "--resume", dir, "--buildkitd", "/nonexistent/buildkitd")
-	if strings.Contains(r.stderr, "changed") {
-		t.Errorf("a comment refused the resume: %s", r)
+	if strings.Contains(r.stderr, "has changed since the sweep started") {
+		t.Errorf("a comment refused the resume as another profile: %s", r)
 	}
 
 	if err := os.WriteFile(prof, []byte(strings.Replace(string(src), "cpu_seconds: 103", "cpu_seconds: 50", 1)), 0o644); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/buildtune/buildtune/analyze"
 	"github.com/buildtune/buildtune/fixtures"
+	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/progress"
@@ -92,6 +93,11 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if fs.Changed("reps") && (reps < 1 || reps > maxReps) {
 		return usagef("--reps %d: want 1 or more, at most %d", reps, maxReps)
 	}
+	if fs.Changed("resume") && strings.TrimSpace(resume) == "" {
+		// An empty value is no resume at all: it would start a new sweep
+		// of the default grid where one was meant to be continued.
+		return input.Errorf("--resume", "empty value; want the folder of an interrupted sweep (with run.json)")
+	}
 	if resume == "" {
 		if err := checkFolderFlag(fs, "out", out); err != nil {
 			return err
@@ -122,6 +128,9 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		info, err := sweep.ReadRunInfo(resume)
 		if err != nil {
 			return usagef("--resume %s: %v; want the folder of an interrupted sweep (with run.json)", resume, err)
+		}
+		if err := info.Grid.Validate(); err != nil {
+			return input.Errorf("--resume "+resume, "%s: %v; want the folder of a sweep as buildtune wrote it", filepath.Join(resume, sweep.RunInfoFile), err)
 		}
 		started = info
 		g, out = info.Grid, resume
@@ -241,28 +250,21 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if resume != "" {
 		opts.Grid = sweep.Grid{}
 	}
-	// Refuse a grid that cannot fit the budget before starting anything.
-	if resume == "" && budget > 0 {
-		pi := perImage
-		if pi == 0 {
-			pi = sweep.DefaultPerImageSeconds
-		}
-		check := g
-		if adaptive {
-			check.Reps = sweep.DefaultInitialReps
-		}
-		if err := sweep.CheckBudget(check, pi, sweep.EstimateCores, budget); err != nil {
-			return usagef("--budget: %v", err)
-		}
-	}
-
 	prof, err := c.sweepProfile(resume, started, g.Profile, fs.Changed("profile"), profile)
 	if err != nil {
 		return err
 	}
 	// A cell that exports the registry cache needs somewhere to export it.
+	// And a cell's strategy needs a plan of the workload: a workload
+	// file's plans, a one-Dockerfile workload's single.
 	for _, c := range g.Cells() {
 		if err := src.CheckCache(c.Cache); err != nil {
+			return err
+		}
+		if err := src.CheckStrategy(c.Strategy); err != nil {
+			return err
+		}
+		if err := checkWorkloadCache(src.Source, c); err != nil {
 			return err
 		}
 	}
@@ -287,6 +289,23 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	insts, err := fixtures.Sample(all, g.Sample, g.Seed)
 	if err != nil {
 		return usagef("--sample: %v", err)
+	}
+	// Refuse a grid that cannot fit the budget before starting anything,
+	// and after every other input is checked: the estimate is of the grid
+	// as it would run, so a bad profile, list or sample is named as such
+	// rather than as a grid too large for the budget.
+	if resume == "" && budget > 0 {
+		pi := perImage
+		if pi == 0 {
+			pi = sweep.DefaultPerImageSeconds
+		}
+		check := g
+		if adaptive {
+			check.Reps = sweep.DefaultInitialReps
+		}
+		if err := sweep.CheckBudget(check, pi, sweep.EstimateCores, budget); err != nil {
+			return usagef("--budget: %v", err)
+		}
 	}
 	u, err := sf.use()
 	if err != nil {
@@ -353,7 +372,58 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if errors.Is(runErr, context.Canceled) {
 		return fmt.Errorf("stopped; what was recorded is in %s; resume with: buildtune sweep --resume %s: %w", out, out, runErr)
 	}
+	if runErr == nil {
+		if msg := sweepFailures(out); msg != "" {
+			return &failedError{msg}
+		}
+	}
 	return runErr
+}
+
+// sweepFailures says how many images failed to build in the sweep's
+// latest trials (exit 1, as any command whose builds failed), or "" when
+// none did.
+func sweepFailures(out string) string {
+	set, err := record.ReadFile(filepath.Join(out, sweep.RecordsFile))
+	if err != nil {
+		return ""
+	}
+	images, trials, all := 0, 0, 0
+	for _, t := range record.Latest(set).Trials {
+		if t.Interrupted {
+			continue
+		}
+		all++
+		if t.Failed > 0 {
+			images += t.Failed
+			trials++
+		}
+	}
+	if images == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s failed to build in %d of %d trials; their errors are in %s, and the statistics count the built images only",
+		analyze.Plural(images, "image"), trials, all, filepath.Join(out, sweep.RecordsFile))
+}
+
+// checkWorkloadCache refuses a cell that exports the registry cache (mode
+// min or max) when a phase of its plan in the workload file has no
+// cache_to: every build of that phase would fail ("cache mode min needs a
+// cache ref to export to") after the stack started. CheckCache says the
+// same of a one-Dockerfile workload without --cache-ref.
+func checkWorkloadCache(src fleet.Source, c sweep.Cell) error {
+	if src.Workload == "" || c.Cache == engine.CacheOff || c.Cache == "" {
+		return nil
+	}
+	w, err := workload.Load(src.Workload)
+	if err != nil {
+		return input.Bad("--workload", err)
+	}
+	if phase, missing := w.NoCacheTo(c.Strategy); missing {
+		return input.Errorf("--cache-mode "+string(c.Cache), "exports the registry cache, and phase %q of plan %s in the workload file %s has no cache_to to export to: give it cache_to, or --cache-mode off",
+			phase, c.Strategy, src.Workload)
+	}
+	return nil
 }
 
 // finishedSweep reports whether resuming the sweep of opts would run no
@@ -382,6 +452,14 @@ func finishedSweep(ctx context.Context, opts sweep.Options) (*sweep.Summary, err
 	probe.OutDir, probe.Progress, probe.Log = tmp, nil, nil
 	r := &leftProbe{}
 	sum, err := sweep.Run(ctx, probe, r)
+	if err != nil && !r.asked && errors.Is(err, input.ErrBad) {
+		// The folder cannot be resumed as it is (records that do not
+		// parse or do not match run.json's plan): said now, before a
+		// stack is started for it, naming the sweep's own folder.
+		msg := strings.ReplaceAll(err.Error(), tmp, opts.OutDir)
+		msg = strings.TrimPrefix(msg, "resuming "+opts.OutDir+": ")
+		return nil, input.Errorf("--resume "+opts.OutDir, "%s", msg)
+	}
 	if r.asked || err != nil || sum == nil {
 		return nil, nil
 	}

@@ -67,13 +67,40 @@ func LoadInstanceList(path string) ([]Instance, error) {
 
 // Load reads a workload description (YAML or JSON, the Workload fields).
 // Unknown keys are an error; relative context and Dockerfile folders are
-// taken relative to the file.
+// taken relative to the file, and each phase's context folder and
+// Dockerfile must exist: a missing one would fail every build of the
+// phase, after the stack has started, as the builds' errors.
 func Load(path string) (*Workload, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("workload: %w", err)
 	}
-	return Parse(data, path, filepath.Dir(path))
+	w, err := Parse(data, path, filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	if err := w.checkFiles(); err != nil {
+		return nil, fmt.Errorf("workload %s: %w", path, err)
+	}
+	return w, nil
+}
+
+// checkFiles checks that every phase's context folder and Dockerfile
+// exist (folders resolved as Parse resolves them).
+func (w *Workload) checkFiles() error {
+	for _, name := range w.StrategyNames() {
+		p := w.Plans[name]
+		for _, ph := range append(append([]Phase(nil), p.Shared...), p.PerInstance...) {
+			if st, err := os.Stat(ph.ContextDir); err != nil || !st.IsDir() {
+				return fmt.Errorf("plan %s phase %q: context_dir %s is not a folder; want the build context folder (relative to the workload file)", name, ph.Name, ph.ContextDir)
+			}
+			df := filepath.Join(cmp.Or(ph.DockerfileDir, ph.ContextDir), cmp.Or(ph.DockerfileName, "Dockerfile"))
+			if st, err := os.Stat(df); err != nil || st.IsDir() {
+				return fmt.Errorf("plan %s phase %q: Dockerfile %s: no such file; want dockerfile_dir and dockerfile_name (default: context_dir/Dockerfile) naming the phase's Dockerfile", name, ph.Name, df)
+			}
+		}
+	}
+	return nil
 }
 
 // Parse is Load on the file's contents: source names it in errors, and

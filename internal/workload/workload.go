@@ -177,6 +177,23 @@ func (w *Workload) StrategyNames() []string {
 	return out
 }
 
+// NoCacheTo returns the name of the first phase of strategy's plan (shared
+// phases first) without a cache_to, "" when every phase has one: under a
+// cache mode other than off such a phase has nowhere to export its cache,
+// and every build of it fails.
+func (w *Workload) NoCacheTo(strategy string) (phase string, missing bool) {
+	p, ok := w.Plans[strategy]
+	if !ok {
+		return "", false
+	}
+	for _, ph := range append(append([]Phase(nil), p.Shared...), p.PerInstance...) {
+		if strings.TrimSpace(ph.CacheTo) == "" {
+			return ph.Name, true
+		}
+	}
+	return "", false
+}
+
 // Build is one request in a job, with the phase it came from.
 type Build struct {
 	Phase string

@@ -96,8 +96,9 @@ func (f *failAfter) Build(ctx context.Context, req engine.Request) (engine.Resul
 }
 
 // TestRunOnStoppedInFlight: the last daemon dies with two builds in
-// flight; neither is a failed image (both go to OnStopped), whichever of
-// them finds the pool empty first and stops the run.
+// flight; neither is a failed image: the one that finds the pool empty
+// goes to OnStopped and stops the run, the other to OnStopped or, stopped
+// first, nowhere (no record, as an interrupted build).
 func TestRunOnStoppedInFlight(t *testing.T) {
 	for range 20 {
 		fs, ds := fakes(1)
@@ -137,8 +138,12 @@ func TestRunOnStoppedInFlight(t *testing.T) {
 		if !IsInfra(err) {
 			t.Fatalf("run: %v; want an infrastructure failure", err)
 		}
-		if len(images) != 0 || len(stopped) != 2 {
-			t.Fatalf("OnImage got %q, OnStopped %q; want no image and both stopped", images, stopped)
+		// The build that finds the pool empty is stopped; the other is
+		// stopped too, or, when the run's stop reaches it first, left
+		// with no record at all (an interrupted build). Neither is ever
+		// an image that failed on its own.
+		if len(images) != 0 || len(stopped) < 1 || len(stopped) > 2 {
+			t.Fatalf("OnImage got %q, OnStopped %q; want no image, and one or both stopped", images, stopped)
 		}
 	}
 }

@@ -46,6 +46,11 @@ type StackRunner struct {
 	TraceDir        string
 	// OnImage reports progress within a trial.
 	OnImage func(t Trial, done, total int, rec *record.Image)
+	// Health checks the registry behind the proxy (nil: not checked): a
+	// build that fails as infrastructure on a daemon that still answers
+	// then stops the sweep as a registry down (exit 3), instead of
+	// failing every image after it.
+	Health func(ctx context.Context) error
 
 	mu         sync.Mutex
 	namespaces map[int]string // unit -> registry namespace of its cold trial
@@ -162,7 +167,7 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 		Workload: &wl, Instances: r.Instances, Strategy: t.Cell.Strategy, Cache: t.Cell.Cache,
 		Workers: t.Cell.Workers, Batch: t.Cell.Batch, Daemons: r.Daemons, DaemonLimits: r.DaemonLimits, Attempts: r.Attempts,
 		SkipExisting: true, Prune: r.Prune, Config: cfg, Run: t.Run, Trial: t.Index, Out: w,
-		TraceDir: r.TraceDir,
+		TraceDir: r.TraceDir, Health: r.Health,
 		OnImage: func(done, total int, rec *record.Image) {
 			ReportImages(ctx, done, total)
 			if r.OnImage != nil {

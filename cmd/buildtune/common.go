@@ -35,6 +35,12 @@ type stackFlags struct {
 }
 
 func (s *stackFlags) register(fs *pflag.FlagSet) {
+	s.registerAddrs(fs)
+	s.registerPrivate(fs, true)
+}
+
+// registerAddrs registers the flags that name running daemons.
+func (s *stackFlags) registerAddrs(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&s.buildkitAddrs, "buildkit-addr", nil, "buildkitd address to use, ADDR or ADDR@N with N the most builds it takes at once (0 = no limit); "+
 		"repeatable or a comma list, e.g. --buildkit-addr unix:///run/a.sock@4 --buildkit-addr tcp://10.0.0.2:1234@8; "+
 		"schemes: "+strings.Join(engine.Schemes, ", ")+"; each build goes to the healthy daemon with the fewest builds in flight "+
@@ -43,6 +49,16 @@ func (s *stackFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&s.tls.Cert, "tlscert", "", "client certificate for daemons that verify clients (with --tlskey)")
 	fs.StringVar(&s.tls.Key, "tlskey", "", "key of the client certificate (with --tlscert)")
 	fs.StringVar(&s.tls.ServerName, "tlsservername", "", "name checked against the daemons' certificates (default: the host of each address)")
+}
+
+// registerPrivate registers --state and, with stack, the flags that shape
+// a stack buildtune starts itself (a private one, or 'stack up').
+func (s *stackFlags) registerPrivate(fs *pflag.FlagSet, stack bool) {
+	if !stack {
+		fs.StringVar(&s.state, "state", "runs/stack", "folder of the stack kept by 'buildtune stack up'")
+		s.daemons = 1
+		return
+	}
 	fs.StringVar(&s.registry, "registry", "", "registry: host:port of a running one, 'embedded' (default) or 'distribution' (Debian's docker-registry)")
 	fs.StringVar(&s.state, "state", "runs/stack", "folder of the stack kept by 'buildtune stack up'")
 	fs.StringVar(&s.buildkitd, "buildkitd", "", "buildkitd binary for a private stack (default: bin/buildkitd beside buildtune)")
@@ -75,6 +91,14 @@ func (s *stackFlags) use() (stack.Use, error) {
 			}
 			if err := engine.ValidateAddr(a, s.tls); err != nil {
 				return stack.Use{}, input.Bad(what, err)
+			}
+			// One daemon given twice became two daemons of the pool: twice
+			// its @N, its prunes and its health counted twice, and a
+			// sweep's record naming two daemons where one ran.
+			for _, prev := range addrs {
+				if prev == a {
+					return stack.Use{}, input.Errorf(what+" "+a, "given twice; want each daemon once, with @N for the builds it takes at once")
+				}
 			}
 			addrs = append(addrs, a)
 			limits = append(limits, n)

@@ -34,11 +34,16 @@ func (c *cli) stack(ctx context.Context, args []string) error {
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(c.stdout, stackUsage)
+		fs := c.flags("stack up")
+		new(stackFlags).registerPrivate(fs, true)
+		fmt.Fprintf(c.stdout, "\nFlags of up (down and status take --state only):\n%s", fs.FlagUsages())
 		return errHelp
 	}
 	var sf stackFlags
 	fs := c.flags("stack " + args[0])
-	sf.register(fs)
+	// Only the flags the subcommand uses: a daemon address or TLS file
+	// given to 'stack up' would otherwise be accepted and ignored.
+	sf.registerPrivate(fs, args[0] == "up" || args[0] == "serve")
 	if err := c.parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -51,7 +56,7 @@ func (c *cli) stack(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "up":
-		return c.stackUp(ctx, sf, state)
+		return c.stackUp(ctx, sf, state, fs.Changed)
 	case "down":
 		st, err := stack.ReadState(state)
 		running := err == nil && st.Alive()
@@ -82,10 +87,21 @@ func (c *cli) stack(ctx context.Context, args []string) error {
 }
 
 // stackUp starts `buildtune stack serve` detached and waits for its state file.
-func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
-	if st, err := stack.ReadState(state); err == nil && st.Alive() {
+func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string, changed func(string) bool) error {
+	running := func() (bool, error) {
+		st, err := stack.ReadState(state)
+		if err != nil || !st.Alive() {
+			return false, nil
+		}
+		if diff := stackDiffers(st, sf, changed); diff != "" {
+			return true, input.Errorf("stack up "+diff, "a stack with %d daemon(s), the %s registry %s, max-parallelism %d and registry-concurrency %d already runs in %s; stop it first: buildtune stack down --state %s",
+				len(st.BuildkitAddrs), st.RegistryKind, st.Registry, st.MaxParallelism, st.RegistryConcurrency, sf.state, sf.state)
+		}
 		fmt.Fprintf(c.stdout, "stack: already running\nbuildkit: %s\nregistry: %s\n", joinComma(st.BuildkitAddrs), st.Registry)
-		return nil
+		return true, nil
+	}
+	if up, err := running(); up {
+		return err
 	}
 	// Bad flags and a missing buildkitd are refused before --state is
 	// created.
@@ -102,8 +118,24 @@ func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
 	if err := stack.CheckSetup(bin); err != nil {
 		return err
 	}
+	if err := stack.CheckDir(state, sf.daemons); err != nil {
+		return input.Bad("--state "+sf.state, err)
+	}
 	if err := os.MkdirAll(state, 0o755); err != nil {
 		return fmt.Errorf("--state %s: %w", state, err)
+	}
+	// Two `stack up` on one --state at once both started a stack there:
+	// the second removed the first's daemon socket and truncated its log,
+	// and one of them failed with buildkitd's own lock error (exit 3), or
+	// left a stack running that no state file named. The second now
+	// waits for the first, then finds its stack running.
+	unlock, err := lockState(ctx, state)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if up, err := running(); up {
+		return err
 	}
 	_ = os.Remove(stack.StatePath(state))
 	exe, err := os.Executable()
@@ -150,6 +182,72 @@ func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// lockState takes the lock of `stack up` in state (a file lock, released
+// by the kernel when the process ends), waiting at most 2 minutes for
+// another `stack up` that holds it.
+func lockState(ctx context.Context, state string) (func(), error) {
+	path := filepath.Join(state, ".stack-up.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("--state %s: %w", state, err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("another 'buildtune stack up' has been starting a stack in %s for 2 minutes (%s is locked)", state, path)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// stackDiffers names the flags given to `stack up` that the running stack
+// st does not have ("" when none): `stack up --daemons 2 --registry
+// distribution` over a stack of one daemon and the embedded registry said
+// "already running" with exit 0, and the commands after it measured
+// another stack than the one asked for.
+func stackDiffers(st *stack.State, sf stackFlags, changed func(string) bool) string {
+	var d []string
+	if changed("daemons") && sf.daemons != len(st.BuildkitAddrs) {
+		d = append(d, fmt.Sprintf("--daemons %d", sf.daemons))
+	}
+	if changed("registry") {
+		want := sf.registry
+		same := false
+		switch want {
+		case "", stack.RegistryEmbedded:
+			same = st.RegistryKind == stack.RegistryEmbedded
+		case stack.RegistryDistribution:
+			same = st.RegistryKind == stack.RegistryDistribution
+		default:
+			same = st.Registry == want
+		}
+		if !same {
+			d = append(d, "--registry "+want)
+		}
+	}
+	if changed("max-parallelism") && sf.maxParallelism != st.MaxParallelism {
+		d = append(d, fmt.Sprintf("--max-parallelism %d", sf.maxParallelism))
+	}
+	if changed("registry-concurrency") && sf.regConcurrency != st.RegistryConcurrency {
+		d = append(d, fmt.Sprintf("--registry-concurrency %d", sf.regConcurrency))
+	}
+	return strings.Join(d, " ")
 }
 
 // stopServe stops a `stack serve` that is not ready: SIGTERM, so that it
@@ -212,12 +310,19 @@ func stackServe(ctx context.Context, sf stackFlags, state string) error {
 	defer s.Stop()
 	pid := os.Getpid()
 	st := stack.State{BuildkitAddrs: s.Addrs(), Registry: s.Registry.Addr, RegistryKind: s.Registry.Kind,
-		Pids: []int{pid}, Started: []string{stack.ProcessStart(pid)}}
+		Pids: []int{pid}, Started: []string{stack.ProcessStart(pid)},
+		MaxParallelism: cfg.MaxParallelism, RegistryConcurrency: cfg.RegistryConcurrency}
 	if err := stack.WriteState(state, st); err != nil {
 		return err
 	}
 	defer os.Remove(stack.StatePath(state))
-	<-ctx.Done()
+	// A daemon or the registry process ending on its own ends the stack
+	// (the state file goes with it): status then says not running, and
+	// the next `stack up` starts a whole one, instead of "already
+	// running" over an address that answers no one.
+	if err := s.Watch(ctx); err != nil {
+		return infraError{fmt.Errorf("stack stopped: %w", err)}
+	}
 	return nil
 }
 

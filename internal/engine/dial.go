@@ -88,6 +88,21 @@ func ValidateAddr(addr string, o DialOptions) error {
 		if u.Path == "" && u.Opaque == "" {
 			return bad("", errors.New("has no socket path (want unix:///path/buildkitd.sock)"))
 		}
+		// A path that exists but is no socket (a folder, a regular file,
+		// a typo naming the daemon's state folder) never answers: bad
+		// input, not a daemon that is down. A path that does not exist
+		// may be a daemon not started yet, and is left to the dial.
+		p := u.Path
+		if p == "" {
+			p = u.Opaque
+		}
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&os.ModeSocket == 0 {
+			what := "a regular file"
+			if fi.IsDir() {
+				what = "a folder"
+			}
+			return bad("", fmt.Errorf("%s is %s, not a socket (want unix:///path/buildkitd.sock)", p, what))
+		}
 	case "tcp":
 		if _, port, err := net.SplitHostPort(u.Host); err != nil || port == "" {
 			return bad("", errors.New("has no host:port (want tcp://host:port)"))
@@ -180,9 +195,39 @@ func DialWith(ctx context.Context, addr string, o DialOptions) (*BuildKit, error
 	b := &BuildKit{addr: addr, c: c}
 	if err := b.Ping(ctx, DialTimeout); err != nil {
 		c.Close()
+		if aerr := tlsMismatch(addr, err, o); aerr != nil {
+			return nil, aerr
+		}
 		return nil, withTLSHint(err, o)
 	}
 	return b, nil
+}
+
+// tlsMismatch is the *AddrError (bad input) for a first call that failed
+// because the TLS options do not fit the daemon, which no retry mends: its
+// certificate is not signed by --tlscacert or not issued for the name
+// checked (--tlsservername, else the address's host), or it speaks no TLS
+// at all. nil for any other failure.
+func tlsMismatch(addr string, err error, o DialOptions) error {
+	if !o.TLS() {
+		return nil
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return &AddrError{Addr: addr, Flag: "--tlscacert", Err: fmt.Errorf("the daemon does not speak TLS; drop --tlscacert, --tlscert, --tlskey and --tlsservername for it (%v)", err)}
+	case strings.Contains(msg, "x509: certificate signed by unknown authority") || strings.Contains(msg, "x509: certificate is not trusted"):
+		return &AddrError{Addr: addr, Flag: "--tlscacert", Err: fmt.Errorf("the daemon's certificate is not signed by --tlscacert %s (%v)", o.CACert, err)}
+	case strings.Contains(msg, "x509: certificate is valid for") || strings.Contains(msg, "x509: cannot validate certificate for"):
+		name := o.ServerName
+		flag := "--tlsservername"
+		if name == "" {
+			u, _ := url.Parse(addr)
+			name, flag = u.Hostname(), "--tlsservername (default: the address's host)"
+		}
+		return &AddrError{Addr: addr, Flag: "--tlsservername", Err: fmt.Errorf("the daemon's certificate is not issued for %q, the name %s checks (%v)", name, flag, err)}
+	}
+	return nil
 }
 
 // withTLSHint adds to a failed first call the likely reason when the

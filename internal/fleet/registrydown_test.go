@@ -36,3 +36,25 @@ func TestRegistryDown(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryRefused: a 401 or 403 on the base image pushes is the
+// registry refusing the credentials (bad input, with a --docker-auth
+// hint), not the registry down and not a build that failed.
+func TestRegistryRefused(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("pushing fixture base images: %w", err) }
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"401", wrap(&transport.Error{StatusCode: http.StatusUnauthorized}), true},
+		{"403", wrap(&transport.Error{StatusCode: http.StatusForbidden}), true},
+		{"404", wrap(&transport.Error{StatusCode: http.StatusNotFound}), false},
+		{"503", wrap(&transport.Error{StatusCode: http.StatusServiceUnavailable}), false},
+		{"local", wrap(errors.New("profile: layer too large")), false},
+	} {
+		if got := registryRefused(tc.err); got != tc.want {
+			t.Errorf("%s: registryRefused = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

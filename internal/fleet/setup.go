@@ -92,6 +92,14 @@ func Open(ctx context.Context, s Setup) (*Env, error) {
 		if registryDown(err) {
 			return nil, infraError{err} // the base images could not be pushed: exit 3
 		}
+		if registryRefused(err) {
+			// Credentials are input: the registry wants some, or other ones.
+			hint := "give --docker-auth to send the credentials in ~/.docker/config.json"
+			if s.Source.DockerAuth {
+				hint = "the credentials in ~/.docker/config.json (--docker-auth) are not accepted for it"
+			}
+			return nil, input.Errorf("--registry "+env.Registry.Addr, "refused the base image pushes (%v); %s", err, hint)
+		}
 		return nil, err
 	}
 	if s.Trace {
@@ -118,6 +126,13 @@ func (e *Env) Close() {
 	if e.private != "" {
 		os.RemoveAll(e.private)
 	}
+}
+
+// registryRefused says err is the registry refusing the client's
+// credentials (401 or 403): the registry is up, the input is wrong.
+func registryRefused(err error) bool {
+	var te *transport.Error
+	return errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden)
 }
 
 // registryDown says err is the registry failing (a server error, too many

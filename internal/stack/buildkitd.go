@@ -100,7 +100,7 @@ func startDaemon(ctx context.Context, cfg DaemonConfig, tls *TLSFiles) (*Daemon,
 		return nil, fmt.Errorf("buildkitd folder: %w", err)
 	}
 	sock := SocketPath(cfg.Dir)
-	if len(sock) > 100 {
+	if len(sock) > maxSocketPath {
 		return nil, fmt.Errorf("buildkitd socket path %s is longer than a unix socket allows; use a shorter state folder", sock)
 	}
 	_ = os.Remove(sock)

@@ -76,7 +76,10 @@ func Connect(ctx context.Context, u Use) (*Env, error) {
 		case err == nil && st.Alive():
 			addrs = st.BuildkitAddrs
 			tlsOpts = engine.DialOptions{}
-			if registry == "" || registry == st.Registry {
+			// --registry embedded (the default, spelled out) or
+			// distribution names the stack's own registry when it is
+			// of that kind: it started another, empty one beside it.
+			if registry == "" || registry == st.Registry || (registry != "external" && registry == st.RegistryKind) {
 				registry = ""
 				env.Registry = &Registry{Addr: st.Registry, Kind: st.RegistryKind}
 			}

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +45,11 @@ func StartEmbedded(dir, addr string) (*Registry, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("registry blob folder: %w", err)
 	}
+	// The registry writes every pushed blob there: a folder it cannot
+	// write into would only show at the first push, as a server error.
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening for the embedded registry on %s: %w", addr, err)
@@ -55,6 +62,20 @@ func StartEmbedded(dir, addr string) (*Registry, error) {
 	r := &Registry{Addr: ln.Addr().String(), Kind: "embedded", srv: srv, exited: make(chan struct{})}
 	go func() { r.waitErr = srv.Serve(ln); close(r.exited) }()
 	return r, nil
+}
+
+// checkWritable creates and removes a file in dir.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("registry folder %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("registry folder %s: removing a test file: %w", dir, err)
+	}
+	return nil
 }
 
 // DistributionBinary is where Debian's docker-registry package installs the
@@ -76,6 +97,9 @@ func StartDistribution(ctx context.Context, dir, binary string) (*Registry, erro
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "storage"), 0o755); err != nil {
 		return nil, fmt.Errorf("registry folder: %w", err)
+	}
+	if err := checkWritable(filepath.Join(dir, "storage")); err != nil {
+		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cfg := fmt.Sprintf(`version: 0.1
@@ -126,6 +150,14 @@ func CheckRegistry(s string) error {
 	if _, err := name.NewRegistry(s, name.StrictValidation); err != nil {
 		return fmt.Errorf("registry %q: want host:port, %q or %q", s, RegistryEmbedded, RegistryDistribution)
 	}
+	// name.NewRegistry takes any digits after the colon: a port beyond
+	// 65535 (or 0) would only fail when dialled, as a registry that "does
+	// not answer" (exit 3) rather than the typo it is.
+	if _, port, err := net.SplitHostPort(s); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("registry %q: port %q: want host:port with a port from 1 to 65535", s, port)
+		}
+	}
 	return nil
 }
 
@@ -145,25 +177,61 @@ func (unreachable) Is(target error) bool { return target == ErrUnreachable }
 // Ping checks that the registry answers GET /v2/; an error wraps
 // ErrUnreachable when it did not answer at all or answered a server error
 // (5xx).
+//
+// A registry on this machine is asked over plain HTTP first, any other over
+// HTTPS first (as the daemons and the base-image push reach them), and the
+// other scheme is tried when the first gets no registry's answer: a
+// registry with TLS on its own port (registry.example.com:5000) answers
+// plain HTTP with 400, and was refused as "not a registry".
 func (r *Registry) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+r.Addr+"/v2/", nil)
-	if err != nil {
-		return fmt.Errorf("registry %s: %w", r.Addr, err)
+	schemes := []string{"https", "http"}
+	if Loopback(r.Addr) {
+		schemes = []string{"http", "https"}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	var first error
+	for _, scheme := range schemes {
+		err := pingScheme(ctx, scheme, r.Addr)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return first
+}
+
+// pingClient asks GET /v2/ over either scheme. The certificate is not
+// checked: this only asks whether a registry answers there; the daemons
+// and the pushes check it themselves.
+var pingClient = &http.Client{Transport: &http.Transport{
+	Proxy:           http.ProxyFromEnvironment,
+	TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // reachability only, see above
+}}
+
+// pingScheme asks scheme://addr/v2/ once.
+func pingScheme(ctx context.Context, scheme, addr string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+addr+"/v2/", nil)
 	if err != nil {
-		return unreachable{fmt.Errorf("registry %s does not answer: %w", r.Addr, err)}
+		return fmt.Errorf("registry %s: %w", addr, err)
+	}
+	resp, err := pingClient.Do(req)
+	if err != nil {
+		return unreachable{fmt.Errorf("registry %s does not answer: %w", addr, err)}
 	}
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 500:
 		// Down behind a proxy or load balancer (502, 503, 504): as down
 		// as one that does not answer.
-		return unreachable{fmt.Errorf("registry %s: GET /v2/ answered %s", r.Addr, resp.Status)}
+		return unreachable{fmt.Errorf("registry %s: GET /v2/ answered %s", addr, resp.Status)}
 	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized:
-		return fmt.Errorf("registry %s: GET /v2/ answered %s", r.Addr, resp.Status)
+		return fmt.Errorf("registry %s: GET /v2/ answered %s; want 200 or 401 from a registry's API (is it a registry?)", addr, resp.Status)
 	}
 	return nil
 }

@@ -63,6 +63,27 @@ func CheckDaemons(n int) error {
 	return nil
 }
 
+// maxSocketPath is the longest unix socket path startDaemon accepts (the
+// kernel's sun_path holds 108 bytes with its terminating NUL).
+const maxSocketPath = 100
+
+// CheckDir refuses a state folder whose daemons' sockets (the longest is
+// the last daemon's) would be too long for a unix socket, before anything
+// is created there: it failed only when the daemon started.
+func CheckDir(dir string, daemons int) error {
+	if daemons < 1 {
+		daemons = 1
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if sock := SocketPath(filepath.Join(abs, fmt.Sprintf("buildkitd-%d", daemons-1))); len(sock) > maxSocketPath {
+		return fmt.Errorf("the daemons' socket %s would be %d bytes, longer than a unix socket allows (%d); want a shorter folder", sock, len(sock), maxSocketPath)
+	}
+	return nil
+}
+
 // Start starts the registry, then the daemons (which trust it over plain HTTP).
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.Dir == "" {
@@ -92,7 +113,15 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 			return nil, input.Bad("--registry", cerr)
 		}
 		s.Registry = External(cfg.Registry)
-		err = s.Registry.Ping(ctx)
+		if err := s.Registry.Ping(ctx); err != nil {
+			// Down (no answer, 5xx) is infrastructure; anything else
+			// answered, and is not a registry: bad input, as Connect
+			// says it for given daemons.
+			if errors.Is(err, ErrUnreachable) {
+				return nil, fmt.Errorf("--registry: %w", err)
+			}
+			return nil, input.Bad("--registry", err)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("starting registry: %w", err)
@@ -129,6 +158,39 @@ func (s *Stack) Addrs() []string {
 	return out
 }
 
+// Watch waits until ctx is done (nil) or a process of the stack ends on
+// its own: a daemon, or a registry it started (an error naming it). A
+// stack kept by `stack serve` ends with it, so that a daemon killed or
+// crashed is not left behind as a "running" stack whose address answers
+// no one.
+func (s *Stack) Watch(ctx context.Context) error {
+	cases := make(chan error, len(s.Daemons)+1)
+	for _, d := range s.Daemons {
+		go func(d *Daemon) {
+			select {
+			case <-d.exited:
+				cases <- fmt.Errorf("buildkitd %s (pid %d) exited: %v (log %s)", d.Addr, d.Pid, d.waitErr, filepath.Join(d.Dir, "buildkitd.log"))
+			case <-ctx.Done():
+			}
+		}(d)
+	}
+	if r := s.Registry; r != nil && r.exited != nil {
+		go func() {
+			select {
+			case <-r.exited:
+				cases <- fmt.Errorf("%s registry %s exited: %v", r.Kind, r.Addr, r.waitErr)
+			case <-ctx.Done():
+			}
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-cases:
+		return err
+	}
+}
+
 // Stop stops the daemons, then the registry.
 func (s *Stack) Stop() error {
 	var errs []error
@@ -153,32 +215,47 @@ type State struct {
 	// taken for a running stack nor signalled. Empty in a state written
 	// without them (then only the pids are checked).
 	Started []string `json:"started,omitempty"`
+	// MaxParallelism and RegistryConcurrency are the daemons' settings
+	// (0 = BuildKit's default), so that a later `stack up` asking for
+	// other ones is told the running stack is not what it asked for.
+	MaxParallelism      int `json:"max_parallelism,omitempty"`
+	RegistryConcurrency int `json:"registry_concurrency,omitempty"`
 }
 
 // ProcessStart is the start time of process pid (clock ticks since boot,
 // field 22 of /proc/PID/stat), which tells it from a later process given
 // the same pid; "" when it cannot be read.
 func ProcessStart(pid int) string {
+	_, start := procStat(pid)
+	return start
+}
+
+// procStat reads the state (field 3: R, S, Z, ...) and the start time
+// (field 22) of process pid from /proc/PID/stat; "" when unreadable.
+func procStat(pid int) (state, start string) {
 	if pid < 1 {
-		return ""
+		return "", ""
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	// The command name (field 2) is in parentheses and may hold spaces
 	// and parentheses itself: the fields after it start after the last ')'.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return ""
+		return "", ""
 	}
 	f := strings.Fields(s[i+1:])
 	// f[0] is field 3 (state), so field 22 is f[19].
 	if len(f) < 20 {
-		return ""
+		if len(f) > 0 {
+			return f[0], ""
+		}
+		return "", ""
 	}
-	return f[19]
+	return f[0], f[19]
 }
 
 // StatePath is the state file in dir.
@@ -244,8 +321,16 @@ func (st *State) alive(i int) bool {
 	if p < 2 || syscall.Kill(p, 0) != nil {
 		return false
 	}
+	// A process that has exited but is not reaped yet (a zombie) still
+	// answers kill(pid, 0): `stack serve` killed, and re-parented to an
+	// init that reaps late or never (PID 1 of a container), was taken
+	// for a running stack, and down waited 30 s for it to go.
+	state, start := procStat(p)
+	if state == "Z" || state == "X" {
+		return false
+	}
 	if len(st.Started) == len(st.Pids) && st.Started[i] != "" {
-		return ProcessStart(p) == st.Started[i]
+		return start == st.Started[i]
 	}
 	return true
 }
@@ -270,8 +355,11 @@ func (st *State) anyAlive() bool {
 	return false
 }
 
+// downGrace is how long Down waits after SIGTERM before SIGKILL.
+var downGrace = 30 * time.Second
+
 // Down ends the processes of a detached stack, waits for them to exit
-// (at most 30 s) and removes its state file.
+// (SIGTERM, then SIGKILL after downGrace) and removes its state file.
 func Down(dir string) error {
 	st, err := ReadState(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -282,19 +370,46 @@ func Down(dir string) error {
 	}
 	// Only the stack's own processes: a pid that is gone, or now another
 	// process's, is left alone.
+	var signalled []int
 	for i, p := range st.Pids {
 		if st.alive(i) {
 			_ = syscall.Kill(p, syscall.SIGTERM)
+			signalled = append(signalled, p)
 		}
 	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(downGrace)
+	killed := false
 	for st.anyAlive() {
 		select {
 		case <-deadline:
-			return fmt.Errorf("stack (pid %v) still running 30s after SIGTERM", st.Pids)
+			if killed {
+				return fmt.Errorf("stack (pid %v) still running %s after SIGTERM and 5s after SIGKILL", st.Pids, downGrace)
+			}
+			// A serve that does not end on SIGTERM (stopped, hung) left
+			// `stack down` failing for good: it is killed (its daemons
+			// follow it, by their parent-death signal).
+			for i, p := range st.Pids {
+				if st.alive(i) {
+					_ = syscall.Kill(p, syscall.SIGKILL)
+				}
+			}
+			killed = true
+			deadline = time.After(5 * time.Second)
 		case <-tick.C:
+		}
+	}
+	// A process that ended is a zombie until its parent (init, for a
+	// detached serve) reaps it: give that a moment, so that its pid is
+	// gone when Down returns, but do not wait on an init that never reaps.
+	reapBy := time.Now().Add(3 * time.Second)
+	for _, p := range signalled {
+		for time.Now().Before(reapBy) && syscall.Kill(p, 0) == nil {
+			if state, _ := procStat(p); state != "Z" && state != "X" {
+				break // the pid was given to another process
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	if err := os.Remove(StatePath(dir)); err != nil && !errors.Is(err, os.ErrNotExist) {

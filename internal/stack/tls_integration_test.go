@@ -114,14 +114,28 @@ func TestTLSDaemon(t *testing.T) {
 	t.Run("no client cert", func(t *testing.T) {
 		refused(t, engine.DialOptions{CACert: files.CACert}, "require a client certificate")
 	})
+	// The client itself finds that its TLS options do not fit the daemon:
+	// no retry mends that, so it is bad input naming the flag at fault
+	// (an *AddrError, exit 2), not a daemon that is down.
+	mismatch := func(t *testing.T, o engine.DialOptions, flag, hint string) {
+		t.Helper()
+		_, err := engine.DialWith(ctx, d.Addr, o)
+		var ae *engine.AddrError
+		if !errors.As(err, &ae) || ae.Flag != flag {
+			t.Fatalf("DialWith: %v; want an *AddrError naming %s", err, flag)
+		}
+		if msg := err.Error(); !strings.Contains(msg, hint) || !strings.Contains(msg, d.Addr) || strings.Contains(msg, "\n") {
+			t.Errorf("error %q: want one line naming %s and %q", msg, d.Addr, hint)
+		}
+	}
 	t.Run("wrong ca", func(t *testing.T) {
 		// The client does not trust the daemon's certificate.
-		refused(t, engine.DialOptions{CACert: files.WrongCACert, Cert: files.ClientCert, Key: files.ClientKey}, "certificate signed by unknown authority")
+		mismatch(t, engine.DialOptions{CACert: files.WrongCACert, Cert: files.ClientCert, Key: files.ClientKey}, "--tlscacert", "certificate signed by unknown authority")
 	})
 	t.Run("wrong server name", func(t *testing.T) {
 		o := files.Client()
 		o.ServerName = "buildkitd.example"
-		refused(t, o, "buildkitd.example")
+		mismatch(t, o, "--tlsservername", "buildkitd.example")
 	})
 	t.Run("plain tcp", func(t *testing.T) { refused(t, engine.DialOptions{}, "may require TLS") })
 

@@ -83,7 +83,8 @@ bench-proof: setup
 # Every fuzz target, FUZZTIME each (make test-long runs them for 60 s).
 FUZZTIME ?= 30s
 FUZZ_TARGETS = FuzzRead:./sweep/record FuzzRewriteRoundTrip:./internal/workflow FuzzParseGrid:./sweep \
-	FuzzParseProfile:./fixtures FuzzParse:./internal/workload FuzzExpand:./internal/workload FuzzReducer:./internal/engine
+	FuzzParseProfile:./fixtures FuzzParse:./internal/workload FuzzExpand:./internal/workload FuzzReducer:./internal/engine \
+	FuzzBandwidthRoundTrip:./internal/input
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t%%:*} ($(FUZZTIME))"; \

@@ -204,7 +204,7 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 	af.register(fs)
 	tf.register(fs)
 	fs.StringVar(&regBW, "registry-bandwidth", "", conditionUsage)
-	fs.StringVar(&deadline, "deadline", "", "the full build must finish within this (e.g. 3h), at the upper end of its interval")
+	fs.StringVar(&deadline, "deadline", "", deadlineUsage)
 	fs.IntVar(&maxWorkers, "max-workers", 0, "at most this many workers (0 = no limit)")
 	fs.StringVar(&maxBytes, "max-registry-bytes", "0", "at most this many bytes sent to the registry by the full build (e.g. 500GiB; 0 = no limit)")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object to stdout")
@@ -284,6 +284,9 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 	fmt.Fprint(c.stdout, reports.RecommendationText(rec))
 	return nil
 }
+
+// deadlineUsage is the help of recommend's and report's --deadline.
+const deadlineUsage = "the full build must finish within this (e.g. 3h), at the upper end of its interval"
 
 const conditionUsage = "the registry bandwidth condition to decide for (e.g. 16MiB/s or unlimited), for a sweep that measured several with --registry-bandwidth (default: one decision per condition)"
 
@@ -371,11 +374,13 @@ func (c *cli) report(_ context.Context, args []string) error {
 		out         string
 		validations []string
 		regBW       string
+		deadline    string
 	)
 	fs := c.flags("report")
 	af.register(fs)
 	tf.register(fs)
 	fs.StringVar(&regBW, "registry-bandwidth", "", conditionUsage)
+	fs.StringVar(&deadline, "deadline", "", deadlineUsage+"; the decision and the predictions chart mark it")
 	fs.StringVar(&out, "out", "", "folder of report.md, report.html, plots/ and analysis.json (default: the run folder)")
 	fs.StringArrayVar(&validations, "validation", nil, "a full build folder validated with 'buildtune validate' (its validation.json): predicted against measured; repeatable")
 	dirs, err := c.parseArgs(fs, args, 1)
@@ -391,6 +396,12 @@ func (c *cli) report(_ context.Context, args []string) error {
 	t, err := tf.target(fs)
 	if err != nil {
 		return err
+	}
+	cons := evidence.Constraints{Registry: regBW}
+	if deadline != "" {
+		if cons.Deadline, err = input.Duration(deadline); err != nil {
+			return input.Bad("--deadline", err)
+		}
 	}
 	var vs []evidence.Validation
 	for _, dir := range validations {
@@ -417,7 +428,8 @@ func (c *cli) report(_ context.Context, args []string) error {
 	if t, err = resolveTarget(a, t); err != nil {
 		return err
 	}
-	d, err := reports.FromAnalysis(a, evidence.Constraints{Target: t, Registry: regBW})
+	cons.Target = t
+	d, err := reports.FromAnalysis(a, cons)
 	if err != nil {
 		return err
 	}

@@ -89,3 +89,125 @@ func TestBadFlagsBeforeStart(t *testing.T) {
 		t.Errorf("the file given as a folder was changed: %q", b)
 	}
 }
+
+// helpFlags reads a --help's flag lines: each flag's description, without
+// the column padding (which differs between commands).
+func helpFlags(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	r := runIn(t, append(args, "--help")...)
+	if r.code != exitOK {
+		t.Fatalf("buildtune %q --help: exit %d\n%s", args, r.code, r)
+	}
+	flags := map[string]string{}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "--") {
+			continue
+		}
+		name, rest, _ := strings.Cut(line, " ")
+		name, _, _ = strings.Cut(strings.TrimPrefix(name, "--"), "[")
+		// The value type, if any, then two or more spaces, then the text.
+		if i := strings.Index(rest, "  "); i >= 0 {
+			rest = rest[i:]
+		}
+		flags[name] = strings.TrimSpace(rest)
+	}
+	return flags
+}
+
+// TestHelpSameFlagSameWords: a flag that prove passes on to its sweep, and
+// the prune and trace flags build shares with sweep, say the same in every
+// command's --help; sweep's --help names the default grid, and prove's
+// --images no fixed default that its own text contradicts.
+func TestHelpSameFlagSameWords(t *testing.T) {
+	sw := helpFlags(t, "sweep")
+	pr := helpFlags(t, "prove")
+	bu := helpFlags(t, "build")
+	for _, name := range proveForward {
+		if _, ok := sw[name]; !ok {
+			t.Errorf("prove passes --%s on to sweep, which has no such flag", name)
+			continue
+		}
+		if pr[name] != sw[name] {
+			t.Errorf("--%s: prove --help says %q, sweep --help %q", name, pr[name], sw[name])
+		}
+	}
+	for _, name := range []string{"prune-threshold", "prune-keep", "trace"} {
+		if bu[name] != sw[name] {
+			t.Errorf("--%s: build --help says %q, sweep --help %q", name, bu[name], sw[name])
+		}
+	}
+	for name, want := range map[string]string{"workers": "(default 1,2,4)", "batch": "(default 3)", "cache-mode": "(default off,min,max)",
+		"reps": "(default 6", "sample": "(default 5)", "seed": "(default 1)", "strategy": "(default single)", "temp": "(default cold)",
+		"registry-bandwidth": "(default unlimited)"} {
+		if !strings.Contains(sw[name], want) {
+			t.Errorf("sweep --help --%s: %q does not name the default grid's %q", name, sw[name], want)
+		}
+	}
+	if strings.Contains(pr["images"], "(default 433)") {
+		t.Errorf("prove --help --images: %q shows a fixed default beside the run's instance list", pr["images"])
+	}
+	for _, name := range []string{"cache", "configs"} {
+		if !strings.Contains(sw["grid"], name) {
+			t.Errorf("sweep --help --grid: %q does not name the key %s", sw["grid"], name)
+		}
+	}
+	if _, ok := helpFlags(t, "report")["deadline"]; !ok {
+		t.Errorf("report --help has no --deadline (the README: the predictions chart marks it)")
+	}
+}
+
+// TestStackFlagsOnlyUsed: stack's subcommands take only the flags they use:
+// a daemon address or a TLS file given to 'stack up' (which starts its own
+// daemons) is refused, not ignored, and down and status take --state alone.
+func TestStackFlagsOnlyUsed(t *testing.T) {
+	state := t.TempDir()
+	for _, args := range [][]string{
+		{"stack", "up", "--state", state, "--buildkit-addr", "tcp://127.0.0.1:1"},
+		{"stack", "up", "--state", state, "--tlscacert", "/nonexistent/ca.pem"},
+		{"stack", "status", "--state", state, "--daemons", "2"},
+		{"stack", "down", "--state", state, "--buildkit-addr", "tcp://127.0.0.1:1"},
+	} {
+		r := runIn(t, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "unknown flag") {
+			t.Errorf("buildtune %q: want exit 2, unknown flag\n%s", args, r)
+		}
+	}
+	up := helpFlags(t, "stack", "up")
+	for _, name := range []string{"state", "registry", "buildkitd", "max-parallelism", "registry-concurrency", "daemons"} {
+		if _, ok := up[name]; !ok {
+			t.Errorf("stack up --help: no --%s", name)
+		}
+	}
+	if _, ok := up["buildkit-addr"]; ok {
+		t.Errorf("stack up --help lists --buildkit-addr, which it does not use")
+	}
+	if r := runIn(t, "stack", "--help"); !strings.Contains(r.stdout, "--daemons") {
+		t.Errorf("stack --help: no flags\n%s", r)
+	}
+}
+
+// TestReportDeadline: report --deadline marks the deadline in the report
+// (the decision's table), and a bad one is bad input before anything is
+// written.
+func TestReportDeadline(t *testing.T) {
+	run := copyRun(t)
+	bad := filepath.Join(t.TempDir(), "bad")
+	if r := runIn(t, "report", run, "--out", bad, "--deadline", "3x"); r.code != exitUsage || !strings.Contains(r.stderr, "--deadline") {
+		t.Fatalf("report --deadline 3x: want exit 2 naming --deadline\n%s", r)
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Errorf("report --deadline 3x left %s", bad)
+	}
+	out := filepath.Join(t.TempDir(), "rep")
+	if r := runIn(t, "report", run, "--out", out, "--deadline", "1s"); r.code != exitOK {
+		t.Fatalf("report --deadline 1s: want exit 0\n%s", r)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "deadline") {
+		t.Errorf("report --deadline 1s: report.md does not mention the deadline")
+	}
+}

@@ -26,7 +26,7 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 // proveForward are the sweep flags prove passes on when given.
-var proveForward = []string{"budget", "reps", "sample", "seed", "profile", "out", "temp", "attempts", "warmup",
+var proveForward = []string{"budget", "reps", "sample", "seed", "profile", "out", "temp", "attempts", "warmup", "trace",
 	"registry-latency", "registry-error-rate", "registry-drop-rate", "prune-threshold", "prune-keep",
 	"buildkit-addr", "tlscacert", "tlscert", "tlskey", "tlsservername",
 	"registry", "state", "buildkitd", "max-parallelism", "registry-concurrency", "daemons",
@@ -45,7 +45,7 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	fs.StringVar(&base, "base", evidence.DefaultBaseline.String(), "the current settings (the real CI defaults)")
 	fs.StringVar(&head, "head", "", "the proposed settings, e.g. workers=16,batch=50,cache=min")
 	fs.StringVar(&claim, "claim", "", "the pull request's claim for the full build, e.g. 3h: holds, refuted or inconclusive")
-	fs.IntVar(&images, "images", evidence.DefaultImages, "images in the full build (default: the instance list the sweep drew its sample from, as its run.json records it; else the SWT-Bench images)")
+	fs.IntVar(&images, "images", 0, fmt.Sprintf("images in the full build (default: the instance list the sweep drew its sample from, as its run.json records it; else %d)", evidence.DefaultImages))
 	fs.StringVar(&af.equivalence, "equivalence", "3%", "margin within which two settings count as equivalent")
 	fs.Uint64Var(&af.seed, "analysis-seed", 1, "seed of the analysis' resampling")
 	// The sweep's own flags, forwarded.
@@ -54,21 +54,22 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	sf.register(fs)
 	src.register(fs)
 	var budget, latency time.Duration // passed on as given, read as the sweep reads them
-	durationVar(fs, &budget, "budget", 0, "time budget: adaptive reps (successive halving) within it")
-	fs.Int("reps", 0, "fixed reps per setting instead of a budget")
-	fs.Int("sample", 0, "instances in the sample")
-	fs.Int64("seed", 0, "seed of the sample and the trial order")
-	fs.String("profile", "", "fixture profile")
-	fs.String("out", "", "output folder (default runs/<timestamp>)")
+	durationVar(fs, &budget, "budget", 0, sweepUsage["budget"])
+	fs.Int("reps", 0, sweepUsage["reps"])
+	fs.Int("sample", 0, sweepUsage["sample"])
+	fs.Int64("seed", 0, sweepUsage["seed"])
+	fs.String("profile", "", sweepUsage["profile"])
+	fs.String("out", "", sweepUsage["out"])
 	resume := fs.String("resume", "", "finish the proof in this folder (an interrupted one, or a finished one to re-compute its verdict, which starts no BuildKit)")
-	fs.String("temp", "", "trial temperatures")
-	fs.Int("attempts", 1, "attempts per image")
-	fs.Bool("warmup", true, "one warm-up trial first")
-	durationVar(fs, &latency, "registry-latency", 0, "latency added to every registry request")
-	fs.Float64("registry-error-rate", 0, "fraction of registry requests answered 429/503")
-	fs.Float64("registry-drop-rate", 0, "fraction of registry connections dropped")
-	fs.String("prune-threshold", "0", "prune threshold of the sweep's builds")
-	fs.String("prune-keep", "0", "what a prune keeps")
+	fs.String("temp", "", sweepUsage["temp"])
+	fs.Int("attempts", 1, sweepUsage["attempts"])
+	fs.Bool("warmup", true, sweepUsage["warmup"])
+	fs.Bool("trace", false, sweepUsage["trace"])
+	durationVar(fs, &latency, "registry-latency", 0, sweepUsage["registry-latency"])
+	fs.Float64("registry-error-rate", 0, sweepUsage["registry-error-rate"])
+	fs.Float64("registry-drop-rate", 0, sweepUsage["registry-drop-rate"])
+	fs.String("prune-threshold", "0", pruneThresholdUsage)
+	fs.String("prune-keep", "0", pruneKeepUsage)
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 		}
 		claimD = int64(d)
 	}
-	if images < 1 || images > maxImages {
+	if fs.Changed("images") && (images < 1 || images > maxImages) {
 		return input.Errorf("--images", "%d: want a positive number of images, at most %d", images, maxImages)
 	}
 	af.baseline = base

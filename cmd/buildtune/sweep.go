@@ -50,32 +50,32 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	)
 	def := sweep.DefaultGrid()
 	fs := c.flags("sweep")
-	fs.StringVar(&gridFile, "grid", "", "YAML grid file (flags given as well override its keys)")
+	fs.StringVar(&gridFile, "grid", "", sweepUsage["grid"])
 	fs.StringArrayVar(&configs, "config", nil, "an explicit cell instead of the cross product, e.g. workers=4,batch=15,cache=max; repeatable")
-	fs.StringVar(&workersS, "workers", "", "parallel workers, e.g. 1,2,4")
-	fs.StringVar(&batchS, "batch", "", "batch sizes, e.g. 4,8,stream")
-	fs.StringVar(&cacheS, "cache-mode", "", "registry cache export modes: off,min,max")
+	fs.StringVar(&workersS, "workers", "", fmt.Sprintf("parallel workers, e.g. 1,2,4 (default %s)", gridList(def.Workers)))
+	fs.StringVar(&batchS, "batch", "", fmt.Sprintf("batch sizes, e.g. 4,8,stream (default %s)", gridList(batchLabels(def.Batches))))
+	fs.StringVar(&cacheS, "cache-mode", "", fmt.Sprintf("registry cache export modes: off,min,max (default %s)", gridList(def.Cache)))
 	fs.StringVar(&cacheS, "cache", "", "same as --cache-mode")
-	fs.StringVar(&strategyS, "strategy", "", "build strategies: single,three-phase")
-	fs.StringVar(&tempS, "temp", "", "trial temperatures: cold,warm (warm = a new SDK sha on the cold trial's state)")
-	fs.StringVar(&bandwidthS, "registry-bandwidth", "", "registry bandwidth caps, shared by all connections: e.g. 20MiB/s,unlimited")
-	fs.IntVar(&reps, "reps", 0, "repetitions per cell")
-	fs.IntVar(&sample, "sample", 0, "instances in the sample (stratified by repo)")
-	fs.Int64Var(&seed, "seed", 0, "seed of the sample and the trial order")
-	fs.StringVar(&profile, "profile", "", "fixture profile: 'default' or a YAML file")
-	durationVar(fs, &budget, "budget", 0, "time budget: without --reps, an adaptive sweep (successive halving) within it; with --reps, refuses a grid estimated to exceed it")
+	fs.StringVar(&strategyS, "strategy", "", fmt.Sprintf("build strategies: single,three-phase (default %s)", gridList(def.Strategies)))
+	fs.StringVar(&tempS, "temp", "", sweepUsage["temp"])
+	fs.StringVar(&bandwidthS, "registry-bandwidth", "", fmt.Sprintf("registry bandwidth caps, shared by all connections: e.g. 20MiB/s,unlimited (default %s)", gridList(def.Registry)))
+	fs.IntVar(&reps, "reps", 0, sweepUsage["reps"])
+	fs.IntVar(&sample, "sample", 0, sweepUsage["sample"])
+	fs.Int64Var(&seed, "seed", 0, sweepUsage["seed"])
+	fs.StringVar(&profile, "profile", "", sweepUsage["profile"])
+	durationVar(fs, &budget, "budget", 0, sweepUsage["budget"])
 	fs.Float64Var(&alpha, "alpha", 0, "significance level for dropping cells (default 0.05)")
 	fs.Float64Var(&perImage, "per-image-seconds", 0, "per-image build time the estimates assume (default: the sweep package's measured figure)")
-	fs.StringVar(&out, "out", "", "output folder (default runs/<timestamp>)")
+	fs.StringVar(&out, "out", "", sweepUsage["out"])
 	fs.StringVar(&resume, "resume", "", "continue the interrupted sweep in this folder, with the instance ids run.json keeps (instance_list; an edited list file is ignored, with a warning) and its profile, checked by digest (--profile NEWPATH names a moved one)")
-	fs.IntVar(&attempts, "attempts", 1, "attempts per image (the real script uses 3; 1 measures failures as they are)")
-	durationVar(fs, &latency, "registry-latency", 0, "latency added to every registry request")
-	fs.Float64Var(&errorRate, "registry-error-rate", 0, "fraction of registry requests answered 429/503")
-	fs.Float64Var(&dropRate, "registry-drop-rate", 0, "fraction of registry connections dropped")
-	fs.StringVar(&pruneThreshold, "prune-threshold", "0", "between batches, prune a daemon whose cache reaches this size (e.g. 2GiB; 0 = never)")
-	fs.StringVar(&pruneKeep, "prune-keep", "0", "bytes of cache a prune keeps (e.g. 1GiB)")
-	fs.BoolVar(&trace, "trace", false, "keep BuildKit's raw status stream per build in OUT/traces")
-	fs.BoolVar(&warmup, "warmup", true, "run one warm-up trial first, recorded as such and left out of the statistics")
+	fs.IntVar(&attempts, "attempts", 1, sweepUsage["attempts"])
+	durationVar(fs, &latency, "registry-latency", 0, sweepUsage["registry-latency"])
+	fs.Float64Var(&errorRate, "registry-error-rate", 0, sweepUsage["registry-error-rate"])
+	fs.Float64Var(&dropRate, "registry-drop-rate", 0, sweepUsage["registry-drop-rate"])
+	fs.StringVar(&pruneThreshold, "prune-threshold", "0", pruneThresholdUsage)
+	fs.StringVar(&pruneKeep, "prune-keep", "0", pruneKeepUsage)
+	fs.BoolVar(&trace, "trace", false, sweepUsage["trace"])
+	fs.BoolVar(&warmup, "warmup", true, sweepUsage["warmup"])
 	src.register(fs)
 	sf.register(fs)
 	if err := c.parse(fs, args); err != nil {
@@ -342,7 +342,8 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	bkVersion, host := env.BuildKitVersion, env.Host
 	runner := &sweep.StackRunner{Workload: w, Instances: insts, Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Registry: env.Stack.Registry.Addr,
 		Proxy: proxy, Attempts: attempts, Prune: fleet.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
-		Host: host, BuildKitVersion: bkVersion, TraceDir: env.TraceDir, Direct: !stack.Loopback(env.Stack.Registry.Addr)}
+		Host: host, BuildKitVersion: bkVersion, TraceDir: env.TraceDir, Direct: !stack.Loopback(env.Stack.Registry.Addr),
+		Health: env.Stack.Registry.Ping}
 	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name, Warmup: &warmup,
 		Stack: &sweep.StackInfo{Source: env.Stack.Source, Private: env.Stack.Private != nil, RegistryKind: string(env.Stack.Registry.Kind),
 			Daemons: len(env.Daemons), PruneThresholdBytes: int64(threshold), PruneKeepBytes: int64(keep)}}
@@ -744,4 +745,52 @@ func startedWarmup(info sweep.RunInfo) bool {
 		}
 	}
 	return on
+}
+
+// sweepUsage are the help texts of the sweep flags that prove passes on to
+// its sweep: one text per flag, so that the two commands' --help say the
+// same of the same flag. The defaults named are DefaultGrid's.
+var sweepUsage = func() map[string]string {
+	def := sweep.DefaultGrid()
+	return map[string]string{
+		"grid":                "YAML grid file with the keys workers, batch, cache, strategy, temp, registry-bandwidth, reps, sample, seed, profile and configs (flags given as well override its keys)",
+		"temp":                fmt.Sprintf("trial temperatures: cold,warm (warm = a new SDK sha on the cold trial's state) (default %s)", gridList(def.Temps)),
+		"reps":                fmt.Sprintf("repetitions per cell (default %d; with --budget and no --reps, adaptive)", def.Reps),
+		"sample":              fmt.Sprintf("instances in the sample (stratified by repo) (default %d)", def.Sample),
+		"seed":                fmt.Sprintf("seed of the sample and the trial order (default %d)", def.Seed),
+		"profile":             "fixture profile: 'default' or a YAML file",
+		"budget":              "time budget: without --reps, an adaptive sweep (successive halving) within it; with --reps, refuses a grid estimated to exceed it",
+		"out":                 "output folder (default runs/<timestamp>)",
+		"attempts":            "attempts per image (the real script uses 3; 1 measures failures as they are)",
+		"registry-latency":    "latency added to every registry request",
+		"registry-error-rate": "fraction of registry requests answered 429/503",
+		"registry-drop-rate":  "fraction of registry connections dropped",
+		"trace":               "keep BuildKit's raw status stream per build in OUT/traces",
+		"warmup":              "run one warm-up trial first, recorded as such and left out of the statistics",
+	}
+}()
+
+// The prune flags' help, the same in sweep, prove and build (one prune
+// policy, internal/fleet's).
+const (
+	pruneThresholdUsage = "prune a daemon whose BuildKit cache reaches this size (e.g. 2GiB; 0 = never): between batches, as the real script; in a stream, as soon as it crosses it"
+	pruneKeepUsage      = "what a prune keeps (e.g. 1GiB)"
+)
+
+// gridList writes a default grid dimension as the flag takes it: a comma list.
+func gridList[T any](xs []T) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// batchLabels are batch sizes as the flag takes them (0 is "stream").
+func batchLabels(bs []int) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = input.BatchLabel(b)
+	}
+	return out
 }

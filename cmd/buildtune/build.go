@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -490,6 +492,49 @@ func (c *cli) applyRecommendation(fs *pflag.FlagSet, dir string, target evidence
 	return nil
 }
 
+// customDiffers names what builds other images in a one-Dockerfile
+// workload (--context) than the sweep's: the Dockerfile (relative to the
+// context, so that a sweep run in another checkout still matches), the
+// base image template and the build args, each as "--flag SWEPT (this
+// build: NOW)". The tag and cache ref templates may differ: they name
+// where images go, not what they are.
+func customDiffers(swept, now fleet.Source) []string {
+	if swept.Context == "" || now.Context == "" {
+		return nil
+	}
+	rel := func(s fleet.Source) string {
+		df := s.Dockerfile
+		if df == "" {
+			return "Dockerfile"
+		}
+		if r, err := filepath.Rel(s.Context, df); err == nil {
+			return r
+		}
+		return df
+	}
+	args := func(m map[string]string) string {
+		if len(m) == 0 {
+			return "none"
+		}
+		var kv []string
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			kv = append(kv, k+"="+m[k])
+		}
+		return strings.Join(kv, " ")
+	}
+	var d []string
+	if a, b := rel(swept), rel(now); a != b {
+		d = append(d, fmt.Sprintf("--dockerfile %s (this build: %s)", a, b))
+	}
+	if swept.BaseImage != now.BaseImage {
+		d = append(d, fmt.Sprintf("--base-image %s (this build: %s)", input.Quote(swept.BaseImage), input.Quote(now.BaseImage)))
+	}
+	if !maps.Equal(swept.BuildArgs, now.BuildArgs) {
+		d = append(d, fmt.Sprintf("--build-arg %s (this build: %s)", args(swept.BuildArgs), args(now.BuildArgs)))
+	}
+	return d
+}
+
 // checkRecommendationWorkload refuses (bad input, before anything is built) a build
 // --from-recommendation DIR of another workload than the sweep in DIR measured, which validate
 // would refuse only once the build is paid for: the fixtures with another profile (by digest
@@ -549,6 +594,10 @@ func (c *cli) checkRecommendationWorkload(dir string, src fleet.Source, prof *fi
 		if info.Workload != "" && info.Workload != built || swept.Context != "" && swept.Target != src.Target {
 			return input.Errorf(what, "the sweep measured the custom workload %s (target %s), and this build would build %s (target %s); want the sweep's workload (%s), or a sweep of this one",
 				sweptName, input.Quote(swept.Target), input.Quote(built), input.Quote(src.Target), sweptFlags())
+		}
+		if d := customDiffers(*swept, src); len(d) > 0 {
+			return input.Errorf(what, "the sweep measured the custom workload %s with %s; want the sweep's (%s), or a sweep of this one",
+				sweptName, strings.Join(d, ", "), sweptFlags())
 		}
 		return nil
 	}

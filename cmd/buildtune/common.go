@@ -174,13 +174,23 @@ func (s *sourceFlags) check() error {
 // universe is every instance the source can build, as fleet.Source.Universe
 // gives it, with an --instances file read by workload.LoadInstanceList (a
 // leading UTF-8 byte order mark dropped).
+//
+// Every instance's tags, cache refs and base image are checked (fleet.Source.CheckInstances)
+// here, before a sample is drawn: a template that fails for some instance of the list, or two
+// instances given one tag, is bad input naming the flag, before anything starts.
 func universe(src fleet.Source) ([]workload.Instance, error) {
+	var insts []workload.Instance
+	var err error
 	if src.Instances == "" {
-		return src.Universe()
+		insts, err = src.Universe()
+	} else if insts, err = workload.LoadInstanceList(src.Instances); err != nil {
+		err = input.Bad("--instances", err)
 	}
-	insts, err := workload.LoadInstanceList(src.Instances)
 	if err != nil {
-		return nil, input.Bad("--instances", err)
+		return nil, err
+	}
+	if err := src.CheckInstances(insts); err != nil {
+		return nil, err
 	}
 	return insts, nil
 }

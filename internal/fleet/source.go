@@ -72,6 +72,9 @@ func (s *Source) Check() error {
 		if st, err := os.Stat(df); err != nil || st.IsDir() {
 			return input.Errorf("--dockerfile "+df, "no such file; want the Dockerfile of the custom workload")
 		}
+		if err := workload.CheckTarget(df, s.Target); err != nil {
+			return input.Errorf("--target "+s.Target, "%v", err)
+		}
 	}
 	return s.checkTemplates()
 }
@@ -80,8 +83,7 @@ func (s *Source) Check() error {
 // instance, so that a bad template or an expansion that is no image
 // reference is refused before anything starts.
 func (s *Source) checkTemplates() error {
-	vars := workload.VarsFor(workload.Instance{ID: "org__repo-1", Org: "org", Repo: "repo", Name: "repo-1"},
-		"127.0.0.1:5000", "0123456789abcdef0123456789abcdef01234567")
+	vars := workload.VarsFor(probes[0], "127.0.0.1:5000", "0123456789abcdef0123456789abcdef01234567")
 	refs := []struct{ flag, tmpl string }{{"--tag", s.Tag}, {"--cache-ref", s.CacheRef}, {"--base-image", s.BaseImage}}
 	for _, r := range refs {
 		if r.tmpl == "" {
@@ -101,6 +103,76 @@ func (s *Source) checkTemplates() error {
 	for k, v := range s.BuildArgs {
 		if _, err := workload.Expand(v, vars); err != nil {
 			return input.Errorf("--build-arg "+k, "%v; want a template over %s", err, templateNames)
+		}
+	}
+	if s.Tag != "" {
+		// A tag that names no instance gives every image one tag: the
+		// second build overwrites the first's image, or is skipped as
+		// already built.
+		a, _ := workload.Expand(s.Tag, workload.VarsFor(probes[0], vars.Registry, vars.SDKSha))
+		b, _ := workload.Expand(s.Tag, workload.VarsFor(probes[1], vars.Registry, vars.SDKSha))
+		if a == b {
+			return input.Errorf("--tag", "%q expands to %q for every instance; want a template that names the instance, with {{.ID}} or {{.Slug}}", s.Tag, a)
+		}
+	}
+	return nil
+}
+
+// probes are two instances that differ in every name, for checking
+// templates before the instances are known.
+var probes = []workload.Instance{
+	{ID: "org__repo-1", Org: "org", Repo: "repo", Name: "repo-1"},
+	{ID: "other__lib-2", Org: "other", Repo: "lib", Name: "lib-2"},
+}
+
+// CheckInstances expands the source's templates for every instance it will
+// build, so that an expansion that is no image reference for some real
+// instance (an upper-case id in a repository path, a tag over 128
+// characters), or two instances given one tag, is refused (bad input,
+// naming the flag) before anything starts, not found by every build of
+// that instance when it pushes. checkTemplates checks only probes.
+func (s *Source) CheckInstances(insts []workload.Instance) error {
+	switch {
+	case s.Workload != "":
+		w, err := workload.Load(s.Workload)
+		if err != nil {
+			return input.Bad("--workload", err)
+		}
+		w.Instances = insts
+		if w.Registry == "" {
+			w.Registry = "127.0.0.1:5000"
+		}
+		if w.SDKSha == "" {
+			w.SDKSha = "0123456789abcdef0123456789abcdef01234567"
+		}
+		if err := w.Validate(); err != nil {
+			return input.Bad("--workload "+s.Workload, err)
+		}
+	case s.Context != "":
+		tags := map[string]string{}
+		for _, in := range insts {
+			vars := workload.VarsFor(in, "127.0.0.1:5000", "0123456789abcdef0123456789abcdef01234567")
+			for _, r := range []struct{ flag, tmpl string }{{"--base-image", s.BaseImage}, {"--tag", s.Tag}, {"--cache-ref", s.CacheRef}} {
+				if r.tmpl == "" {
+					continue
+				}
+				v, err := workload.Expand(r.tmpl, vars)
+				if err != nil {
+					return input.Errorf(r.flag, "instance %s: %v; want a template over %s", in.ID, err, templateNames)
+				}
+				if _, err := name.ParseReference(v); err != nil {
+					return input.Errorf(r.flag, "%q expands to %q for instance %s, which is not an image reference (%v); want lower-case [registry/]repository[:tag], a tag of at most 128 characters", r.tmpl, v, in.ID, err)
+				}
+				switch r.flag {
+				case "--base-image":
+					vars.Base = v
+				case "--tag":
+					if prev, dup := tags[v]; dup {
+						return input.Errorf("--tag", "%q gives instances %s and %s the same tag %s; want a template that names the instance, with {{.ID}} or {{.Slug}}", s.Tag, prev, in.ID, v)
+					}
+					tags[v] = in.ID
+				}
+			}
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"sigs.k8s.io/yaml"
 )
 
@@ -97,6 +98,9 @@ func (w *Workload) checkFiles() error {
 			df := filepath.Join(cmp.Or(ph.DockerfileDir, ph.ContextDir), cmp.Or(ph.DockerfileName, "Dockerfile"))
 			if st, err := os.Stat(df); err != nil || st.IsDir() {
 				return fmt.Errorf("plan %s phase %q: Dockerfile %s: no such file; want dockerfile_dir and dockerfile_name (default: context_dir/Dockerfile) naming the phase's Dockerfile", name, ph.Name, df)
+			}
+			if err := CheckTarget(df, ph.Target); err != nil {
+				return fmt.Errorf("plan %s phase %q: %w", name, ph.Name, err)
 			}
 		}
 	}
@@ -193,9 +197,16 @@ func (w *Workload) distinctTags(plan string) error {
 	type owner struct{ inst, phase string }
 	seen := map[string]owner{}
 	for _, in := range w.Instances {
-		builds, err := w.InstanceBuilds(plan, in, "off")
+		builds, err := w.InstanceBuilds(plan, in, "max")
 		if err != nil {
 			return fmt.Errorf("instance %s: %w", in.ID, err)
+		}
+		// The probe instance of Validate has a short, lower-case id; a
+		// real one may make a template yield no reference (an upper-case
+		// id in a repository path, a tag longer than 128 characters), and
+		// every build of it would fail only when it pushes.
+		if err := w.checkRefs(in, builds); err != nil {
+			return err
 		}
 		for _, b := range builds {
 			for _, t := range b.Request.Tags {
@@ -203,6 +214,43 @@ func (w *Workload) distinctTags(plan string) error {
 					return fmt.Errorf("instances %s and %s are both tagged %s (phase %s): want a tag template that names the instance, such as {{.Slug}}", prev.inst, in.ID, t, b.Phase)
 				}
 				seen[t] = owner{in.ID, b.Phase}
+			}
+		}
+	}
+	return nil
+}
+
+// checkRefs checks that the base image, tags and cache refs of one
+// instance's builds are image references.
+func (w *Workload) checkRefs(in Instance, builds []Build) error {
+	bad := func(what, ref string, err error) error {
+		return fmt.Errorf("instance %s: %s %s is not an image reference (%v): want lower-case [registry/]repository[:tag], a tag of at most %d characters", in.ID, what, ref, err, maxTag)
+	}
+	if w.BaseImage != "" {
+		vars := VarsFor(in, w.Registry, w.SDKSha)
+		if w.BaseRegistry != "" {
+			vars.BaseRegistry = w.BaseRegistry
+		}
+		base, err := Expand(w.BaseImage, vars)
+		if err != nil {
+			return fmt.Errorf("instance %s: base image: %w", in.ID, err)
+		}
+		if _, err := name.ParseReference(base); err != nil {
+			return bad("base image", base, err)
+		}
+	}
+	for _, b := range builds {
+		for _, t := range b.Request.Tags {
+			if _, err := name.ParseReference(t); err != nil {
+				return bad("phase "+b.Phase+" tag", t, err)
+			}
+		}
+		for _, c := range append(append([]string(nil), b.Request.CacheFrom...), b.Request.CacheTo) {
+			if c == "" {
+				continue
+			}
+			if _, err := name.ParseReference(c); err != nil {
+				return bad("phase "+b.Phase+" cache ref", c, err)
 			}
 		}
 	}

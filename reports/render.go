@@ -505,7 +505,15 @@ func againstBaseline(dec Decision) string {
 		p, lo, hi = -p, -hi, -lo
 	}
 	pct := percent(p)
-	if !(sv.Lo == 0 && sv.Hi == 0) {
+	switch {
+	case sv.Lo == 0 && sv.Hi == 0:
+	case math.Round(lo) < 0:
+		// An interval across zero says both ends in words: "(-257–76%)
+		// faster" reads as a typo.
+		other := map[string]string{"faster": "slower", "slower": "faster"}[word]
+		return fmt.Sprintf("%s %s (between %s %s and %s %s) than the baseline %s (%s)", pct, word,
+			percent(-lo), other, percent(hi), word, shortName(base.Name), predictionInner(base))
+	default:
 		pct += fmt.Sprintf(" (%s–%s)", signedPercent(lo), percent(hi))
 	}
 	return fmt.Sprintf("%s %s than the baseline %s (%s)", pct, word, shortName(base.Name), predictionInner(base))

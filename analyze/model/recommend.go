@@ -128,11 +128,11 @@ type Recommendation struct {
 // Recommend picks the feasible candidate with the lowest predicted median
 // wall time, unless candidates are equivalent to it in throughput by TOST
 // (analyze.Equivalent within EquivalenceMargin) or in predicted full-build
-// time (medians within the margin, intervals overlapping; not when the
-// candidate's measured throughput is significantly lower and its
-// prediction agrees, nor when either interval is TooWide to test
-// anything: overlapping is then guaranteed, the two are only not
-// separated): then it picks the cheapest of the equivalent set,
+// time (the interval of the relative difference over paired simulated
+// builds inside the margin, predictedWithin: overlapping intervals are no
+// evidence; and not when the candidate's measured throughput is
+// significantly lower and its prediction agrees): then it picks the
+// cheapest of the equivalent set,
 // fewest registry bytes per image first, then fewest workers. The gap to the runner-up is tested with
 // analyze.Compare on per-trial throughput.
 //
@@ -290,12 +290,13 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		var how []string // per equivalent cell, what showed it
 		for _, cd := range feasible[1:] {
 			e := analyze.Equivalent(fastest.Throughput, cd.Throughput, margin, alpha)
-			byTime := predictedWithin(fastest.Prediction, cd.Prediction, margin)
-			if byTime && !e.Equivalent {
-				// Overlapping intervals say nothing when one of them is too
-				// wide to test anything (Prediction.TooWide): any plausible
-				// build falls inside it, so the two are not separated, which
-				// is no evidence that they are the same.
+			diff, byTime := predictedWithin(fastest.Prediction, cd.Prediction, margin)
+			if !byTime && !e.Equivalent && math.Abs(diff.Median) <= margin {
+				// Medians within the margin (and intervals that overlap)
+				// are no evidence of equivalence: the difference's own
+				// interval must lie inside the margin. Said, with what
+				// widened it when an interval is too wide to test
+				// anything (Prediction.TooWide).
 				var wide []string
 				for _, p := range []Candidate{fastest, cd} {
 					if p.Prediction.TooWide {
@@ -303,13 +304,19 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 							analyze.FormatSeconds(p.Prediction.Lo), analyze.FormatSeconds(p.Prediction.Hi), ratioText(p.Prediction.Lo, p.Prediction.Hi)))
 					}
 				}
+				why := ""
 				if len(wide) > 0 {
-					byTime = false
-					rec.Reasons = append(rec.Reasons, fmt.Sprintf(
-						"%s is predicted within ±%.0f%% of the fastest (%s), but the predicted intervals are too wide to test (%s, more than %.0fx) and its measured throughput is %.3fx the fastest's: not separated, and not taken as equivalent.",
-						cd.Config.Name, 100*margin, analyze.FormatSeconds(cd.Prediction.Median), strings.Join(wide, "; "), MaxTestableRatio,
-						analyze.Compare(fastest.Throughput, cd.Throughput, alpha).Ratio))
+					why = fmt.Sprintf("; the predicted intervals are too wide to test (%s, more than %.0fx)", strings.Join(wide, "; "), MaxTestableRatio)
 				}
+				g := analyze.Compare(fastest.Throughput, cd.Throughput, alpha)
+				verdict := fmt.Sprintf("its measured throughput is %.3fx the fastest's: not separated, and not shown equivalent", g.Ratio)
+				if g.Significant && g.Ratio < 1 {
+					verdict = fmt.Sprintf("its measured throughput is significantly lower (%.3fx, Mann-Whitney p=%.3g): not taken as equivalent", g.Ratio, g.P)
+				}
+				rec.Reasons = append(rec.Reasons, fmt.Sprintf(
+					"%s is predicted within ±%.0f%% of the fastest (%s, %s), but the %.0f%% interval of the difference, %s to %s, is not inside ±%.0f%%%s, and %s.",
+					cd.Config.Name, 100*margin, analyze.FormatSeconds(cd.Prediction.Median), signedPercent(diff.Median),
+					100*diff.Confidence, signedPercent(diff.Lo), signedPercent(diff.Hi), 100*margin, why, verdict))
 			}
 			if byTime && !e.Equivalent {
 				// Predicted medians within the margin with overlapping
@@ -332,7 +339,8 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 				case e.Equivalent:
 					how = append(how, cd.Config.Name+" in throughput (TOST)")
 				default:
-					how = append(how, cd.Config.Name+" in predicted full-build time (medians within the margin, intervals overlapping)")
+					how = append(how, fmt.Sprintf("%s in predicted full-build time (the difference %s to %s, %.0f%% interval of paired simulated builds)",
+						cd.Config.Name, signedPercent(diff.Lo), signedPercent(diff.Hi), 100*diff.Confidence))
 				}
 			}
 		}
@@ -499,14 +507,60 @@ func saving(rec *Recommendation, cands []Candidate, name string) {
 		name, verb, analyze.FormatSeconds(m), analyze.FormatSeconds(lo), analyze.FormatSeconds(hi), 100*conf, n))
 }
 
-// predictedWithin reports whether b's predicted full-build time cannot be
-// told from a's: the medians are within ±margin of a's and the intervals
-// overlap. A sample's throughput can differ where the full build does not
-// (a first wave that pays a cache export once), and the full build is what
-// the recommendation is for.
-func predictedWithin(a, b Prediction, margin float64) bool {
-	if !(a.Median > 0) {
-		return false
+// Difference is the relative difference (b-a)/a of two predicted
+// full-build times: its median and central Confidence interval.
+type Difference struct {
+	Median, Lo, Hi, Confidence float64
+}
+
+// predictedWithin reports whether b's predicted full-build time is shown
+// equivalent to a's within ±margin, and the relative difference (b-a)/a it
+// judged by. Equivalent means the difference's central interval (at a's
+// Confidence) lies inside ±margin: with a 90% interval that is the two
+// one-sided tests at 5%, applied to the predictions. Medians within the
+// margin with overlapping intervals are no evidence: two builds predicted
+// 2.6% apart with intervals of ±3% overlap without being shown the same.
+// The interval comes from the paired simulated builds (rep k of each,
+// independent draws, so their differences are draws of the difference);
+// without samples (a prediction made by hand, or one bounded by the
+// registry link) it is the widest the two intervals allow, (b.Lo-a.Hi)/a
+// to (b.Hi-a.Lo)/a over a's median. A sample's throughput can differ
+// where the full build does not (a first wave that pays a cache export
+// once), and the full build is what the recommendation is for.
+func predictedWithin(a, b Prediction, margin float64) (Difference, bool) {
+	conf := a.Confidence
+	if !(conf > 0 && conf < 1) {
+		conf = DefaultConfidence
 	}
-	return math.Abs(b.Median-a.Median) <= margin*a.Median && a.Lo <= b.Hi && b.Lo <= a.Hi
+	d := Difference{Confidence: conf}
+	if !(a.Median > 0) {
+		return d, false
+	}
+	var rel []float64
+	if n := min(len(a.Samples), len(b.Samples)); n >= minPairedReps {
+		for k := range n {
+			if a.Samples[k] > 0 {
+				rel = append(rel, (b.Samples[k]-a.Samples[k])/a.Samples[k])
+			}
+		}
+	}
+	// The median is the medians' own difference, the figure a reader
+	// compares the two predictions by.
+	d.Median = (b.Median - a.Median) / a.Median
+	if len(rel) >= minPairedReps {
+		_, _, d.Lo, d.Hi = summarize(rel, conf)
+	} else {
+		d.Lo = (b.Lo - a.Hi) / a.Median
+		d.Hi = (b.Hi - a.Lo) / a.Median
+	}
+	return d, d.Lo >= -margin && d.Hi <= margin
+}
+
+// minPairedReps is the fewest paired simulated builds the difference's
+// interval is taken from; fewer fall back to the two intervals' extremes.
+const minPairedReps = 20
+
+// signedPercent formats a fraction as a signed percentage: "+2.6%".
+func signedPercent(f float64) string {
+	return fmt.Sprintf("%+.1f%%", 100*f)
 }

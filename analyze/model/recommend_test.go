@@ -2,6 +2,8 @@ package model
 
 import (
 	"errors"
+	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -21,6 +23,20 @@ func cand(name string, workers int, median, tput, regBytes float64) Candidate {
 		Throughput:            th,
 		RegistryBytesPerImage: regBytes,
 	}
+}
+
+// simulated gives c a prediction of 200 simulated builds spread ±spread
+// around its median (uniform draws, seeded by seed so that two
+// candidates' rep k are independent), with Lo and Hi their 90% interval.
+func simulated(c Candidate, spread float64, seed uint64) Candidate {
+	const n = 200
+	rng := rand.New(rand.NewPCG(seed, 7))
+	c.Prediction.Samples = make([]float64, n)
+	for k := range n {
+		c.Prediction.Samples[k] = c.Prediction.Median * (1 + spread*(2*rng.Float64()-1))
+	}
+	c.Prediction.Median, _, c.Prediction.Lo, c.Prediction.Hi = summarize(c.Prediction.Samples, DefaultConfidence)
+	return c
 }
 
 func TestRecommendOrdering(t *testing.T) {
@@ -201,14 +217,14 @@ func TestRecommendDeterministic(t *testing.T) {
 }
 
 // TestRecommendPredictedTie: two candidates whose sample throughputs
-// differ significantly but whose predicted full-build times cannot be told
-// apart (medians within the margin, intervals overlapping) are a tie, and
+// differ significantly but whose predicted full-build times are shown the
+// same (the difference's interval, -1.7% to +2.2%, inside ±3%) are a tie, and
 // the cheaper one (cache off before max) is picked, the other named as the
 // runner-up.
 func TestRecommendPredictedTie(t *testing.T) {
-	mx := cand("max", 4, 388, 2500, 1e7)
+	mx := simulated(cand("max", 4, 388, 2500, 1e7), 0.01, 0)
 	mx.Config.CacheMode = "max"
-	off := cand("off", 4, 389, 2600, 1e7) // 3.4% more throughput in the sample
+	off := simulated(cand("off", 4, 389, 2600, 1e7), 0.01, 101) // 3.4% more throughput in the sample
 	rec, err := Recommend([]Candidate{mx, off}, Constraints{EquivalenceMargin: 0.03})
 	if err != nil {
 		t.Fatal(err)
@@ -245,7 +261,9 @@ func TestRecommendSignificantlySlowerNotEquivalent(t *testing.T) {
 	}) {
 		t.Errorf("reasons %q: want the significant difference named", rec.Reasons)
 	}
-	// Trials that overlap: the sample does not tell them apart.
+	// Trials that overlap: the sample does not tell them apart, and
+	// narrow predictions 1% apart show the times the same.
+	w4, w2 = simulated(cand("w4", 4, 53.0, 2700, 1e7), 0.005, 0), simulated(cand("w2", 2, 53.5, 2611, 1e7), 0.005, 101)
 	for i := range w2.Throughput {
 		w2.Throughput[i] = 2650 * (1 + 0.06*float64(i%5-2)/2)
 		w4.Throughput[i] = 2700 * (1 + 0.06*float64((i+2)%5-2)/2)
@@ -253,5 +271,77 @@ func TestRecommendSignificantlySlowerNotEquivalent(t *testing.T) {
 	rec, _ = Recommend([]Candidate{w2, w4}, Constraints{EquivalenceMargin: 0.03})
 	if rec.Best.Config.Name != "w2" || !rec.PickedCheapest {
 		t.Errorf("overlapping trials: best %s, picked cheapest %v; want w2, true", rec.Best.Config.Name, rec.PickedCheapest)
+	}
+}
+
+// TestRecommendOverlapIsNotEquivalence: the case of scenario 3 (a) at
+// 7f78f2a. W=2 predicted 2.8% slower than W=4 (54.3 s against 52.8 s),
+// each interval about ±3%, so the intervals overlap and the medians are
+// within the 3% margin; the sample's throughputs do not differ
+// significantly. Overlap is no evidence of equivalence: the difference's
+// interval (about -1% to +7%) is not inside ±3%, so W=2 is not the cheaper
+// pick; W=4 is picked, as a lead (not confident), and the reasons say the
+// difference's interval. Built, W=2 measured 1.004x and 0.993x the old
+// script where W=4 measured 0.949-0.959x.
+func TestRecommendOverlapIsNotEquivalence(t *testing.T) {
+	w4 := simulated(cand("w4", 4, 52.8, 2700, 1e7), 0.035, 0)
+	w2 := simulated(cand("w2", 2, 54.3, 2613, 1e7), 0.035, 101)
+	for i := range w2.Throughput { // 3% apart, spread 8%: not separated
+		w2.Throughput[i] = 2613 * (1 + 0.08*float64(i%5-2)/2)
+		w4.Throughput[i] = 2700 * (1 + 0.08*float64((i+2)%5-2)/2)
+	}
+	if !(w4.Prediction.Lo <= w2.Prediction.Hi && w2.Prediction.Lo <= w4.Prediction.Hi) {
+		t.Fatalf("setup: intervals %v-%v and %v-%v do not overlap", w4.Prediction.Lo, w4.Prediction.Hi, w2.Prediction.Lo, w2.Prediction.Hi)
+	}
+	rec, err := Recommend([]Candidate{w2, w4}, Constraints{EquivalenceMargin: 0.03})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Best.Config.Name != "w4" || rec.PickedCheapest || len(rec.Equivalent) != 1 {
+		t.Errorf("best %s, picked cheapest %v, equivalent %v; want w4 alone", rec.Best.Config.Name, rec.PickedCheapest, rec.Equivalent)
+	}
+	if rec.Significant || rec.Confident {
+		t.Errorf("significant %v confident %v; want a lead", rec.Significant, rec.Confident)
+	}
+	r := strings.Join(rec.Reasons, "\n")
+	if !strings.Contains(r, "w2 is predicted within ±3% of the fastest (54.") || !strings.Contains(r, "but the 90% interval of the difference, ") ||
+		!strings.Contains(r, "is not inside ±3%") || !strings.Contains(r, "not shown equivalent") {
+		t.Errorf("reasons %q", rec.Reasons)
+	}
+	if !hasWarning(rec.Warnings, "differ neither significantly nor within ±3%") {
+		t.Errorf("warnings %q", rec.Warnings)
+	}
+}
+
+// TestPredictedWithin: the difference's interval comes from the paired
+// simulated builds when both have them, and from the two intervals'
+// extremes otherwise; equivalent only inside the margin.
+func TestPredictedWithin(t *testing.T) {
+	a := Prediction{Median: 100, Lo: 98, Hi: 102, Confidence: DefaultConfidence}
+	b := Prediction{Median: 101, Lo: 99, Hi: 103}
+	// No samples: (99-102)/100 to (103-98)/100, -3% to +5%, the upper
+	// end outside the margin.
+	d, ok := predictedWithin(a, b, 0.03)
+	if ok || math.Abs(d.Lo+0.03) > 1e-9 || math.Abs(d.Hi-0.05) > 1e-9 || math.Abs(d.Median-0.01) > 1e-9 {
+		t.Errorf("no samples: %+v, %v; want +1%% (-3%% to +5%%), not equivalent", d, ok)
+	}
+	if d, ok := predictedWithin(a, Prediction{Median: 100.5, Lo: 99.5, Hi: 101}, 0.03); !ok {
+		t.Errorf("no samples, -2.5%% to +3%%: %+v not equivalent", d)
+	}
+	// Paired: rep k of each, a the same everywhere, b 1% slower ±0.5%.
+	a.Samples, b.Samples = make([]float64, 100), make([]float64, 100)
+	for k := range a.Samples {
+		a.Samples[k] = 100
+		b.Samples[k] = 101 + float64(k%11-5)/10
+	}
+	d, ok = predictedWithin(a, b, 0.03)
+	if !ok || d.Lo < 0.005-1e-9 || d.Hi > 0.015+1e-9 || d.Confidence != DefaultConfidence {
+		t.Errorf("paired: %+v, %v; want +0.5%% to +1.5%%, equivalent", d, ok)
+	}
+	if _, ok := predictedWithin(a, b, 0.01); ok {
+		t.Errorf("paired at ±1%%: equivalent, but the upper end is above +1%%")
+	}
+	if _, ok := predictedWithin(Prediction{}, b, 0.03); ok {
+		t.Error("a zero median: equivalent")
 	}
 }

@@ -76,9 +76,10 @@ func TestRecommendTooWideIsNotEquivalent(t *testing.T) {
 	if !hasWarning(rec.Warnings, "differ neither significantly nor within ±3%") || rec.Confident {
 		t.Errorf("confident %v, warnings %q", rec.Confident, rec.Warnings)
 	}
-	// Narrow intervals with the same medians still count as equivalent
-	// in predicted time, and the cost figure shows the small size.
-	fast = mk("w2", 2, 9.22, 9.0, 9.5, 1000, 600e3)
+	// Narrow intervals with close medians still count as equivalent in
+	// predicted time, and the cost figure shows the small size.
+	fast = simulated(mk("w2", 2, 9.22, 9.0, 9.5, 1000, 600e3), 0.005, 0)
+	cheap = simulated(cheap, 0.005, 101)
 	rec, err = Recommend([]Candidate{fast, cheap}, Constraints{EquivalenceMargin: 0.03})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/buildtune/buildtune/analyze/evidence"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // section returns the part of md from the heading start up to the next
@@ -40,7 +41,11 @@ func markdownOf(t *testing.T, a *evidence.Analysis) string {
 	return string(md)
 }
 
-var wallRE = regexp.MustCompile(`"wall_s":([0-9.]+)`)
+var (
+	wallRE  = regexp.MustCompile(`"wall_s":([0-9.]+)`)
+	builtRE = regexp.MustCompile(`"built":([0-9]+)`)
+	iphRE   = regexp.MustCompile(`"images_per_hour":[0-9.e+-]+`)
+)
 
 // TestFixedCostOfThePick: the model's fixed cost per run is the cell the
 // decision picked, named, not whichever cell comes first in
@@ -57,6 +62,16 @@ func TestFixedCostOfThePick(t *testing.T) {
 				}
 				return []byte(`"wall_s":` + strconv.FormatFloat(w+20, 'g', -1, 64))
 			})
+			// images_per_hour follows its trial's wall time.
+			built, err := strconv.Atoi(string(builtRE.FindSubmatch(l)[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := strconv.ParseFloat(string(wallRE.FindSubmatch(l)[1]), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l = iphRE.ReplaceAll(l, []byte(`"images_per_hour":`+strconv.FormatFloat(record.ImagesPerHour(built, w), 'g', -1, 64)))
 		}
 		return [][]byte{l}
 	})

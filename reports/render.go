@@ -645,7 +645,11 @@ func cells(b *builder, d Data) {
 				p = "–"
 			}
 			ci := throughput(c.LoIPH) + "–" + throughput(c.HiIPH)
-			if short(c) {
+			switch {
+			case c.N < 2:
+				// One trial has no interval: its "range" is the value.
+				ci = "none (" + analyze.Plural(c.N, "trial") + ")"
+			case short(c):
 				ci += fmt.Sprintf(" (range, %.0f%%)", 100*c.CIConfidence)
 			}
 			pos := c.Position
@@ -712,7 +716,10 @@ func warm(b *builder, rows []WarmRow, several bool) {
 				continue
 			}
 			ci := throughput(r.LoIPH) + "–" + throughput(r.HiIPH)
-			if r.CIConfidence > 0 && r.CIConfidence < 0.95-1e-9 {
+			switch {
+			case r.N < 2:
+				ci = "none (" + analyze.Plural(r.N, "trial") + ")"
+			case r.CIConfidence > 0 && r.CIConfidence < 0.95-1e-9:
 				ci += fmt.Sprintf(" (range, %.0f%%)", 100*r.CIConfidence)
 			}
 			cold, ratio := "", ""

@@ -87,7 +87,10 @@ func summaryTable(b *strings.Builder, what string, cells map[string][]float64) {
 			mark = "worse"
 		}
 		ci := fmt.Sprintf("%.1f-%.1f", c.Sample.Lo, c.Sample.Hi)
-		if cf := c.Sample.Confidence; cf > 0 && cf < 0.95-1e-9 {
+		switch cf := c.Sample.Confidence; {
+		case c.Sample.N < 2:
+			ci = "none (" + analyze.Plural(c.Sample.N, "trial") + ")" // one value has no interval
+		case cf > 0 && cf < 0.95-1e-9:
 			ci += fmt.Sprintf(" (range, %.0f%%)", 100*cf) // too few trials for a 95% interval
 		}
 		p := fmt.Sprintf("%.3g", c.PAdjusted)

@@ -39,3 +39,26 @@ func TestSweepSummaryGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestOneTrialHasNoInterval: a cell of one trial has no interval; the
+// tables say "none (1 trial)" instead of a zero-width "1164.1–1164.1"
+// under the 95% CI heading, in report.md and in the sweep summary.
+func TestOneTrialHasNoInterval(t *testing.T) {
+	d := sampleData()
+	c := &d.Cells[1]
+	c.N, c.LoIPH, c.HiIPH, c.CIConfidence = 1, c.MedianIPH, c.MedianIPH, 0
+	md, err := Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := throughput(c.MedianIPH) + "–" + throughput(c.MedianIPH)
+	if !strings.Contains(string(md), "none (1 trial)") || strings.Contains(string(md), zero) {
+		t.Errorf("report: want %q and not %q:\n%s", "none (1 trial)", zero, md)
+	}
+
+	var b strings.Builder
+	summaryTable(&b, "cold trials", map[string][]float64{"w1": {1164.1}, "w2": {2000, 2100, 2050}})
+	if got := b.String(); !strings.Contains(got, "| w1 | 1164.1 | none (1 trial) |") || strings.Contains(got, "1164.1-1164.1") {
+		t.Errorf("summary:\n%s", got)
+	}
+}

@@ -168,6 +168,11 @@ type session struct {
 	drops map[string]bool
 	// walls are the measured trial seconds per cell name + temp.
 	walls map[string][]float64
+	// measured and modelled sum, over the trials that built images (the
+	// warm-up included), their wall seconds and what the Estimate model
+	// (trialSeconds) gave them: their ratio calibrates the model for the
+	// cells not measured yet.
+	measured, modelled float64
 	// warmed says this process ran its warm-up trial.
 	warmed bool
 }
@@ -498,6 +503,7 @@ func (s *session) runOne(ctx context.Context, t Trial, of int, rest []Trial) err
 	if !rec.Interrupted {
 		s.addWall(rec)
 	}
+	s.calibrate(t, rec)
 	s.logTrial(t, of, rec)
 	if s.o.Progress != nil {
 		ev.Record = &rec
@@ -506,6 +512,16 @@ func (s *session) runOne(ctx context.Context, t Trial, of int, rest []Trial) err
 		s.o.Progress.Trial(ev)
 	}
 	return stop
+}
+
+// calibrate adds a finished trial t with images built to the calibration
+// of the Estimate model.
+func (s *session) calibrate(t Trial, rec record.Trial) {
+	if rec.Interrupted || rec.Built == 0 || !(rec.WallSeconds > 0) {
+		return
+	}
+	s.measured += rec.WallSeconds
+	s.modelled += trialSeconds(t.Cell, s.g.Sample, s.o.PerImageSeconds, s.o.Cores)
 }
 
 // complete fills the keys Run owns and the ones the runner left zero.
@@ -568,8 +584,16 @@ func (s *session) elapsed() time.Duration {
 
 // estimate is the expected time of trials: per trial, the longest measured
 // wall time of its cell and temp (conservative: the budget must hold), or
-// the Estimate model for a cell not measured yet.
+// the Estimate model for a cell not measured yet, scaled by what the
+// trials run so far by this process (the warm-up included) measured
+// against what the model gave them: the model's per-image seconds are the
+// default profile's, which another profile or a real workload may miss
+// many times over.
 func (s *session) estimate(trials []Trial) time.Duration {
+	scale := 1.0
+	if s.measured > 0 && s.modelled > 0 {
+		scale = s.measured / s.modelled
+	}
 	var total float64
 	for _, t := range trials {
 		if ws := s.walls[wallKey(t.Cell.Name(), t.Temp)]; len(ws) > 0 {
@@ -580,7 +604,7 @@ func (s *session) estimate(trials []Trial) time.Duration {
 			total += m
 			continue
 		}
-		total += trialSeconds(t.Cell, s.g.Sample, s.o.PerImageSeconds, s.o.Cores)
+		total += scale * trialSeconds(t.Cell, s.g.Sample, s.o.PerImageSeconds, s.o.Cores)
 	}
 	return seconds(total)
 }

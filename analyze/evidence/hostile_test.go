@@ -178,7 +178,7 @@ func TestValidateFullWithoutWall(t *testing.T) {
 	rewriteRecords(t, fullDir, func(rec map[string]any) {
 		switch {
 		case rec["kind"] == "trial":
-			rec["wall_s"], rec["built"], rec["failed"] = 40, 5, 1
+			rec["wall_s"], rec["built"], rec["failed"], rec["images_per_hour"] = 40, 5, 1, 450
 		case rec["kind"] == "image" && rec["instance"] == "astropy__astropy-1":
 			rec["status"], rec["error_class"], rec["error"] = "failed", "build", "exit 1"
 		}

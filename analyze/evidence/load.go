@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/buildtune/buildtune/analyze"
@@ -212,6 +214,8 @@ func Load(dir string) (*Run, error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, input.Errorf(dir, "no such folder; %s", wantFolder)
+	case errors.Is(err, syscall.ELOOP):
+		return nil, input.Errorf(dir, "a symlink loop; %s", wantFolder)
 	case err != nil:
 		return nil, fmt.Errorf("reading run folder %s: %w", dir, err)
 	case !st.IsDir():
@@ -225,8 +229,12 @@ func Load(dir string) (*Run, error) {
 		return nil, input.Errorf(dir, "empty folder; %s", wantFolder)
 	}
 	path := filepath.Join(dir, RecordsFile)
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	if fi, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, input.Errorf(dir, "no %s: not a buildtune run folder; %s", RecordsFile, wantFolder)
+	} else if err == nil && !fi.Mode().IsRegular() {
+		// A device or a pipe (a link to /dev/zero) was read without end,
+		// deaf to Ctrl-C, until the kernel killed the process.
+		return nil, input.Errorf(dir, "%s is %s, not a file; %s", RecordsFile, fileKind(fi), wantFolder)
 	}
 	run := &Run{Dir: dir}
 	info, err := readRunInfo(dir)
@@ -269,6 +277,17 @@ func Load(dir string) (*Run, error) {
 			return nil, input.Errorf(dir, "%s: trial %d (cell %s) built %d images with wall_s %v and images_per_hour %v; want both above 0 (a corrupted record)",
 				RecordsFile, t.Trial, t.Cell, t.Built, t.WallSeconds, t.ImagesPerHour)
 		}
+		// images_per_hour is built / wall time: one that disagrees with
+		// its own trial's images and wall time is a corrupted record (an
+		// images_per_hour of 1e308 ranked its cell first and overflowed
+		// the analysis to +Inf, which analysis.json cannot hold).
+		if t.Built > 0 && t.WallSeconds > 0 {
+			want := record.ImagesPerHour(t.Built, t.WallSeconds)
+			if r := t.ImagesPerHour / want; !(r >= 1/1.01 && r <= 1.01) {
+				return nil, input.Errorf(dir, "%s: trial %d (cell %s) has images_per_hour %v, but its %d built images in wall_s %v are %.6g; want images_per_hour = built * 3600 / wall_s (a corrupted record)",
+					RecordsFile, t.Trial, t.Cell, t.ImagesPerHour, t.Built, t.WallSeconds, want)
+			}
+		}
 	}
 	// An image runs within its trial: one that took longer than its whole
 	// trial is a corrupted record (a wall_s of 1e308 made every duration
@@ -302,13 +321,12 @@ func Load(dir string) (*Run, error) {
 }
 
 func readRunInfo(dir string) (*RunInfo, error) {
-	path := filepath.Join(dir, RunInfoFile)
-	data, err := os.ReadFile(path)
+	data, err := readRunFile(dir, RunInfoFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, err
 	}
 	var info RunInfo
 	if err := json.Unmarshal(data, &info); err != nil {
@@ -317,16 +335,83 @@ func readRunInfo(dir string) (*RunInfo, error) {
 	return &info, nil
 }
 
+// maxRunFileBytes bounds run.json and source.json: a run.json with an
+// instance list of 100000 ids is a few MiB.
+const maxRunFileBytes = 64 << 20
+
+// readRunFile reads dir/name, a small JSON file of a run folder: an error
+// wrapping os.ErrNotExist when there is none. One that is not a regular
+// file (a folder, a device, a pipe), a symlink loop, or larger than
+// maxRunFileBytes is bad input naming the folder and the file: a run.json
+// linked to /dev/zero was read until the kernel killed the process.
+func readRunFile(dir, name string) ([]byte, error) {
+	path := filepath.Join(dir, name)
+	// Stat before opening: opening a pipe waits for a writer.
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, unreadable(dir, name, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, input.Errorf(dir, "%s is %s, not a file; want a JSON file", name, fileKind(fi))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, unreadable(dir, name, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxRunFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > maxRunFileBytes {
+		return nil, input.Errorf(dir, "%s is larger than %d MiB; want a JSON file as buildtune writes it", name, maxRunFileBytes>>20)
+	}
+	return data, nil
+}
+
+// fileKind names what a path that is not a regular file is.
+func fileKind(fi os.FileInfo) string {
+	switch m := fi.Mode(); {
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeNamedPipe != 0:
+		return "a pipe"
+	case m&os.ModeDevice != 0, m&os.ModeCharDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	default:
+		return "not a regular file"
+	}
+}
+
+// unreadable is the error of a run folder's JSON file that exists but
+// cannot be read: a folder or a symlink loop in its place is bad input
+// (exit 2) naming the folder and the file; any other error (a failing
+// disk) is wrapped as it is.
+func unreadable(dir, name string, err error) error {
+	path := filepath.Join(dir, name)
+	if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+		return input.Errorf(dir, "%s is a folder; want a JSON file", name)
+	}
+	if errors.Is(err, syscall.ELOOP) {
+		return input.Errorf(dir, "%s is a symlink loop; want a JSON file", name)
+	}
+	return fmt.Errorf("reading %s: %w", path, err)
+}
+
 // readSource reads dir/source.json; nil when there is none (the fixtures,
 // or a build folder).
 func readSource(dir string) (*Source, error) {
-	path := filepath.Join(dir, SourceFile)
-	data, err := os.ReadFile(path)
+	data, err := readRunFile(dir, SourceFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, err
 	}
 	var s Source
 	if err := json.Unmarshal(data, &s); err != nil {

@@ -166,6 +166,16 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 	}
 	s.cell, s.exact = cell, exact
 	if exact {
+		// Measured, but maybe at fewer builds at once than the build
+		// runs: a sample smaller than the workers (or the batch). The
+		// crowding fit, when there is one, runs the images at the
+		// build's own count; without one the seconds are used as they
+		// were measured, which assumes no slowdown, and that is said.
+		if m, t := cell.Concurrency(), Concurrency(cfg, images); m < t && a.Models.crowdFitFor(cfg) == nil {
+			s.warnings = append(s.warnings, fmt.Sprintf(
+				"%s was measured at %s at once only (its trials had fewer images than workers), and the build runs %d: its per-image seconds are used as measured, with no model of the slowdown at %d; sweep a sample of at least %d images",
+				cell.Name, analyze.Plural(m, "build"), t, t, t))
+		}
 		return s, nil
 	}
 	s.extrapolated = true

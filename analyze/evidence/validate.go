@@ -1,8 +1,11 @@
 package evidence
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -416,4 +419,63 @@ func sameFolder(a, b string) bool {
 		rb = eb
 	}
 	return ra == rb
+}
+
+// ValidationFile is the file 'buildtune validate' writes into the full
+// build's folder.
+const ValidationFile = "validation.json"
+
+// ReadValidation reads dir/validation.json, as Validate made it. A file
+// that is missing, is not JSON, or whose figures are not a validation's
+// (a configuration no flag could give, no images, a measured or predicted
+// time that is not a positive number, an interval that does not hold its
+// median, an error or a hit that its own times contradict: a file edited
+// by hand, or another tool's) is bad input naming dir (an error wrapping
+// input.ErrBad): taken as it was, a report printed an error of
+// "+1000...0.0%" or a "0s" measured build, or failed drawing its chart.
+func ReadValidation(dir string) (Validation, error) {
+	var v Validation
+	want := fmt.Sprintf("want a full build folder with %s (run 'buildtune validate SWEEP %s' first)", ValidationFile, dir)
+	data, err := os.ReadFile(filepath.Join(dir, ValidationFile))
+	if err != nil {
+		return v, input.Errorf(dir, "%s: %v; %s", ValidationFile, err, want)
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, input.Errorf(dir, "%s: %v; %s", ValidationFile, err, want)
+	}
+	bad := func(format string, args ...any) error {
+		return input.Errorf(dir, "%s: %s, not as 'buildtune validate' writes it; %s", ValidationFile, fmt.Sprintf(format, args...), want)
+	}
+	if _, err := ParseConfig(v.Config.String()); err != nil || v.Config.Workers < 1 {
+		return v, bad("config %s is no configuration (%v)", v.Config, cmpErr(err, "no workers"))
+	}
+	if v.Images < 1 {
+		return v, bad("images %d, not at least 1", v.Images)
+	}
+	p := v.PredictedS
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{{"measured_s", v.MeasuredS}, {"predicted_s.median", p.Median}, {"predicted_s.lo", p.Lo}, {"predicted_s.hi", p.Hi}} {
+		if !(x.v > 0) || math.IsInf(x.v, 0) {
+			return v, bad("%s %v, not a positive number of seconds", x.name, x.v)
+		}
+	}
+	if !(p.Lo <= p.Median && p.Median <= p.Hi) {
+		return v, bad("predicted_s median %v outside its interval [%v, %v]", p.Median, p.Lo, p.Hi)
+	}
+	if e := 100 * (p.Median - v.MeasuredS) / v.MeasuredS; math.IsInf(e, 0) || math.Abs(e-v.ErrorPct) > 1e-6*math.Max(1, math.Abs(e)) {
+		return v, bad("error_pct %v, while its predicted %v and measured %v seconds give %.6g", v.ErrorPct, p.Median, v.MeasuredS, e)
+	}
+	if in := !v.TooWide && p.Lo <= v.MeasuredS && v.MeasuredS <= p.Hi; in != v.Inside {
+		return v, bad("inside_interval %v, while the measured %v seconds are %s the interval [%v, %v]", v.Inside, v.MeasuredS, map[bool]string{true: "inside", false: "outside (or it is too wide)"}[in], p.Lo, p.Hi)
+	}
+	return v, nil
+}
+
+func cmpErr(err error, otherwise string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return otherwise
 }

@@ -600,8 +600,8 @@ func prepareCell(images []ImageObs, trials []TrialObs, crowding float64) (cell, 
 		c.warnings = append(c.warnings, "only 1 trial speed factor: the machine's between-trial spread is unknown and not in the interval")
 	case 2:
 		c.warnings = append(c.warnings, fmt.Sprintf(
-			"only 2 trial speed factors: the machine's between-trial spread is poorly known; the predicted build's factor is bounded to %.3g-%.3g (the measured %.3g-%.3g widened by %.3g times its width at each end), which holds a new trial only about 3 times in 4: the interval is a plausible range, not a confidence interval",
-			c.minF, c.maxF, slices.Min(c.factors), slices.Max(c.factors), FactorWidening))
+			"only 2 trial speed factors: the machine's between-trial spread is poorly known; the predicted build's factor is bounded to %.3g-%.3g (the measured %.3g-%.3g, its low end divided and its high end multiplied by (max/min)^%.3g = %.3g), which holds a new trial only about 3 times in 4: the interval is a plausible range, not a confidence interval",
+			c.minF, c.maxF, slices.Min(c.factors), slices.Max(c.factors), FactorWidening, c.maxF/slices.Max(c.factors)))
 	case 3:
 		c.warnings = append(c.warnings, "only 3 trial speed factors: the machine's between-trial spread is poorly known")
 	}

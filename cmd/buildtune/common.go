@@ -452,3 +452,35 @@ func shortDigest(d string) string {
 	}
 	return d
 }
+
+// Bounds of the small text files the evidence commands read whole: a
+// workflow, and an instance list of at most maxImages ids.
+const (
+	maxWorkflowBytes  = 16 << 20
+	maxInstancesBytes = 64 << 20
+)
+
+// readSmallFile reads the file a flag names, at most limit bytes: more is
+// bad input naming the flag and the file (--workflow /dev/zero, or a
+// multi-gigabyte file given by mistake, was read into memory until the
+// kernel killed the process, deaf to Ctrl-C). A pipe is read as a file
+// (--instances <(...)).
+func readSmallFile(flag, path string, limit int64, want string) ([]byte, error) {
+	name := flag + " " + path
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, input.Errorf(name, "%v; %s", err, want)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, input.Errorf(name, "a folder; %s", want)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, input.Errorf(name, "%v; %s", err, want)
+	}
+	if int64(len(data)) > limit {
+		return nil, input.Errorf(name, "larger than %d MiB; %s", limit>>20, want)
+	}
+	return data, nil
+}

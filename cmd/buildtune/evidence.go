@@ -98,6 +98,9 @@ func (c *cli) analyze(_ context.Context, args []string) error {
 	if err := checkReportOut(out, dirs[0], "analysis.json"); err != nil {
 		return err
 	}
+	if err := checkOutFiles(cmp.Or(out, dirs[0]), "analysis.json"); err != nil {
+		return err
+	}
 	a, err := af.analyse(dirs[0])
 	if err != nil {
 		return err
@@ -154,9 +157,9 @@ func (f *targetFlags) target(fs *pflag.FlagSet) (evidence.Target, error) {
 		if fs.Changed("images") {
 			return t, input.Errorf("--images and --instances", "give one of them")
 		}
-		data, err := os.ReadFile(f.instances)
+		data, err := readSmallFile("--instances", f.instances, maxInstancesBytes, "want a list of instance ids, one a line")
 		if err != nil {
-			return t, input.Bad("--instances", err)
+			return t, err
 		}
 		insts, err := workload.ParseInstanceList(data, f.instances)
 		if err != nil {
@@ -243,8 +246,8 @@ func (c *cli) recommend(_ context.Context, args []string) error {
 	}
 	var src []byte
 	if wfFile != "" {
-		if src, err = os.ReadFile(wfFile); err != nil {
-			return input.Errorf("--workflow "+wfFile, "%v; want a GitHub Actions workflow file (or action.yml)", err)
+		if src, err = readSmallFile("--workflow", wfFile, maxWorkflowBytes, "want a GitHub Actions workflow file (or action.yml)"); err != nil {
+			return err
 		}
 	}
 	a, err := af.analyse(dirs[0])
@@ -349,6 +352,9 @@ func (c *cli) validate(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOutFiles(dirs[1], "validation.json"); err != nil {
+		return err
+	}
 	a, err := af.analyse(dirs[0])
 	if err != nil {
 		return err
@@ -364,7 +370,7 @@ func (c *cli) validate(_ context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprint(c.stdout, reports.ValidationText(v))
-	return record.WriteJSONAtomic(filepath.Join(dirs[1], "validation.json"), v)
+	return record.WriteJSONAtomic(filepath.Join(dirs[1], evidence.ValidationFile), v)
 }
 
 func (c *cli) report(_ context.Context, args []string) error {
@@ -393,6 +399,9 @@ func (c *cli) report(_ context.Context, args []string) error {
 	if err := checkReportOut(out, dirs[0], "analysis.json, report.md, report.html and plots/"); err != nil {
 		return err
 	}
+	if err := checkOutFiles(cmp.Or(out, dirs[0]), "report.md", "report.html", "analysis.json", reports.PlotDir); err != nil {
+		return err
+	}
 	t, err := tf.target(fs)
 	if err != nil {
 		return err
@@ -405,13 +414,9 @@ func (c *cli) report(_ context.Context, args []string) error {
 	}
 	var vs []evidence.Validation
 	for _, dir := range validations {
-		var v evidence.Validation
-		b, err := os.ReadFile(filepath.Join(dir, "validation.json"))
-		if err == nil {
-			err = json.Unmarshal(b, &v)
-		}
+		v, err := evidence.ReadValidation(dir)
 		if err != nil {
-			return input.Errorf("--validation "+dir, "want a full build folder with validation.json (run 'buildtune validate SWEEP %s' first): %v", dir, err)
+			return fmt.Errorf("--validation: %w", err)
 		}
 		vs = append(vs, v)
 	}
@@ -492,6 +497,42 @@ func checkReportOut(out, runDir, writes string) error {
 		if _, err := os.Lstat(filepath.Join(out, name)); err == nil {
 			return input.Errorf("--out "+out, "holds %s of another run than %s: the %s written there would replace that run's or pass for them; want a new folder, or the run folder itself",
 				name, runDir, writes)
+		}
+	}
+	return nil
+}
+
+// checkOutFiles refuses (bad input, before anything is written) a folder
+// where an evidence command writes one of its files (names: analysis.json,
+// report.md, ...) into dir, and a file where it makes the folder plots/ or
+// a folder where it writes a chart: the atomic rename into place cannot
+// replace them, and it failed after the report's other files were written,
+// as an error of no class (exit 1, the exit of failed builds) naming a
+// temporary file.
+func checkOutFiles(dir string, names ...string) error {
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		fi, err := os.Stat(path)
+		if err != nil {
+			continue // missing (or unreadable: the write says why)
+		}
+		if name == reports.PlotDir {
+			if !fi.IsDir() {
+				return input.Errorf(path, "a file, where the report's charts go; want a folder (or nothing there)")
+			}
+			entries, err := os.ReadDir(path)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if ext := filepath.Ext(e.Name()); e.IsDir() && (ext == ".png" || ext == ".svg") {
+					return input.Errorf(filepath.Join(path, e.Name()), "a folder, where a chart is written; want a file (or nothing there)")
+				}
+			}
+			continue
+		}
+		if fi.IsDir() {
+			return input.Errorf(path, "a folder, where %s is written; want a file (or nothing there)", name)
 		}
 	}
 	return nil

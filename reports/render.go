@@ -1233,6 +1233,11 @@ func estimate(v [3]float64, f func(float64) string) string {
 	if v[1] == 0 && v[2] == 0 {
 		return f(v[0])
 	}
+	if lo, hi := f(v[1]), f(v[2]); lo == hi {
+		// No spread at the shown precision (a fixed size per image): a
+		// range "1.0 MiB–1.0 MiB" would read as a measured bound.
+		return f(v[0]) + " (the same in every measurement)"
+	}
 	return fmt.Sprintf("%s (%s–%s)", f(v[0]), f(v[1]), f(v[2]))
 }
 

@@ -332,6 +332,12 @@ func readRunInfo(dir string) (*RunInfo, error) {
 	if err := json.Unmarshal(data, &info); err != nil {
 		return nil, input.Errorf(dir, "%s is not valid run info: %v", RunInfoFile, err)
 	}
+	// Every sweep writes its id and start; a run.json of another tool
+	// (a package manifest, `{"name":"x"}`) decodes with both empty and
+	// would be taken for a sweep with no grid.
+	if info.ID == "" || info.Start.IsZero() {
+		return nil, input.Errorf(dir, "%s has no run id or start time; want the run.json of a buildtune sweep", RunInfoFile)
+	}
 	return &info, nil
 }
 

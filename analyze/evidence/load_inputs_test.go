@@ -165,3 +165,29 @@ func TestRunFilesThatAreDevices(t *testing.T) {
 		}
 	}
 }
+
+// TestRunInfoOfAnotherTool: a run.json that is valid JSON but not a
+// sweep's (`{"name":"package"}`, a package manifest) decoded into a run
+// with no id, no start and no grid, and the evidence was drawn as if from
+// a sweep. It is bad input naming the folder and run.json.
+func TestRunInfoOfAnotherTool(t *testing.T) {
+	for _, body := range []string{`{"name":"package"}`, `{}`, `{"id":"x"}`, `{"start":"2026-11-28T00:00:00Z"}`} {
+		dir := t.TempDir()
+		writeRun(t, dir, sweepCells[:2], instances, 0.004, sweepGrid, false)
+		if err := os.WriteFile(filepath.Join(dir, RunInfoFile), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(dir)
+		if !errors.Is(err, input.ErrBad) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), RunInfoFile) ||
+			strings.Contains(err.Error(), "\n") {
+			t.Errorf("run.json %s: err = %v; want one line of bad input naming %s and %s", body, err, dir, RunInfoFile)
+		}
+	}
+	// A sweep's own run.json still loads.
+	dir := t.TempDir()
+	writeRun(t, dir, sweepCells[:2], instances, 0.004, sweepGrid, false)
+	run, err := Load(dir)
+	if err != nil || run.Info == nil || run.Info.ID == "" {
+		t.Fatalf("Load = %+v, %v", run, err)
+	}
+}

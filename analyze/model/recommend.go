@@ -240,6 +240,11 @@ func Recommend(cands []Candidate, c Constraints) (Recommendation, error) {
 		if rec.IntervalsOverlap {
 			overlap = "overlap"
 		}
+		if !rec.IntervalsOverlap && min(len(fastest.Throughput), len(ru.Throughput)) < 2 {
+			// One trial gives no spread between trials: intervals that do
+			// not overlap would read as a separation it cannot show.
+			overlap += ", though from one trial they leave out the spread between trials and separate nothing"
+		}
 		test := fmt.Sprintf("Mann-Whitney p=%.3g", rec.Gap.P)
 		notMade := false // no test could be made: the verdict says so
 		if n := min(len(fastest.Throughput), len(ru.Throughput)); n < rec.Gap.MinN {

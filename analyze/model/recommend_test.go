@@ -345,3 +345,29 @@ func TestPredictedWithin(t *testing.T) {
 		t.Error("a zero median: equivalent")
 	}
 }
+
+// TestOneTrialIntervalsSeparateNothing: with one trial a side, the reasons
+// said "the predicted intervals do not overlap" with nothing more, which
+// reads as evidence of a gap one trial cannot show.
+func TestOneTrialIntervalsSeparateNothing(t *testing.T) {
+	a, b := cand("a", 4, 10000, 100, 1e9), cand("b", 2, 14000, 80, 1e9)
+	a.Throughput, b.Throughput = a.Throughput[:1], b.Throughput[:1]
+	rec, err := Recommend([]Candidate{a, b}, Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rec.Reasons, func(r string) bool { return strings.Contains(r, "predicted intervals do not overlap") })
+	if i < 0 || !strings.Contains(rec.Reasons[i], "from one trial they leave out the spread between trials and separate nothing") {
+		t.Errorf("one trial a side: reasons %q; want the non-overlap qualified", rec.Reasons)
+	}
+	if rec.Confident {
+		t.Errorf("one trial a side: confident")
+	}
+	// Two trials a side: the sentence stands unqualified.
+	a, b = cand("a", 4, 10000, 100, 1e9), cand("b", 2, 14000, 80, 1e9)
+	a.Throughput, b.Throughput = a.Throughput[:2], b.Throughput[:2]
+	rec, _ = Recommend([]Candidate{a, b}, Constraints{})
+	if slices.ContainsFunc(rec.Reasons, func(r string) bool { return strings.Contains(r, "from one trial") }) {
+		t.Errorf("two trials a side: reasons %q qualify the intervals as one trial's", rec.Reasons)
+	}
+}

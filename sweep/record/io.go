@@ -72,7 +72,7 @@ func Read(r io.Reader) (*Set, error) {
 			return set, nil
 		}
 		if err != nil && err != io.EOF {
-			return set, fmt.Errorf("reading records: %w", err)
+			return set, fmt.Errorf("reading line %d: %w", lineNo+1, err)
 		}
 		lineNo++
 		last := err == io.EOF

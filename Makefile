@@ -65,12 +65,14 @@ test-long: setup deps-long
 # Everything, on a quiet machine (about 78 min): the micro-benchmarks, the
 # fleet benchmarks and the proof scenarios of internal/bench, whose
 # summaries land in reports/bench/.
-bench: setup
-	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -p 1 -run '^$$' -bench . -skip 'BenchmarkReplayLimits' -benchtime 1x -count 1 -timeout 150m ./...
+MICRO = Reducer10k|WriterImage|EncodeImage|Read100k|AnalyzePredict10k
+bench: setup bench-micro
+	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -p 1 -run '^$$' -bench . -skip 'BenchmarkReplayLimits|$(MICRO)' -benchtime 1x -count 1 -timeout 150m ./...
 
-# buildtune's own hot paths (reducer, records, analysis), a few seconds.
+# buildtune's own hot paths (reducer, records, analysis), about a minute:
+# Go's default 1 s per benchmark, five times each; read the median line.
 bench-micro:
-	$(GO) test -run '^$$' -bench 'Reducer10k|WriterImage|EncodeImage|Read100k|AnalyzePredict10k' -benchtime 1x -count 1 ./internal/engine/ ./sweep/record/ ./analyze/evidence/
+	$(GO) test -run '^$$' -bench '$(MICRO)' -benchmem -count 5 ./internal/engine/ ./sweep/record/ ./analyze/evidence/
 
 # The proof scenarios alone (overhead, old scheme, replay, sweep cost); one
 # of them with BENCH, e.g. make bench-proof BENCH=SchemesReplay. The

@@ -10,7 +10,7 @@ func TestEstimateWithoutSpread(t *testing.T) {
 		v    [3]float64
 		want string
 	}{
-		{[3]float64{1 << 20, 1 << 20, 1 << 20}, byteSize(1<<20) + " (the same in every measurement)"},
+		{[3]float64{1 << 20, 1 << 20, 1 << 20}, byteSize(1<<20) + " (no spread at this precision)"},
 		{[3]float64{1 << 20, 0, 0}, byteSize(1 << 20)},
 		{[3]float64{1 << 20, 1 << 19, 1 << 21}, byteSize(1<<20) + " (" + byteSize(1<<19) + "–" + byteSize(1<<21) + ")"},
 	} {

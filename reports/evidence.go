@@ -444,7 +444,9 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 	}
 	series := map[key]*plot.ThroughputSeries{}
 	var order []key
-	capped := false
+	// Why cells ran fewer builds at once than their workers: the batch
+	// size, the sample (a trial of fewer images than workers), or both.
+	byBatch, bySample := false, false
 	several := len(a.Conditions()) > 1
 	for _, cl := range a.Cells {
 		k := key{cl.Config.CacheMode, cl.Config.Strategy, cl.Config.Registry, cl.Config.Batch}
@@ -461,7 +463,11 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 		// batch size), the x of the USL fit.
 		x := cl.Concurrency()
 		if x != cl.Config.Workers {
-			capped = true
+			if b := cl.Config.Batch; b > 0 && b < cl.Config.Workers && x == b {
+				byBatch = true
+			} else {
+				bySample = true
+			}
 		}
 		for _, v := range cl.TrialThroughputs() {
 			s.Trials = append(s.Trials, plot.WorkerValue{Workers: x, ImagesPerHour: v})
@@ -481,7 +487,9 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 	for _, cl := range a.Cells {
 		if cl.N > 0 {
 			all++
-			if c := cl.ImagesPerHour.Confidence; c > 0 && c < 0.95-1e-9 {
+			// One trial has no interval at all (confidence 0): its
+			// "range" is the point, not a 95% CI.
+			if c := cl.ImagesPerHour.Confidence; c < 0.95-1e-9 {
 				short++
 			}
 		}
@@ -492,8 +500,16 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 	case short > 0:
 		d.IntervalLabel = "median, 95% CI (range under 6 trials)"
 	}
-	if capped {
+	switch {
+	case byBatch && bySample:
+		d.Title = "Throughput vs builds at once (workers capped by the batch size or the sample)"
+	case byBatch:
 		d.Title = "Throughput vs builds at once (workers capped by the batch size)"
+	case bySample:
+		d.Title = "Throughput vs builds at once (workers capped by the sample size)"
+	}
+	if byBatch || bySample {
+		d.XLabel = "builds at once"
 	}
 	for _, k := range order {
 		d.Series = append(d.Series, *series[k])
@@ -516,12 +532,22 @@ func bytesChart(a *evidence.Analysis) plot.BytesData {
 		}
 	}
 	var d plot.BytesData
+	short := 0
 	for _, m := range order {
 		if len(by[m]) == 0 {
 			continue
 		}
 		s := analyze.Summary(by[m], 0.95)
+		if s.Confidence < 0.95-1e-9 {
+			short++ // fewer cells than a 95% interval needs: their range
+		}
 		d.Bars = append(d.Bars, plot.BytesBar{Name: m, Bytes: plot.Interval{Median: s.Median, Lo: math.Min(s.Lo, s.Median), Hi: math.Max(s.Hi, s.Median)}})
+	}
+	switch {
+	case short > 0 && short == len(d.Bars):
+		d.IntervalLabel = "range of the cells"
+	case short > 0:
+		d.IntervalLabel = "95% CI (range under 6 cells)"
 	}
 	return d
 }
@@ -563,10 +589,11 @@ func AnalysisSummary(a *evidence.Analysis) string {
 	if len(cm.Conditions) > 0 {
 		// The registry bandwidth is a condition, not a setting: one
 		// ranking per condition, each against its own best.
-		fmt.Fprintf(&b, "%d cold cells, %d reps planned, under %d registry bandwidths (conditions, not settings: cells are ranked within each); images/hour median (95%% CI), Holm p against the best of the same registry bandwidth\n",
-			len(a.Cells), a.Reps, len(cm.Conditions))
+		fmt.Fprintf(&b, "%s, %s planned, under %d registry bandwidths (conditions, not settings: cells are ranked within each); images/hour median (95%% CI), Holm p against the best of the same registry bandwidth\n",
+			analyze.Plural(len(a.Cells), "cold cell"), analyze.Plural(a.Reps, "rep"), len(cm.Conditions))
 	} else {
-		fmt.Fprintf(&b, "%d cold cells, %d reps planned; images/hour median (95%% CI), Holm p against the best %s\n", len(a.Cells), a.Reps, cm.Best)
+		fmt.Fprintf(&b, "%s, %s planned; images/hour median (95%% CI), Holm p against the best %s\n",
+			analyze.Plural(len(a.Cells), "cold cell"), analyze.Plural(a.Reps, "rep"), cm.Best)
 	}
 	cells := map[string]*evidence.Cell{}
 	for _, c := range a.Cells {
@@ -640,8 +667,14 @@ func RecommendationText(r evidence.Recommendation) string {
 			ex = " (extrapolated)"
 		}
 		fmt.Fprintf(&b, "Baseline: %s, predicted %s (%s-%s)%s\n", r.Baseline.Name, duration(q.Median), duration(q.Lo), duration(q.Hi), ex)
-		if r.SavingS != nil {
-			fmt.Fprintf(&b, "Saving against the baseline: %s (%s to %s)\n", duration(r.SavingS.Median), duration(r.SavingS.Lo), duration(r.SavingS.Hi))
+		if sv := r.SavingS; sv != nil {
+			if sv.Median < 0 {
+				// A negative saving is a loss: said as one, as the reasons
+				// say it ("it takes longer by"), not as a negative time.
+				fmt.Fprintf(&b, "Against the baseline it takes longer by %s (%s to %s)\n", duration(-sv.Median), duration(-sv.Hi), duration(-sv.Lo))
+			} else {
+				fmt.Fprintf(&b, "Saving against the baseline: %s (%s to %s)\n", duration(sv.Median), duration(sv.Lo), duration(sv.Hi))
+			}
 		}
 	}
 	for _, s := range r.Reasons {

@@ -106,7 +106,7 @@ func TestFixedCostOfThePick(t *testing.T) {
 	// Fixed costs that differ by little: one line, the others' range.
 	md2 := markdownOf(t, editedRun(t, func(l []byte) [][]byte { return [][]byte{l} }))
 	model = section(md2, "### Model")
-	if want := "(" + role + "): 1.00s (1.00s–1.00s); the other 3 cells': 1.00s"; !strings.Contains(model, want) {
+	if want := "(" + role + "): 1.00s (no spread at this precision); the other 3 cells': 1.00s"; !strings.Contains(model, want) {
 		t.Errorf("equal fixed costs: model section lacks %q:\n%s", want, model)
 	}
 	if strings.Contains(model, "| fixed cost per run |") {

@@ -511,8 +511,16 @@ func againstBaseline(dec Decision) string {
 		// An interval across zero says both ends in words: "(-257–76%)
 		// faster" reads as a typo.
 		other := map[string]string{"faster": "slower", "slower": "faster"}[word]
-		return fmt.Sprintf("%s %s (between %s %s and %s %s) than the baseline %s (%s)", pct, word,
-			percent(-lo), other, percent(hi), word, shortName(base.Name), predictionInner(base))
+		// Beyond 100% slower an end reads as the table's "2.2x as
+		// long" ("324% slower" is hard to picture).
+		end := func(v float64, w string) string {
+			if w == "slower" && v > 100 {
+				return fmt.Sprintf("%.1fx as long", 1+v/100)
+			}
+			return percent(v) + " " + w
+		}
+		return fmt.Sprintf("%s %s (between %s and %s) than the baseline %s (%s)", pct, word,
+			end(-lo, other), end(hi, word), shortName(base.Name), predictionInner(base))
 	default:
 		pct += fmt.Sprintf(" (%s–%s)", signedPercent(lo), percent(hi))
 	}
@@ -1236,7 +1244,7 @@ func estimate(v [3]float64, f func(float64) string) string {
 	if lo, hi := f(v[1]), f(v[2]); lo == hi {
 		// No spread at the shown precision (a fixed size per image): a
 		// range "1.0 MiB–1.0 MiB" would read as a measured bound.
-		return f(v[0]) + " (the same in every measurement)"
+		return f(v[0]) + " (no spread at this precision)"
 	}
 	return fmt.Sprintf("%s (%s–%s)", f(v[0]), f(v[1]), f(v[2]))
 }

@@ -107,7 +107,7 @@ func (s *session) adaptive(ctx context.Context) error {
 			lastTrial = trials[len(trials)-1].Index
 		}
 
-		tp := s.coldThroughput(cells)
+		tp := s.coldThroughput(cells, p.trials)
 		for _, c := range conds {
 			if c.done {
 				continue
@@ -129,6 +129,8 @@ func (s *session) adaptive(ctx context.Context) error {
 			c.cells = keep(c.cells, d.Keep)
 			if d.Done {
 				c.done, c.round, c.decisive = true, round, d.Decisive
+			} else if eq := equivalentSurvivors(c.throughput(tp), d.Keep, s.o.EquivalenceMargin, s.o.Alpha); eq != "" {
+				c.done, c.round, c.equivalent = true, round, eq
 			}
 		}
 		s.sum.Best = bests(conds)
@@ -141,7 +143,7 @@ func (s *session) adaptive(ctx context.Context) error {
 	s.sum.Kept = names(survivors(s.g.Cells(), conds, true))
 	msg := stop
 	if len(conds) == 1 {
-		if c := conds[0]; len(c.cells) > 1 {
+		if c := conds[0]; len(c.cells) > 1 && !c.done {
 			msg += "; still in the running: " + strings.Join(names(c.cells), ", ")
 		}
 	} else if !allDone(conds) {
@@ -166,6 +168,41 @@ type condition struct {
 	done     bool
 	round    int
 	decisive bool
+	// equivalent, when the condition is done with several survivors,
+	// says they were shown equivalent to the best (equivalentSurvivors).
+	equivalent string
+}
+
+// DefaultEquivalenceMargin is the margin within which an adaptive sweep
+// takes its surviving cells for equivalent and stops measuring them: the
+// evidence stage's default (`--equivalence 3%`), so that the sweep stops
+// where the recommendation would call the cells equivalent.
+const DefaultEquivalenceMargin = 0.03
+
+// equivalentSurvivors says, when every kept cell but the best (keep[0])
+// is shown equivalent to it within margin by the two one-sided
+// Mann-Whitney tests at alpha (analyze.Equivalent, on the cells'
+// images/hour), what showed it; "" otherwise. Without this stop, two
+// cells within a percent of each other were measured round after round
+// (3, 6, 12, 24 reps) until the budget ran out, as neither can be dropped:
+// the full grid's recommendation calls such cells equivalent and picks
+// the cheapest, which the evidence stage does from the adaptive sweep's
+// trials as well.
+func equivalentSurvivors(tp map[string][]float64, keep []string, margin, alpha float64) string {
+	if len(keep) < 2 {
+		return ""
+	}
+	best := tp[keep[0]]
+	worst := 0.0
+	for _, name := range keep[1:] {
+		e := analyze.Equivalent(best, tp[name], margin, alpha)
+		if !e.Equivalent {
+			return ""
+		}
+		worst = max(worst, e.P)
+	}
+	return fmt.Sprintf("%s are equivalent within ±%g%% (two one-sided tests, p=%.3g at alpha=%g)",
+		strings.Join(keep, ", "), 100*margin, worst, alpha)
 }
 
 // conditionOf is a cell's registry bandwidth condition, one label per
@@ -265,13 +302,24 @@ func doneMessage(conds []*condition) string {
 	}
 	if len(conds) == 1 {
 		c := conds[0]
+		if c.equivalent != "" {
+			return fmt.Sprintf("done: %s after round %d", c.equivalent, c.round)
+		}
 		return fmt.Sprintf("done: %s is %s of every other cell after round %d", c.best, ahead(c), c.round)
 	}
 	var parts []string
 	for _, c := range conds {
+		if c.equivalent != "" {
+			parts = append(parts, fmt.Sprintf("under %s, %s after round %d", c.label, c.equivalent, c.round))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("under %s, %s is %s of every other cell of that bandwidth after round %d", c.label, c.best, ahead(c), c.round))
 	}
-	return "done: one cell per registry bandwidth is left: " + strings.Join(parts, "; ")
+	head := "done: one cell per registry bandwidth is left: "
+	if slices.ContainsFunc(conds, func(c *condition) bool { return c.equivalent != "" }) {
+		head = "done: every registry bandwidth has its best cell or its equivalent ones: "
+	}
+	return head + strings.Join(parts, "; ")
 }
 
 // progressMessage says, per condition, where a sweep of several stopped
@@ -281,6 +329,8 @@ func progressMessage(conds []*condition) string {
 	var parts []string
 	for _, c := range conds {
 		switch {
+		case c.done && c.equivalent != "":
+			parts = append(parts, fmt.Sprintf("registry bandwidth %s done after round %d (%s)", c.label, c.round, c.equivalent))
 		case c.done:
 			parts = append(parts, fmt.Sprintf("registry bandwidth %s done after round %d (%s)", c.label, c.round, c.best))
 		case len(c.cells) == 1:
@@ -293,15 +343,22 @@ func progressMessage(conds []*condition) string {
 }
 
 // coldThroughput returns, per cell, the images/hour of its finished cold
-// trials (the latest record of each trial index).
-func (s *session) coldThroughput(cells []Cell) map[string][]float64 {
+// trials (the latest record of each trial index) up to trial index upTo,
+// the last one planned so far. A resumed sweep replays its rounds over
+// records that can run ahead of the round replayed (the trials of the
+// round it was interrupted in): a look after round 1 that saw them
+// decided on 3 against 4 values where the sweep itself had looked at 3
+// against 3.
+func (s *session) coldThroughput(cells []Cell, upTo int) map[string][]float64 {
 	out := make(map[string][]float64, len(cells))
 	for _, c := range cells {
 		out[c.Name()] = nil
 	}
 	idx := make([]int, 0, len(s.last))
 	for i := range s.last {
-		idx = append(idx, i)
+		if i <= upTo {
+			idx = append(idx, i)
+		}
 	}
 	sort.Ints(idx) // values in trial order, whatever the map's order
 	for _, i := range idx {

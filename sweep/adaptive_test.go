@@ -20,11 +20,16 @@ import (
 // from a fixed normal distribution per cell: mean base[cell], 2% spread,
 // seeded by (cell, rep, temp) so that a trial always gets the same value.
 func throughputRunner(clock *fakeClock, sample int, base map[string]float64) *fakeRunner {
+	return spreadRunner(clock, sample, base, 0.02)
+}
+
+// spreadRunner is throughputRunner with a spread of its own.
+func spreadRunner(clock *fakeClock, sample int, base map[string]float64, spread float64) *fakeRunner {
 	return &fakeRunner{clock: clock, sample: sample, wall: func(t Trial) float64 {
 		seed := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d", t.Cell.Name(), t.Temp, t.Rep))
 		rng := rand.New(rand.NewChaCha8(seed))
 		mean := base[t.Cell.Name()]
-		iph := mean * (1 + 0.02*rng.NormFloat64())
+		iph := mean * max(0.05, 1+spread*rng.NormFloat64())
 		return float64(sample) * 3600 / iph
 	}}
 }
@@ -39,10 +44,17 @@ func adaptiveOptions(t *testing.T, clock *fakeClock, budget time.Duration) Optio
 	opts.Adaptive = true
 	opts.Budget = budget
 	opts.PerImageSeconds = 5
+	opts.EquivalenceMargin = 0.01
 	return opts
 }
 
 const best = "w2-b2-off-single"
+
+// runnerUp is the second best cell's images/hour against the best's 1000:
+// 2.5% behind, near enough that 3 trials do not separate it. The tests
+// of separation run with a 1% equivalence margin (adaptiveOptions), so
+// the sweep must separate the two rather than stop at their equivalence.
+const runnerUp = 975
 
 var clearlyWorse = []string{"w1-b2-off-single", "w1-b2-max-single", "w4-b2-off-single", "w4-b2-max-single"}
 
@@ -71,7 +83,7 @@ func TestAdaptiveFindsBest(t *testing.T) {
 	clock := newFakeClock()
 	budget := time.Hour
 	opts := adaptiveOptions(t, clock, budget)
-	runner := throughputRunner(clock, 4, baseThroughput(975))
+	runner := throughputRunner(clock, 4, baseThroughput(runnerUp))
 	sum, err := Run(context.Background(), opts, runner)
 	if err != nil {
 		t.Fatal(err)
@@ -132,8 +144,10 @@ func TestAdaptiveRespectsBudget(t *testing.T) {
 	clock := newFakeClock()
 	budget := 30 * time.Minute
 	opts := adaptiveOptions(t, clock, budget)
-	// Two cells alike: no test can ever separate them, only the budget stops.
-	runner := throughputRunner(clock, 4, baseThroughput(1000))
+	// Two cells alike, with a 10% spread: no test can separate them, nor
+	// show them equivalent within 1% in the trials the budget allows; only
+	// the budget stops.
+	runner := spreadRunner(clock, 4, baseThroughput(1000), 0.10)
 	sum, err := Run(context.Background(), opts, runner)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +193,7 @@ func TestAdaptiveResume(t *testing.T) {
 	// An uninterrupted sweep...
 	clock := newFakeClock()
 	opts := adaptiveOptions(t, clock, time.Hour)
-	want, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(975)))
+	want, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(runnerUp)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +204,7 @@ func TestAdaptiveResume(t *testing.T) {
 	opts = adaptiveOptions(t, clock, time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	first := throughputRunner(clock, 4, baseThroughput(975))
+	first := throughputRunner(clock, 4, baseThroughput(runnerUp))
 	first.behave = interruptAt(21, cancel)
 	if _, err := Run(ctx, opts, first); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
@@ -198,7 +212,7 @@ func TestAdaptiveResume(t *testing.T) {
 	opts.Resume = true
 	opts.Adaptive = false // taken from run.json
 	opts.Grid = Grid{}
-	got, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(975)))
+	got, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(runnerUp)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +243,7 @@ func twoConditionGrid() Grid {
 }
 
 func twoConditionThroughput() map[string]float64 {
-	tp := baseThroughput(975)
+	tp := baseThroughput(runnerUp)
 	for k, v := range map[string]float64{
 		cappedBest:                   500,
 		"w1-b2-max-single-bw12MiB/s": 487.5,
@@ -366,4 +380,92 @@ func TestAdaptivePerConditionBudget(t *testing.T) {
 	if len(sum.Kept) != 4 || sum.Elapsed > opts.Budget {
 		t.Errorf("kept %v after %v: want the two alike cells of each bandwidth, within the budget", sum.Kept, sum.Elapsed)
 	}
+}
+
+// TestAdaptiveStopsAtEquivalence: two cells alike (the same images/hour,
+// 2% spread) can never be separated; without the equivalence stop the
+// sweep measured them round after round until its budget ran out (3, 6,
+// 12, 24 reps). With the default margin, it stops as soon as the two
+// one-sided tests show them within ±3%, keeps both, and says so; run.json
+// keeps the margin, and a resume replays the same decisions.
+func TestAdaptiveStopsAtEquivalence(t *testing.T) {
+	clock := newFakeClock()
+	opts := adaptiveOptions(t, clock, 3*time.Hour)
+	opts.EquivalenceMargin = 0 // the default, 3%
+	sum, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sum.Stop, "done: ") || !strings.Contains(sum.Stop, "are equivalent within ±3% (two one-sided tests, p=") {
+		t.Errorf("stop %q, want done at the two cells' equivalence", sum.Stop)
+	}
+	if kept := slices.Sorted(slices.Values(sum.Kept)); !slices.Equal(kept, []string{"w2-b2-max-single", best}) {
+		t.Errorf("kept %v, want the two alike cells", sum.Kept)
+	}
+	set := readRecords(t, opts.OutDir)
+	reps := map[string]int{}
+	for _, tr := range record.Latest(set).Trials {
+		reps[tr.Cell] = max(reps[tr.Cell], tr.Rep)
+	}
+	// 3 reps cannot show equivalence (Mann-Whitney's smallest one-sided
+	// p with 3 and 3 is 0.05); 6 or 12 can, long before the budget.
+	if r := reps[best]; r < 6 || r > 12 || reps["w2-b2-max-single"] != r {
+		t.Errorf("reps per cell %v: want the two alike cells stopped together after 6 or 12", reps)
+	}
+	if sum.Elapsed > opts.Budget/2 {
+		t.Errorf("elapsed %v of a %v budget: the equivalence stop should come well before it", sum.Elapsed, opts.Budget)
+	}
+	info, err := ReadRunInfo(opts.OutDir)
+	if err != nil || info.EquivalenceMargin != DefaultEquivalenceMargin {
+		t.Errorf("run.json equivalence %v (%v), want %v", info.EquivalenceMargin, err, DefaultEquivalenceMargin)
+	}
+
+	// Cells 2.5% apart are equivalent within 3% too, but not within 1%:
+	// there the sweep separates them (TestAdaptiveFindsBest).
+	clock = newFakeClock()
+	opts = adaptiveOptions(t, clock, 3*time.Hour)
+	opts.EquivalenceMargin = 0.01
+	sum, err = Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(sum.Stop, "equivalent within ±3%") {
+		t.Errorf("margin 1%%: stop %q names the default margin", sum.Stop)
+	}
+
+	// Interrupted in round 2 and resumed (the margin from run.json): the
+	// same decisions.
+	clock = newFakeClock()
+	opts = adaptiveOptions(t, clock, 3*time.Hour)
+	opts.EquivalenceMargin = 0
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := throughputRunner(clock, 4, baseThroughput(1000))
+	first.behave = interruptAt(21, cancel)
+	if _, err := Run(ctx, opts, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	opts.Resume, opts.Adaptive, opts.Grid = true, false, Grid{}
+	opts.EquivalenceMargin = 0.2 // not the sweep's: run.json's is taken
+	got, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Stop != sum0(t, 1000) || !reflect.DeepEqual(slices.Sorted(slices.Values(got.Kept)), []string{"w2-b2-max-single", best}) {
+		t.Errorf("resumed: stop %q kept %v, want the uninterrupted sweep's decisions", got.Stop, got.Kept)
+	}
+}
+
+// sum0 is the stop message of an uninterrupted adaptive sweep with the
+// default margin and the runner-up at runnerUp images/hour.
+func sum0(t *testing.T, runnerUp float64) string {
+	t.Helper()
+	clock := newFakeClock()
+	opts := adaptiveOptions(t, clock, 3*time.Hour)
+	opts.EquivalenceMargin = 0
+	sum, err := Run(context.Background(), opts, throughputRunner(clock, 4, baseThroughput(runnerUp)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum.Stop
 }

@@ -25,6 +25,7 @@ import (
 	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
+	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workload"
@@ -181,6 +182,57 @@ const (
 	// machine's 2 cores.
 	EstimateCores = 2
 )
+
+// RunStepSeconds is the estimate's cost of one more RUN step (layer) in an
+// image, besides its own CPU: starting its container and snapshotting and
+// exporting its layer. Measured on the 2-core reference machine: a profile
+// of 97 image RUN steps (apt in 64 layers, npm in 32, settings) with almost
+// no hashing took about 50 s per image alone, where the default profile's 3
+// take 2.3 s.
+const RunStepSeconds = 0.5
+
+// ProfilePerImageSeconds is the per-image time the estimates assume for the
+// fixtures of profile p: DefaultPerImageSeconds, measured on the default
+// profile, plus the RUN-step seconds p spends per image beyond the
+// default's (its image steps' hashing here, and the builder's with
+// builder_cache per-build) and RunStepSeconds for each RUN step beyond the
+// default's. A lighter profile keeps DefaultPerImageSeconds: an image's
+// fixed costs (its base pull, export and push) do not shrink with its work.
+// Without it, a budget was checked against the default profile's 2.3 s
+// whatever the profile: a time_scale of 1 (142 s of RUN steps per image)
+// passed a budget it exceeded a hundred times over.
+func ProfilePerImageSeconds(p *fixtures.Profile) float64 {
+	if p == nil {
+		return DefaultPerImageSeconds
+	}
+	def, err := fixtures.LoadProfile(fixtures.DefaultProfile)
+	if err != nil {
+		return DefaultPerImageSeconds
+	}
+	cpu, steps := imageWork(p)
+	defCPU, defSteps := imageWork(def)
+	extra := math.Max(0, cpu-defCPU) + RunStepSeconds*float64(max(0, steps-defSteps))
+	if !(extra > 0) || math.IsInf(extra, 0) {
+		return DefaultPerImageSeconds
+	}
+	return DefaultPerImageSeconds + extra
+}
+
+// imageWork is the seconds of hashing (at p's cpu_unit, on the reference
+// machine) and the RUN steps each image of p runs when the builder stage
+// is shared: apt, npm and settings, and the builder's with builder_cache
+// per-build.
+func imageWork(p *fixtures.Profile) (cpu float64, steps int) {
+	st := []fixtures.Step{p.Steps.Apt, p.Steps.Npm, p.Steps.Settings}
+	if p.BuilderCache == fixtures.BuilderPerBuild {
+		st = append(st, p.Steps.Builder)
+	}
+	for _, s := range st {
+		cpu += s.CPUSeconds * p.TimeScale
+		steps += max(s.Layers, 1)
+	}
+	return cpu, steps
+}
 
 // DefaultGrid is the no-flag sweep. It is chosen to finish in about 10
 // minutes on 2 cores (measured: BENCHMARKS.md; Estimate gives an upper
@@ -774,8 +826,48 @@ func CheckBudget(g Grid, perImageSeconds float64, cores int, budget time.Duratio
 	}
 	est := EstimateOn(g, perImageSeconds, cores)
 	if est > budget {
-		return fmt.Errorf("grid needs about %v (%d trials at %gs per image on %d cores), more than the budget %v: shrink the grid, lower --reps or --sample, or drop --reps for an adaptive sweep",
+		return fmt.Errorf("grid needs about %v (%d trials at %.3gs per image on %d cores), more than the budget %v: shrink the grid, lower --reps or --sample, or drop --reps for an adaptive sweep",
 			est.Round(time.Second), len(Plan(g)), perImageSeconds, cores, budget)
 	}
 	return nil
+}
+
+// CheckAdaptiveBudget is CheckBudget for an adaptive sweep, whose first
+// round runs every cell initialReps times: the error says so, and does not
+// suggest the reps an adaptive sweep has none of.
+func CheckAdaptiveBudget(g Grid, initialReps int, perImageSeconds float64, cores int, budget time.Duration) error {
+	if budget <= 0 {
+		return nil
+	}
+	g.Reps = initialReps
+	est := EstimateOn(g, perImageSeconds, cores)
+	if est > budget {
+		return fmt.Errorf("the adaptive sweep's round 1 (%d cells x %d reps) needs about %v (%d trials at %.3gs per image on %d cores), more than the budget %v: shrink the grid, lower --sample, or raise the budget",
+			len(g.Cells()), initialReps, est.Round(time.Second), len(Plan(g)), perImageSeconds, cores, budget)
+	}
+	return nil
+}
+
+// GridFileSetsReps reports whether the grid file at path gives reps: a
+// fixed number of reps, as --reps is, so that a --budget with it checks
+// the grid rather than starting an adaptive sweep that would ignore them.
+// A file that cannot be read or parsed says false (LoadGrid reports it).
+func GridFileSetsReps(path string) bool {
+	if path == "" {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	j, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return false
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(j, &keys) != nil {
+		return false
+	}
+	v, ok := keys["reps"]
+	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
 }

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -107,6 +108,10 @@ type Options struct {
 	// Alpha is an adaptive sweep's significance level for dropping cells
 	// (analyze.DefaultAlpha if 0).
 	Alpha float64
+	// EquivalenceMargin is the relative margin within which an adaptive
+	// sweep's surviving cells count as equivalent, which ends their
+	// measuring (DefaultEquivalenceMargin if 0; see equivalentSurvivors).
+	EquivalenceMargin float64
 	// PerImageSeconds feeds the estimates (DefaultPerImageSeconds if 0).
 	PerImageSeconds float64
 	// Cores feeds the estimates (EstimateCores if 0).
@@ -247,6 +252,9 @@ func (o *Options) withDefaults() {
 	if o.Alpha == 0 {
 		o.Alpha = analyze.DefaultAlpha
 	}
+	if o.EquivalenceMargin == 0 {
+		o.EquivalenceMargin = DefaultEquivalenceMargin
+	}
 	if o.PerImageSeconds == 0 {
 		o.PerImageSeconds = DefaultPerImageSeconds
 	}
@@ -277,10 +285,8 @@ func (s *session) create() error {
 		if s.o.Budget <= 0 {
 			return errors.New("adaptive sweep: needs a budget")
 		}
-		r1 := s.g
-		r1.Reps = s.o.InitialReps
-		if err := CheckBudget(r1, s.o.PerImageSeconds, s.o.Cores, s.o.Budget); err != nil {
-			return fmt.Errorf("adaptive sweep, round 1: %w", err)
+		if err := CheckAdaptiveBudget(s.g, s.o.InitialReps, s.o.PerImageSeconds, s.o.Cores, s.o.Budget); err != nil {
+			return err
 		}
 	} else if err := CheckBudget(s.g, s.o.PerImageSeconds, s.o.Cores, s.o.Budget); err != nil {
 		return err
@@ -303,6 +309,7 @@ func (s *session) create() error {
 	info.Adaptive = s.o.Adaptive
 	if s.o.Adaptive {
 		info.InitialReps, info.Alpha = s.o.InitialReps, s.o.Alpha
+		info.EquivalenceMargin = s.o.EquivalenceMargin
 	}
 	info.BudgetSeconds = s.o.Budget.Seconds()
 	info.PerImageSeconds = s.o.PerImageSeconds
@@ -331,6 +338,9 @@ func (s *session) resume() error {
 	}
 	s.o.Adaptive = info.Adaptive
 	s.o.InitialReps, s.o.Alpha = info.InitialReps, info.Alpha
+	// A sweep started before run.json kept the margin had none: the
+	// default, as for a new one.
+	s.o.EquivalenceMargin = cmp.Or(info.EquivalenceMargin, DefaultEquivalenceMargin)
 	if s.o.Budget == 0 {
 		s.o.Budget = time.Duration(info.BudgetSeconds * float64(time.Second))
 	}

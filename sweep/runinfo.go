@@ -41,10 +41,13 @@ type RunInfo struct {
 	Grid      Grid   `json:"grid"`
 	Seed      int64  `json:"seed"`
 	// Adaptive settings; zero for a fixed sweep.
-	Adaptive      bool    `json:"adaptive,omitempty"`
-	InitialReps   int     `json:"initial_reps,omitempty"`
-	Alpha         float64 `json:"alpha,omitempty"`
-	BudgetSeconds float64 `json:"budget_s,omitempty"`
+	Adaptive    bool    `json:"adaptive,omitempty"`
+	InitialReps int     `json:"initial_reps,omitempty"`
+	Alpha       float64 `json:"alpha,omitempty"`
+	// EquivalenceMargin ends an adaptive sweep's measuring of cells
+	// shown equivalent within it (see Options.EquivalenceMargin).
+	EquivalenceMargin float64 `json:"equivalence,omitempty"`
+	BudgetSeconds     float64 `json:"budget_s,omitempty"`
 	// PerImageSeconds is the per-image time the estimates assumed.
 	PerImageSeconds float64   `json:"per_image_s,omitempty"`
 	Start           time.Time `json:"start"`

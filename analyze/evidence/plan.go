@@ -210,20 +210,6 @@ func (a *Analysis) PlanFromContext(ctx context.Context, basis string, images int
 	if runners > 0 {
 		most = planCeilDiv(images, min(runners, images))
 	}
-	// The batch caps the builds at once: workers beyond it only repeat
-	// the build of the smallest value that fills the batch.
-	if bt := cp.Basis.Batch; bt > 0 {
-		var capped []int
-		for _, w := range cp.Workers {
-			if w > bt && w <= most {
-				capped = append(capped, w)
-			}
-		}
-		if len(capped) > 0 {
-			cp.Warnings = append(cp.Warnings, fmt.Sprintf("batch %d caps the builds at once per runner at %d: %s workers run no more builds at once than %d (a larger batch needs its own sweep)",
-				bt, bt, planList(capped), bt))
-		}
-	}
 	if scaled && cp.Cores > cp.SweepCores {
 		cp.Warnings = append(cp.Warnings, fmt.Sprintf("below one build per %s on a runner, per-image seconds are those of a lone build on the sweep machine: "+
 			"more cores are taken not to speed up one build", analyze.Plural(cp.SweepCores, "core")))
@@ -305,6 +291,22 @@ func (a *Analysis) PlanFromContext(ctx context.Context, basis string, images int
 		return cp, fmt.Errorf("planning %s: no workers value can be predicted: %w", analyze.Plural(images, "image"), refused)
 	}
 	cp.Workers = planned
+	// The batch caps the builds at once: workers beyond it only repeat
+	// the build of the smallest value that fills the batch. Said of the
+	// workers values planned only: one left out above was named so, and
+	// both warnings about it read as a contradiction.
+	if bt := cp.Basis.Batch; bt > 0 {
+		var capped []int
+		for _, w := range cp.Workers {
+			if w > bt && w <= most {
+				capped = append(capped, w)
+			}
+		}
+		if len(capped) > 0 {
+			cp.Warnings = append(cp.Warnings, fmt.Sprintf("batch %d caps the builds at once per runner at %d: %s workers run no more builds at once than %d (a larger batch needs its own sweep)",
+				bt, bt, planList(capped), bt))
+		}
+	}
 	predict := func(w, n int) model.Prediction {
 		// A prediction stopped by ctx comes back as this placeholder too:
 		// the model looks at ctx after each prediction and stops the plan.

@@ -353,8 +353,8 @@ func (a *Analysis) predictSource(ctx context.Context, cfg Config, target Target,
 	}
 	var warns []string
 	if sample := src.cell.sampleImages(); src.exact && cfg.Batch > 0 && sample > 0 && cfg.Batch > sample && n > sample {
-		warns = append(warns, fmt.Sprintf("batch %d is larger than the sweep's sample of %d images: every trial was one partial batch, so the barriers of a %d-image build are simulated, not measured",
-			cfg.Batch, sample, n))
+		warns = append(warns, fmt.Sprintf("batch %d is larger than the sweep's sample of %s: every trial was one partial batch, so the barriers of a %d-image build are simulated, not measured",
+			cfg.Batch, analyze.Plural(sample, "image"), n))
 	}
 	if target.PruneThreshold > 0 {
 		in.PruneThreshold, in.PruneKeep = float64(target.PruneThreshold), float64(target.PruneKeep)

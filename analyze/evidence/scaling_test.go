@@ -258,3 +258,26 @@ func TestRecommendOneTrialNotConfident(t *testing.T) {
 		t.Errorf("reasons %q", r.Reasons)
 	}
 }
+
+// TestPlanCapWarningNamesPlannedOnly: plan warned "batch 3 caps the builds
+// at once per runner at 3: 4 workers run no more builds at once than 3",
+// then "4 workers per runner left out": the first warning spoke of a
+// workers value the plan does not have.
+func TestPlanCapWarningNamesPlannedOnly(t *testing.T) {
+	dir := t.TempDir()
+	writeRun(t, dir, []cellSpec{
+		{cfg: Config{Workers: 2, Batch: 3, CacheMode: "off", Strategy: "single"}, seconds: 9, reps: 2, temp: "cold", fixed: 1},
+	}, instances, 0.01, map[string]any{"workers": []int{2}, "batch": []any{3}}, false)
+	cp, err := analyzeDir(t, dir).Plan(433, time.Hour, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(cp.Warnings, "\n"), "4 workers per runner left out") {
+		t.Fatalf("workers %v warnings %q: want 4 workers left out (the case this tests)", cp.Workers, cp.Warnings)
+	}
+	for _, w := range cp.Warnings {
+		if strings.Contains(w, "caps the builds at once") {
+			t.Errorf("plan of workers %v warns of a batch cap on workers it left out: %q", cp.Workers, w)
+		}
+	}
+}

@@ -359,7 +359,7 @@ func PredictContext(ctx context.Context, in PredictInput) (Prediction, error) {
 	}
 	if len(cell.pooled) < 30 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf(
-			"only %d measured images: the draws can only reuse these values, so the interval understates the uncertainty", len(cell.pooled)))
+			"only %s: the draws can only reuse these values, so the interval understates the uncertainty", analyze.Plural(len(cell.pooled), "measured image")))
 	}
 	if reps < 200 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("only %d reps: the ends of the interval are noisy", reps))

@@ -103,6 +103,9 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	if fs.Changed("cache-mode") && fs.Changed("cache") {
 		return usagef("--cache and --cache-mode: give one (they are the same flag)")
 	}
+	if err := emptyValues(fs, buildWants); err != nil {
+		return err
+	}
 	if err := src.check(); err != nil {
 		return err
 	}
@@ -365,6 +368,31 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		return &failedError{fmt.Sprintf("%d of %d images failed; see %s", s.Failed, s.Total, res.ManifestPath)}
 	}
 	return nil
+}
+
+// buildWants are what build's flags that take a name want, for the message refusing one given
+// an empty value.
+var buildWants = withSourceWants(map[string]string{
+	"shard":          "i/n, such as 2/4 (leave the flag out to build every instance)",
+	"durations-from": "an earlier build's folder or manifest (leave the flag out to deal the shards round robin)",
+	"sdk-sha":        "the SDK commit the images are tagged with (leave the flag out to derive one from --seed)",
+})
+
+// emptyValues refuses (bad input) a flag of wants given explicitly with an empty (or blank)
+// value. A CI script passes an unset variable that way (--shard "$SHARD"), and taking it as the
+// flag left out would build another set of images than asked: every instance on each runner of
+// a matrix, round-robin shards on one runner and balanced ones on the next, images tagged with a
+// made-up commit, or the fixtures instead of the custom build.
+func emptyValues(fs *pflag.FlagSet, wants map[string]string) error {
+	var bad error
+	fs.Visit(func(f *pflag.Flag) {
+		want, ok := wants[f.Name]
+		if bad != nil || !ok || strings.TrimSpace(f.Value.String()) != "" {
+			return
+		}
+		bad = input.Errorf("--"+f.Name, "empty value; want %s", want)
+	})
+	return bad
 }
 
 // checkSDKSha refuses an --sdk-sha that cannot be part of an image tag (the

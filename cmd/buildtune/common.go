@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,6 +160,29 @@ func (s *sourceFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&s.CacheRef, "cache-ref", "", "registry cache ref template of a custom workload (imported, and exported unless cache mode is off)")
 	fs.StringArrayVar(&s.buildArgs, "build-arg", nil, "KEY=VALUE build arg (value may be a template); repeatable")
 	fs.BoolVar(&s.DockerAuth, "docker-auth", false, "send registry credentials from the Docker config file (~/.docker/config.json) to BuildKit; build also uses them for its --skip-existing check")
+}
+
+// sourceWants are what the flags of sourceFlags (and --profile) want,
+// for emptyValues' message refusing one given an empty value: sweep,
+// prove and build took `--instances "$LIST"` with an unset variable for
+// the flag left out, and measured the 433 fixtures instead.
+var sourceWants = map[string]string{
+	"profile":    "'default' or a profile YAML file",
+	"instances":  "a file of instance ids, one per line (leave the flag out for the 433 SWT-Bench ids)",
+	"workload":   "a workload file",
+	"context":    "the build context folder of a custom workload",
+	"dockerfile": "a Dockerfile (leave the flag out for CONTEXT/Dockerfile)",
+	"target":     "a stage of the Dockerfile (leave the flag out to build its last stage)",
+	"tag":        "a tag template",
+	"cache-ref":  "a registry cache ref template",
+	"base-image": "a base image template",
+}
+
+// withSourceWants adds sourceWants to a command's own wants.
+func withSourceWants(own map[string]string) map[string]string {
+	out := maps.Clone(sourceWants)
+	maps.Copy(out, own)
+	return out
 }
 
 // check validates the flags (bad input, exit 2).

@@ -36,6 +36,11 @@ func (c *cli) merge(_ context.Context, args []string) error {
 	if err := checkFolderFlag(fs, "out", out); err != nil {
 		return err
 	}
+	// An empty list (an unset variable in a CI script) is not the list left out: without it
+	// the merge would not check that every instance was built.
+	if err := emptyValues(fs, map[string]string{"instances": "a file of instance ids, one per line (leave the flag out to check duplicates only)"}); err != nil {
+		return err
+	}
 	seen := map[string]string{} // a folder's real path -> as given
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, manifest.ManifestFile)); err != nil {
@@ -123,11 +128,13 @@ func realPath(p string) (string, error) {
 // a summary is left to the merge (which warns about it).
 func sameBuildShards(dirs []string) error {
 	type seen struct {
-		dir  string
-		spec string
-		sha  string
+		dir      string
+		spec     string
+		sha      string
+		workload string
 	}
 	var first *seen
+	holder := map[string]string{} // a shard spec -> the folder that holds it
 	for _, d := range dirs {
 		sum, err := manifest.ReadSummary(filepath.Join(d, manifest.SummaryFile))
 		if errors.Is(err, os.ErrNotExist) {
@@ -136,16 +143,33 @@ func sameBuildShards(dirs []string) error {
 		if err != nil {
 			return input.Errorf(d, "not a build folder: %v", err)
 		}
-		cur := seen{dir: d, spec: sum.Settings.Shard, sha: sum.Settings.SDKSha}
+		cur := seen{dir: d, spec: sum.Settings.Shard, sha: sum.Settings.SDKSha, workload: sum.Settings.Workload}
+		specs := []string{cur.spec}
 		if len(sum.Shards) > 0 {
 			// A previous merge's folder: of the matrix of the shards it
 			// holds (its summary lists them), not a whole build.
 			cur.spec = sum.Shards[0].Shard
+			specs = specs[:0]
+			for _, s := range sum.Shards {
+				specs = append(specs, s.Shard)
+			}
 		}
 		if cur.spec != "" {
 			if _, err := shard.ParseSpec(cur.spec); err != nil {
 				return input.Errorf(d, "its summary names shard %q: %v", cur.spec, err)
 			}
+		}
+		// One shard in two folders (a job re-run into a new folder, an
+		// artifact downloaded twice) is not two parts of the build: which
+		// one counts is the user's choice, not the merge's.
+		for _, spec := range specs {
+			if spec == "" {
+				continue
+			}
+			if prev, ok := holder[spec]; ok && prev != d {
+				return input.Errorf(d, "holds shard %s, which %s holds too: want each shard of the build once (leave out the folder of the run that does not count)", spec, prev)
+			}
+			holder[spec] = d
 		}
 		if first == nil {
 			first = &cur
@@ -153,6 +177,10 @@ func sameBuildShards(dirs []string) error {
 		}
 		if cur.sha != "" && first.sha != "" && cur.sha != first.sha {
 			return input.Errorf(d, "images of SDK %s, while %s holds those of SDK %s: want the shards of one build", short(cur.sha), first.dir, short(first.sha))
+		}
+		if cur.workload != "" && first.workload != "" && cur.workload != first.workload {
+			// Another fixture profile builds other images under the same tags.
+			return input.Errorf(d, "images of %s, while %s holds those of %s: want the shards of one build (the same --profile)", cur.workload, first.dir, first.workload)
 		}
 		switch {
 		case (cur.spec == "") != (first.spec == ""):

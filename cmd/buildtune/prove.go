@@ -26,7 +26,7 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 // proveForward are the sweep flags prove passes on when given.
-var proveForward = []string{"budget", "reps", "sample", "seed", "profile", "out", "temp", "attempts", "warmup", "trace",
+var proveForward = []string{"equivalence", "budget", "reps", "sample", "seed", "profile", "out", "temp", "attempts", "warmup", "trace",
 	"registry-latency", "registry-error-rate", "registry-drop-rate", "prune-threshold", "prune-keep",
 	"buildkit-addr", "tlscacert", "tlscert", "tlskey", "tlsservername",
 	"registry", "state", "buildkitd", "max-parallelism", "registry-concurrency", "daemons",
@@ -46,7 +46,7 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	fs.StringVar(&head, "head", "", "the proposed settings, e.g. workers=16,batch=50,cache=min")
 	fs.StringVar(&claim, "claim", "", "the pull request's claim for the full build, e.g. 3h: holds, refuted or inconclusive")
 	fs.IntVar(&images, "images", 0, fmt.Sprintf("images in the full build (default: the instance list the sweep drew its sample from, as its run.json records it; else %d)", evidence.DefaultImages))
-	fs.StringVar(&af.equivalence, "equivalence", "3%", "margin within which two settings count as equivalent")
+	fs.StringVar(&af.equivalence, "equivalence", "3%", sweepUsage["equivalence"])
 	fs.Uint64Var(&af.seed, "analysis-seed", 1, "seed of the analysis' resampling")
 	// The sweep's own flags, forwarded.
 	var sf stackFlags
@@ -71,6 +71,9 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	fs.String("prune-threshold", "0", pruneThresholdUsage)
 	fs.String("prune-keep", "0", pruneKeepUsage)
 	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if err := emptyValues(fs, sourceWants); err != nil {
 		return err
 	}
 	if head == "" {

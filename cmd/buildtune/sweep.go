@@ -41,6 +41,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		seed                                     int64
 		budget                                   time.Duration
 		alpha, perImage                          float64
+		equivalence                              string
 		latency                                  time.Duration
 		errorRate, dropRate                      float64
 		pruneThreshold, pruneKeep                string
@@ -65,7 +66,8 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	fs.StringVar(&profile, "profile", "", sweepUsage["profile"])
 	durationVar(fs, &budget, "budget", 0, sweepUsage["budget"])
 	fs.Float64Var(&alpha, "alpha", 0, "significance level for dropping cells (default 0.05)")
-	fs.Float64Var(&perImage, "per-image-seconds", 0, "per-image build time the estimates assume (default: the sweep package's measured figure)")
+	fs.StringVar(&equivalence, "equivalence", "3%", sweepUsage["equivalence"])
+	fs.Float64Var(&perImage, "per-image-seconds", 0, "per-image build time the estimates assume (default: the sweep package's measured figure for the default profile, raised for a --profile of more work per image)")
 	fs.StringVar(&out, "out", "", sweepUsage["out"])
 	fs.StringVar(&resume, "resume", "", "continue the interrupted sweep in this folder, with the instance ids run.json keeps (instance_list; an edited list file is ignored, with a warning) and its profile, checked by digest (--profile NEWPATH names a moved one)")
 	fs.IntVar(&attempts, "attempts", 1, sweepUsage["attempts"])
@@ -81,7 +83,13 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
+	if err := emptyValues(fs, sourceWants); err != nil {
+		return err
+	}
+	margin, merr := input.Fraction(equivalence)
 	switch {
+	case merr != nil || !(margin > 0 && margin < 1):
+		return input.Errorf("--equivalence", "%q: want a margin such as 3%% (between 0 and 100%%)", equivalence)
 	case budget < 0:
 		return usagef("--budget %v: want a positive duration (or 0 for no budget)", budget)
 	case alpha < 0 || alpha >= 1 || math.IsNaN(alpha):
@@ -89,7 +97,10 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	case perImage < 0 || math.IsNaN(perImage) || math.IsInf(perImage, 0):
 		return usagef("--per-image-seconds %v: want a finite number of seconds >= 0 (0 = the measured default)", perImage)
 	}
-	adaptive := budget > 0 && !fs.Changed("reps")
+	// Reps given by the flag or by the grid file make a fixed sweep, which
+	// the budget only checks; without either, the budget runs an adaptive
+	// one.
+	adaptive := budget > 0 && !fs.Changed("reps") && !sweep.GridFileSetsReps(gridFile)
 	if fs.Changed("reps") && (reps < 1 || reps > maxReps) {
 		return usagef("--reps %d: want 1 or more, at most %d", reps, maxReps)
 	}
@@ -134,6 +145,20 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		}
 		started = info
 		g, out = info.Grid, resume
+		// Adaptive or fixed is the sweep's own, as run.json keeps it: a
+		// --budget given to the resume of a fixed sweep does not make it
+		// adaptive, and a resumed adaptive sweep stays one without it.
+		if info.Adaptive {
+			adaptive = true
+			if budget == 0 {
+				budget = time.Duration(info.BudgetSeconds * float64(time.Second))
+			}
+		} else {
+			if budget > 0 {
+				fmt.Fprintf(c.stderr, "sweep: --budget %v not applied: the sweep in %s has fixed reps (%d per cell), which a budget does not change\n", budget, resume, info.Grid.Reps)
+			}
+			adaptive = false
+		}
 		if !fs.Changed("warmup") {
 			// The sweep's own choice: a resume of a sweep started with
 			// --warmup=false must not add a warm-up trial.
@@ -246,13 +271,20 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return usagef("--attempts %d: want 1 or more", attempts)
 	}
 	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: adaptive,
-		Alpha: alpha, PerImageSeconds: perImage, Warmup: warmup}
+		Alpha: alpha, EquivalenceMargin: margin, PerImageSeconds: perImage, Warmup: warmup}
 	if resume != "" {
 		opts.Grid = sweep.Grid{}
 	}
 	prof, err := c.sweepProfile(resume, started, g.Profile, fs.Changed("profile"), profile)
 	if err != nil {
 		return err
+	}
+	// The estimates (the budget's check, the ETA) assume the per-image time
+	// of the fixtures' profile unless --per-image-seconds says otherwise; a
+	// resumed sweep keeps the figure run.json has.
+	if perImage == 0 && resume == "" && !src.Custom() {
+		perImage = sweep.ProfilePerImageSeconds(prof)
+		opts.PerImageSeconds = perImage
 	}
 	// A cell that exports the registry cache needs somewhere to export it.
 	// And a cell's strategy needs a plan of the workload: a workload
@@ -299,17 +331,26 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		if pi == 0 {
 			pi = sweep.DefaultPerImageSeconds
 		}
-		check := g
+		check := sweep.CheckBudget(g, pi, sweep.EstimateCores, budget)
 		if adaptive {
-			check.Reps = sweep.DefaultInitialReps
+			check = sweep.CheckAdaptiveBudget(g, sweep.DefaultInitialReps, pi, sweep.EstimateCores, budget)
 		}
-		if err := sweep.CheckBudget(check, pi, sweep.EstimateCores, budget); err != nil {
-			return usagef("--budget: %v", err)
+		if check != nil {
+			return usagef("--budget: %v", check)
 		}
 	}
 	u, err := sf.use()
 	if err != nil {
 		return err
+	}
+	// Fixtures built by daemons of this machine (a private stack or a
+	// running `stack up`) must fit its disk: one trial's layers, at least.
+	if resume == "" && !src.Custom() && len(u.BuildkitAddrs) == 0 && os.Getenv("BUILDKIT_HOST") == "" {
+		if free, err := sweep.DiskFree(os.TempDir()); err == nil {
+			if err := sweep.CheckTrialDisk(prof, cmp.Or(g.Profile, fixtures.DefaultProfile), insts, free, os.TempDir()); err != nil {
+				return err
+			}
+		}
 	}
 	disp := c.newDisplay()
 	if resume != "" {
@@ -759,6 +800,7 @@ var sweepUsage = func() map[string]string {
 		"sample":              fmt.Sprintf("instances in the sample (stratified by repo) (default %d)", def.Sample),
 		"seed":                fmt.Sprintf("seed of the sample and the trial order (default %d)", def.Seed),
 		"profile":             "fixture profile: 'default' or a YAML file",
+		"equivalence":         "margin within which two cells or settings count as equivalent (two one-sided tests); an adaptive sweep stops measuring the cells left once they are within it of the best",
 		"budget":              "time budget: without --reps, an adaptive sweep (successive halving) within it; with --reps, refuses a grid estimated to exceed it",
 		"out":                 "output folder (default runs/<timestamp>)",
 		"attempts":            "attempts per image (the real script uses 3; 1 measures failures as they are)",

@@ -176,6 +176,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var prev *manifest.Summary
 	if s, err := manifest.ReadSummary(res.SummaryPath); err == nil {
 		prev = &s
+		if len(s.Shards) > 0 {
+			// A merge's folder: resumed, its summary would lose the list
+			// of the folders it joined (a later merge takes it for a
+			// merge by that list), and records would make it a build's.
+			undo()
+			return nil, input.Errorf("--out "+out, "holds the merge of %d build folders (its %s lists them), not a build to resume: want a new folder, or the folder of one of those builds",
+				len(s.Shards), manifest.SummaryFile)
+		}
 	} else if len(prior) > 0 && !errors.Is(err, os.ErrNotExist) {
 		// A summary that does not read would hide which build the
 		// folder holds, and be overwritten.
@@ -186,6 +194,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		undo()
 		return nil, err
 	}
+	// The folder is this build's. A run killed while it rewrote the summary (after every
+	// image, and every 10 s) left the temporary file of that write; nothing else removes it.
+	removeStaleTemps(out, manifest.SummaryFile)
 	if len(prior) == 0 && prev != nil && !(hadManifest && prev.Total == 0 && prev.Settings == settings && (prev.Planned == 0 || prev.Planned == len(plan))) {
 		// No image done: the summary counts (its wall: a run killed
 		// before its first image) only when it is this build's, as
@@ -272,6 +283,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	return res, runErr
+}
+
+// removeStaleTemps removes the temporary files that an atomic write of name in dir
+// (.NAME.tmpNNN) leaves when its process is killed before the rename.
+func removeStaleTemps(dir, name string) {
+	temps, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp*"))
+	for _, p := range temps {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			os.Remove(p)
+		}
+	}
 }
 
 // notABuild refuses (bad input naming --out) a folder that holds records

@@ -1,6 +1,8 @@
 package fullbuild
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -158,13 +160,26 @@ func writeLog(path string, o manifest.Output, rec *record.Image) error {
 	return nil
 }
 
-// logName is the file name of an instance's log.
+// logName is the file name of an instance's log: the id itself when it is a plain file name
+// (letters, digits, '-', '.' and '_', not starting with '.', at most 200 bytes), as the real
+// script names it. Any other id (a workload file's ids are free-form) gets those characters
+// with the rest replaced by '_', cut to 200 bytes, and a digest of the id, so that two ids never
+// share a log ("a b__c-1" and "a_b__c-1") and the name fits a file system's 255 bytes.
 func logName(id string) string {
+	const most = 200
 	b := []byte(id)
+	changed := false
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
 			b[i] = '_'
+			changed = true
 		}
 	}
-	return string(b) + ".log"
+	name := string(b)
+	if changed || name == "" || name[0] == '.' || len(name) > most {
+		sum := sha256.Sum256([]byte(id))
+		name = strings.TrimLeft(name, ".")
+		name = name[:min(len(name), most)] + "-" + hex.EncodeToString(sum[:6])
+	}
+	return name + ".log"
 }

@@ -86,6 +86,7 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 	byKey := map[string][]found{}
 	var extra SummaryExtra
 	haveSettings := false
+	firstDir := "" // the folder whose settings the merged summary reports
 	var wall time.Duration
 	for i, dir := range dirs {
 		path := filepath.Join(dir, ManifestFile)
@@ -132,9 +133,10 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 			st := sum.Settings
 			st.Shard = ""
 			if !haveSettings {
-				extra.Settings, extra.Versions, haveSettings = st, sum.Versions, true
-			} else if st != extra.Settings || sum.Versions != extra.Versions {
-				m.Warnings = append(m.Warnings, fmt.Sprintf("%s: settings or versions differ from the first shard's", dir))
+				extra.Settings, extra.Versions, haveSettings, firstDir = st, sum.Versions, true, dir
+			} else if d := settingsDiffer(st, sum.Versions, extra.Settings, extra.Versions); len(d[0]) > 0 {
+				m.Warnings = append(m.Warnings, fmt.Sprintf("%s: %s, while %s, whose settings the merged summary reports, has %s",
+					dir, strings.Join(d[0], ", "), firstDir, strings.Join(d[1], ", ")))
 			}
 		}
 		info.WallSeconds = shardWall.Seconds()
@@ -202,6 +204,41 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		return m, &cov
 	}
 	return m, nil
+}
+
+// settingsDiffer names the settings and versions in which a shard (s, v) differs from the first
+// one (fs, fv): the shard's values, then the first one's, as "workers 8" and "workers 4"; both
+// empty when they are the same.
+func settingsDiffer(s Settings, v Versions, fs Settings, fv Versions) [2][]string {
+	var d [2][]string
+	field := func(name, a, b string) {
+		if a != b {
+			d[0] = append(d[0], name+" "+label(a))
+			d[1] = append(d[1], name+" "+label(b))
+		}
+	}
+	field("workers", fmt.Sprint(s.Workers), fmt.Sprint(fs.Workers))
+	batch := func(n int) string {
+		if n == 0 {
+			return "stream"
+		}
+		return fmt.Sprint(n)
+	}
+	field("batch", batch(s.Batch), batch(fs.Batch))
+	field("cache_mode", s.CacheMode, fs.CacheMode)
+	field("strategy", s.Strategy, fs.Strategy)
+	field("sdk_sha", s.SDKSha, fs.SDKSha)
+	field("workload", s.Workload, fs.Workload)
+	field("buildtune", v.Buildtune, fv.Buildtune)
+	field("buildkit", v.Buildkit, fv.Buildkit)
+	return d
+}
+
+func label(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
 
 // missingShards returns the shards of the matrix that none of the folders

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -509,6 +510,119 @@ func (rw *rewriter) addRef(input string, q knob, line int, path string) {
 // script, the bodies of here-documents are data unless the command appends them to
 // $GITHUB_ENV or $GITHUB_OUTPUT: only then are their KNOB=N lines rewritten.
 func (rw *rewriter) run(n *yaml.Node, path, step, shell string) {
+	c0, e0 := len(rw.changes), len(rw.edits)
+	rw.runScript(n, path, step, shell)
+	rw.branches(c0, e0)
+}
+
+// branches leaves alone the knobs that the script just read gives different literals (one per
+// branch of an if or case, a && ... || ..., or one per command): the script picks one, as a
+// ${{ }} expression's conditional literal does, and one new value everywhere would undo that
+// choice. A warning names the values and their lines. c0 and e0 are the lengths of
+// rw.changes and rw.edits before the script was read. A knob whose places in the script read
+// an input (its default changes with them) is rewritten as before.
+func (rw *rewriter) branches(c0, e0 int) {
+	type seen struct {
+		vals  []string
+		lines []int
+	}
+	byKnob := map[string]*seen{}
+	var order []string
+	for _, c := range rw.changes[c0:] {
+		s := byKnob[c.Knob]
+		if s == nil {
+			s = &seen{}
+			byKnob[c.Knob] = s
+			order = append(order, c.Knob)
+		}
+		s.vals = append(s.vals, c.Old)
+		s.lines = append(s.lines, c.Line)
+	}
+	drop := map[string]bool{}
+	for _, id := range order {
+		s := byKnob[id]
+		q := rw.knobByID(id)
+		differ := false
+		for _, v := range s.vals[1:] {
+			if !sameLiteral(q, v, s.vals[0]) {
+				differ = true
+			}
+		}
+		if !differ || rw.readsInput(id, rw.changes[c0].Path) {
+			continue
+		}
+		drop[id] = true
+		var given []string
+		for i, v := range s.vals {
+			given = append(given, fmt.Sprintf("%s (line %d)", v, s.lines[i]))
+		}
+		last := given[len(given)-1]
+		list := last
+		if len(given) > 1 {
+			list = strings.Join(given[:len(given)-1], ", ") + " and " + last
+		}
+		var name string
+		for _, c := range rw.changes[c0:] {
+			if c.Knob == id {
+				name = c.Name
+				break
+			}
+		}
+		rw.mentioned[id] = true
+		rw.warnf(s.lines[0], "%s: %s is given %s in one script: which one a build reads is the script's choice (a condition, or the command each is set for); left as is (change it by hand, or set it once)",
+			rw.changes[c0].Path, name, list)
+	}
+	if len(drop) == 0 {
+		return
+	}
+	changes := rw.changes[:c0]
+	for _, c := range rw.changes[c0:] {
+		if !drop[c.Knob] {
+			changes = append(changes, c)
+		}
+	}
+	rw.changes = changes
+	edits, placed := rw.edits[:e0], rw.placed[:e0]
+	for i, pl := range rw.placed[e0:] {
+		if !drop[pl.knob.id] {
+			edits = append(edits, rw.edits[e0+i])
+			placed = append(placed, pl)
+		}
+	}
+	rw.edits, rw.placed = edits, placed
+}
+
+func (rw *rewriter) knobByID(id string) knob {
+	for _, q := range rw.knobs {
+		if q.id == id {
+			return q
+		}
+	}
+	return knob{}
+}
+
+// sameLiteral reports whether two old literals of knob q are one value ("16" and "016"; "max"
+// and "MAX").
+func sameLiteral(q knob, a, b string) bool {
+	if q.numeric {
+		x, err1 := strconv.Atoi(a)
+		y, err2 := strconv.Atoi(b)
+		return err1 == nil && err2 == nil && x == y || a == b
+	}
+	return strings.EqualFold(a, b)
+}
+
+// readsInput reports whether a place at path reads an input for knob id.
+func (rw *rewriter) readsInput(id, path string) bool {
+	for _, r := range rw.refs {
+		if r.knob.id == id && slices.Contains(r.paths, path) {
+			return true
+		}
+	}
+	return false
+}
+
+func (rw *rewriter) runScript(n *yaml.Node, path, step, shell string) {
 	if n == nil || n.Kind != yaml.ScalarNode || rw.done[n] {
 		return
 	}
@@ -818,11 +932,19 @@ func (rw *rewriter) scriptFlags(text string, line int, path string) {
 			if q.id != knobFlags[flag] {
 				continue
 			}
-			for _, lit := range resultLiterals(expr, "'") {
+			lits := resultLiterals(expr, "'")
+			for _, lit := range lits {
 				if q.valid(lit.value) && !q.same(lit.value) {
 					rw.warnf(line, "%s: --%s %s passes the literal %s %s on some runs instead of $%s; left as is (change it by hand, or pass \"$%s\")",
 						path, flag, expr, knobNoun[q.id], lit.value, q.names[0], q.names[0])
 				}
+			}
+			if ins := inputRefs(expr); len(lits) == 0 && len(ins) > 0 {
+				// The knob is set, by the input's default: saying it is set
+				// nowhere would be false.
+				rw.mentioned[q.id] = true
+				rw.warnf(line, "%s: --%s %s passes inputs.%s as the %s instead of $%s; its default is left as is (change it by hand, or pass \"$%s\")",
+					path, flag, expr, ins[0], knobNoun[q.id], q.names[0], q.names[0])
 			}
 		}
 	}

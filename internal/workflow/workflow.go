@@ -19,9 +19,16 @@
 // warning naming the line and value: the env of a service container, an input of a called
 // workflow whose name only suggests a knob (workers, batch-size, cache-mode), a literal
 // command-line flag in a script (--batch-size 15, or --batch-size ${{ inputs.b || 15 }}), a literal that a condition picks on some
-// runs (the '8' of ${{ github.event_name == 'schedule' && '8' || inputs.workers }}), a literal
-// knob flag in the args: of a Docker container action, and an env entry whose name only
-// suggests a knob (BATCH_SIZE, NUM_WORKERS, CACHE_MODE).
+// runs (the '8' of ${{ github.event_name == 'schedule' && '8' || inputs.workers }}), a knob
+// that one run: script gives different literals (the branches of an if or case, or one value
+// per command), a literal knob flag in the args: of a Docker container action, and an env
+// entry whose name only suggests a knob (BATCH_SIZE, NUM_WORKERS, CACHE_MODE).
+//
+// A file that names a knob only where no knob is read (another tool's CI file, such as GitLab
+// CI's variables:, or a github-script's script) is refused with ErrNoKnobs naming that place,
+// not with "not set anywhere"; so is a file whose knob reaches the build only through a flag
+// given an input (--max-workers ${{ inputs.max-workers }}) or an input named like the knob
+// that no knob value reads (a JavaScript action's max-workers).
 //
 // Scripts are read in the language of their shell (the step's shell:, else defaults.run.shell):
 // bash, sh and cmd as above; pwsh and powershell also as $env:KNOB = N (and ??=). A script in
@@ -292,6 +299,26 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 		}
 	}
 	if len(rw.changes) == 0 {
+		if len(rw.mentioned) == 0 && !rw.scoped {
+			// The knob's name is in the file, but nowhere a knob is read: another tool's CI
+			// file (GitLab CI's variables:, CircleCI's environment:, a compose file), or a
+			// place of a workflow that is not rewritten. Saying the knob is not set would be
+			// false.
+			if line, path, name := foreignKnob(root, "", ks, 0); line > 0 {
+				var missing []string
+				for _, key := range []string{"on", "jobs"} {
+					if mapGet(root, key) == nil {
+						missing = append(missing, "no "+key+":")
+					}
+				}
+				if !isAction(root) && len(missing) > 0 {
+					return Result{}, fmt.Errorf("%w: line %d: %s sets %s, but the file is not a GitHub Actions workflow (%s) or action (no runs:), so nothing in it is read as a CI default; %s",
+						ErrNoKnobs, line, path, name, strings.Join(missing, ", "), want)
+				}
+				return Result{}, fmt.Errorf("%w: line %d: %s names %s, but not as a value this rewrite changes (an env: entry, an input's default, a with: input, or an assignment in a run: script); change it by hand",
+					ErrNoKnobs, line, path, name)
+			}
+		}
 		if len(rw.warnings) > 0 {
 			return Result{Warnings: rw.warnings}, fmt.Errorf("%w%s: %s", ErrNoKnobs, scopeText(o), strings.Join(rw.warnings, "; "))
 		}
@@ -593,6 +620,36 @@ func (rw *rewriter) inputs(root *yaml.Node) error {
 			rw.warnf(ref.line, "%s reads inputs.%s, which is not declared under %s", ref.knob.names[0], ref.input, where)
 		}
 	}
+	// An input named like a knob (max-workers for MAX_WORKERS) that no knob value reads, for a
+	// knob found nowhere else: the action's code (a JavaScript or Docker action) or a called
+	// workflow's caller reads it, so saying the knob is set nowhere would be false.
+	for _, d := range decls {
+		in := mapGet(root, "inputs")
+		if d.where != "" {
+			in = mapGet(mapGet(on, d.where), "inputs")
+		}
+		if in == nil || in.Kind != yaml.MappingNode || rw.scoped {
+			continue
+		}
+		for i := 0; i+1 < len(in.Content); i += 2 {
+			name := in.Content[i].Value
+			if slices.ContainsFunc(rw.refs, func(r inputRef) bool { return strings.EqualFold(r.input, name) }) {
+				continue
+			}
+			for _, q := range rw.knobs {
+				if rw.mentioned[q.id] || !slices.ContainsFunc(q.names, func(n string) bool { return normName(n) == normName(name) }) {
+					continue
+				}
+				rw.mentioned[q.id] = true
+				def := "no default"
+				if v := mapGet(in.Content[i+1], "default"); v != nil && v.Kind == yaml.ScalarNode {
+					def = fmt.Sprintf("default %q", v.Value)
+				}
+				rw.warnf(in.Content[i].Line, "%s.%s (%s) is named like %s, but no knob value in this file reads it (the action's code or a caller does); left as is (change it by hand)",
+					d.path, name, def, q.names[0])
+			}
+		}
+	}
 	return nil
 }
 
@@ -759,5 +816,63 @@ func (rw *rewriter) argsFlags(val *yaml.Node, path, uses string) {
 					path, f.flag, f.value, uses, knobNoun[q.id])
 			}
 		}
+	}
+}
+
+// foreignKnob finds the first place (in document order) of a file that is neither a workflow
+// nor an action where a knob's name appears: a mapping key, or a word of a scalar (a script
+// line). It returns the line, the path and the name; line 0 when there is none.
+func foreignKnob(n *yaml.Node, path string, ks []knob, depth int) (int, string, string) {
+	if n == nil || depth > maxDepth {
+		return 0, "", ""
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := join(path, k.Value)
+			for _, q := range ks {
+				if slices.Contains(q.names, k.Value) {
+					return k.Line, p, k.Value
+				}
+			}
+			if line, fp, name := foreignKnob(v, p, ks, depth+1); line > 0 {
+				return line, fp, name
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if line, fp, name := foreignKnob(c, fmt.Sprintf("%s[%d]", path, i), ks, depth+1); line > 0 {
+				return line, fp, name
+			}
+		}
+	case yaml.ScalarNode:
+		for _, q := range ks {
+			for _, name := range q.names {
+				if containsWord(n.Value, name) {
+					return n.Line, path, name
+				}
+			}
+		}
+	}
+	return 0, "", ""
+}
+
+// containsWord reports whether name occurs in s not as part of a longer identifier.
+func containsWord(s, name string) bool {
+	ident := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for from := 0; ; {
+		i := strings.Index(s[from:], name)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(name)
+		if (i == 0 || !ident(s[i-1])) && (end == len(s) || !ident(s[end])) {
+			return true
+		}
+		from = i + 1
 	}
 }

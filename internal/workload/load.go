@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"sigs.k8s.io/yaml"
@@ -146,12 +147,22 @@ func Parse(data []byte, source, dir string) (*Workload, error) {
 	return &w, nil
 }
 
+// maxID is the longest instance id of a workload file, in bytes: a file
+// name's limit.
+const maxID = 255
+
 // Validate checks that the workload can be built: instances, at least one
 // plan, phases with a context and a tag, templates that parse and expand.
 func (w *Workload) Validate() error {
 	// Each instance once: ids that differ only in case share the image tag.
 	seen := map[string]string{}
 	for _, in := range w.Instances {
+		// A workload file's ids need not be SWT-Bench's, but they name
+		// records, manifest lines and log files: one line each, and a
+		// length a file name can hold.
+		if strings.ContainsFunc(in.ID, unicode.IsControl) || len(in.ID) > maxID {
+			return fmt.Errorf("instances: id %q: want at most %d bytes with no control characters (tabs, line breaks)", in.ID, maxID)
+		}
 		key := strings.ToLower(in.ID)
 		if prev, dup := seen[key]; dup {
 			return fmt.Errorf("instances: %s is listed twice (also as %s; ids that differ only in case name one image): want each instance once", in.ID, prev)

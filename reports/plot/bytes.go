@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image/color"
@@ -19,6 +20,9 @@ type BytesData struct {
 	// Group is the x-axis label; default "cache mode".
 	Group string
 	Bars  []BytesBar
+	// IntervalLabel names the whiskers in the legend (default "95% CI"):
+	// over fewer than 6 cells a bar's interval is the cells' range.
+	IntervalLabel string
 }
 
 // BytesBar is one bar: the median bytes pushed per image with its interval.
@@ -88,6 +92,6 @@ func BytesPushed(d BytesData) (*Chart, error) {
 	p.Y.Tick.Marker = ticks{}
 	ch.Panels = []*gplot.Plot{p}
 	ch.addLegend("median per image", rectThumb{fill: barColor})
-	ch.addLegend("95% CI", whiskerThumb{sty: whisker})
+	ch.addLegend(cmp.Or(d.IntervalLabel, "95% CI"), whiskerThumb{sty: whisker})
 	return ch, nil
 }

@@ -20,7 +20,11 @@ import (
 // workers, one series per cache mode x strategy.
 type ThroughputData struct {
 	// Title replaces the default title when not empty.
-	Title  string
+	Title string
+	// XLabel replaces the default x-axis label ("workers (parallel
+	// builds)") when not empty: cells placed at the builds they ran at
+	// once are not at their worker counts.
+	XLabel string
 	Series []ThroughputSeries
 	// IntervalLabel names the medians' bars in the legend (default
 	// "median, 95% CI"): a cell of too few trials for a 95% interval
@@ -92,7 +96,11 @@ func Throughput(d ThroughputData) (*Chart, error) {
 		title = "Throughput vs workers"
 	}
 	ch := newChart(title)
-	p := newPanel("", "workers (parallel builds)", "throughput (images/hour)")
+	xlabel := d.XLabel
+	if xlabel == "" {
+		xlabel = "workers (parallel builds)"
+	}
+	p := newPanel("", xlabel, "throughput (images/hour)")
 	p.Add(grid(false, true))
 
 	// Worker counts, the smallest gap between them and the x range.

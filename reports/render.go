@@ -599,6 +599,7 @@ func adaptive(b *builder, a *Adaptive) {
 		if strings.HasPrefix(a.Stop, "budget: ") {
 			stop = "the budget would not cover the next round: " + strings.TrimPrefix(a.Stop, "budget: ")
 		}
+		stop = strings.TrimPrefix(stop, "max reps: ")
 		b.para(text("It stopped because " + stop + ".")...)
 	}
 }

@@ -36,14 +36,26 @@ const DefaultInitialReps = 3
 //     t-tests on the logs (HalvingPolicy.TTests), which is what lets round
 //     1's 3 reps drop the cells that are plainly slower.
 //  3. The survivors' reps double (3, 6, 12, ...: round k adds as many units
-//     as all earlier rounds together).
+//     as all earlier rounds together), up to MaxReps.
 //  4. It stops, recording Event{Type: "stop"} with the reason, when Halve
-//     says Done (only the best is left) in every registry bandwidth
-//     condition (see below), or when the next round's estimate (each
-//     trial at the longest measured time of its cell and temp) would take
-//     the sweep past the budget. Round 1 is checked against the budget
-//     with the Estimate model before the sweep starts; a round is never
-//     cut short once started.
+//     says Done (only the best is left) or the cells left are shown
+//     equivalent (equivalentSurvivors) in every registry bandwidth
+//     condition (see below); when the cells left have MaxReps reps; or
+//     when the next round's estimate (each trial at the longest measured
+//     time of its cell and temp) would take the sweep past the budget.
+//     Round 1 is checked against the budget with the Estimate model
+//     before the sweep starts; a round is never cut short once started.
+//
+// MaxReps defaults to the grid's Reps, what the fixed sweep of the same
+// grid gives every cell. The adaptive sweep is then that fixed sweep less
+// the trials it can show are not needed: those of cells plainly behind,
+// and those of cells shown equivalent to the best. Two cells the fixed
+// sweep's reps cannot tell apart are left as the fixed sweep leaves them
+// (the recommendation says it is not confident, or names a lead), instead
+// of being measured round after round (12, 24, 48 reps) until the budget
+// runs out: on a noisy machine two cells 2% apart need hundreds of trials
+// to be told apart or shown within a 3% margin. A larger MaxReps
+// (--max-reps) buys that precision with the budget.
 //
 // The registry bandwidth is a condition the build runs under, not a knob
 // (see analyze/evidence: cells of different bandwidths are never ranked
@@ -138,7 +150,12 @@ func (s *session) adaptive(ctx context.Context) error {
 			stop = doneMessage(conds)
 			break
 		}
-		done, target = target, 2*target
+		if target >= s.o.MaxReps {
+			stop = fmt.Sprintf("max reps: the cells left have %d reps each, the most a cell gets (the fixed sweep's reps unless --max-reps says otherwise), without being separated or shown equivalent",
+				target)
+			break
+		}
+		done, target = target, min(2*target, s.o.MaxReps)
 	}
 	s.sum.Kept = names(survivors(s.g.Cells(), conds, true))
 	msg := stop

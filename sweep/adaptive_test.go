@@ -45,6 +45,9 @@ func adaptiveOptions(t *testing.T, clock *fakeClock, budget time.Duration) Optio
 	opts.Budget = budget
 	opts.PerImageSeconds = 5
 	opts.EquivalenceMargin = 0.01
+	// These tests follow the doubling (3, 6, 12, 24 reps) to the budget
+	// or the tests' stop: no cap (TestAdaptiveStopsAtMaxReps has one).
+	opts.MaxReps = 1 << 20
 	return opts
 }
 
@@ -468,4 +471,115 @@ func sum0(t *testing.T, runnerUp float64) string {
 		t.Fatal(err)
 	}
 	return sum.Stop
+}
+
+// TestAdaptiveStopsAtMaxReps: two cells 1.5% apart with a 6% spread per
+// trial can be neither separated nor shown within a 1% margin in a few
+// dozen reps. Capped at the grid's reps (the fixed sweep's, by default),
+// the sweep stops when the cells left have that many, names them, keeps
+// the cap in run.json, and a resume keeps the cap whatever it is given.
+// Uncapped, the same sweep doubles on until the budget stops it.
+func TestAdaptiveStopsAtMaxReps(t *testing.T) {
+	base := baseThroughput(985)
+	run := func(t *testing.T, gridReps, maxReps int) (*Summary, Options, map[string]int) {
+		t.Helper()
+		clock := newFakeClock()
+		opts := adaptiveOptions(t, clock, 3*time.Hour)
+		opts.Grid.Reps, opts.MaxReps = gridReps, maxReps
+		sum, err := Run(context.Background(), opts, spreadRunner(clock, 4, base, 0.06))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps := map[string]int{}
+		for _, tr := range record.Latest(readRecords(t, opts.OutDir)).Trials {
+			reps[tr.Cell] = max(reps[tr.Cell], tr.Rep)
+		}
+		return sum, opts, reps
+	}
+	for _, tc := range []struct {
+		name              string
+		gridReps, maxReps int
+		want              int
+	}{
+		{"the grid's reps", 6, 0, 6},
+		{"the default reps", 0, 0, DefaultReps},
+		{"not a power of two", 6, 10, 10},
+		{"below round 1", 1, 0, DefaultInitialReps},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sum, opts, reps := run(t, tc.gridReps, tc.maxReps)
+			if !strings.HasPrefix(sum.Stop, "max reps: ") || !strings.Contains(sum.Stop, fmt.Sprintf("have %d reps each", tc.want)) ||
+				!strings.Contains(sum.Stop, "still in the running: "+best+", w2-b2-max-single") {
+				t.Errorf("stop %q, want a stop at %d reps naming the two cells left", sum.Stop, tc.want)
+			}
+			if reps[best] != tc.want || reps["w2-b2-max-single"] != tc.want {
+				t.Errorf("reps per cell %v, want %d for the two cells left", reps, tc.want)
+			}
+			for _, c := range clearlyWorse {
+				if reps[c] != DefaultInitialReps {
+					t.Errorf("%s: %d reps, want it dropped after round 1", c, reps[c])
+				}
+			}
+			info, err := ReadRunInfo(opts.OutDir)
+			if err != nil || info.MaxReps != tc.want {
+				t.Errorf("run.json max_reps %d (%v), want %d", info.MaxReps, err, tc.want)
+			}
+		})
+	}
+
+	// Uncapped, the same cells are measured on, round after round (to 96
+	// reps here, where they are separated at last).
+	sum, _, reps := run(t, 6, 1<<20)
+	if strings.HasPrefix(sum.Stop, "max reps: ") || reps[best] <= 12 {
+		t.Errorf("uncapped: stop %q, reps %v; want the doubling to go past 12 reps", sum.Stop, reps)
+	}
+
+	// Interrupted in round 2 and resumed with another cap: run.json's.
+	clock := newFakeClock()
+	opts := adaptiveOptions(t, clock, 3*time.Hour)
+	opts.Grid.Reps, opts.MaxReps = 6, 0
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := spreadRunner(clock, 4, base, 0.06)
+	first.behave = interruptAt(21, cancel)
+	if _, err := Run(ctx, opts, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	opts.Resume, opts.Adaptive, opts.Grid, opts.MaxReps = true, false, Grid{}, 48
+	got, err := Run(context.Background(), opts, spreadRunner(clock, 4, base, 0.06))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got.Stop, "max reps: ") || !strings.Contains(got.Stop, "have 6 reps each") {
+		t.Errorf("resumed: stop %q, want run.json's cap of 6", got.Stop)
+	}
+
+	// A sweep started before run.json kept a cap had none, nor has its
+	// resume: it ends as the uncapped sweep above.
+	clock = newFakeClock()
+	opts = adaptiveOptions(t, clock, 3*time.Hour)
+	opts.Grid.Reps, opts.MaxReps = 6, 0
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	first = spreadRunner(clock, 4, base, 0.06)
+	first.behave = interruptAt(21, cancel)
+	if _, err := Run(ctx, opts, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	info, err := ReadRunInfo(opts.OutDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.MaxReps = 0
+	if err := WriteRunInfo(opts.OutDir, info); err != nil {
+		t.Fatal(err)
+	}
+	opts.Resume, opts.Adaptive, opts.Grid = true, false, Grid{}
+	got, err = Run(context.Background(), opts, spreadRunner(clock, 4, base, 0.06))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Stop != sum.Stop {
+		t.Errorf("resumed without a cap in run.json: stop %q, want the uncapped sweep's %q", got.Stop, sum.Stop)
+	}
 }

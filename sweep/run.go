@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -112,6 +113,12 @@ type Options struct {
 	// sweep's surviving cells count as equivalent, which ends their
 	// measuring (DefaultEquivalenceMargin if 0; see equivalentSurvivors).
 	EquivalenceMargin float64
+	// MaxReps is the most reps an adaptive sweep gives a cell: 0 is the
+	// grid's Reps (DefaultReps if that is 0), what the fixed sweep of the
+	// same grid gives every cell; never fewer than InitialReps. Cells
+	// neither separated nor shown equivalent by then are left as the
+	// fixed sweep would leave them (see adaptive.go).
+	MaxReps int
 	// PerImageSeconds feeds the estimates (DefaultPerImageSeconds if 0).
 	PerImageSeconds float64
 	// Cores feeds the estimates (EstimateCores if 0).
@@ -282,6 +289,10 @@ func (s *session) create() error {
 		if s.o.InitialReps < 1 {
 			return fmt.Errorf("adaptive sweep: initial reps %d, want 1 or more", s.o.InitialReps)
 		}
+		if s.o.MaxReps < 0 {
+			return fmt.Errorf("adaptive sweep: max reps %d, want 1 or more (0: the grid's reps)", s.o.MaxReps)
+		}
+		s.o.MaxReps = max(cmp.Or(s.o.MaxReps, s.o.Grid.Reps, DefaultReps), s.o.InitialReps)
 		if s.o.Budget <= 0 {
 			return errors.New("adaptive sweep: needs a budget")
 		}
@@ -310,6 +321,7 @@ func (s *session) create() error {
 	if s.o.Adaptive {
 		info.InitialReps, info.Alpha = s.o.InitialReps, s.o.Alpha
 		info.EquivalenceMargin = s.o.EquivalenceMargin
+		info.MaxReps = s.o.MaxReps
 	}
 	info.BudgetSeconds = s.o.Budget.Seconds()
 	info.PerImageSeconds = s.o.PerImageSeconds
@@ -341,6 +353,10 @@ func (s *session) resume() error {
 	// A sweep started before run.json kept the margin had none: the
 	// default, as for a new one.
 	s.o.EquivalenceMargin = cmp.Or(info.EquivalenceMargin, DefaultEquivalenceMargin)
+	// One started before run.json kept a cap on reps had none: it doubled
+	// its reps until its tests or the budget stopped it, and so does its
+	// resume.
+	s.o.MaxReps = cmp.Or(info.MaxReps, math.MaxInt32)
 	if s.o.Budget == 0 {
 		s.o.Budget = time.Duration(info.BudgetSeconds * float64(time.Second))
 	}

@@ -47,7 +47,10 @@ type RunInfo struct {
 	// EquivalenceMargin ends an adaptive sweep's measuring of cells
 	// shown equivalent within it (see Options.EquivalenceMargin).
 	EquivalenceMargin float64 `json:"equivalence,omitempty"`
-	BudgetSeconds     float64 `json:"budget_s,omitempty"`
+	// MaxReps is the most reps an adaptive sweep gives a cell (see
+	// Options.MaxReps); 0 in a sweep started before it was kept: no cap.
+	MaxReps       int     `json:"max_reps,omitempty"`
+	BudgetSeconds float64 `json:"budget_s,omitempty"`
 	// PerImageSeconds is the per-image time the estimates assumed.
 	PerImageSeconds float64   `json:"per_image_s,omitempty"`
 	Start           time.Time `json:"start"`

@@ -26,7 +26,7 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 // proveForward are the sweep flags prove passes on when given.
-var proveForward = []string{"equivalence", "budget", "reps", "sample", "seed", "profile", "out", "temp", "attempts", "warmup", "trace",
+var proveForward = []string{"equivalence", "budget", "reps", "max-reps", "sample", "seed", "profile", "out", "temp", "attempts", "warmup", "trace",
 	"registry-latency", "registry-error-rate", "registry-drop-rate", "prune-threshold", "prune-keep",
 	"buildkit-addr", "tlscacert", "tlscert", "tlskey", "tlsservername",
 	"registry", "state", "buildkitd", "max-parallelism", "registry-concurrency", "daemons",
@@ -56,6 +56,7 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	var budget, latency time.Duration // passed on as given, read as the sweep reads them
 	durationVar(fs, &budget, "budget", 0, sweepUsage["budget"])
 	fs.Int("reps", 0, sweepUsage["reps"])
+	fs.Int("max-reps", 0, sweepUsage["max-reps"])
 	fs.Int("sample", 0, sweepUsage["sample"])
 	fs.Int64("seed", 0, sweepUsage["seed"])
 	fs.String("profile", "", sweepUsage["profile"])

@@ -37,7 +37,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		workersS, batchS, cacheS, strategyS      string
 		tempS, bandwidthS, gridFile, out, resume string
 		profile                                  string
-		reps, sample, attempts                   int
+		reps, repsCap, sample, attempts          int
 		seed                                     int64
 		budget                                   time.Duration
 		alpha, perImage                          float64
@@ -61,6 +61,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	fs.StringVar(&tempS, "temp", "", sweepUsage["temp"])
 	fs.StringVar(&bandwidthS, "registry-bandwidth", "", fmt.Sprintf("registry bandwidth caps, shared by all connections: e.g. 20MiB/s,unlimited (default %s)", gridList(def.Registry)))
 	fs.IntVar(&reps, "reps", 0, sweepUsage["reps"])
+	fs.IntVar(&repsCap, "max-reps", 0, sweepUsage["max-reps"])
 	fs.IntVar(&sample, "sample", 0, sweepUsage["sample"])
 	fs.Int64Var(&seed, "seed", 0, sweepUsage["seed"])
 	fs.StringVar(&profile, "profile", "", sweepUsage["profile"])
@@ -104,6 +105,14 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if fs.Changed("reps") && (reps < 1 || reps > maxReps) {
 		return usagef("--reps %d: want 1 or more, at most %d", reps, maxReps)
 	}
+	if fs.Changed("max-reps") {
+		switch {
+		case repsCap < sweep.DefaultInitialReps || repsCap > maxReps:
+			return usagef("--max-reps %d: want at least %d (an adaptive sweep's first round) and at most %d", repsCap, sweep.DefaultInitialReps, maxReps)
+		case resume == "" && !adaptive:
+			return usagef("--max-reps %d: applies to an adaptive sweep (--budget without --reps or a grid file's reps); a fixed sweep gives every cell its --reps", repsCap)
+		}
+	}
 	if fs.Changed("resume") && strings.TrimSpace(resume) == "" {
 		// An empty value is no resume at all: it would start a new sweep
 		// of the default grid where one was meant to be continued.
@@ -131,7 +140,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		// --instances and --profile may name the sweep's own list and
 		// profile where they are now (a moved file): checked against
 		// run.json below.
-		for _, name := range []string{"workload", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "grid", "config", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "sample", "seed", "out"} {
+		for _, name := range []string{"workload", "context", "dockerfile", "target", "base-image", "tag", "cache-ref", "build-arg", "grid", "config", "workers", "batch", "cache-mode", "cache", "strategy", "temp", "registry-bandwidth", "reps", "max-reps", "sample", "seed", "out"} {
 			if fs.Changed(name) {
 				return usagef("--resume %s: --%s cannot change a sweep that has started (its settings are in run.json)", resume, name)
 			}
@@ -271,7 +280,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return usagef("--attempts %d: want 1 or more", attempts)
 	}
 	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: adaptive,
-		Alpha: alpha, EquivalenceMargin: margin, PerImageSeconds: perImage, Warmup: warmup}
+		Alpha: alpha, EquivalenceMargin: margin, MaxReps: repsCap, PerImageSeconds: perImage, Warmup: warmup}
 	if resume != "" {
 		opts.Grid = sweep.Grid{}
 	}
@@ -797,6 +806,7 @@ var sweepUsage = func() map[string]string {
 		"grid":                "YAML grid file with the keys workers, batch, cache, strategy, temp, registry-bandwidth, reps, sample, seed, profile and configs (flags given as well override its keys)",
 		"temp":                fmt.Sprintf("trial temperatures: cold,warm (warm = a new SDK sha on the cold trial's state) (default %s)", gridList(def.Temps)),
 		"reps":                fmt.Sprintf("repetitions per cell (default %d; with --budget and no --reps, adaptive)", def.Reps),
+		"max-reps":            fmt.Sprintf("the most reps an adaptive sweep gives a cell (default %d, the fixed sweep's); raise it to spend more of the budget telling close cells apart", def.Reps),
 		"sample":              fmt.Sprintf("instances in the sample (stratified by repo) (default %d)", def.Sample),
 		"seed":                fmt.Sprintf("seed of the sample and the trial order (default %d)", def.Seed),
 		"profile":             "fixture profile: 'default' or a YAML file",

@@ -49,7 +49,8 @@ type SweepCostResult struct {
 }
 
 // SweepCost runs the full grid, then the same grid adaptively within the
-// budget (successive halving from 3 reps), on the same runner, and
+// budget (successive halving from 3 reps to the full grid's reps, the
+// default cap), on the same runner, and
 // compares their recommendations and their time. The two run one after
 // the other, full first: a drift of the machine between them is not
 // controlled for.

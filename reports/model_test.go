@@ -178,7 +178,7 @@ func TestUSLCaveats(t *testing.T) {
 		}
 	}
 	// cache off (workers 1, 2 and 4) has a fit, cache min (workers 2) none.
-	if !strings.Contains(md, "![Throughput against workers, with the USL fit of the series that have one (cold trials)]") {
+	if !strings.Contains(md, "![Throughput against builds at once, with the USL fit of the series that have one (cold trials)]") {
 		t.Errorf("a run with one fit of two series: the caption does not say so:\n%s", section(md, "### Cells"))
 	}
 

@@ -157,15 +157,21 @@ func throughputCaption(d plot.ThroughputData) string {
 		}
 		single = single && len(seen) < 2
 	}
+	// The x axis is builds at once where the batch size or the sample
+	// capped some cell's workers (throughputChart); the caption says so.
+	head := "Throughput against workers"
+	if d.XLabel != "" {
+		head = "Throughput against " + d.XLabel
+	}
 	switch {
 	case fits > 0 && fits == len(d.Series):
-		return "Throughput against workers, with the USL fit"
+		return head + ", with the USL fit"
 	case fits > 0:
-		return "Throughput against workers, with the USL fit of the series that have one"
+		return head + ", with the USL fit of the series that have one"
 	case single && len(d.Series) > 0:
-		return "Throughput against workers, per trial and per cell median; no USL fit: one worker count per series"
+		return head + ", per trial and per cell median; no USL fit: one worker count per series"
 	}
-	return "Throughput against workers, per trial and per cell median; no USL fit"
+	return head + ", per trial and per cell median; no USL fit"
 }
 
 func throughputEmpty(d plot.ThroughputData) bool {

@@ -39,6 +39,10 @@ func TestThroughputTitleNamesTheCap(t *testing.T) {
 			if th.XLabel != "builds at once" {
 				t.Errorf("x label %q, want %q", th.XLabel, "builds at once")
 			}
+			// The caption (the image's alt text) says what the axis says.
+			if c := throughputCaption(th); !strings.HasPrefix(c, "Throughput against builds at once") {
+				t.Errorf("caption %q, want it to name the axis, builds at once", c)
+			}
 		})
 	}
 }

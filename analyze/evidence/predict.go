@@ -151,6 +151,11 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 		return s, input.Errorf("config", "%s: want workers >= 1 and batch >= 0 (0: stream)", cfg)
 	}
 	cell, exact := nearestCell(a.Cells, cfg)
+	if !exact {
+		if c := sameConcurrencyCell(a.Cells, cfg, Concurrency(cfg, images)); c != nil {
+			cell = c
+		}
+	}
 	if cell == nil {
 		link := "without a bandwidth cap"
 		if cfg.Registry != "" && cfg.Registry != "unlimited" {
@@ -250,6 +255,28 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 		cfg, ErrNoScalingModel, analyze.Plural(target, "build"), series, onceText(family), neither, need))
 }
 
+// sameConcurrencyCell returns, among the cells of cfg's family (cache
+// mode, strategy, registry) with timed built images, the one nearest to
+// cfg (nearestCell's distance) that ran target builds at once; nil if
+// none did. Its per-image seconds were measured at the crowding the build
+// of cfg runs, so they need no scaling model: a baseline of 4 workers
+// predicted for 1 image runs 1 build at once, and is better predicted
+// from a measured 1-worker cell of its family, only its batch simulated,
+// than from the 4-worker cell scaled from 3 builds at once to 1 by a fit.
+func sameConcurrencyCell(cells []*Cell, cfg Config, target int) *Cell {
+	var best *Cell
+	for _, c := range cells {
+		if c.Config.CacheMode != cfg.CacheMode || c.Config.Strategy != cfg.Strategy || c.Config.Registry != cfg.Registry ||
+			c.Images == 0 || !c.timed() || c.Concurrency() != target {
+			continue
+		}
+		if best == nil || less(distance(c.Config, cfg), distance(best.Config, cfg)) {
+			best = c
+		}
+	}
+	return best
+}
+
 // familyConcurrencies returns the builds at once (Cell.Concurrency)
 // measured in cells of config c's family (cache mode, strategy,
 // registry) that have built images, ascending.
@@ -295,10 +322,11 @@ func farBeyond(target int, family []int, fit string) []string {
 
 // Predict predicts the wall time of building target with cfg. A measured
 // cold cell is predicted from its own image and trial observations. Any
-// other cfg is predicted from the measured cell with the same cache mode
-// and strategy and the nearest workers, the requested batch simulated,
-// and, at another number of builds at once, its per-image seconds carried
-// there by a scaling model (the series' USL fit, else the family's
+// other cfg is predicted from a measured cell with the same cache mode
+// and strategy (one that ran as many builds at once as the target build
+// runs, else the one with the nearest workers), the requested batch
+// simulated, and, at another number of builds at once, its per-image
+// seconds carried there by a scaling model (the series' USL fit, else the family's
 // crowding fit); the prediction is then Extrapolated, and its warnings say
 // what it rests on. Without a scaling model such a cfg cannot be predicted
 // from this sweep: the error wraps ErrNoScalingModel and input.ErrBad (see

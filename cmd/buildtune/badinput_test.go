@@ -256,7 +256,6 @@ func TestBadInputs(t *testing.T) {
 		// Shards.
 		{name: "shard count zero", args: with(bk, "build", "--shard", "5/0"), want: []string{"--shard", `"5/0"`, "1 <= i <= n"}, out: true},
 		{name: "shard count too large", args: with(bk, "build", "--shard", "1/99999"), want: []string{"--shard", `"1/99999"`, "<= 1000"}, out: true},
-		{name: "shard beyond the sample", args: with(bk, "build", "--sample", "2", "--shard", "4/4"), want: []string{"--shard", "4/4", "empty"}, out: true},
 
 		// The other commands.
 		{name: "stack unknown action", args: []string{"stack", "sideways"}, want: []string{`"sideways"`, "up, down or status"}},

@@ -209,8 +209,16 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	}
 	// The stack creates out before it connects: a build refused before
 	// its first line (no buildkitd, a daemon down) leaves no empty folder.
+	// A folder refused as in use by another build is that build's, even
+	// when it was missing here a moment ago (the other one made it first,
+	// and may not have written in it yet): never removed.
 	made := missingDirs(out)
-	defer made.removeEmpty()
+	var inUse bool
+	defer func() {
+		if !inUse {
+			made.removeEmpty()
+		}
+	}()
 	prof, err := fixtures.LoadProfile(wf.profile)
 	if err != nil {
 		return usagef("--profile: %v", err)
@@ -335,7 +343,16 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		},
 	})
 	disp.Done()
+	inUse = errors.Is(runErr, fleet.ErrInUse)
 	if res == nil {
+		return runErr
+	}
+	if res.Planned == 0 {
+		// A CI matrix with more shards than instances: this one has none,
+		// which is a build of nothing (its folder, for merge), not an error.
+		fmt.Fprintf(c.stdout, "shard %s: no instances (%s over %s); nothing to build\n",
+			spec, analyze.Plural(len(insts), "instance"), analyze.Plural(spec.Count, "shard"))
+		fmt.Fprintf(c.stdout, "manifest: %s\nsummary: %s\nrecords: %s\n", res.ManifestPath, res.SummaryPath, res.RecordsPath)
 		return runErr
 	}
 	fmt.Fprintln(c.stdout, closingLine(res))

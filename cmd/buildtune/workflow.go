@@ -105,16 +105,8 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 		}
 		env := workflow.Env(k, workflow.DefaultNames())
 		if out := os.Getenv("GITHUB_OUTPUT"); out != "" {
-			f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-			if err != nil {
-				return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
-			}
-			_, err = f.WriteString(env)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
+			if err := appendGitHubOutput(out, env); err != nil {
+				return err
 			}
 		}
 		fmt.Fprint(c.stdout, env)
@@ -145,6 +137,26 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 		fmt.Fprintln(c.stdout, h)
 	}
 	fmt.Fprintf(c.stdout, "wrote %s\n", path)
+	return nil
+}
+
+// appendGitHubOutput appends the KEY=VALUE lines to path, GitHub's $GITHUB_OUTPUT. Unlike
+// $GITHUB_STEP_SUMMARY (a copy of the result for people, whose loss is a warning), these lines
+// are the step's result for the steps after it: a file that cannot take them is bad input
+// (exit 2) naming the variable and its path, never a silent step whose outputs are empty.
+func appendGitHubOutput(path, text string) error {
+	what := "$GITHUB_OUTPUT " + path
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return input.Errorf(what, "%v: want a file this step can append its KEY=VALUE lines to", input.PathCause(err))
+	}
+	_, err = f.WriteString(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return input.Errorf(what, "%v: want a file this step can append its KEY=VALUE lines to", input.PathCause(err))
+	}
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -117,6 +116,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if out == "" {
 		return nil, input.Errorf("--out", "no output folder")
 	}
+	// A shard of a matrix wider than the list may hold no instance: it is
+	// a build of nothing (its folder says so, for merge), not an error
+	// that fails the matrix.
+	plan := Plan(o.Setup.Instances, o.Shard, o.Durations)
+	if len(plan) == 0 && o.Shard.Count == 0 {
+		return nil, input.Errorf("the instance list", "empty; want at least one instance to build")
+	}
 	_, statErr := os.Stat(out)
 	newOut := errors.Is(statErr, os.ErrNotExist)
 	if err := notABuild(out); err != nil {
@@ -125,14 +131,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, input.Bad("--out "+out, fmt.Errorf("creating the build folder: %w", err))
 	}
-	if err := writable(out); err != nil {
-		// Found before the stack starts, not when the first summary or
-		// log is written: an output the build cannot write is the
-		// folder's problem (bad input), not a failed build.
-		if newOut {
-			os.RemoveAll(out)
+	// The folder is this run's alone until it returns: two builds into
+	// one folder would append to one manifest and rewrite one summary,
+	// each over the other's. The lock is on the folder itself, so a
+	// refused run writes nothing in it, and leaves in place a new folder
+	// that the build holding it made.
+	release, err := fleet.LockFolder(out)
+	switch {
+	case errors.Is(err, fleet.ErrInUse):
+		return nil, input.Bad("--out "+out, fmt.Errorf("%w: want another folder, or that build to end first", err))
+	case err != nil:
+		if o.Setup.Warn != nil {
+			fmt.Fprintf(o.Setup.Warn, "warning: --out %s: %v: a second build into this folder at the same time would not be refused\n", out, err)
 		}
-		return nil, input.Errorf("--out "+out, "%v: want a folder this user can write", err)
+	default:
+		defer release()
 	}
 	res := &Result{Out: out, ManifestPath: filepath.Join(out, manifest.ManifestFile),
 		SummaryPath: filepath.Join(out, manifest.SummaryFile), RecordsPath: filepath.Join(out, RecordsFile)}
@@ -154,11 +167,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			os.Remove(p)
 		}
 	}
-	plan := Plan(o.Setup.Instances, o.Shard, o.Durations)
-	if len(plan) == 0 {
-		undo()
-		return nil, input.Errorf("--shard", "shard %s of %d instances is empty", o.Shard, len(o.Setup.Instances))
-	}
 	shardSpec := ""
 	if o.Shard.Count > 0 {
 		shardSpec = o.Shard.String()
@@ -166,7 +174,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	settings := manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha, Shard: shardSpec,
 		Workload: workloadID(o.Setup)}
 	// What the folder holds is read, and checked to be this build, before
-	// anything in it changes: a refused folder is left as it was.
+	// anything in it changes (the check that it can be written included):
+	// a refused folder is left as it was, its mtimes too.
 	prior, _, err := manifest.Read(res.ManifestPath)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		undo()
@@ -193,6 +202,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := sameBuild(out, plan, settings, prior, prev); err != nil {
 		undo()
 		return nil, err
+	}
+	if err := writable(out); err != nil {
+		// Found before the stack starts, not when the first summary or
+		// log is written: an output the build cannot write is the
+		// folder's problem (bad input), not a failed build.
+		undo()
+		return nil, input.Errorf("--out "+out, "%v: want a folder this user can write", err)
 	}
 	// The folder is this build's. A run killed while it rewrote the summary (after every
 	// image, and every 10 s) left the temporary file of that write; nothing else removes it.
@@ -650,7 +666,7 @@ func writable(out string) error {
 	probe := func(dir string) error {
 		f, err := os.CreateTemp(dir, ".buildtune-write-*")
 		if err != nil {
-			return fmt.Errorf("cannot write in %s: %w", dir, pathCause(err))
+			return fmt.Errorf("cannot write in %s: %w", dir, input.PathCause(err))
 		}
 		f.Close()
 		return os.Remove(f.Name())
@@ -674,19 +690,9 @@ func writable(out string) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("cannot append to %s: %w", p, pathCause(err))
+			return fmt.Errorf("cannot append to %s: %w", p, input.PathCause(err))
 		}
 		f.Close()
 	}
 	return nil
-}
-
-// pathCause is the cause of a *fs.PathError (its path is said by the
-// caller), or err itself.
-func pathCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

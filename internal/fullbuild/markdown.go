@@ -22,6 +22,9 @@ func Markdown(r *Result) string {
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %.0fs | %.1f |\n\n", s.Total, s.Built, s.Skipped, s.Failed, s.Retried, s.WallSeconds, s.ImagesPerHour)
 	fmt.Fprintf(&b, "Settings: workers %d, batch %s, cache %s, strategy %s; prunes %d (%.0fs).",
 		s.Settings.Workers, input.BatchLabel(s.Settings.Batch), s.Settings.CacheMode, s.Settings.Strategy, s.Prunes, s.PruneSeconds)
+	if r.Planned == 0 && s.Settings.Shard != "" {
+		b.WriteString(" This shard has no instances (more shards than instances): nothing to build.")
+	}
 	if r.Resumed > 0 {
 		fmt.Fprintf(&b, " Resumed: %d images were already done.", r.Resumed)
 	}

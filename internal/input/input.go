@@ -7,6 +7,7 @@ package input
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"strconv"
 	"strings"
@@ -424,4 +425,15 @@ func Quote(v any) string {
 		s = strconv.Quote(s)
 	}
 	return s + cut
+}
+
+// PathCause is the cause of a *fs.PathError, for a message that names
+// the path itself ("cannot write in DIR: permission denied"), or err
+// itself.
+func PathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

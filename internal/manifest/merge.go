@@ -87,6 +87,10 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 	var extra SummaryExtra
 	haveSettings := false
 	firstDir := "" // the folder whose settings the merged summary reports
+	// The settings of the first shard without instances, for a merge of
+	// such shards only.
+	var empty *Summary
+	emptyDir := ""
 	var wall time.Duration
 	for i, dir := range dirs {
 		path := filepath.Join(dir, ManifestFile)
@@ -132,7 +136,16 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 			}
 			st := sum.Settings
 			st.Shard = ""
-			if !haveSettings {
+			if sum.Planned == 0 && len(outs) == 0 && len(sum.Shards) == 0 {
+				// A shard that had no instances (more shards than
+				// instances) built nothing with its settings, and never
+				// asked BuildKit its version: they neither stand for the
+				// build nor differ from it, unless no shard built anything.
+				if empty == nil {
+					empty = &Summary{Settings: st, Versions: sum.Versions}
+					emptyDir = dir
+				}
+			} else if !haveSettings {
 				extra.Settings, extra.Versions, haveSettings, firstDir = st, sum.Versions, true, dir
 			} else if d := settingsDiffer(st, sum.Versions, extra.Settings, extra.Versions); len(d[0]) > 0 {
 				m.Warnings = append(m.Warnings, fmt.Sprintf("%s: %s, while %s, whose settings the merged summary reports, has %s",
@@ -149,6 +162,10 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 			continue
 		}
 		m.Summary.Shards = append(m.Summary.Shards, info)
+	}
+
+	if !haveSettings && empty != nil {
+		extra.Settings, extra.Versions, firstDir = empty.Settings, empty.Versions, emptyDir
 	}
 
 	keys := make([]string, 0, len(byKey))

@@ -62,7 +62,7 @@ test-long: setup deps-long
 	$(MAKE) fuzz FUZZTIME=60s
 
 # Speed targets: medians and ratios against a baseline measured in the same run.
-# Everything, on a quiet machine (about 78 min): the micro-benchmarks, the
+# Everything, on a quiet machine (78 min on 27 Nov's machine, 110 min on a slower one): the micro-benchmarks, the
 # fleet benchmarks and the proof scenarios of internal/bench, whose
 # summaries land in reports/bench/.
 MICRO = Reducer10k|WriterImage|EncodeImage|Read100k|AnalyzePredict10k

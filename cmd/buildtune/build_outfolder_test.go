@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,59 +13,8 @@ import (
 	"github.com/buildtune/buildtune/internal/fleet"
 	"github.com/buildtune/buildtune/internal/manifest"
 	"github.com/buildtune/buildtune/internal/shard"
+	"github.com/buildtune/buildtune/internal/testenv"
 )
-
-// folderStamps sets every entry under dir (dir included) to an old mtime
-// when reset, and returns how each looks: mode, size, mtime and content.
-// Equal stamps mean nothing under dir was created, removed, written or
-// touched in between, whatever the clock's granularity.
-func folderStamps(t *testing.T, dir string, reset bool) map[string]string {
-	t.Helper()
-	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if reset {
-			if err := os.Chtimes(p, old, old); err != nil {
-				return err
-			}
-		}
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		v := fmt.Sprintf("%s %d %s", fi.Mode(), fi.Size(), fi.ModTime().UTC().Format(time.RFC3339Nano))
-		if fi.Mode().IsRegular() {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			v += " " + string(b)
-		}
-		m[p] = v
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("stamps of %s: %v", dir, err)
-	}
-	return m
-}
-
-func sameStamps(t *testing.T, before, after map[string]string) {
-	t.Helper()
-	for p, v := range after {
-		if before[p] != v {
-			t.Errorf("changed: %s\n  before %q\n  after  %q", p, before[p], v)
-		}
-	}
-	for p := range before {
-		if _, ok := after[p]; !ok {
-			t.Errorf("removed: %s", p)
-		}
-	}
-}
 
 // finishedBuild writes the folder of a finished build of ids (workers 2,
 // stream, cache off, single, the default SDK commit) as `build` leaves it:
@@ -128,12 +76,12 @@ func TestBuildRefusedResumeLeavesFolder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, list := finishedBuild(t, ids)
-			before := folderStamps(t, out, true)
+			before := testenv.Stamps(t, out, true)
 			r := runIn(t, append([]string{"build", "--instances", list, "--all", "--out", out, "--buildkitd", "/nonexistent/buildkitd"}, tc.args...)...)
 			if r.code != exitUsage || strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") != 0 || !strings.Contains(r.stderr, "--out "+out+": "+tc.want) {
 				t.Errorf("want exit 2 and one line naming --out %s: %s\n%s", out, tc.want, r)
 			}
-			sameStamps(t, before, folderStamps(t, out, false))
+			testenv.SameStamps(t, before, testenv.Stamps(t, out, false))
 		})
 	}
 }
@@ -151,14 +99,14 @@ func TestBuildOutInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer release()
-	before := folderStamps(t, out, true)
+	before := testenv.Stamps(t, out, true)
 	args := []string{"build", "--instances", list, "--all", "--out", out, "--buildkitd", "/nonexistent/buildkitd"}
 	r := runBT(t, time.Minute, args...)
 	want := fmt.Sprintf("buildtune: --out %s: in use by another buildtune process (pid %d)", out, os.Getpid())
 	if r.code != exitUsage || strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") != 0 || !strings.HasPrefix(r.stderr, want) {
 		t.Errorf("build into a folder in use: want exit 2 and one line starting %q\n%s", want, r)
 	}
-	sameStamps(t, before, folderStamps(t, out, false))
+	testenv.SameStamps(t, before, testenv.Stamps(t, out, false))
 	release()
 	if r := runBT(t, time.Minute, args...); r.code != exitOK || !strings.Contains(r.stdout, "2 done by an earlier run") {
 		t.Errorf("build after the holder let go: want exit 0, 2 done by an earlier run\n%s", r)

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,51 +16,9 @@ import (
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/manifest"
 	"github.com/buildtune/buildtune/internal/shard"
+	"github.com/buildtune/buildtune/internal/testenv"
 	"github.com/buildtune/buildtune/internal/workload"
 )
-
-// oldTime is the mtime stamps sets on a folder's entries, so that any
-// write since shows, whatever the file system's clock granularity.
-var oldTime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
-
-// stamps sets every entry under dir (dir included) to oldTime and
-// returns how each looks: kind, mode, size, mtime and content. Two
-// stamps are equal only if nothing under dir was created, removed,
-// written or touched in between.
-func stamps(t *testing.T, dir string, reset bool) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if reset {
-			// Children first would be tidier; a directory's mtime does not
-			// change when its entries' times do, so any order will do.
-			if err := os.Chtimes(p, oldTime, oldTime); err != nil {
-				return err
-			}
-		}
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		v := fmt.Sprintf("%s %d %s", fi.Mode(), fi.Size(), fi.ModTime().UTC().Format(time.RFC3339Nano))
-		if fi.Mode().IsRegular() {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			v += " " + string(b)
-		}
-		m[p] = v
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("stamps of %s: %v", dir, err)
-	}
-	return m
-}
 
 // resumableFolder is the folder of a build of plan with settings, one
 // image of two done, with a log, records and a stale temporary summary of a
@@ -121,25 +77,14 @@ func TestRunRefusedLeavesFolder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := resumableFolder(t, plan, was)
-			before := stamps(t, out, true)
+			before := testenv.Stamps(t, out, true)
 			o := Options{Setup: fleet.Setup{Instances: plan, SDKSha: "aaaa", Out: out}, Workers: 2, Cache: engine.CacheOff, Strategy: workload.Single}
 			tc.opts(&o)
 			_, err := Run(context.Background(), o)
 			if !errors.Is(err, input.ErrBad) || !strings.HasPrefix(err.Error(), "--out "+out+": ") || !strings.Contains(err.Error(), tc.wants) {
 				t.Fatalf("Run: %v; want bad input naming --out %s and %q", err, out, tc.wants)
 			}
-			if after := stamps(t, out, false); !maps.Equal(after, before) {
-				for p, v := range after {
-					if before[p] != v {
-						t.Errorf("changed: %s\n  before %q\n  after  %q", p, before[p], v)
-					}
-				}
-				for p := range before {
-					if _, ok := after[p]; !ok {
-						t.Errorf("removed: %s", p)
-					}
-				}
-			}
+			testenv.SameStamps(t, before, testenv.Stamps(t, out, false))
 		})
 	}
 }
@@ -167,7 +112,7 @@ func TestRunOutInUse(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer release()
-			before := stamps(t, out, true)
+			before := testenv.Stamps(t, out, true)
 			// Without the lock, the run would cut the torn tail, create the
 			// manifest and records, and go on to connect a stack.
 			o := Options{Setup: fleet.Setup{Instances: plan, SDKSha: "aaaa", Out: out}, Workers: 2, Cache: engine.CacheOff, Strategy: workload.Single}
@@ -176,9 +121,7 @@ func TestRunOutInUse(t *testing.T) {
 			if !errors.Is(err, input.ErrBad) || !errors.Is(err, fleet.ErrInUse) || !strings.HasPrefix(err.Error(), want) {
 				t.Fatalf("Run into a locked folder: %v\nwant bad input starting %q", err, want)
 			}
-			if after := stamps(t, out, false); !maps.Equal(after, before) {
-				t.Errorf("the folder in use changed:\nbefore %q\nafter  %q", before, after)
-			}
+			testenv.SameStamps(t, before, testenv.Stamps(t, out, false))
 			release()
 			// The refused run holds no lock of its own.
 			again, err := fleet.LockFolder(out)

@@ -1,6 +1,7 @@
 // Package testenv gives integration tests the real stack: the buildkitd
 // built by `make setup`, started privately per test in a short temporary
-// folder, with a registry on loopback, stopped when the test ends.
+// folder, with a registry on loopback, stopped when the test ends; and the
+// checks that a refused command left a folder as it was (Stamps).
 package testenv
 
 import (

@@ -22,7 +22,11 @@ type USLFit struct {
 	// warning, when the throughputs do not vary).
 	R2 float64
 	// NStar is the worker count of peak throughput, sqrt((1-Sigma)/Kappa),
-	// when Kappa > 0 and Sigma < 1; 0 when throughput has no finite peak.
+	// when Kappa > 0 and Sigma < 1 (at least 1: a peak below one worker
+	// means throughput falls from the first); 1 when Sigma >= 1
+	// (throughput never rises above one worker's); 0 when throughput has
+	// no finite peak (Kappa = 0, Sigma < 1: it keeps rising). A 0 that
+	// stood for Sigma >= 1 too read as "no peak, add workers" in reports.
 	NStar float64
 	// PeakThroughput is X(NStar) (0 when NStar is 0).
 	PeakThroughput float64
@@ -218,13 +222,15 @@ func fitUSL(workers, throughput []float64, amdahl bool, warm *uslParams) (USLFit
 	}
 	switch {
 	case f.Kappa > 0 && f.Sigma < 1:
-		f.NStar = math.Sqrt((1 - f.Sigma) / f.Kappa)
+		f.NStar = uslNStar(f.Sigma, f.Kappa)
 		f.PeakThroughput = f.Throughput(f.NStar)
 		if f.NStar > maxN {
 			f.Warnings = append(f.Warnings, fmt.Sprintf(
 				"optimum N*=%.3g lies beyond the largest measured worker count %v: an extrapolation", f.NStar, maxN))
 		}
 	case f.Sigma >= 1:
+		f.NStar = 1
+		f.PeakThroughput = f.Throughput(1)
 		f.Warnings = append(f.Warnings, fmt.Sprintf(
 			"sigma=%.3g >= 1: adding workers never raises throughput above one worker's", f.Sigma))
 	default:
@@ -379,17 +385,18 @@ func FitUSLBootstrap(workers, throughput []float64, reps int, seed uint64, confi
 	return m, nil
 }
 
-// uslNStar is the worker count of peak throughput, sqrt((1-sigma)/kappa),
-// +Inf when kappa = 0 (no peak) and 0 when sigma >= 1 (throughput falls
-// from the start).
+// uslNStar is the worker count of peak throughput, sqrt((1-sigma)/kappa)
+// and at least 1, +Inf when kappa = 0 (no peak), and 1 when sigma >= 1
+// (throughput falls, or stays flat, from one worker on: its peak is the
+// first worker).
 func uslNStar(sigma, kappa float64) float64 {
+	if sigma >= 1 {
+		return 1
+	}
 	if kappa <= 0 {
-		if sigma >= 1 {
-			return 0
-		}
 		return math.Inf(1)
 	}
-	return math.Sqrt(math.Max(0, 1-sigma) / kappa)
+	return math.Max(1, math.Sqrt((1-sigma)/kappa))
 }
 
 // quantileWithInf is stat.LinInterp's p-quantile of sorted values that

@@ -341,8 +341,8 @@ func TestUSLNStar(t *testing.T) {
 		{0.05, 0.01, math.Sqrt(95)},
 		{0, 0.25, 2},
 		{0.1, 0, math.Inf(1)},
-		{1, 0, 0},
-		{1.5, 0.01, 0},
+		{1, 0, 1},
+		{1.5, 0.01, 1},
 	} {
 		if got := uslNStar(tt.sigma, tt.kappa); !(got == tt.want || near(got, tt.want, 1e-12)) {
 			t.Errorf("uslNStar(%v, %v) = %v, want %v", tt.sigma, tt.kappa, got, tt.want)

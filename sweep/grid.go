@@ -814,9 +814,25 @@ func equalMakespan(n int, d float64, workers, batch int) float64 {
 	return total
 }
 
+// seconds converts an estimate in seconds to a duration, saturating at the
+// longest duration: a huge per-image time (--per-image-seconds 1e308, or a
+// run.json edited by hand) overflowed time.Duration into a negative
+// estimate, which passed every budget check and showed a negative ETA.
 func seconds(s float64) time.Duration {
-	return time.Duration(math.Round(s * float64(time.Second)))
+	switch ns := math.Round(s * float64(time.Second)); {
+	case math.IsNaN(ns) || ns <= 0:
+		return 0
+	case ns >= math.MaxInt64:
+		return math.MaxInt64
+	default:
+		return time.Duration(ns)
+	}
 }
+
+// Seconds is seconds for the callers of the package: a figure in seconds
+// from a flag or run.json as a duration, saturating instead of
+// overflowing.
+func Seconds(s float64) time.Duration { return seconds(s) }
 
 // CheckBudget returns an error stating the estimate and the budget when the
 // estimate of g exceeds budget (budget <= 0 is no limit).

@@ -348,6 +348,9 @@ func (s *session) resume() error {
 	if err := s.g.Validate(); err != nil {
 		return input.Bad("resuming "+dir, fmt.Errorf("%s: %w", RunInfoFile, err))
 	}
+	if err := info.checkPlan(); err != nil {
+		return input.Bad("resuming "+dir, fmt.Errorf("%s: %w; want run.json as buildtune wrote it", RunInfoFile, err))
+	}
 	s.o.Adaptive = info.Adaptive
 	s.o.InitialReps, s.o.Alpha = info.InitialReps, info.Alpha
 	// A sweep started before run.json kept the margin had none: the
@@ -358,10 +361,13 @@ func (s *session) resume() error {
 	// resume.
 	s.o.MaxReps = cmp.Or(info.MaxReps, math.MaxInt32)
 	if s.o.Budget == 0 {
-		s.o.Budget = time.Duration(info.BudgetSeconds * float64(time.Second))
+		s.o.Budget = seconds(info.BudgetSeconds)
 	}
 	if s.o.PerImageSeconds == 0 {
 		s.o.PerImageSeconds = info.PerImageSeconds
+	}
+	if s.o.Adaptive && s.o.Budget <= 0 {
+		return input.Errorf("resuming "+dir, "%s: an adaptive sweep with no budget_s; want run.json as buildtune wrote it, or give --budget", RunInfoFile)
 	}
 	s.info = info
 
@@ -377,7 +383,7 @@ func (s *session) resume() error {
 	}
 	for _, t := range set.Trials {
 		s.last[t.Trial] = t
-		s.prior += time.Duration(t.WallSeconds * float64(time.Second))
+		s.prior += seconds(t.WallSeconds)
 		if !t.Interrupted {
 			s.addWall(t)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -261,6 +262,32 @@ func ReadRunInfo(dir string) (RunInfo, error) {
 		return RunInfo{}, fmt.Errorf("parsing %s: %w", path, err)
 	}
 	return info, nil
+}
+
+// checkPlan checks the settings of run.json a resume plans with (a file
+// edited by hand, or damaged): an initial_reps of -1 made an adaptive
+// resume double its target reps for ever, an alpha of 7 dropped every
+// cell, a negative per_image_s gave negative estimates. Zero is the
+// default of each.
+func (info RunInfo) checkPlan() error {
+	bad := func(v float64) bool { return v < 0 || math.IsNaN(v) || math.IsInf(v, 0) }
+	switch {
+	case bad(info.PerImageSeconds):
+		return fmt.Errorf("per_image_s %v: want a number of seconds >= 0", info.PerImageSeconds)
+	case bad(info.BudgetSeconds):
+		return fmt.Errorf("budget_s %v: want a number of seconds >= 0", info.BudgetSeconds)
+	case !info.Adaptive:
+		return nil
+	case info.InitialReps < 0:
+		return fmt.Errorf("initial_reps %d: want 1 or more (0: the default, %d)", info.InitialReps, DefaultInitialReps)
+	case info.MaxReps < 0:
+		return fmt.Errorf("max_reps %d: want 1 or more (0: no cap)", info.MaxReps)
+	case bad(info.Alpha) || info.Alpha >= 1:
+		return fmt.Errorf("alpha %v: want a significance level between 0 and 1 (0: the default)", info.Alpha)
+	case bad(info.EquivalenceMargin) || info.EquivalenceMargin >= 1:
+		return fmt.Errorf("equivalence %v: want a margin between 0 and 1 (0: the default)", info.EquivalenceMargin)
+	}
+	return nil
 }
 
 // runInfoExists reports whether dir holds a run.json.

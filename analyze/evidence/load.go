@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -305,6 +306,44 @@ func Load(dir string) (*Run, error) {
 		if ok && tw > 0 && im.WallSeconds > tw*1.01+1 {
 			return nil, input.Errorf(dir, "%s: image %s of trial %d (cell %s) has wall_s %v, longer than its trial's %v; want at most the trial's wall time (a corrupted record)",
 				RecordsFile, im.Instance, im.Trial, im.Cell, im.WallSeconds, tw)
+		}
+		// Each phase is a union of intervals (or one vertex) of the
+		// image's own build, so it too lies within the trial: an exec_s
+		// of 1e300 was printed as the cell's median exec of 1.39e+296h.
+		if ok && tw > 0 {
+			for _, ph := range []struct {
+				key string
+				s   float64
+			}{{"queue_s", im.QueueSeconds}, {"exec_s", im.ExecSeconds}, {"step_s", im.StepSeconds}, {"image_export_s", im.ImageExportSeconds},
+				{"layer_push_s", im.LayerPushSeconds}, {"cache_import_s", im.CacheImportSeconds}, {"cache_export_s", im.CacheExportSeconds}} {
+				if ph.s > tw*1.01+1 {
+					return nil, input.Errorf(dir, "%s: image %s of trial %d (cell %s) has %s %v, longer than its trial's wall_s %v; want at most the trial's wall time (a corrupted record)",
+						RecordsFile, im.Instance, im.Trial, im.Cell, ph.key, ph.s, tw)
+				}
+			}
+		}
+		if im.CachedSteps > im.TotalSteps {
+			return nil, input.Errorf(dir, "%s: image %s of trial %d (cell %s) has cached_steps %d of total_steps %d; want at most the total (a corrupted record)",
+				RecordsFile, im.Instance, im.Trial, im.Cell, im.CachedSteps, im.TotalSteps)
+		}
+	}
+	// The knobs of a trial are those of a configuration a flag could
+	// give: a workers of 0 passed the analysis, and the report then
+	// failed naming no file ("recommending: config: workers=0,...").
+	for _, t := range run.Selected.Trials {
+		var bad string
+		switch {
+		case t.Workers < 1:
+			bad = fmt.Sprintf("workers %d; want at least 1", t.Workers)
+		case t.Batch < 0:
+			bad = fmt.Sprintf("batch %d; want 0 (stream) or more", t.Batch)
+		case t.CacheMode != "" && !slices.Contains(input.CacheModes, t.CacheMode):
+			bad = fmt.Sprintf("cache_mode %s; want one of %s", input.Quote(t.CacheMode), strings.Join(input.CacheModes, ", "))
+		case t.Strategy != "" && !slices.Contains(input.Strategies, t.Strategy):
+			bad = fmt.Sprintf("strategy %s; want one of %s", input.Quote(t.Strategy), strings.Join(input.Strategies, ", "))
+		}
+		if bad != "" {
+			return nil, input.Errorf(dir, "%s: trial %d (cell %s) has %s (a corrupted record)", RecordsFile, t.Trial, t.Cell, bad)
 		}
 	}
 	// The warm-up trials are left out by design: only the others are news.

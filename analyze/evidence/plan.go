@@ -107,7 +107,19 @@ func (a *Analysis) PlanContext(ctx context.Context, images int, deadline time.Du
 // the plan takes is not used: the plan then starts from the best cell, as
 // PlanContext does.
 func (a *Analysis) PlanFromContext(ctx context.Context, basis string, images int, deadline time.Duration, runners int, cores int, bandwidth int64) (CapacityPlan, error) {
+	return a.PlanTargetContext(ctx, basis, Target{Images: images}, deadline, runners, cores, bandwidth)
+}
+
+// PlanTargetContext is PlanFromContext for the build target names: its
+// Count images, and, when it lists Repos (an instance list, such as the
+// one the sweep drew its sample from), their repos weight the per-image
+// costs as they do in Predict, so that a plan of one runner predicts what
+// recommend predicts for the same list. A runner's shard of fewer images
+// takes the list's repos in proportion (shardRepos).
+func (a *Analysis) PlanTargetContext(ctx context.Context, basis string, target Target, deadline time.Duration, runners int, cores int, bandwidth int64) (CapacityPlan, error) {
 	var cp CapacityPlan
+	images := target.Count()
+	repos := slices.Sorted(slices.Values(target.Repos))
 	if images < 1 {
 		return cp, input.Errorf("images", "%d: want at least 1", images)
 	}
@@ -239,9 +251,9 @@ func (a *Analysis) PlanFromContext(ctx context.Context, basis string, images int
 	// the USL fit that scaled them (nil: none).
 	predictOne := func(w, n int) (model.Prediction, string, *USLSeries, error) {
 		if scaled {
-			return sub.predictOnCores(ctx, cfgAt(w), n, cells, cp.Cores, cp.SweepCores)
+			return sub.predictOnCores(ctx, cfgAt(w), n, shardRepos(repos, n), cells, cp.Cores, cp.SweepCores)
 		}
-		p, src, err := sub.predictFrom(ctx, cfgAt(w), Target{Images: n, Seed: a.Options.Seed})
+		p, src, err := sub.predictFrom(ctx, cfgAt(w), Target{Images: n, Repos: shardRepos(repos, n), Seed: a.Options.Seed})
 		return p, src.by, src.fit, err
 	}
 	// Every workers value must be predictable before the predictor is
@@ -382,7 +394,7 @@ func (a *Analysis) PlanFromContext(ctx context.Context, basis string, images int
 // input.ErrBad, as Predict's does. The prediction is always Extrapolated;
 // by names the USL fit when it scaled the per-image seconds, else the
 // measured load they were used at.
-func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells []*Cell, runnerCores, sweepCores int) (p model.Prediction, by string, used *USLSeries, err error) {
+func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, repos []string, cells []*Cell, runnerCores, sweepCores int) (p model.Prediction, by string, used *USLSeries, err error) {
 	if len(cells) == 0 || runnerCores < 1 || sweepCores < 1 {
 		return p, "", nil, fmt.Errorf("predicting %s on %d cores: no measured cell or cores", cfg.Name(), runnerCores)
 	}
@@ -423,7 +435,7 @@ func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells 
 	}
 	ims, trs := cell.observations()
 	p, err = model.PredictContext(ctx, model.PredictInput{
-		Images: ims, Trials: trs, N: n, Workers: cfg.Workers, Batch: cfg.Batch,
+		Images: ims, Trials: trs, N: n, Repos: repos, Workers: cfg.Workers, Batch: cfg.Batch,
 		FixedSeconds: a.fixedOf(cell.Name), DiskPerImage: cell.DiskPerImage, Scaling: sc,
 		Reps: a.Options.Reps, Seed: mixSeed(a.Options.Seed, fmt.Sprintf("%s@%dcores", cfg.Name(), runnerCores)),
 	})
@@ -433,6 +445,25 @@ func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, cells 
 	p.Extrapolated = true
 	p.Warnings = append(warns, p.Warnings...)
 	return p, by, used, nil
+}
+
+// shardRepos returns the repos of a runner's shard of n images of a build
+// whose images have the sorted repos: all of them when n covers the
+// build, else n taken evenly across the sorted list (the middle of each of
+// n equal stretches), so that each repo keeps its share of the shard; nil
+// when the build lists no repos (images drawn from the pooled set).
+func shardRepos(repos []string, n int) []string {
+	if len(repos) == 0 || n <= 0 {
+		return nil
+	}
+	if n >= len(repos) {
+		return repos
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = repos[(2*i+1)*len(repos)/(2*n)]
+	}
+	return out
 }
 
 // Text is what `buildtune plan` prints: the options as a markdown table,

@@ -246,8 +246,8 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 			!separatedByTTests(best.throughput(), cell.throughput(), all, a.Options.Alpha) {
 			r.Confident = false
 			r.Warnings = append(r.Warnings, fmt.Sprintf(
-				"too few reps: %s (%d trials) cannot be separated from %s (%d trials) at alpha=%v whatever the data; run more reps before trusting this choice",
-				cell.Name, cell.N, best.Name, best.N, a.Options.Alpha))
+				"too few reps: %s (%s) cannot be separated from %s (%s) at alpha=%v whatever the data; run more reps before trusting this choice",
+				cell.Name, analyze.Plural(cell.N, "trial"), best.Name, analyze.Plural(best.N, "trial"), a.Options.Alpha))
 			break
 		}
 	}

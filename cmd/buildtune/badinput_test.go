@@ -177,6 +177,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "sweep reps -1", args: with(bk, "sweep", "--reps", "-1"), want: []string{"reps -1", "1 or more"}, out: true},
 		{name: "sweep sample 0", args: with(bk, "sweep", "--sample", "0"), want: []string{"sample 0", "1 or more"}, out: true},
 		{name: "build attempts 0", args: with(bk, "build", "--attempts", "0"), want: []string{"--attempts 0", "1 or more"}, out: true},
+		{name: "build attempts huge", args: with(bk, "build", "--attempts", "99999999999"), want: []string{"--attempts 99999999999", "at most 100"}, out: true},
 		{name: "sweep attempts 0", args: with(bk, "sweep", "--attempts", "0"), want: []string{"--attempts 0", "1 or more"}, out: true},
 		{name: "max-parallelism -1", args: with(bk, "build", "--max-parallelism", "-1"), want: []string{"--max-parallelism -1", "0 (default) or more"}, out: true},
 		{name: "registry-concurrency -1", args: with(bk, "build", "--registry-concurrency", "-1"), want: []string{"--registry-concurrency -1", "0 (default) or more"}, out: true},

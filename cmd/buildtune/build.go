@@ -150,8 +150,8 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		return err
 	}
 	var err error
-	if attempts < 1 {
-		return usagef("--attempts %d: want 1 or more", attempts)
+	if attempts < 1 || attempts > maxAttempts {
+		return usagef("--attempts %d: want 1 or more, at most %d", attempts, maxAttempts)
 	}
 	retryDelay, err := parseRetryDelay(retryDelayS)
 	if err != nil {

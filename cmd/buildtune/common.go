@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/buildtune/buildtune/internal/engine"
@@ -25,6 +26,9 @@ var errHelp = errors.New("help shown")
 
 // stackFlags are the flags every command that builds shares.
 type stackFlags struct {
+	// fs is the flag set the flags were registered in: use tells a flag
+	// given empty from one left out.
+	fs             *pflag.FlagSet
 	buildkitAddrs  []string
 	tls            engine.DialOptions
 	registry       string
@@ -42,6 +46,7 @@ func (s *stackFlags) register(fs *pflag.FlagSet) {
 
 // registerAddrs registers the flags that name running daemons.
 func (s *stackFlags) registerAddrs(fs *pflag.FlagSet) {
+	s.fs = fs
 	fs.StringArrayVar(&s.buildkitAddrs, "buildkit-addr", nil, "buildkitd address to use, ADDR or ADDR@N with N the most builds it takes at once (0 = no limit); "+
 		"repeatable or a comma list, e.g. --buildkit-addr unix:///run/a.sock@4 --buildkit-addr tcp://10.0.0.2:1234@8; "+
 		"schemes: "+strings.Join(engine.Schemes, ", ")+"; each build goes to the healthy daemon with the fewest builds in flight "+
@@ -55,6 +60,7 @@ func (s *stackFlags) registerAddrs(fs *pflag.FlagSet) {
 // registerPrivate registers --state and, with stack, the flags that shape
 // a stack buildtune starts itself (a private one, or 'stack up').
 func (s *stackFlags) registerPrivate(fs *pflag.FlagSet, stack bool) {
+	s.fs = fs
 	if !stack {
 		fs.StringVar(&s.state, "state", "runs/stack", "folder of the stack kept by 'buildtune stack up'")
 		s.daemons = 1
@@ -71,6 +77,17 @@ func (s *stackFlags) registerPrivate(fs *pflag.FlagSet, stack bool) {
 // use turns the flags into stack.Use, checking every given address and
 // the TLS options before anything starts (bad input, exit 2).
 func (s *stackFlags) use() (stack.Use, error) {
+	if s.fs != nil {
+		// A flag given an empty value (an unset variable in a CI script)
+		// was taken as left out: --registry "$REG" built against the
+		// embedded registry, --state "" looked for no running stack.
+		if err := emptyValues(s.fs, stackWants); err != nil {
+			return stack.Use{}, err
+		}
+		if err := checkFolderShape(s.fs, "state", s.state); err != nil {
+			return stack.Use{}, err
+		}
+	}
 	what := "--buildkit-addr"
 	raw := s.buildkitAddrs
 	if len(raw) == 0 {
@@ -141,6 +158,18 @@ func (s *stackFlags) use() (stack.Use, error) {
 			Daemons:             s.daemons,
 		},
 	}, nil
+}
+
+// stackWants are what the stack flags that take a name or a file want, for
+// the message refusing one given an empty value.
+var stackWants = map[string]string{
+	"registry":      "'embedded', 'distribution' or the host:port of a running registry (leave the flag out for the embedded one)",
+	"state":         "the folder of 'buildtune stack up' (leave the flag out for runs/stack)",
+	"buildkitd":     "the path of a buildkitd binary (leave the flag out for bin/buildkitd)",
+	"tlscacert":     "a CA certificate file",
+	"tlscert":       "a client certificate file",
+	"tlskey":        "a client key file",
+	"tlsservername": "the server name of the daemons' certificates",
 }
 
 // sourceFlags fill a fleet.Source: what is built.
@@ -388,10 +417,59 @@ func joinComma(xs []string) string { return strings.Join(xs, ",") }
 
 func durationOf(ns int64) time.Duration { return time.Duration(ns) }
 
-// checkFolderFlag refuses, before anything starts, a folder flag (--out, --state) given empty
-// or naming a file (or a path through a file): the command would fail only after its set-up,
-// or, for an empty value, write into the current folder.
+// checkFolderFlag refuses, before anything starts, a folder flag (--out, --state) given empty,
+// naming a file (or a path through a file), or naming a folder this user cannot write in (or
+// create): the command would fail only after its set-up (a sweep into a read-only folder was
+// an "infrastructure failure", exit 3, once the stack had started), or, for an empty value,
+// write into the current folder.
 func checkFolderFlag(fs *pflag.FlagSet, name, dir string) error {
+	if err := checkFolderShape(fs, name, dir); err != nil {
+		return err
+	}
+	if dir == "" {
+		return nil
+	}
+	return checkWritableFolder("--"+name, dir)
+}
+
+// Access modes of access(2).
+const (
+	accessW = 0x2
+	accessX = 0x1
+)
+
+// checkWritableFolder refuses (bad input naming flag and dir) a folder a command must write in
+// when this user cannot: dir itself when it exists, else the nearest folder above it that
+// does, in which it would be created. It asks access(2), which also says so of a read-only
+// file system to root, and so writes nothing to find out. A path that cannot be examined is
+// left to the command.
+func checkWritableFolder(flag, dir string) error {
+	clean := filepath.Clean(dir)
+	for p := clean; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && !fi.IsDir():
+			return nil // checkFolderShape's business
+		case err == nil:
+			if err := syscall.Access(p, accessW|accessX); err != nil {
+				if p == clean {
+					return input.Errorf(flag+" "+dir, "cannot write in it (%v); want a folder this user can write in", err)
+				}
+				return input.Errorf(flag+" "+dir, "cannot create it in %s (%v); want a folder this user can write in", p, err)
+			}
+			return nil
+		case !errors.Is(err, os.ErrNotExist):
+			return nil
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
+}
+
+// checkFolderShape is checkFolderFlag without the check that the folder can be written: for
+// a folder only read (stack status).
+func checkFolderShape(fs *pflag.FlagSet, name, dir string) error {
 	flag := "--" + name
 	if fs.Changed(name) && strings.TrimSpace(dir) == "" {
 		return input.Errorf(flag, "empty value; want a folder (created if missing)")
@@ -419,6 +497,15 @@ func checkFolderFlag(fs *pflag.FlagSet, name, dir string) error {
 // maxReps bounds a sweep's repetitions per cell: far above any real sweep, and low enough that
 // the estimate checked against --budget cannot overflow.
 const maxReps = 10_000
+
+// maxAttempts bounds the attempts per image: the real script makes 3, and
+// --attempts 99999999999 retried a failing image for ever.
+const maxAttempts = 100
+
+// maxPerImageSeconds bounds --per-image-seconds, the per-image time the
+// estimates assume: a day per image is far above any build, and the
+// estimates of 1e308 s overflowed.
+const maxPerImageSeconds = 24 * 60 * 60
 
 // maxImages bounds the images of a predicted full build: each of the 1000 simulated
 // builds schedules every image, so the time of a prediction grows with them (on a

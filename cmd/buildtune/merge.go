@@ -92,7 +92,9 @@ func (c *cli) merge(_ context.Context, args []string) error {
 		return input.Bad("merge", err)
 	}
 	if werr := manifest.WriteMerged(out, m); werr != nil {
-		return fmt.Errorf("writing merged build: %w", werr)
+		// A folder the merge cannot write is the --out given (bad input, as
+		// for build), not a shard that failed (exit 1).
+		return input.Bad("--out "+out, werr)
 	}
 	for _, w := range m.Warnings {
 		fmt.Fprintf(c.stderr, "buildtune: warning: %s\n", w)
@@ -132,6 +134,7 @@ func sameBuildShards(dirs []string) error {
 		spec     string
 		sha      string
 		workload string
+		list     string
 	}
 	var first *seen
 	holder := map[string]string{} // a shard spec -> the folder that holds it
@@ -143,7 +146,7 @@ func sameBuildShards(dirs []string) error {
 		if err != nil {
 			return input.Errorf(d, "not a build folder: %v", err)
 		}
-		cur := seen{dir: d, spec: sum.Settings.Shard, sha: sum.Settings.SDKSha, workload: sum.Settings.Workload}
+		cur := seen{dir: d, spec: sum.Settings.Shard, sha: sum.Settings.SDKSha, workload: sum.Settings.Workload, list: sum.Settings.Instances}
 		specs := []string{cur.spec}
 		if len(sum.Shards) > 0 {
 			// A previous merge's folder: of the matrix of the shards it
@@ -181,6 +184,12 @@ func sameBuildShards(dirs []string) error {
 		if cur.workload != "" && first.workload != "" && cur.workload != first.workload {
 			// Another fixture profile builds other images under the same tags.
 			return input.Errorf(d, "images of %s, while %s holds those of %s: want the shards of one build (the same --profile)", cur.workload, first.dir, first.workload)
+		}
+		if cur.list != "" && first.list != "" && cur.list != first.list {
+			// Shards dealt from other lists (another --instances file, --sample
+			// or --seed on one runner) do not add up to one build: an image may
+			// be in none of them although every shard is there.
+			return input.Errorf(d, "shard of the instance list %s, while %s is of %s: want the shards of one build (the same --instances, --sample and --seed on every runner)", cur.list, first.dir, first.list)
 		}
 		switch {
 		case (cur.spec == "") != (first.spec == ""):

@@ -21,10 +21,12 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 		images, runners     int
 		cores               int
 		deadline, bandwidth string
+		instances           string
 	)
 	fs := c.flags("plan")
 	af.register(fs)
 	fs.IntVar(&images, "images", 0, fmt.Sprintf("images to build (default: the instance list the sweep drew its sample from, as its run.json records it; else %d)", evidence.DefaultImages))
+	fs.StringVar(&instances, "instances", "", "instance id list of the full build (one per line): its count, and its repos weight the per-image costs, as recommend's --instances")
 	fs.StringVar(&deadline, "deadline", "", "finish within this (e.g. 3h): how many runners and workers")
 	fs.IntVar(&runners, "runners", 0, "the reverse: what this many runners achieve")
 	fs.IntVar(&cores, "cores", 0, "cores per runner (default, or 0: the sweep machine's)")
@@ -35,6 +37,13 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	}
 	if fs.Changed("images") && (images < 1 || images > maxImages) {
 		return input.Errorf("--images", "%d: want a positive number of images, at most %d", images, maxImages)
+	}
+	// --instances as recommend reads it (--images and --instances
+	// together are bad input).
+	tf := targetFlags{images: images, instances: instances, pruneThreshold: "0", pruneKeep: "0"}
+	listed, err := tf.target(fs)
+	if err != nil {
+		return err
 	}
 	var d time.Duration
 	switch {
@@ -63,9 +72,13 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	// The target recommend predicts for: --images, else the run's default
 	// (ResolveTarget, the list's repos included).
 	var target evidence.Target
-	if fs.Changed("images") {
+	switch {
+	case instances != "":
+		target, images = listed, listed.Count()
+		fmt.Fprintf(c.stderr, "planning for %s\n", target.Describe())
+	case fs.Changed("images"):
 		target.Images = images
-	} else {
+	default:
 		// The list the sweep drew its sample from, else the SWT-Bench set.
 		t := a.ResolveTarget(evidence.Target{})
 		if images = t.Count(); images < 1 || images > maxImages {
@@ -74,6 +87,8 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 		if t.FromRun() {
 			fmt.Fprintf(c.stderr, "planning for %s\n", t.Describe())
 		}
+		// Its repos weight the per-image costs, as recommend's do.
+		target = t
 	}
 	c.warnRun(a.Warnings)
 	if cores == 0 && a.Machine != nil {
@@ -83,7 +98,10 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("plan stopped before it finished, nothing printed: %w", err)
 	}
-	p, err := a.PlanFromContext(ctx, basis.name(), images, d, runners, cores, bw)
+	if target.Count() == 0 {
+		target.Images = images
+	}
+	p, err := a.PlanTargetContext(ctx, basis.name(), target, d, runners, cores, bw)
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("plan stopped before it finished, nothing printed: %w", err)
 	}

@@ -47,7 +47,13 @@ func (c *cli) stack(ctx context.Context, args []string) error {
 	if err := c.parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if err := checkFolderFlag(fs, "state", sf.state); err != nil {
+	// up (and serve) write the stack's state in --state; down and status
+	// only read it.
+	check := checkFolderShape
+	if args[0] == "up" || args[0] == "serve" {
+		check = checkFolderFlag
+	}
+	if err := check(fs, "state", sf.state); err != nil {
 		return err
 	}
 	state, err := filepath.Abs(sf.state)
@@ -90,6 +96,13 @@ func (c *cli) stack(ctx context.Context, args []string) error {
 func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string, changed func(string) bool) error {
 	running := func() (bool, error) {
 		st, err := stack.ReadState(state)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			// A state file that cannot be read may name a stack that
+			// runs: starting another removed the file, the stack it
+			// named ran on with nothing to stop it, and the new one
+			// failed on its daemons' lock (exit 3).
+			return true, err
+		}
 		if err != nil || !st.Alive() {
 			return false, nil
 		}
@@ -100,12 +113,14 @@ func (c *cli) stackUp(ctx context.Context, sf stackFlags, state string, changed 
 		fmt.Fprintf(c.stdout, "stack: already running\nbuildkit: %s\nregistry: %s\n", joinComma(st.BuildkitAddrs), st.Registry)
 		return true, nil
 	}
-	if up, err := running(); up {
+	// Bad flags are refused as such, also over a running stack (whose
+	// shape they were compared with: --max-parallelism -1 was "differs
+	// from the running stack"); they and a missing buildkitd are refused
+	// before --state is created.
+	if _, err := sf.use(); err != nil {
 		return err
 	}
-	// Bad flags and a missing buildkitd are refused before --state is
-	// created.
-	if _, err := sf.use(); err != nil {
+	if up, err := running(); up {
 		return err
 	}
 	if err := stack.CheckDaemons(sf.daemons); err != nil {

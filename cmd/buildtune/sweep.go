@@ -84,7 +84,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	if err := emptyValues(fs, sourceWants); err != nil {
+	if err := emptyValues(fs, withSourceWants(map[string]string{"grid": "a YAML grid file (leave the flag out for the default grid)"})); err != nil {
 		return err
 	}
 	margin, merr := input.Fraction(equivalence)
@@ -95,8 +95,10 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return usagef("--budget %v: want a positive duration (or 0 for no budget)", budget)
 	case alpha < 0 || alpha >= 1 || math.IsNaN(alpha):
 		return usagef("--alpha %v: want a significance level between 0 and 1, such as 0.05", alpha)
-	case perImage < 0 || math.IsNaN(perImage) || math.IsInf(perImage, 0):
-		return usagef("--per-image-seconds %v: want a finite number of seconds >= 0 (0 = the measured default)", perImage)
+	case perImage < 0 || math.IsNaN(perImage) || math.IsInf(perImage, 0) || perImage > maxPerImageSeconds:
+		return usagef("--per-image-seconds %v: want a finite number of seconds >= 0, at most %d (0 = the measured default)", perImage, maxPerImageSeconds)
+	case attempts < 1 || attempts > maxAttempts:
+		return usagef("--attempts %d: want 1 or more, at most %d", attempts, maxAttempts)
 	}
 	// Reps given by the flag or by the grid file make a fixed sweep, which
 	// the budget only checks; without either, the budget runs an adaptive
@@ -129,7 +131,12 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	}
 	// The grid: run.json when resuming, else defaults < --grid file < flags.
 	var (
-		g sweep.Grid
+		// made are the folders of a new sweep's --out that did not exist,
+		// removed if left empty; inUse keeps them when another sweep holds
+		// the folder.
+		made  newDirs
+		inUse bool
+		g     sweep.Grid
 		// started is run.json of the sweep resumed, and givenList the
 		// --instances given to the resume (which may only name the list
 		// the sweep started with, moved: see resumeInstances).
@@ -185,6 +192,9 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		}
 		g = def
 		if gridFile != "" {
+			if fi, err := os.Stat(gridFile); err == nil && fi.IsDir() {
+				return input.Errorf("--grid "+gridFile, "a folder; want a YAML grid file with keys such as workers, batch, cache, reps")
+			}
 			if data, err := os.ReadFile(gridFile); err == nil && strings.TrimSpace(string(data)) == "" {
 				return usagef("--grid %s: the file is empty; want YAML with keys such as workers, batch, cache, reps", gridFile)
 			}
@@ -265,9 +275,15 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		// leaving the folders it made empty (no buildkitd, a daemon down,
 		// any refusal before run.json), they go, and the same --out can be
 		// given again as if this attempt had not been made.
-		made := missingDirs(out)
-		defer made.removeEmpty()
+		made = missingDirs(out)
 	}
+	// A folder refused as in use by another sweep is that sweep's, even
+	// when it was missing here a moment ago: never removed.
+	defer func() {
+		if !inUse {
+			made.removeEmpty()
+		}
+	}()
 	threshold, keep, err := input.PruneSizes(pruneThreshold, pruneKeep)
 	if err != nil {
 		return err
@@ -275,9 +291,6 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	proxy := regproxy.Settings{Latency: latency, ErrorRate: errorRate, DropRate: dropRate, Seed: g.Seed}
 	if err := proxy.Validate(); err != nil {
 		return usagef("registry conditions: %v", err)
-	}
-	if attempts < 1 {
-		return usagef("--attempts %d: want 1 or more", attempts)
 	}
 	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: adaptive,
 		Alpha: alpha, EquivalenceMargin: margin, MaxReps: repsCap, PerImageSeconds: perImage, Warmup: warmup}
@@ -375,7 +388,20 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 			c.writeSweepSummary(out, sum)
 			return nil
 		}
+		// Trials are left: their records, the fixtures' context and the
+		// summary are written in the folder. One that cannot be written
+		// was an "infrastructure failure" (exit 3) once the stack had
+		// started.
+		if err := checkWritableFolder("--resume", out); err != nil {
+			return err
+		}
 	}
+	release, err := lockSweepFolder(out, resume != "", c.stderr)
+	if err != nil {
+		inUse = errors.Is(err, fleet.ErrInUse)
+		return err
+	}
+	defer release()
 	env, err := fleet.Open(ctx, fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts,
 		SDKSha: fixtures.SDKSha(g.Seed, 0), Out: out, Trace: trace, Warn: c.stderr})
 	if err != nil {
@@ -429,6 +455,40 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		}
 	}
 	return runErr
+}
+
+// lockSweepFolder makes the folder of a sweep (created if missing) this
+// process's alone until release: two sweeps into one --out, or two resumes
+// of one folder, at the same time both wrote the fixtures' context and
+// source.json, and both ran the trials left, each appending its records
+// of the same trials among the other's. The lock is fleet.LockFolder's,
+// the one a build takes, on the folder itself: a refused sweep writes
+// nothing in it. A new sweep's folder is checked again once locked, in
+// case another sweep wrote its run.json in it in the meantime. A file
+// system without flock is warned about, not refused.
+func lockSweepFolder(out string, resume bool, warn io.Writer) (func(), error) {
+	flag := "--out "
+	if resume {
+		flag = "--resume "
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, input.Bad(flag+out, fmt.Errorf("creating the sweep folder: %w", err))
+	}
+	release, err := fleet.LockFolder(out)
+	switch {
+	case errors.Is(err, fleet.ErrInUse):
+		return nil, input.Bad(flag+out, fmt.Errorf("%w: want another folder, or that sweep or build to end first", err))
+	case err != nil:
+		fmt.Fprintf(warn, "warning: %s%s: %v: a second sweep into this folder at the same time would not be refused\n", flag, out, err)
+		release = func() {}
+	}
+	if !resume {
+		if err := sweep.CheckNewOutDir(out); err != nil {
+			release()
+			return nil, input.Errorf("--out", "%v", err)
+		}
+	}
+	return release, nil
 }
 
 // sweepFailures says how many images failed to build in the sweep's

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/client"
@@ -104,9 +105,17 @@ func ValidateAddr(addr string, o DialOptions) error {
 			return bad("", fmt.Errorf("%s is %s, not a socket (want unix:///path/buildkitd.sock)", p, what))
 		}
 	case "tcp":
-		if _, port, err := net.SplitHostPort(u.Host); err != nil || port == "" {
+		_, port, err := net.SplitHostPort(u.Host)
+		if err != nil || port == "" {
 			return bad("", errors.New("has no host:port (want tcp://host:port)"))
 		}
+		// A port that no daemon can listen on (0, 99999, a name) was
+		// dialled, and its failure taken for a daemon that is down
+		// (exit 3).
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad("", fmt.Errorf("port %q: want tcp://host:port with a port from 1 to 65535", port))
+		}
+
 	default:
 		if !isHelperScheme(u.Scheme) {
 			return bad("", fmt.Errorf("unknown scheme %q; accepted: %s", u.Scheme, strings.Join(Schemes, ", ")))

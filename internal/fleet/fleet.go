@@ -298,6 +298,7 @@ func (r *fleetRun) build(ctx context.Context, di int, b workload.Build, inst str
 // registry down; or the error writing a record. check is the seconds of
 // the instance's skip-existing check, for its first record.
 func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst string, batchIdx int, queued time.Time, check float64) (*record.Image, int, error) {
+	took := time.Now() // a worker took the instance (after its check)
 	di, err := r.pool.acquire(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -306,6 +307,7 @@ func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst str
 		return nil, -1, fmt.Errorf("%w: %s: %v", ErrInfra, labelOf(inst), err)
 	}
 	wait := time.Since(queued).Seconds()
+	daemonWait := time.Since(took).Seconds()
 	var last *record.Image
 	moves := 0
 	for k := 0; k < len(builds); {
@@ -322,21 +324,25 @@ func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst str
 					return last, -1, nil
 				}
 				rec.RemoteCheckSeconds = check
+				rec.DaemonWaitSeconds = min(daemonWait, rec.PoolWaitSeconds)
 				if werr := r.add(rec); werr != nil {
 					return rec, -1, werr
 				}
 				return rec, -1, fmt.Errorf("%w: %s: %v; the last: %v", ErrInfra, labelOf(inst), errNoDaemon, down)
 			}
-			wait += time.Since(t0).Seconds()
+			moved := time.Since(t0).Seconds()
+			wait += moved
+			daemonWait += moved
 			continue
 		}
 		rec.RemoteCheckSeconds = check
+		rec.DaemonWaitSeconds = min(daemonWait, rec.PoolWaitSeconds)
 		if werr := r.add(rec); werr != nil {
 			r.pool.release(di)
 			return rec, di, werr
 		}
 		last = rec
-		wait, check = 0, 0
+		wait, check, daemonWait = 0, 0, 0
 		if err != nil {
 			if rec.ErrClass == engine.ErrInfra && !isDown {
 				if ie := r.checkRegistry(); ie != nil {

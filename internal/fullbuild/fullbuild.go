@@ -8,10 +8,13 @@ package fullbuild
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,7 +175,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		shardSpec = o.Shard.String()
 	}
 	settings := manifest.Settings{Workers: o.Workers, Batch: o.Batch, CacheMode: string(o.Cache), Strategy: o.Strategy, SDKSha: o.Setup.SDKSha, Shard: shardSpec,
-		Workload: workloadID(o.Setup)}
+		Workload: workloadID(o.Setup), Instances: ListID(o.Setup.Instances)}
 	// What the folder holds is read, and checked to be this build, before
 	// anything in it changes (the check that it can be written included):
 	// a refused folder is left as it was, its mtimes too.
@@ -388,6 +391,12 @@ func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prio
 		}
 		return input.Errorf("--out "+out, "holds %d images this build does not plan (%s): want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all, --shard and --durations-from) to resume it", len(other), some)
 	}
+	// Another list whose ids this shard happens to hold the same (an id
+	// added or removed that another shard gets) deals the other shards
+	// differently: the folder is another build's.
+	if prev != nil && prev.Settings.Instances != "" && prev.Settings.Instances != now.Instances {
+		return input.Errorf("--out "+out, "holds a build of the instance list %s, and this one is of %s: want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all) to resume it", prev.Settings.Instances, now.Instances)
+	}
 	// A larger plan holds every image done so far too (--all over a
 	// --sample folder): it would turn the folder into another build, and
 	// the first one could no longer be resumed. The summary says how many
@@ -396,6 +405,23 @@ func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prio
 		return input.Errorf("--out "+out, "holds a build of %d planned images, and this one plans %d: want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all, --shard) to resume it", prev.Planned, len(plan))
 	}
 	return nil
+}
+
+// ListID is Settings.Instances for a build of insts (before sharding): the
+// number of distinct ids and the start of the SHA-256 of the sorted ids, one
+// per line. Shards of one build name the same list.
+func ListID(insts []workload.Instance) string {
+	ids := make([]string, 0, len(insts))
+	for _, in := range insts {
+		ids = append(ids, in.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	h := sha256.New()
+	for _, id := range ids {
+		h.Write([]byte(id + "\n"))
+	}
+	return fmt.Sprintf("%d@sha256:%s", len(ids), hex.EncodeToString(h.Sum(nil))[:12])
 }
 
 // workloadID is Settings.Workload for a build from s: the fixture

@@ -53,7 +53,7 @@ func TestToOutput(t *testing.T) {
 	o := ToOutput(built, img, "out/logs/x.log", "1/3", now)
 	want := manifest.Output{Instance: img.Instance, BaseImage: "r/base:1", Tags: []string{"r/img:1"}, LogPath: "out/logs/x.log",
 		Status: manifest.StatusBuilt, AttemptCount: 2, StartedAt: t0, FinishedAt: t0.Add(10 * time.Second),
-		DurationSeconds: 11, BuildSeconds: 10, SDKCacheImportSeconds: 1.5, SDKCacheImportMissCount: 2,
+		DurationSeconds: 10, BuildSeconds: 10, SDKCacheImportSeconds: 1.5, SDKCacheImportMissCount: 2,
 		SDKCacheExportSeconds: 2.5, SDKImageExportSeconds: 3.5, SDKPushLayersSeconds: 1.25, SDKExportManifestSeconds: 0.5,
 		SDKCachedStepCount: 4, Shard: "1/3"}
 	if !reflect.DeepEqual(o, want) {
@@ -81,12 +81,20 @@ func TestToOutput(t *testing.T) {
 			o.StartedAt, o.FinishedAt, o.BuildSeconds, o.DurationSeconds, o.RemoteCheckSeconds)
 	}
 	// A build's registry check is its remote_check_seconds, and in its
-	// duration beside its pool wait and build.
+	// duration beside its wait for a daemon slot and its build, as the
+	// real script times an image from the moment a worker takes it; the
+	// wait for a free worker before that (the rest of its pool wait) is
+	// not the image's. started_at is that moment.
 	checked := *built
-	checked.RemoteCheckSeconds = 0.5
+	checked.RemoteCheckSeconds, checked.DaemonWaitSeconds = 0.5, 0.25
 	o = ToOutput(&checked, img, "l", "", now)
-	if o.RemoteCheckSeconds != 0.5 || o.DurationSeconds != 11.5 || o.BuildSeconds != 10 {
-		t.Errorf("built after a check: remote check %vs duration %vs build %vs; want 0.5, 11.5, 10", o.RemoteCheckSeconds, o.DurationSeconds, o.BuildSeconds)
+	if o.RemoteCheckSeconds != 0.5 || o.DurationSeconds != 10.75 || o.BuildSeconds != 10 ||
+		!o.StartedAt.Equal(t0.Add(-750*time.Millisecond)) || !o.FinishedAt.Equal(t0.Add(10*time.Second)) {
+		t.Errorf("built after a check: remote check %vs duration %vs build %vs, %s to %s; want 0.5, 10.75, 10, from 0.75 s before the build's start to its end",
+			o.RemoteCheckSeconds, o.DurationSeconds, o.BuildSeconds, o.StartedAt, o.FinishedAt)
+	}
+	if d := o.FinishedAt.Sub(o.StartedAt).Seconds(); d != o.DurationSeconds {
+		t.Errorf("finished_at - started_at = %v s, duration_seconds %v: want equal, as in the real script", d, o.DurationSeconds)
 	}
 
 	for _, msg := range []string{"boom", ""} {
@@ -308,7 +316,7 @@ func TestDescribeNoCacheRef(t *testing.T) {
 // check that its first phase's record carries, beside the phases' sums.
 func TestCombineRemoteCheck(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	base := &record.Image{Instance: "a__b-1", Phase: "base", Status: record.StatusBuilt, Attempts: 1, PoolWaitSeconds: 1, RemoteCheckSeconds: 0.5,
+	base := &record.Image{Instance: "a__b-1", Phase: "base", Status: record.StatusBuilt, Attempts: 1, PoolWaitSeconds: 1, DaemonWaitSeconds: 0.25, RemoteCheckSeconds: 0.5,
 		Cost: record.Cost{Start: t0, End: t0.Add(4 * time.Second), WallSeconds: 4}}
 	asm := &record.Image{Instance: "a__b-1", Phase: "assembly", Status: record.StatusBuilt, Attempts: 2,
 		Cost: record.Cost{Start: t0.Add(4 * time.Second), End: t0.Add(10 * time.Second), WallSeconds: 6}}
@@ -318,8 +326,8 @@ func TestCombineRemoteCheck(t *testing.T) {
 			c.RemoteCheckSeconds, c.PoolWaitSeconds, c.WallSeconds, c.Attempts, c.Phase)
 	}
 	o := ToOutput(c, Image{Instance: "a__b-1"}, "l", "", t0)
-	if o.RemoteCheckSeconds != 0.5 || o.DurationSeconds != 11.5 {
-		t.Errorf("line: remote check %v duration %v, want 0.5 and 11.5", o.RemoteCheckSeconds, o.DurationSeconds)
+	if o.RemoteCheckSeconds != 0.5 || o.DurationSeconds != 10.75 {
+		t.Errorf("line: remote check %v duration %v, want 0.5 and 10.75 (check, daemon wait and the phases' builds; not the wait for a worker)", o.RemoteCheckSeconds, o.DurationSeconds)
 	}
 }
 

@@ -26,8 +26,13 @@ type Image struct {
 
 // ToOutput maps the record of an instance's last phase to its manifest
 // line. A skip starts and ends with its registry check (now stands in
-// when its record has no times), which is all its duration; a build's
-// duration is its pool wait, its registry check and its build. A record
+// when its record has no times), which is all its duration. A build's
+// line times what its worker spent on it, as the real script's
+// _build_with_logging does from the moment its pool's worker takes the
+// image: the registry check, the wait for a daemon slot, and the build
+// with its retries; started_at is that moment. The wait for a free worker
+// before it (the queue of a stream or a batch) is in no image's duration:
+// in the real script it is the pool's, not the image's. A record
 // without an error message that failed gets a generic one, so that error
 // is non-null exactly when the status is failed.
 func ToOutput(rec *record.Image, img Image, logPath, shardSpec string, now time.Time) manifest.Output {
@@ -63,11 +68,12 @@ func ToOutput(rec *record.Image, img Image, logPath, shardSpec string, now time.
 		o.Error = &msg
 	}
 	o.AttemptCount = rec.Attempts
-	o.StartedAt, o.FinishedAt = rec.Start, rec.End
-	if o.StartedAt.IsZero() {
+	own := rec.RemoteCheckSeconds + rec.DaemonWaitSeconds // the worker's time before the build
+	o.StartedAt, o.FinishedAt = rec.Start.Add(-time.Duration(own*float64(time.Second))), rec.End
+	if rec.Start.IsZero() {
 		o.StartedAt, o.FinishedAt = now, now
 	}
-	o.DurationSeconds = rec.PoolWaitSeconds + rec.RemoteCheckSeconds + rec.WallSeconds
+	o.DurationSeconds = own + rec.WallSeconds
 	o.RemoteCheckSeconds = rec.RemoteCheckSeconds
 	o.BuildSeconds = rec.WallSeconds
 	o.SDKCacheImportSeconds = rec.CacheImportSeconds
@@ -96,7 +102,7 @@ func Combine(phases []*record.Image) *record.Image {
 	}
 	c := *last
 	c.Start, c.End = phases[0].Start, last.End
-	c.WallSeconds, c.PoolWaitSeconds, c.RemoteCheckSeconds, c.QueueSeconds, c.ExecSeconds, c.StepSeconds = 0, 0, 0, 0, 0, 0
+	c.WallSeconds, c.PoolWaitSeconds, c.DaemonWaitSeconds, c.RemoteCheckSeconds, c.QueueSeconds, c.ExecSeconds, c.StepSeconds = 0, 0, 0, 0, 0, 0, 0
 	c.ImageExportSeconds, c.LayerPushSeconds, c.ManifestExportSeconds = 0, 0, 0
 	c.CacheImportSeconds, c.CacheExportSeconds, c.CacheImportMisses, c.CachedSteps, c.TotalSteps = 0, 0, 0, 0, 0
 	for _, p := range phases {
@@ -109,6 +115,7 @@ func Combine(phases []*record.Image) *record.Image {
 		c.Attempts = max(c.Attempts, p.Attempts)
 		c.WallSeconds += p.WallSeconds
 		c.PoolWaitSeconds += p.PoolWaitSeconds
+		c.DaemonWaitSeconds += p.DaemonWaitSeconds
 		c.RemoteCheckSeconds += p.RemoteCheckSeconds
 		c.QueueSeconds += p.QueueSeconds
 		c.ExecSeconds += p.ExecSeconds
@@ -132,8 +139,8 @@ func logText(o manifest.Output, rec *record.Image) string {
 	if rec != nil {
 		fmt.Fprintf(&b, "phase: %s\nattempts: %d\nstarted_at: %s\nfinished_at: %s\n", rec.Phase, rec.Attempts,
 			o.StartedAt.UTC().Format(manifest.TimeFormat), o.FinishedAt.UTC().Format(manifest.TimeFormat))
-		fmt.Fprintf(&b, "wall_s: %.3f\npool_wait_s: %.3f\nremote_check_s: %.3f\nqueue_s: %.3f\nexec_s: %.3f\nimage_export_s: %.3f\nlayer_push_s: %.3f\n",
-			rec.WallSeconds, rec.PoolWaitSeconds, rec.RemoteCheckSeconds, rec.QueueSeconds, rec.ExecSeconds, rec.ImageExportSeconds, rec.LayerPushSeconds)
+		fmt.Fprintf(&b, "wall_s: %.3f\npool_wait_s: %.3f\ndaemon_wait_s: %.3f\nremote_check_s: %.3f\nqueue_s: %.3f\nexec_s: %.3f\nimage_export_s: %.3f\nlayer_push_s: %.3f\n",
+			rec.WallSeconds, rec.PoolWaitSeconds, rec.DaemonWaitSeconds, rec.RemoteCheckSeconds, rec.QueueSeconds, rec.ExecSeconds, rec.ImageExportSeconds, rec.LayerPushSeconds)
 		fmt.Fprintf(&b, "cache_import_s: %.3f\ncache_import_misses: %d\ncache_export_s: %.3f\ncached_steps: %d/%d\n",
 			rec.CacheImportSeconds, rec.CacheImportMisses, rec.CacheExportSeconds, rec.CachedSteps, rec.TotalSteps)
 		if rec.Digest != "" {

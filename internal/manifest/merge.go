@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -92,6 +93,7 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 	var empty *Summary
 	emptyDir := ""
 	var wall time.Duration
+	var prevDup []string // images an earlier merge given here found in two shards
 	for i, dir := range dirs {
 		path := filepath.Join(dir, ManifestFile)
 		outs, torn, err := Read(path)
@@ -128,6 +130,7 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 			if sum.Planned > info.Images {
 				cov.Incomplete = append(cov.Incomplete, fmt.Sprintf("%s (%d of %d images)", dir, info.Images, sum.Planned))
 			}
+			info.Planned = sum.Planned
 			shardWall = time.Duration(sum.WallSeconds * float64(time.Second))
 			extra.Prunes += sum.Prunes
 			extra.PruneSeconds += sum.PruneSeconds
@@ -136,11 +139,13 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 			}
 			st := sum.Settings
 			st.Shard = ""
-			if sum.Planned == 0 && len(outs) == 0 && len(sum.Shards) == 0 {
+			if sum.Planned == 0 && len(outs) == 0 {
 				// A shard that had no instances (more shards than
 				// instances) built nothing with its settings, and never
 				// asked BuildKit its version: they neither stand for the
 				// build nor differ from it, unless no shard built anything.
+				// So with a previous merge of such shards only (no line; a
+				// merge records no planned count).
 				if empty == nil {
 					empty = &Summary{Settings: st, Versions: sum.Versions}
 					emptyDir = dir
@@ -157,8 +162,15 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		if err == nil && len(sum.Shards) > 0 {
 			// A previous merge's folder: it holds the shards it
 			// lists (their specs count as given), not one shard
-			// named by its first line.
+			// named by its first line. A shard of it that stopped
+			// before its end still leaves the build incomplete.
+			for _, si := range sum.Shards {
+				if si.Planned > si.Images {
+					cov.Incomplete = append(cov.Incomplete, fmt.Sprintf("%s (%d of %d images; in the merge %s)", si.Dir, si.Images, si.Planned, dir))
+				}
+			}
 			m.Summary.Shards = append(m.Summary.Shards, sum.Shards...)
+			prevDup = append(prevDup, sum.Duplicated...)
 			continue
 		}
 		m.Summary.Shards = append(m.Summary.Shards, info)
@@ -181,7 +193,7 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 				best = f
 			}
 		}
-		if len(fs) > 1 {
+		if len(fs) > 1 || slices.Contains(prevDup, k) {
 			cov.Duplicated = append(cov.Duplicated, k)
 		}
 		m.Outputs = append(m.Outputs, best.out)
@@ -217,6 +229,7 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 	shards := m.Summary.Shards
 	m.Summary = Summarize(m.Outputs, wall, extra)
 	m.Summary.Shards = shards
+	m.Summary.Duplicated = cov.Duplicated
 	if len(cov.Missing) > 0 || len(cov.Duplicated) > 0 || len(cov.MissingShards) > 0 || len(cov.Incomplete) > 0 {
 		return m, &cov
 	}

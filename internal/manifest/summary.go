@@ -26,6 +26,10 @@ type Settings struct {
 	// generates them: "fixtures:NAME@DIGEST" (the profile's name and
 	// the start of its digest); empty for a custom build.
 	Workload string `json:"workload,omitempty"`
+	// Instances names the instance list the build (every shard of it) is
+	// dealt from: its number of ids and the start of the digest of the
+	// sorted ids ("433@sha256:0123456789ab"); empty in older summaries.
+	Instances string `json:"instances,omitempty"`
 }
 
 // Versions are the versions of the tools that built the images.
@@ -61,9 +65,13 @@ type Failed struct {
 
 // ShardInfo is one shard of a merged build.
 type ShardInfo struct {
-	Dir         string  `json:"dir"`
-	Shard       string  `json:"shard,omitempty"`
-	Images      int     `json:"images"`
+	Dir    string `json:"dir"`
+	Shard  string `json:"shard,omitempty"`
+	Images int    `json:"images"`
+	// Planned is the images the shard's build planned (0 when not known):
+	// more than Images when it stopped before its end, which a later merge
+	// of this merge's folder must still see.
+	Planned     int     `json:"planned,omitempty"`
 	Built       int     `json:"built"`
 	Failed      int     `json:"failed"`
 	WallSeconds float64 `json:"wall_seconds"`
@@ -87,7 +95,7 @@ type Summary struct {
 	// WallSeconds is the build's wall: of a build resumed into the same
 	// folder, the sum of its runs' (a run killed before its final summary
 	// counts up to its last summary update, which a running build makes
-	// after each image and every minute); of a merge, the longest shard's.
+	// after each image and every 10 s); of a merge, the longest shard's.
 	WallSeconds float64 `json:"wall_seconds"`
 	// ImagesPerHour counts built images only (not skipped ones).
 	ImagesPerHour float64 `json:"images_per_hour"`
@@ -122,6 +130,10 @@ type Summary struct {
 
 	// Shards is set on a merged summary.
 	Shards []ShardInfo `json:"shards,omitempty"`
+	// Duplicated, on a merged summary, names the images that more than one
+	// shard built (the merge kept the line that finished last): a later
+	// merge of this merge's folder must still see them.
+	Duplicated []string `json:"duplicated,omitempty"`
 }
 
 // Summarize computes the summary of a build that took wall. Only the last

@@ -50,14 +50,19 @@ type Settings struct {
 	Seed int64
 }
 
+// MaxLatency is the most latency a proxy adds to a request: a build makes
+// hundreds of requests one after another, so an hour each (a typo for a
+// millisecond figure) would hang it for weeks rather than emulate a link.
+const MaxLatency = time.Minute
+
 // Validate reports settings that cannot be imposed.
 func (s Settings) Validate() error {
 	var errs []error
 	if s.BandwidthBytesPerSec < 0 {
 		errs = append(errs, fmt.Errorf("bandwidth %d B/s: want 0 (unlimited) or more", s.BandwidthBytesPerSec))
 	}
-	if s.Latency < 0 {
-		errs = append(errs, fmt.Errorf("latency %v: want 0 or more", s.Latency))
+	if s.Latency < 0 || s.Latency > MaxLatency {
+		errs = append(errs, fmt.Errorf("latency %v: want 0 or more, at most %v per request", s.Latency, MaxLatency))
 	}
 	if !isFraction(s.ErrorRate) {
 		errs = append(errs, fmt.Errorf("error rate %v: want a fraction from 0 to 1", s.ErrorRate))

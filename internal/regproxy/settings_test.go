@@ -53,6 +53,7 @@ func TestParseSettingsBad(t *testing.T) {
 		{"bw=fast", `bandwidth "fast"`},
 		{"latency=soon", `latency "soon"`},
 		{"latency=-5ms", "latency -5ms"},
+		{"latency=1000h", "latency 1000h0m0s: want 0 or more, at most 1m0s"},
 		{"errors=1.5", `error rate "1.5"`},
 		{"drops=-0.1", `drop rate "-0.1"`},
 		{"drops=NaN", `drop rate "NaN"`},

@@ -293,8 +293,13 @@ func WriteState(dir string, st State) error {
 // ReadState reads the state of a detached stack; os.ErrNotExist if none.
 func ReadState(dir string) (*State, error) {
 	b, err := os.ReadFile(StatePath(dir))
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, err
+	}
+	if err != nil {
+		// A state path that is a folder, or cannot be read: bad input
+		// naming it, as a file that does not parse.
+		return nil, input.Errorf(StatePath(dir), "cannot read it (%v): want the file 'buildtune stack up' writes; remove it if no stack runs there", input.PathCause(err))
 	}
 	var st State
 	if err := json.Unmarshal(b, &st); err != nil {

@@ -173,6 +173,12 @@ type Image struct {
 	// PoolWaitSeconds is the time the image waited for a free worker (and
 	// a daemon slot); its registry check is not in it.
 	PoolWaitSeconds float64 `json:"pool_wait_s"`
+	// DaemonWaitSeconds is the part of PoolWaitSeconds after a worker
+	// took the image: the wait for a daemon slot (and for another daemon
+	// when its own left the pool). The rest is the wait for a free worker,
+	// which the real script's per-image timings do not count. 0 in records
+	// written before it existed.
+	DaemonWaitSeconds float64 `json:"daemon_wait_s,omitempty"`
 	// RemoteCheckSeconds is the skip-existing check of the final tag in
 	// the registry before the build (the manifest's remote_check_seconds),
 	// on the record of the instance's first phase, or of its skip; 0 when
@@ -262,7 +268,7 @@ func checkFields(fs ...field) error {
 // check refuses a corrupt image record.
 func (r *Image) check() error {
 	return checkFields(field{"trial", float64(r.Trial)}, field{"attempts", float64(r.Attempts)},
-		field{"pool_wait_s", r.PoolWaitSeconds}, field{"remote_check_s", r.RemoteCheckSeconds}, field{"wall_s", r.WallSeconds}, field{"queue_s", r.QueueSeconds},
+		field{"pool_wait_s", r.PoolWaitSeconds}, field{"daemon_wait_s", r.DaemonWaitSeconds}, field{"remote_check_s", r.RemoteCheckSeconds}, field{"wall_s", r.WallSeconds}, field{"queue_s", r.QueueSeconds},
 		field{"exec_s", r.ExecSeconds}, field{"step_s", r.StepSeconds}, field{"image_export_s", r.ImageExportSeconds},
 		field{"layer_push_s", r.LayerPushSeconds}, field{"manifest_export_s", r.ManifestExportSeconds},
 		field{"cache_import_s", r.CacheImportSeconds}, field{"cache_export_s", r.CacheExportSeconds},

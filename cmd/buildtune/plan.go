@@ -53,6 +53,11 @@ func (c *cli) plan(ctx context.Context, args []string) error {
 		if d, err = input.Duration(deadline); err != nil {
 			return input.Bad("--deadline", err)
 		}
+		if d < time.Second {
+			// A plan's times print to the hundredth of a second: 1ns
+			// read "No plan meets 0.00s".
+			return input.Errorf("--deadline "+deadline, "want at least 1s for a full build")
+		}
 	case fs.Changed("runners") && runners < 1:
 		return input.Errorf(fmt.Sprintf("--runners %d", runners), "want a positive number of runners")
 	case runners == 0:

@@ -19,6 +19,8 @@ func TestPlanRunnersAndCoresInput(t *testing.T) {
 		{[]string{"--runners", "0"}, []string{"--runners 0: want a positive number of runners"}},
 		{[]string{"--runners", "-1"}, []string{"--runners -1: want a positive number of runners"}},
 		{[]string{"--runners", "0", "--deadline", "1h"}, []string{"--deadline and --runners", "give one of them"}},
+		{[]string{"--deadline", "1ns"}, []string{"--deadline 1ns: want at least 1s"}},
+		{[]string{"--deadline", "999ms"}, []string{"--deadline 999ms: want at least 1s"}},
 		{[]string{"--runners", "1", "--cores", "-2"}, []string{"--cores -2", "at most 4096", "or 0 for the sweep machine's"}},
 	} {
 		r := runIn(t, append([]string{"plan", dir}, tc.args...)...)

@@ -389,7 +389,11 @@ func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prio
 		if len(other) > 3 {
 			some += fmt.Sprintf(" and %d more", len(other)-3)
 		}
-		return input.Errorf("--out "+out, "holds %d images this build does not plan (%s): want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all, --shard and --durations-from) to resume it", len(other), some)
+		what := "images"
+		if len(other) == 1 {
+			what = "image"
+		}
+		return input.Errorf("--out "+out, "holds %d %s this build does not plan (%s): want a new folder, or the instances of that build (the same --sample, --seed, --instances or --all, --shard and --durations-from) to resume it", len(other), what, some)
 	}
 	// Another list whose ids this shard happens to hold the same (an id
 	// added or removed that another shard gets) deals the other shards

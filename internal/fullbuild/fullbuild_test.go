@@ -373,6 +373,7 @@ func TestResumeRefusesOtherFolders(t *testing.T) {
 		{"another shard, no summary", line("a__a-1", "2/2"), "", "", "", shard.Spec{}, "shard 2/2"},
 		{"sharded lines, unsharded build, no summary", line("a__a-1", ""), "", "", "", shard.Spec{Index: 1, Count: 2}, "every instance"},
 		{"images not planned", line("a__a-1", "") + line("c__c-3", "") + line("d__d-4", ""), sum("aaaa", ""), "", "", shard.Spec{}, "2 images this build does not plan (c__c-3, d__d-4)"},
+		{"image not planned", line("a__a-1", "") + line("c__c-3", ""), sum("aaaa", ""), "", "", shard.Spec{}, "holds 1 image this build does not plan (c__c-3)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/manifest"
@@ -158,7 +157,7 @@ func manifestDurations(file string) (map[string]float64, error) {
 		if id == "" {
 			// A line of the real script names no instance: its base
 			// image does (sweb.eval.x86_64.django_1776_django-11099).
-			id = InstanceFromBase(o.BaseImage)
+			id = workload.InstanceFromBase(o.BaseImage)
 		}
 		if o.Status != manifest.StatusBuilt || id == "" {
 			continue
@@ -170,32 +169,6 @@ func manifestDurations(file string) (map[string]float64, error) {
 		d[id] = s
 	}
 	return d, nil
-}
-
-// InstanceFromBase returns the SWE-bench instance id that a base image
-// reference names, as the real script's manifest lines give it
-// (docker.io/swebench/sweb.eval.x86_64.django_1776_django-11099:latest ->
-// django__django-11099), or "" when the reference is not of that form.
-func InstanceFromBase(ref string) string {
-	if i := strings.IndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	name := ref[strings.LastIndexByte(ref, '/')+1:]
-	if i := strings.LastIndexByte(name, ':'); i >= 0 {
-		name = name[:i]
-	}
-	rest, ok := strings.CutPrefix(name, "sweb.eval.")
-	if !ok {
-		return ""
-	}
-	if _, rest, ok = strings.Cut(rest, "."); !ok { // the architecture, x86_64
-		return ""
-	}
-	repo, num, ok := strings.Cut(rest, "_1776_")
-	if !ok || repo == "" || num == "" {
-		return ""
-	}
-	return repo + "__" + num
 }
 
 // recordDurations sums the built phases of each instance in its latest

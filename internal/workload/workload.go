@@ -109,6 +109,32 @@ type Vars struct {
 	Base string
 }
 
+// InstanceFromBase returns the SWE-bench instance id that a base image
+// reference names (the inverse of Vars.Slug, lower-cased as it is), as the real script's manifest lines give it
+// (docker.io/swebench/sweb.eval.x86_64.django_1776_django-11099:latest ->
+// django__django-11099), or "" when the reference is not of that form.
+func InstanceFromBase(ref string) string {
+	if i := strings.IndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	name := ref[strings.LastIndexByte(ref, '/')+1:]
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		name = name[:i]
+	}
+	rest, ok := strings.CutPrefix(name, "sweb.eval.")
+	if !ok {
+		return ""
+	}
+	if _, rest, ok = strings.Cut(rest, "."); !ok { // the architecture, x86_64
+		return ""
+	}
+	repo, num, ok := strings.Cut(rest, "_1776_")
+	if !ok || repo == "" || num == "" {
+		return ""
+	}
+	return repo + "__" + num
+}
+
 // VarsFor returns the template variables for inst (zero Instance for shared phases).
 func VarsFor(inst Instance, registry, sdkSha string) Vars {
 	v := Vars{ID: inst.ID, Org: inst.Org, Repo: inst.Repo, Name: inst.Name, Registry: registry, BaseRegistry: registry, SDKSha: sdkSha}

@@ -7,7 +7,7 @@ export PATH := $(PATH):/usr/sbin:/sbin
 BUILDKIT_VERSION = $(shell $(GO) list -m -f '{{.Version}}' $(BUILDKIT))
 BK_LDFLAGS = -X $(BUILDKIT)/version.Version=$(BUILDKIT_VERSION) -X $(BUILDKIT)/version.Package=$(BUILDKIT)
 
-.PHONY: setup deps deps-long demo test test-long bench bench-micro bench-proof fuzz vet clean bin/buildtune
+.PHONY: setup deps deps-long demo test test-long bench bench-micro bench-proof bench-prediction fuzz vet clean bin/buildtune
 
 setup: deps bin/buildkitd bin/buildctl bin/buildtune
 
@@ -62,12 +62,13 @@ test-long: setup deps-long
 	$(MAKE) fuzz FUZZTIME=60s
 
 # Speed targets: medians and ratios against a baseline measured in the same run.
-# Everything, on a quiet machine (78 min on 27 Nov's machine, 110 min on a slower one): the micro-benchmarks, the
-# fleet benchmarks and the proof scenarios of internal/bench, whose
-# summaries land in reports/bench/.
+# Everything, on a quiet machine (about 2h10m: 78 min on 27 Nov's machine and 110 min on a
+# slower one before scenario 4 joined, which adds about 30): the micro-benchmarks, the
+# fleet benchmarks, the proof scenarios of internal/bench and scenario 4
+# (BenchmarkPrediction in cmd/buildtune), whose summaries land in reports/bench/.
 MICRO = Reducer10k|WriterImage|EncodeImage|Read100k|AnalyzePredict10k
 bench: setup bench-micro
-	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -p 1 -run '^$$' -bench . -skip 'BenchmarkReplayLimits|$(MICRO)' -benchtime 1x -count 1 -timeout 150m ./...
+	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -p 1 -run '^$$' -bench . -skip 'BenchmarkReplayLimits|$(MICRO)' -benchtime 1x -count 1 -timeout 200m ./...
 
 # buildtune's own hot paths (reducer, records, analysis), about a minute:
 # Go's default 1 s per benchmark, five times each; read the median line.
@@ -81,6 +82,10 @@ bench-micro:
 BENCH ?= .
 bench-proof: setup
 	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -run '^$$' -bench '$(BENCH)' $(if $(filter .,$(BENCH)),-skip 'BenchmarkReplayLimits') -benchtime 1x -count 1 -timeout 100m ./internal/bench/
+
+# Scenario 4 alone (prediction accuracy on three fixture sets, about 30 min).
+bench-prediction: setup
+	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -run '^$$' -bench 'BenchmarkPrediction$$' -benchtime 1x -count 1 -timeout 60m ./cmd/buildtune/
 
 # Every fuzz target, FUZZTIME each (make test-long runs them for 60 s).
 FUZZTIME ?= 30s

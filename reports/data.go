@@ -214,6 +214,11 @@ type Model struct {
 	// Crowding is the fitted slowdown per other image in flight, per
 	// series with a fit (evidence.Crowding with Beta > 0).
 	Crowding []CrowdingRow
+	// TrialSpreadPct is one standard deviation of a trial's speed in
+	// percent, pooled over SpreadCells cells with SpreadDF degrees of
+	// freedom (evidence.Models.Spread; 0 cells: none measured).
+	TrialSpreadPct        float64
+	SpreadCells, SpreadDF int
 }
 
 // CrowdingRow is one series' crowding: an image with n images in flight

@@ -198,6 +198,10 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 			d.Model.Crowding = append(d.Model.Crowding, CrowdingRow{Series: series, Beta: c.Beta, Images: c.Images})
 		}
 	}
+	if sp := a.Models.Spread; sp.Cells > 0 {
+		d.Model.TrialSpreadPct = 100 * (math.Exp(sp.LogSD) - 1)
+		d.Model.SpreadCells, d.Model.SpreadDF = sp.Cells, sp.DF
+	}
 	// The median of the prunes, without an interval (none is computed).
 	d.Model.PruneS = [3]float64{a.Models.Prune.MedianSeconds, 0, 0}
 	d.Model.PruneWithWarm = pruneWithWarm(a)

@@ -892,6 +892,11 @@ func model(b *builder, d Data) {
 			": an image beside one other takes %.2fx its time alone (β %.3g, from %s seen at different crowding); predictions run batch tails and drains at their own crowding",
 			1+c.Beta, c.Beta, analyze.Plural(c.Images, "image"))}})
 	}
+	if m.SpreadCells > 0 {
+		facts = append(facts, []span{{Text: "The machine's speed from trial to trial", Bold: true}, {Text: fmt.Sprintf(
+			": ±%.1f%% (one standard deviation, pooled over %s of the same host, %d degrees of freedom); each prediction draws its build's speed from this spread rather than from its own cell's few trials",
+			m.TrialSpreadPct, analyze.Plural(m.SpreadCells, "cell"), m.SpreadDF)}})
+	}
 	if len(m.USL) == 0 && len(m.NoFit) == 0 && len(facts) == 0 {
 		return
 	}

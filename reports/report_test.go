@@ -485,3 +485,19 @@ func TestCrowdingFact(t *testing.T) {
 		t.Errorf("want %q in the Model section:\n%s", want, s)
 	}
 }
+
+// TestSpreadFact: the machine's pooled trial spread is one fact of the
+// Model section, with what it is pooled over.
+func TestSpreadFact(t *testing.T) {
+	d := sampleData()
+	d.Model.TrialSpreadPct, d.Model.SpreadCells, d.Model.SpreadDF = 3.24, 4, 8
+	md, err := Markdown(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(md)
+	want := "- **The machine's speed from trial to trial**: ±3.2% (one standard deviation, pooled over 4 cells of the same host, 8 degrees of freedom)"
+	if i, m := strings.Index(s, want), strings.Index(s, "### Model"); i < 0 || m < 0 || i < m {
+		t.Errorf("want %q in the Model section:\n%s", want, s)
+	}
+}

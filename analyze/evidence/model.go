@@ -160,6 +160,11 @@ type Models struct {
 	Prune    PruneCost   `json:"prune"`
 	Barrier  []Barrier   `json:"barrier"`
 	Crowding []Crowding  `json:"crowding,omitempty"`
+	// Spread is the machine's between-trial spread pooled over the cold
+	// cells (model.PoolSpread): every prediction draws its new build's
+	// speed with it when it has more degrees of freedom than the cell's
+	// own trials.
+	Spread model.Spread `json:"spread"`
 }
 
 // observations converts a cell's records into model observations: one
@@ -515,6 +520,12 @@ func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Mo
 	}
 	m.Prune = pruneCost(events)
 	m.Crowding = fitCrowding(cells)
+	var pool []model.CellTrials
+	for _, c := range cells {
+		ims, trs := c.observations()
+		pool = append(pool, model.CellTrials{Images: ims, Trials: trs, Crowding: m.crowdingFor(c.Config)})
+	}
+	m.Spread = model.PoolSpread(pool)
 	return m
 }
 

@@ -437,7 +437,7 @@ func (a *Analysis) predictOnCores(ctx context.Context, cfg Config, n int, repos 
 	p, err = model.PredictContext(ctx, model.PredictInput{
 		Images: ims, Trials: trs, N: n, Repos: repos, Workers: cfg.Workers, Batch: cfg.Batch,
 		FixedSeconds: a.fixedOf(cell.Name), DiskPerImage: cell.DiskPerImage, Scaling: sc,
-		Reps: a.Options.Reps, Seed: mixSeed(a.Options.Seed, fmt.Sprintf("%s@%dcores", cfg.Name(), runnerCores)),
+		Spread: a.Models.Spread, Reps: a.Options.Reps, Seed: mixSeed(a.Options.Seed, fmt.Sprintf("%s@%dcores", cfg.Name(), runnerCores)),
 	})
 	if err != nil {
 		return p, "", nil, fmt.Errorf("predicting %s on %d cores for %d images: %w", cfg.Name(), runnerCores, n, err)

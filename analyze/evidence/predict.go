@@ -377,6 +377,7 @@ func (a *Analysis) predictSource(ctx context.Context, cfg Config, target Target,
 		Scaling:      src.scaling,
 		Reps:         a.Options.Reps,
 		Crowding:     a.crowdingOf(src),
+		Spread:       a.Models.Spread,
 		Seed:         mixSeed(target.Seed, cfg.Name()),
 	}
 	var warns []string

@@ -12,7 +12,11 @@ package model
 // divided by its own trial's factor, so the pool holds machine-neutral
 // per-image costs. Then, per rep:
 //
-//  1. draw one trial factor: the full build is a new trial, so with two or
+//  1. draw one trial factor: the full build is a new trial. When the
+//     sweep's spread pooled over its cells (PredictInput.Spread, see
+//     spread.go) has more degrees of freedom than the cell's own factors,
+//     it is drawn about the cell's mean log factor with that spread and
+//     those degrees of freedom. Otherwise, with two or
 //     more observed factors it is drawn from the posterior predictive of a
 //     lognormal fitted to them (Student's t on the log scale, see
 //     drawFactor), which widens the interval beyond the observed range when
@@ -204,6 +208,11 @@ type PredictInput struct {
 	// less crowded than the sweep did (at its barriers, in its drain) run
 	// faster, and more crowded ones slower.
 	Crowding float64
+	// Spread is the machine's between-trial spread pooled over the
+	// sweep's cells (PoolSpread). When it has more degrees of freedom
+	// than the cell's own trials (Spread.Usable), the new build's trial
+	// factor is drawn with it instead of with the cell's own few factors.
+	Spread Spread
 	// Reps is the number of simulated builds (DefaultReps if <= 0), Seed
 	// the random seed, Confidence the interval coverage
 	// (DefaultConfidence if not in (0, 1)).
@@ -233,6 +242,14 @@ type Prediction struct {
 	// speed factors.
 	Observations, Units int
 	TrialFactors        []float64
+	// FactorLogSD and FactorDF are the standard deviation of the log
+	// trial factor the simulated builds drew from and its degrees of
+	// freedom (0 and 0: the factor was not drawn from a spread), and
+	// SpreadPooled says they are the sweep's pooled Spread rather than
+	// the cell's own.
+	FactorLogSD  float64
+	FactorDF     int
+	SpreadPooled bool
 	// FixedSeconds is the per-run cost included.
 	FixedSeconds float64
 	// Prunes is the mean number of prunes per build and PruneShare the
@@ -305,7 +322,7 @@ func PredictContext(ctx context.Context, in PredictInput) (Prediction, error) {
 	p.Reps = reps
 
 	crowding := nonNeg(in.Crowding)
-	cell, err := prepareCell(in.Images, in.Trials, crowding)
+	cell, err := prepareCell(in.Images, in.Trials, crowding, in.Spread)
 	if err != nil {
 		return p, fmt.Errorf("predicting %d images at %d workers: %w", n, in.Workers, err)
 	}
@@ -313,6 +330,7 @@ func PredictContext(ctx context.Context, in PredictInput) (Prediction, error) {
 	p.Observations = cell.observations
 	p.Units = len(cell.pooled)
 	p.TrialFactors = cell.factors
+	p.FactorLogSD, p.FactorDF, p.SpreadPooled = cell.spreadSD, cell.spreadDF, cell.usesPooled
 	p.FixedSeconds = nonNeg(in.FixedSeconds) + cell.firstExtra
 	if in.Batch > 0 && n > in.Batch {
 		// Every batch after the first starts its images together again.
@@ -455,6 +473,12 @@ type cell struct {
 	logMean, logSD float64
 	// minF and maxF bound a drawn factor (see drawFactor).
 	minF, maxF float64
+	// spreadSD and spreadDF are the log-factor spread drawFactor draws
+	// with and its degrees of freedom: the cell's own (logSD, k−1), or
+	// the sweep's pooled Spread when usesPooled.
+	spreadSD   float64
+	spreadDF   int
+	usesPooled bool
 	warnings   []string
 }
 
@@ -462,7 +486,7 @@ type cell struct {
 // this file); with crowding above 0 each is first taken to seconds alone
 // at its crowd (AloneSeconds), and the trial factors are then computed
 // from those normalised seconds.
-func prepareCell(images []ImageObs, trials []TrialObs, crowding float64) (cell, error) {
+func prepareCell(images []ImageObs, trials []TrialObs, crowding float64, spread Spread) (cell, error) {
 	var c cell
 	// firsts counts each trial's first-wave images: each paid the extra.
 	firsts := map[int]int{}
@@ -593,16 +617,30 @@ func prepareCell(images []ImageObs, trials []TrialObs, crowding float64) (cell, 
 		w := math.Pow(hi/lo, FactorWidening)
 		c.minF, c.maxF = lo/w, hi*w
 	}
-	switch len(c.factors) {
-	case 0:
+	k := len(c.factors)
+	switch {
+	case spread.Usable(max(k-1, 0)):
+		c.spreadSD, c.spreadDF, c.usesPooled = spread.LogSD, spread.DF, true
+		switch k {
+		case 1:
+			c.logMean = math.Log(c.factors[0])
+		case 0:
+			c.warnings = append(c.warnings, "no trial speed factors of this cell: its images are used as measured, and the new build's speed is drawn with the sweep's pooled between-trial spread")
+		}
+	case k >= 2 && c.logSD > 0:
+		c.spreadSD, c.spreadDF = c.logSD, k-1
+	}
+	switch {
+	case c.usesPooled:
+	case k == 0:
 		c.warnings = append(c.warnings, "no trial speed factors: the interval covers image resampling only, not the machine's between-trial spread")
-	case 1:
+	case k == 1:
 		c.warnings = append(c.warnings, "only 1 trial speed factor: the machine's between-trial spread is unknown and not in the interval")
-	case 2:
+	case k == 2:
 		c.warnings = append(c.warnings, fmt.Sprintf(
 			"only 2 trial speed factors: the machine's between-trial spread is poorly known; the predicted build's factor is bounded to %.3g-%.3g (the measured %.3g-%.3g, its low end divided and its high end multiplied by (max/min)^%.3g = %.3g), which holds a new trial only about 3 times in 4: the interval is a plausible range, not a confidence interval",
 			c.minF, c.maxF, slices.Min(c.factors), slices.Max(c.factors), FactorWidening, c.maxF/slices.Max(c.factors)))
-	case 3:
+	case k == 3:
 		c.warnings = append(c.warnings, "only 3 trial speed factors: the machine's between-trial spread is poorly known")
 	}
 
@@ -667,9 +705,16 @@ func prepareCell(images []ImageObs, trials []TrialObs, crowding float64) (cell, 
 // applied: those predictions are the t predictive's, unchanged. Clamping
 // rather than rejecting keeps the random stream, and so every other draw,
 // unchanged.
+//
+// With the sweep's pooled spread (usesPooled), the draw is
+// exp(m + s·sqrt(1+1/k)·T) with s the pooled standard deviation and T's
+// degrees of freedom the pooled ones, at least MinPooledDF: a t with a
+// finite variance, so it is not bounded.
 func (c *cell) drawFactor(rng *rand.Rand) float64 {
 	k := len(c.factors)
 	switch {
+	case c.usesPooled:
+		return math.Exp(c.logMean + c.spreadSD*math.Sqrt(1+1/float64(max(k, 1)))*studentT(rng, c.spreadDF))
 	case k == 0:
 		return 1
 	case k == 1 || !(c.logSD > 0):

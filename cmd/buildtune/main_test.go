@@ -90,7 +90,7 @@ func (r result) String() string {
 
 // command prepares buildtune with args, run in a scratch folder (so that
 // default paths like runs/ land there) without BUILDKIT_HOST.
-func command(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+func command(t testing.TB, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(buildtuneBin, args...)
 	cmd.Dir = t.TempDir()
@@ -106,7 +106,7 @@ func command(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buf
 
 // waitFor waits for cmd to exit, killing it (and failing the test) after
 // timeout.
-func waitFor(t *testing.T, cmd *exec.Cmd, timeout time.Duration) int {
+func waitFor(t testing.TB, cmd *exec.Cmd, timeout time.Duration) int {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -126,7 +126,7 @@ func waitFor(t *testing.T, cmd *exec.Cmd, timeout time.Duration) int {
 }
 
 // runBT runs buildtune with args and returns its exit status and output.
-func runBT(t *testing.T, timeout time.Duration, args ...string) result {
+func runBT(t testing.TB, timeout time.Duration, args ...string) result {
 	t.Helper()
 	cmd, stdout, stderr := command(t, args...)
 	start := time.Now()

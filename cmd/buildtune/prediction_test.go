@@ -67,12 +67,13 @@ type validation struct {
 // TestPrediction is the small version in `make test`: a 4-image sweep of
 // a 20-image set (one cell), then the full set with that cell's settings.
 func TestPrediction(t *testing.T) {
-	runPrediction(t, predictionCase{
+	c := predictionCase{
 		profile: "validate-wide", set: 20, sample: 4, seed: 11,
 		workers: "2", cache: "off", reps: 4,
 		baseline:  "workers=2,batch=stream,cache=off",
 		maxErrPct: 10,
-	})
+	}
+	checkPrediction(t, c, runPrediction(t, c))
 }
 
 // TestPredictionLong is the full version in `make test-long`: an 8-image
@@ -88,14 +89,74 @@ func TestPredictionLong(t *testing.T) {
 	// BUILDTUNE_PREDICTION_PROFILE picks another profile (validate-wide,
 	// validate-heavy), BUILDTUNE_PREDICTION_BANDWIDTH caps the registry
 	// link (e.g. 24MiB/s).
-	profile := cmp.Or(os.Getenv("BUILDTUNE_PREDICTION_PROFILE"), "validate-argearly")
-	runPrediction(t, predictionCase{profile: profile, set: 40, sample: 8, seed: 5,
-		workers: "1,2", cache: "off,max", reps: 3,
-		baseline: "workers=2,batch=4,cache=max", validateBaseline: true, maxErrPct: 10,
-		bandwidth: os.Getenv("BUILDTUNE_PREDICTION_BANDWIDTH")})
+	c := longPrediction(cmp.Or(os.Getenv("BUILDTUNE_PREDICTION_PROFILE"), "validate-argearly"), os.Getenv("BUILDTUNE_PREDICTION_BANDWIDTH"))
+	checkPrediction(t, c, runPrediction(t, c))
 }
 
-func runPrediction(t *testing.T, c predictionCase) {
+// longPrediction is the case of TestPredictionLong and BenchmarkPrediction
+// for a profile and a registry bandwidth ("": unlimited).
+func longPrediction(profile, bandwidth string) predictionCase {
+	return predictionCase{profile: profile, set: 40, sample: 8, seed: 5,
+		workers: "1,2", cache: "off,max", reps: 3,
+		baseline: "workers=2,batch=4,cache=max", validateBaseline: true, maxErrPct: 10,
+		bandwidth: bandwidth}
+}
+
+// predictionRun is what runPrediction measured: each full build's
+// validation, the sweep's time and the host's peak load average.
+type predictionRun struct {
+	builds []predictionBuild
+	sweep  time.Duration
+	peak   float64
+}
+
+// predictionBuild is one validated full build.
+type predictionBuild struct {
+	label, batch string
+	v            validation
+}
+
+// miss says why the build misses c's target (|error| within c.maxErrPct
+// and the measured value inside the interval), "" for a hit.
+func (b predictionBuild) miss(c predictionCase) string {
+	v := b.v
+	if math.Abs(v.ErrorPct) <= c.maxErrPct && v.Inside {
+		return ""
+	}
+	return fmt.Sprintf("%s: prediction %.1fs [%.1f, %.1f] vs measured %.1fs: error %+.1f%% (want within ±%.0f%%), inside %v\nwarnings: %s",
+		b.label, v.PredictedS.Median, v.PredictedS.Lo, v.PredictedS.Hi, v.MeasuredS, v.ErrorPct, c.maxErrPct, v.Inside, strings.Join(v.Warnings, "; "))
+}
+
+// checkPrediction fails t for each build that misses c's target, unless
+// the host was too busy for a miss to say anything about the model.
+func checkPrediction(t *testing.T, c predictionCase, r predictionRun) {
+	t.Helper()
+	var misses []string
+	for _, b := range r.builds {
+		if m := b.miss(c); m != "" {
+			misses = append(misses, m)
+		}
+	}
+	if len(misses) == 0 {
+		return
+	}
+	// Other work on the host (other test suites, builds) changes the
+	// machine's speed between the sweep and the full build; the sweep's
+	// between-trial spread carries only what it saw. A miss on a host that
+	// was that busy says nothing about the model: report it and skip.
+	if r.peak > 2*float64(goruntime.NumCPU()) {
+		t.Skipf("the host was busy (load average up to %.1f on %d cores): a miss is no evidence against the model; rerun on a quiet host.\n%s",
+			r.peak, goruntime.NumCPU(), strings.Join(misses, "\n"))
+	}
+	for _, m := range misses {
+		t.Error(m)
+	}
+}
+
+// runPrediction sweeps a sample of c's fixture set, recommends, builds the
+// whole set with the recommended settings (and the baseline's) and
+// validates each build. It fails t on a broken step, not on a miss.
+func runPrediction(t testing.TB, c predictionCase) predictionRun {
 	bk := testenv.Buildkitd(t)
 	if c.sample*5 > c.set {
 		t.Fatalf("sample %d of %d is more than 20%%", c.sample, c.set)
@@ -146,6 +207,7 @@ func runPrediction(t *testing.T, c predictionCase) {
 	if r.code != exitOK {
 		t.Fatalf("sweep:\n%s", r)
 	}
+	sweepTook := r.took
 	t.Logf("sweep of %d of %d images (%s, workers %s, cache %s, %d reps, registry %s) took %s; load average %s before, %s after",
 		c.sample, c.set, c.profile, c.workers, c.cache, c.reps, cmp.Or(c.bandwidth, "unlimited"), r.took.Round(time.Second), load0, loadavg())
 
@@ -186,7 +248,7 @@ func runPrediction(t *testing.T, c predictionCase) {
 			builds = append(builds, cfg{"baseline", b.workers, b.batch, b.cache})
 		}
 	}
-	var misses []string
+	run := predictionRun{sweep: sweepTook}
 	for _, b := range builds {
 		out := filepath.Join(dir, "full-"+b.label)
 		batch := "stream"
@@ -219,25 +281,11 @@ func runPrediction(t *testing.T, c predictionCase) {
 			t.Errorf("%s: validated %d images, want the %d of the set", b.label, v.Images, c.set)
 		case !(v.MeasuredS > 0):
 			t.Errorf("%s: no measured wall time", b.label)
-		case math.Abs(v.ErrorPct) > c.maxErrPct || !v.Inside:
-			misses = append(misses, fmt.Sprintf("%s: prediction %.1fs [%.1f, %.1f] vs measured %.1fs: error %+.1f%% (want within ±%.0f%%), inside %v\nwarnings: %s",
-				b.label, v.PredictedS.Median, v.PredictedS.Lo, v.PredictedS.Hi, v.MeasuredS, v.ErrorPct, c.maxErrPct, v.Inside, strings.Join(v.Warnings, "; ")))
 		}
+		run.builds = append(run.builds, predictionBuild{label: b.label, batch: batch, v: v})
 	}
-	if len(misses) == 0 {
-		return
-	}
-	// Other work on the host (other test suites, builds) changes the
-	// machine's speed between the sweep and the full build; the sweep's
-	// between-trial spread carries only what it saw. A miss on a host that
-	// was that busy says nothing about the model: report it and skip.
-	if peak := load.peak(); peak > 2*float64(goruntime.NumCPU()) {
-		t.Skipf("the host was busy (load average up to %.1f on %d cores): a miss is no evidence against the model; rerun on a quiet host.\n%s",
-			peak, goruntime.NumCPU(), strings.Join(misses, "\n"))
-	}
-	for _, m := range misses {
-		t.Error(m)
-	}
+	run.peak = load.peak()
+	return run
 }
 
 // loadWatch samples the host's 1-minute load average every 5 s.
@@ -246,7 +294,7 @@ type loadWatch struct {
 	max float64
 }
 
-func watchLoad(t *testing.T) *loadWatch {
+func watchLoad(t testing.TB) *loadWatch {
 	w := &loadWatch{}
 	done := make(chan struct{})
 	t.Cleanup(func() { close(done) })
@@ -323,7 +371,7 @@ func parseBaseline(s string) (baselineCfg, error) {
 
 // keep copies the run folders of a test to a folder outside the test's
 // temporary space (BUILDTUNE_KEEP=1), for a look after the test.
-func keep(t *testing.T, dir string) string {
+func keep(t testing.TB, dir string) string {
 	t.Helper()
 	dst, err := os.MkdirTemp("", "bt-prediction-")
 	if err != nil {

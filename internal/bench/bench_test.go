@@ -47,22 +47,7 @@ func summary(b *testing.B, scenario, md string) {
 	if smoke() {
 		md += "\n\n(smoke sizes: BUILDTUNE_BENCH_SMOKE was set; not a measurement)\n"
 	}
-	b.Log("\n" + md)
-	out := os.Getenv("BUILDTUNE_BENCH_OUT")
-	if out == "" {
-		return
-	}
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(testenv.Root(b), out)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(out, time.Now().Format("2006-01-02")+"-"+scenario+".md")
-	if err := os.WriteFile(path, []byte(md+"\n"), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("summary written to %s", path)
+	testenv.WriteSummary(b, scenario, md)
 }
 
 func skipShort(b *testing.B) {

@@ -62,10 +62,10 @@ test-long: setup deps-long
 	$(MAKE) fuzz FUZZTIME=60s
 
 # Speed targets: medians and ratios against a baseline measured in the same run.
-# Everything, on a quiet machine (about 2h10m: 78 min on 27 Nov's machine and 110 min on a
-# slower one before scenario 4 joined, which adds about 30): the micro-benchmarks, the
-# fleet benchmarks, the proof scenarios of internal/bench and scenario 4
-# (BenchmarkPrediction in cmd/buildtune), whose summaries land in reports/bench/.
+# Everything, on a quiet machine: the micro-benchmarks, the fleet benchmarks, the proof
+# scenarios of internal/bench and scenario 4 (BenchmarkPrediction in cmd/buildtune), whose
+# summaries land in reports/bench/. Measured: 78 min on 27 Nov's host and 110 min on a slower
+# one before scenario 4 joined, which took 30 min alone (BENCHMARKS.md).
 MICRO = Reducer10k|WriterImage|EncodeImage|Read100k|AnalyzePredict10k
 bench: setup bench-micro
 	BUILDTUNE_BENCH_OUT=reports/bench $(GO) test -p 1 -run '^$$' -bench . -skip 'BenchmarkReplayLimits|$(MICRO)' -benchtime 1x -count 1 -timeout 200m ./...

@@ -53,7 +53,7 @@ func predictionSummary(cases []predictionCase, runs []predictionRun) (md string,
 	s.WriteString("# Prediction accuracy: recommended and baseline builds validated\n\n")
 	if len(cases) > 0 {
 		c := cases[0]
-		fmt.Fprintf(&s, "Per fixture set: a %d-image sweep of a %d-image set (workers %s x cache %s, batch stream, %d cold reps), "+
+		fmt.Fprintf(&s, "Per fixture set: a sweep of %d images of a %d-image set (workers %s x cache %s, batch stream, %d cold reps), "+
 			"`recommend --baseline %s`, then the whole set built with the recommended and with the baseline settings, each checked by `buildtune validate`. "+
 			"Target: |error| <= %.0f%% and the measured wall inside the 90%% interval, in every case.\n\n",
 			c.sample, c.set, c.workers, c.cache, c.reps, c.baseline, c.maxErrPct)

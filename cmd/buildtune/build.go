@@ -123,6 +123,12 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		cache    engine.CacheMode
 		strategy string
 	)
+	// The cache mode's flag as the user typed it, for messages: --cache
+	// is --cache-mode's alias.
+	cacheFlag := "--cache-mode"
+	if fs.Changed("cache") {
+		cacheFlag = "--cache"
+	}
 	knobs := func() error {
 		if workers < 1 || workers > input.MaxCount {
 			return usagef("--workers %d: want 1 to %d", workers, input.MaxCount)
@@ -133,11 +139,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			return usagef("--batch %q: want a positive number (at most %d) or 'stream'", batchS, input.MaxCount)
 		}
 		if cache, err = engine.ParseCacheMode(cacheS); err != nil {
-			flag := "--cache-mode"
-			if fs.Changed("cache") {
-				flag = "--cache"
-			}
-			return usagef("%s: %v", flag, err)
+			return usagef("%s: %v", cacheFlag, err)
 		}
 		if strategy, err = workload.ParseStrategy(strategyS); err != nil {
 			return usagef("--strategy: %v", err)
@@ -265,7 +267,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if err := src.CheckCache(cache); err != nil {
+	if err := src.CheckCache(cache, cacheFlag+" "+string(cache)); err != nil {
 		return err
 	}
 	if err := src.CheckStrategy(strategy); err != nil {
@@ -289,7 +291,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	res, runErr := fullbuild.Run(ctx, fullbuild.Options{
 		Setup: fleet.Setup{Stack: u, Source: src.Source, Profile: prof, Instances: insts, SDKSha: sha,
 			Out: out, Trace: trace, Warn: c.stderr},
-		Strategy: strategy, Cache: cache, Workers: workers, Batch: batches[0], Attempts: attempts, RetryDelay: retryDelay,
+		Strategy: strategy, Cache: cache, CacheFlag: cacheFlag, Workers: workers, Batch: batches[0], Attempts: attempts, RetryDelay: retryDelay,
 		SkipExisting: skip, RemoteCheckTimeout: checkTimeout, RemoteOptions: remoteOpts, Prune: prune, Shard: spec, Durations: durations, Proxy: proxy,
 		Version: version(), StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
 		OnStart: func(env *fleet.Env, r *fullbuild.Result) {

@@ -17,7 +17,7 @@ import (
 // whose summary records other knobs is bad input (exit 2) on one line
 // naming --out DIR, the recorded value, the given one and the flag to keep,
 // with the folder left byte for byte as it was (--cache, the alias of
-// --cache-mode, too). The same knobs resume it.
+// --cache-mode, too, named as typed). The same knobs resume it.
 func TestBuildResumeOtherKnobs(t *testing.T) {
 	t.Setenv("GITHUB_STEP_SUMMARY", "") // a resume writes the step summary
 	ids := []string{"django__django-11099", "sympy__sympy-20590"}
@@ -53,7 +53,7 @@ func TestBuildResumeOtherKnobs(t *testing.T) {
 		{[]string{"--workers", "3"}, "--workers", "2", "3"},
 		{[]string{"--batch", "4"}, "--batch", "stream", "4"},
 		{[]string{"--cache-mode", "max"}, "--cache-mode", "off", "max"},
-		{[]string{"--cache", "min"}, "--cache-mode", "off", "min"},
+		{[]string{"--cache", "min"}, "--cache", "off", "min"},
 		{[]string{"--strategy", "three-phase"}, "--strategy", "single", "three-phase"},
 	} {
 		t.Run(strings.Join(tc.knobs, " "), func(t *testing.T) {

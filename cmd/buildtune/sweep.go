@@ -29,6 +29,7 @@ import (
 	"github.com/buildtune/buildtune/reports"
 	"github.com/buildtune/buildtune/sweep"
 	"github.com/buildtune/buildtune/sweep/record"
+	"github.com/spf13/pflag"
 )
 
 func (c *cli) sweep(ctx context.Context, args []string) error {
@@ -312,13 +313,14 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 	// And a cell's strategy needs a plan of the workload: a workload
 	// file's plans, a one-Dockerfile workload's single.
 	for _, c := range g.Cells() {
-		if err := src.CheckCache(c.Cache); err != nil {
+		from := cacheFrom(fs, resume, gridFile, c.Cache)
+		if err := src.CheckCache(c.Cache, from); err != nil {
 			return err
 		}
 		if err := src.CheckStrategy(c.Strategy); err != nil {
 			return err
 		}
-		if err := checkWorkloadCache(src.Source, c); err != nil {
+		if err := checkWorkloadCache(src.Source, c, from); err != nil {
 			return err
 		}
 	}
@@ -339,9 +341,15 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		if err := sampleFromList(fs, listFlag(src.Source), len(all), g.Sample, from); err != nil {
 			return err
 		}
+	} else if err := resumeSample(resume, started, len(all), g.Sample); err != nil {
+		return err
 	}
 	insts, err := fixtures.Sample(all, g.Sample, g.Seed)
 	if err != nil {
+		if resume != "" {
+			// The sample is run.json's: the user gave no --sample.
+			return input.Bad("--resume "+resume, fmt.Errorf("%s: %w; want run.json as buildtune wrote it", filepath.Join(resume, sweep.RunInfoFile), err))
+		}
 		return usagef("--sample: %v", err)
 	}
 	// Refuse a grid that cannot fit the budget before starting anything,
@@ -517,12 +525,31 @@ func sweepFailures(out string) string {
 		analyze.Plural(images, "image"), trials, all, filepath.Join(out, sweep.RecordsFile))
 }
 
+// cacheFrom names the input a sweep's cache mode came from, for a message
+// refusing it: the flag as typed (--cache is --cache-mode's alias), the
+// grid file, or the run.json of a resume.
+func cacheFrom(fs *pflag.FlagSet, resume, gridFile string, mode engine.CacheMode) string {
+	switch {
+	case fs.Changed("cache"):
+		return "--cache " + string(mode)
+	case fs.Changed("cache-mode"):
+		return "--cache-mode " + string(mode)
+	case resume != "":
+		return "--resume " + resume + ": " + filepath.Join(resume, sweep.RunInfoFile)
+	case gridFile != "":
+		return "--grid " + gridFile
+	}
+	return "--cache-mode " + string(mode)
+}
+
 // checkWorkloadCache refuses a cell that exports the registry cache (mode
 // min or max) when a phase of its plan in the workload file has no
 // cache_to: every build of that phase would fail ("cache mode min needs a
 // cache ref to export to") after the stack started. CheckCache says the
 // same of a one-Dockerfile workload without --cache-ref.
-func checkWorkloadCache(src fleet.Source, c sweep.Cell) error {
+//
+// from names the input the mode came from (cacheFrom).
+func checkWorkloadCache(src fleet.Source, c sweep.Cell, from string) error {
 	if src.Workload == "" || c.Cache == engine.CacheOff || c.Cache == "" {
 		return nil
 	}
@@ -531,8 +558,8 @@ func checkWorkloadCache(src fleet.Source, c sweep.Cell) error {
 		return input.Bad("--workload", err)
 	}
 	if phase, missing := w.NoCacheTo(c.Strategy); missing {
-		return input.Errorf("--cache-mode "+string(c.Cache), "exports the registry cache, and phase %q of plan %s in the workload file %s has no cache_to to export to: give it cache_to, or --cache-mode off",
-			phase, c.Strategy, src.Workload)
+		return input.Errorf(from, "cache mode %s exports the registry cache, and phase %q of plan %s in the workload file %s has no cache_to to export to: give it cache_to, or cache mode off",
+			c.Cache, phase, c.Strategy, src.Workload)
 	}
 	return nil
 }
@@ -770,6 +797,23 @@ func (c *cli) sweepProfile(resume string, started sweep.RunInfo, path string, gi
 			cmp.Or(path, fixtures.DefaultProfile), kept, prof.Digest())
 	}
 	return prof, nil
+}
+
+// resumeSample refuses, as bad input naming --resume dir and its run.json,
+// a resumed sweep's sample larger than the listed instances it is drawn
+// from (a run.json edited by hand, or damaged): the sample is run.json's,
+// never a --sample the resume was given (it refuses one), so
+// fixtures.Sample's refusal must not be put as one.
+func resumeSample(dir string, info sweep.RunInfo, listed, sample int) error {
+	if listed >= sample {
+		return nil
+	}
+	from := fmt.Sprintf("%d instances it is drawn from", listed)
+	if info.Instances != nil && len(info.Instances.IDs) > 0 {
+		from = fmt.Sprintf("%s of its instance_list", analyze.Plural(listed, "id"))
+	}
+	return input.Errorf("--resume "+dir, "%s: sample %d, more than the %s; want a sample of 1..%d (run.json as buildtune wrote it)",
+		filepath.Join(dir, sweep.RunInfoFile), sample, from, listed)
 }
 
 // resumeInstances is the list a resumed sweep draws its sample from: the ids run.json keeps

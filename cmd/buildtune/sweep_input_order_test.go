@@ -151,8 +151,16 @@ plans:
       - {name: image, context_dir: ctx, tags: ["{{.Registry}}/w:{{.Slug}}"]}
 `), 0o644)
 	out := filepath.Join(dir, "out")
+	// The message names the flag as it was typed (--cache is
+	// --cache-mode's alias), or the grid file the mode came from.
 	wantRefused(t, runIn(t, "sweep", "--workload", wl, "--sample", "1", "--workers", "1", "--cache", "off,min", "--out", out, noDaemon),
-		"--cache-mode min", `phase "image"`, "cache_to")
+		"--cache min: cache mode min", `phase "image"`, "cache_to", "or cache mode off")
+	wantRefused(t, runIn(t, "sweep", "--workload", wl, "--sample", "1", "--workers", "1", "--cache-mode", "off,min", "--out", out, noDaemon),
+		"--cache-mode min: cache mode min", "cache_to")
+	grid := filepath.Join(dir, "grid.yaml")
+	os.WriteFile(grid, []byte("workers: [1]\ncache: [max]\n"), 0o644)
+	wantRefused(t, runIn(t, "sweep", "--workload", wl, "--sample", "1", "--grid", grid, "--out", out, noDaemon),
+		"--grid "+grid+": cache mode max", "cache_to")
 	res := runIn(t, "sweep", "--workload", wl, "--sample", "1", "--workers", "1", "--cache", "off", "--out", out, noDaemon)
 	if res.code != exitInfra {
 		t.Errorf("cache off: exit %d, want %d (past the input checks, at the missing daemon): %s", res.code, exitInfra, res.stderr)

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -183,9 +184,12 @@ const templateNames = "{{.ID}} {{.Org}} {{.Repo}} {{.Name}} {{.Slug}} {{.Registr
 // CheckCache refuses a cache mode that exports the registry cache for a
 // one-Dockerfile workload without --cache-ref (bad input): every build
 // would fail for want of a ref to export to.
-func (s *Source) CheckCache(mode engine.CacheMode) error {
+//
+// from names the input the mode came from, as the user gave it ("--cache
+// max", "--grid FILE"); "" is "--cache-mode MODE".
+func (s *Source) CheckCache(mode engine.CacheMode, from string) error {
 	if s.Context != "" && s.CacheRef == "" && mode != engine.CacheOff && mode != "" {
-		return input.Errorf("--cache-mode "+string(mode), "exports the registry cache, and this custom workload has no --cache-ref to export to: give --cache-ref TEMPLATE, or --cache-mode off")
+		return input.Errorf(cmp.Or(from, "--cache-mode "+string(mode)), "cache mode %s exports the registry cache, and this custom workload has no --cache-ref to export to: give --cache-ref TEMPLATE, or cache mode off", mode)
 	}
 	return nil
 }

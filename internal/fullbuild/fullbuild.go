@@ -7,6 +7,7 @@
 package fullbuild
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -46,7 +47,11 @@ type Options struct {
 	Setup    fleet.Setup
 	Strategy string
 	Cache    engine.CacheMode
-	Workers  int
+	// CacheFlag names the flag that gave Cache on the command line, as
+	// the user typed it (build's --cache or --cache-mode), for messages;
+	// "" is --cache-mode.
+	CacheFlag string
+	Workers   int
 	// Batch is the batch size; 0 = stream.
 	Batch    int
 	Attempts int
@@ -202,7 +207,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		undo()
 		return nil, input.Errorf("--out "+out, "%v: want the build-summary.json of the build in %s (or none), to resume it", err, res.ManifestPath)
 	}
-	if err := sameBuild(out, plan, settings, prior, prev); err != nil {
+	if err := sameBuild(out, plan, settings, cmp.Or(o.CacheFlag, "--cache-mode"), prior, prev); err != nil {
 		undo()
 		return nil, err
 	}
@@ -338,8 +343,9 @@ func notABuild(out string) error {
 // Resuming over them would pass their lines for images this build never
 // made, report this build's settings for images built with others, or drop
 // them from the summary. A folder without a summary (an older build's)
-// is checked by its lines alone.
-func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prior []manifest.Output, prev *manifest.Summary) error {
+// is checked by its lines alone. cacheFlag names the cache mode's flag as
+// given (--cache or --cache-mode).
+func sameBuild(out string, plan []workload.Instance, now manifest.Settings, cacheFlag string, prior []manifest.Output, prev *manifest.Summary) error {
 	if len(prior) == 0 {
 		return nil
 	}
@@ -360,7 +366,7 @@ func sameBuild(out string, plan []workload.Instance, now manifest.Settings, prio
 		if was := prev.Settings.Shard; was != shardSpec {
 			return wrongShard(was)
 		}
-		if err := sameKnobs(out, prev.Settings, now); err != nil {
+		if err := sameKnobs(out, prev.Settings, now, cacheFlag); err != nil {
 			return err
 		}
 		if was := prev.Settings.Workload; was != "" && was != now.Workload {
@@ -444,10 +450,11 @@ func workloadID(s fleet.Setup) string {
 // sameKnobs refuses (bad input naming --out) to resume a build recorded
 // with other knobs (--workers, --batch, --cache-mode, --strategy) than
 // now's: its summary would report now's settings for images built with
-// the recorded ones. Every knob that differs is named, on one line. A
-// summary that records no settings (no workers: not a build's) is not
-// checked; neither is a knob it leaves empty.
-func sameKnobs(out string, was, now manifest.Settings) error {
+// the recorded ones. Every knob that differs is named, on one line, by the
+// flag the user gave: the cache mode by cacheFlag (--cache, its alias, when
+// that is what was typed). A summary that records no settings (no workers:
+// not a build's) is not checked; neither is a knob it leaves empty.
+func sameKnobs(out string, was, now manifest.Settings, cacheFlag string) error {
 	if was.Workers == 0 {
 		return nil
 	}
@@ -468,7 +475,7 @@ func sameKnobs(out string, was, now manifest.Settings) error {
 	differ("--workers", strconv.Itoa(was.Workers), strconv.Itoa(now.Workers))
 	differ("--batch", input.BatchLabel(was.Batch), input.BatchLabel(now.Batch))
 	if was.CacheMode != "" {
-		differ("--cache-mode", cache(was.CacheMode), cache(now.CacheMode))
+		differ(cacheFlag, cache(was.CacheMode), cache(now.CacheMode))
 	}
 	if was.Strategy != "" {
 		differ("--strategy", was.Strategy, now.Strategy)

@@ -216,7 +216,8 @@ type Model struct {
 	Crowding []CrowdingRow
 	// TrialSpreadPct is one standard deviation of a trial's speed in
 	// percent, pooled over SpreadCells cells with SpreadDF degrees of
-	// freedom (evidence.Models.Spread; 0 cells: none measured).
+	// freedom (evidence.Models.Spread; 0 cells: none the predictions
+	// use, as when it pools one cell or fewer than 3 degrees of freedom).
 	TrialSpreadPct        float64
 	SpreadCells, SpreadDF int
 }

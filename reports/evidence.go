@@ -198,7 +198,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 			d.Model.Crowding = append(d.Model.Crowding, CrowdingRow{Series: series, Beta: c.Beta, Images: c.Images})
 		}
 	}
-	if sp := a.Models.Spread; sp.Cells > 0 {
+	if sp := a.Models.Spread; spreadShown(sp) {
 		d.Model.TrialSpreadPct = 100 * (math.Exp(sp.LogSD) - 1)
 		d.Model.SpreadCells, d.Model.SpreadDF = sp.Cells, sp.DF
 	}
@@ -740,4 +740,12 @@ func uslRow(u evidence.USLSeries) USLRow {
 	return USLRow{Series: seriesName(u.CacheMode, u.Strategy, u.Batch),
 		Lambda: [3]float64{u.Lambda, 0, 0}, Sigma: [3]float64{u.Sigma, u.SigmaLo, u.SigmaHi},
 		Kappa: [3]float64{u.Kappa, u.KappaLo, u.KappaHi}, NStar: nstar, Warnings: slices.Clone(u.Warnings)}
+}
+
+// spreadShown says whether the Model section states the pooled spread sp:
+// only when the predictions draw from it. Pooled over one cell, or with
+// fewer than model.MinPooledDF degrees of freedom, they use each cell's
+// own factors (model.Spread.Usable), which their warnings describe.
+func spreadShown(sp amodel.Spread) bool {
+	return sp.Cells > 1 && sp.DF >= amodel.MinPooledDF
 }

@@ -894,8 +894,8 @@ func model(b *builder, d Data) {
 	}
 	if m.SpreadCells > 0 {
 		facts = append(facts, []span{{Text: "The machine's speed from trial to trial", Bold: true}, {Text: fmt.Sprintf(
-			": ±%.1f%% (one standard deviation, pooled over %s of the same host, %d degrees of freedom); each prediction draws its build's speed from this spread rather than from its own cell's few trials",
-			m.TrialSpreadPct, analyze.Plural(m.SpreadCells, "cell"), m.SpreadDF)}})
+			": ±%.1f%% (one standard deviation, pooled over %d cells of the same host, %s); each prediction draws its build's speed from this spread rather than from its own cell's few trials",
+			m.TrialSpreadPct, m.SpreadCells, analyze.Plural(m.SpreadDF, "degree")+" of freedom")}})
 	}
 	if len(m.USL) == 0 && len(m.NoFit) == 0 && len(facts) == 0 {
 		return

@@ -399,6 +399,11 @@ func thinEvidence(cd Candidate) []string {
 			"%s rests on %s: the machine's between-trial spread is unknown, so its prediction cannot carry it; run at least 2 reps (3 or more to test a difference) before trusting this choice",
 			cd.Config.Name, analyze.Plural(n, "trial")))
 	}
+	if p := cd.Prediction; p.TooWide && p.Hi > p.Lo {
+		out = append(out, fmt.Sprintf(
+			"the predicted interval of %s spans a factor of %s (more than %.0fx): too wide to test, so the prediction the choice rests on is a plausible range, not evidence; run more reps before trusting this choice",
+			cd.Config.Name, ratioText(p.Lo, p.Hi), MaxTestableRatio))
+	}
 	if p := cd.Prediction; !(p.Hi > p.Lo) {
 		out = append(out, fmt.Sprintf(
 			"the predicted interval of %s has zero width (%s-%s): every simulated build came out the same, so it shows no uncertainty, not a certain time; run more reps (and a larger sample) before trusting this choice",

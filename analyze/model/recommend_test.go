@@ -371,3 +371,20 @@ func TestOneTrialIntervalsSeparateNothing(t *testing.T) {
 		t.Errorf("two trials a side: reasons %q qualify the intervals as one trial's", rec.Reasons)
 	}
 }
+
+// TestRecommendTooWideNotConfident: a pick whose predicted interval is too
+// wide to test (Hi over MaxTestableRatio times Lo, as two trials bounded to
+// a plausible range give) is not confident, and the warning says why; the
+// same pick with a testable interval is.
+func TestRecommendTooWideNotConfident(t *testing.T) {
+	c := cand("only", 2, 140, 100, 1e8)
+	rec, err := Recommend([]Candidate{c}, Constraints{})
+	if err != nil || !rec.Confident {
+		t.Fatalf("testable interval: confident %v, err %v, warnings %q", rec.Confident, err, rec.Warnings)
+	}
+	c.Prediction.Lo, c.Prediction.Hi, c.Prediction.TooWide = 87, 233, true
+	rec, err = Recommend([]Candidate{c}, Constraints{})
+	if err != nil || rec.Confident || !hasWarning(rec.Warnings, "spans a factor of 2.7x (more than 2x): too wide to test") {
+		t.Errorf("interval 87-233 s: confident %v, err %v, warnings %q; want not confident, the factor named", rec.Confident, err, rec.Warnings)
+	}
+}

@@ -49,7 +49,7 @@ func TestBadFlagsBeforeStart(t *testing.T) {
 		{"sweep huge reps", []string{"sweep", "--reps", "1000000000000", "--budget", "1h"}, []string{"--reps", "1000000000000", "at most 10000"}},
 		{"sweep huge reps in grid", []string{"sweep", "--grid", reps}, []string{"--grid", reps, "reps 99999999", "at most 10000"}},
 		{"sweep cache max without a cache ref", []string{"sweep", "--context", ctxDir, "--tag", "r/{{.Slug}}:x", "--cache", "off,max"},
-			[]string{"--cache-mode max", "no --cache-ref"}},
+			[]string{"--cache max: cache mode max", "no --cache-ref"}},
 		{"sweep out under a file", []string{"sweep", "--out", filepath.Join(file, "x")}, []string{"--out", "is a file"}},
 		{"prove huge images", []string{"prove", "--head", "workers=16", "--images", "99999999999"}, []string{"--images", "99999999999", "at most 100000"}},
 		{"prove huge head workers", []string{"prove", "--head", "workers=99999999999999"}, []string{"--head", "workers", "at most 100000"}},

@@ -504,8 +504,12 @@ func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Mo
 		m.USL = append(m.USL, *s)
 	}
 
-	for _, c := range cells {
-		_, trs := c.observations()
+	// The observations of each cell, once: the fixed costs and the pooled
+	// spread both use them.
+	pool := make([]model.CellTrials, len(cells))
+	for i, c := range cells {
+		ims, trs := c.observations()
+		pool[i] = model.CellTrials{Images: ims, Trials: trs}
 		fixed, ci, warns := model.FixedCost(trs, c.Config.Workers, c.Config.Batch)
 		m.Fixed = append(m.Fixed, FixedCost{Cell: c.Name, Seconds: finite(fixed), Lo: finite(ci[0]), Hi: finite(ci[1]), Warnings: warns})
 		if c.Config.Batch > 0 && c.Images > 0 {
@@ -520,10 +524,8 @@ func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Mo
 	}
 	m.Prune = pruneCost(events)
 	m.Crowding = fitCrowding(cells)
-	var pool []model.CellTrials
-	for _, c := range cells {
-		ims, trs := c.observations()
-		pool = append(pool, model.CellTrials{Images: ims, Trials: trs, Crowding: m.crowdingFor(c.Config)})
+	for i, c := range cells {
+		pool[i].Crowding = m.crowdingFor(c.Config)
 	}
 	m.Spread = model.PoolSpread(pool)
 	return m

@@ -73,9 +73,19 @@ type statusState struct {
 // cache hits. A vertex can appear many times in the stream (updates, and
 // restarts of the same step): its intervals are merged by start time, and
 // it counts once. It is safe for concurrent use.
+//
+// Builds running at once on one daemon share the steps they have in common
+// (BuildKit's solver merges equal vertices of active jobs), and a build that
+// joins a shared step gets that step's whole history in its own stream,
+// with the times it had in the build that ran it: a step that ran and ended
+// before this build started, reported as run and not cached. The reducer
+// counts only this build's part: the time after its own start (the start of
+// its "[internal] load build definition" step, on the daemon's clock, so no
+// clock skew between client and daemon matters), and a shared step that
+// ended before that as a cache hit, which is what it was for this build.
 type Reducer struct {
 	mu       sync.Mutex
-	first    time.Time
+	own      time.Time // start of this build's definition load, zero until seen
 	vertices map[digest.Digest]*vertexState
 	order    []digest.Digest
 	statuses map[string]*statusState
@@ -103,8 +113,8 @@ func (r *Reducer) Add(st *client.SolveStatus) {
 		vs.cached = vs.cached || v.Cached
 		vs.errored = vs.errored || v.Error != ""
 		if v.Started != nil {
-			if r.first.IsZero() || v.Started.Before(r.first) {
-				r.first = *v.Started
+			if strings.HasPrefix(vs.name, ownStepPrefix) && (r.own.IsZero() || v.Started.Before(r.own)) {
+				r.own = *v.Started
 			}
 			end := vs.intervals[*v.Started]
 			if v.Completed != nil {
@@ -136,6 +146,10 @@ func (r *Reducer) Add(st *client.SolveStatus) {
 		}
 	}
 }
+
+// ownStepPrefix names the first step of every Dockerfile frontend solve, one
+// of the build's own (its digest is unique to the solve).
+const ownStepPrefix = "[internal] load build definition"
 
 // Kind classifies a vertex by its name.
 type Kind int
@@ -171,15 +185,24 @@ func Classify(name string) (Kind, bool) {
 	return KindOther, false
 }
 
-func (vs *vertexState) list(now time.Time) []Interval {
-	var out []Interval
+// list returns the vertex's intervals, open ones closed at now, cut to start
+// no earlier than from (when set): the part of a shared step before this
+// build joined it belongs to the build that ran it. shared reports a vertex
+// that had intervals, all of them ended by from.
+func (vs *vertexState) list(now, from time.Time) (out []Interval, shared bool) {
 	for s, e := range vs.intervals {
 		if e.IsZero() {
 			e = now
 		}
+		if !from.IsZero() && s.Before(from) {
+			if !e.After(from) {
+				continue
+			}
+			s = from
+		}
 		out = append(out, Interval{s, e})
 	}
-	return out
+	return out, len(out) == 0 && len(vs.intervals) > 0
 }
 
 // Fill writes the reduced durations and counts into res. Open intervals are
@@ -192,14 +215,20 @@ func (r *Reducer) Fill(res *Result) {
 		now = time.Now()
 	}
 	var exec, steps, imgExp, cacheExp, cacheImp []Interval
+	var first time.Time
 	for _, d := range r.order {
 		vs := r.vertices[d]
 		kind, isRun := Classify(vs.name)
-		ivs := vs.list(now)
+		ivs, shared := vs.list(now, r.own)
+		for _, iv := range ivs {
+			if first.IsZero() || iv.Start.Before(first) {
+				first = iv.Start
+			}
+		}
 		switch kind {
 		case KindStep:
 			res.TotalSteps++
-			if vs.cached {
+			if vs.cached || shared {
 				res.CachedSteps++
 			}
 			steps = append(steps, ivs...)
@@ -238,7 +267,7 @@ func (r *Reducer) Fill(res *Result) {
 	res.CacheExportSeconds = Union(cacheExp).Seconds()
 	res.CacheImportSeconds = Union(cacheImp).Seconds()
 	res.LayerPushSeconds = Union(push).Seconds()
-	if !r.first.IsZero() && !res.Start.IsZero() && r.first.After(res.Start) {
-		res.QueueSeconds = r.first.Sub(res.Start).Seconds()
+	if !first.IsZero() && !res.Start.IsZero() && first.After(res.Start) {
+		res.QueueSeconds = first.Sub(res.Start).Seconds()
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -138,4 +139,44 @@ func TestParseCacheMode(t *testing.T) {
 	if _, err := ParseCacheMode("maximal"); err == nil {
 		t.Error("ParseCacheMode(maximal) succeeded")
 	}
+}
+
+// TestReducerSharedStep feeds the stream of a build that joined steps of
+// another build running on the same daemon, as BuildKit sends it (seen in
+// a W=2 sweep's traces): the other build's builder stage, run and ended
+// before this build started, and a step still running when it joined, both
+// with the times they had in the other build and not cached. Only this
+// build's part counts: the first is a cache hit for it, the second counts
+// from this build's start.
+func TestReducerSharedStep(t *testing.T) {
+	r := NewReducer()
+	r.Add(&client.SolveStatus{Vertexes: []*client.Vertex{
+		vtx("sha256:d", "[internal] load build definition from Dockerfile", at(10), at(10.1), false),
+		vtx("sha256:s", "[builder 2/2] RUN shared", at(2), at(4), false),  // ran for the other build
+		vtx("sha256:p", "[builder 1/1] RUN partly", at(8), at(12), false), // joined while running
+		vtx("sha256:o", "[final 1/2] RUN own", at(12), at(15), false),
+		vtx("sha256:c", "[final 2/2] COPY x /x", at(15), at(15.5), false),
+	}})
+	res := Result{Start: *at(9.9), End: *at(16)}
+	r.Fill(&res)
+	near := func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	near("exec", res.ExecSeconds, 5)    // [10,12] u [12,15]; not [2,4] nor [8,10]
+	near("steps", res.StepSeconds, 5.5) // [10,15.5]
+	near("queue", res.QueueSeconds, 0.1)
+	if res.TotalSteps != 4 || res.CachedSteps != 1 {
+		t.Errorf("steps %d cached %d, want 4 and 1 (the step ended before this build started)", res.TotalSteps, res.CachedSteps)
+	}
+
+	// Without its own definition step (not a Dockerfile frontend), nothing
+	// is cut: the stream's times are taken as they are.
+	r = NewReducer()
+	r.Add(&client.SolveStatus{Vertexes: []*client.Vertex{vtx("sha256:s", "[1/1] RUN x", at(2), at(4), false)}})
+	res = Result{Start: *at(9.9), End: *at(16)}
+	r.Fill(&res)
+	near("exec without a definition step", res.ExecSeconds, 2)
 }

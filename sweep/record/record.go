@@ -93,7 +93,9 @@ type Cost struct {
 	// QueueSeconds is the time from submitting the solve to the first vertex
 	// starting inside the daemon.
 	QueueSeconds float64 `json:"queue_s"`
-	// ExecSeconds is the union of the intervals of RUN (exec) steps.
+	// ExecSeconds is the union of the intervals of RUN (exec) steps, from
+	// this build's own start: a step shared with a build running at once on
+	// the same daemon counts from when this build joined it.
 	ExecSeconds float64 `json:"exec_s"`
 	// StepSeconds is the union of the intervals of every Dockerfile step.
 	StepSeconds float64 `json:"step_s"`
@@ -111,7 +113,9 @@ type Cost struct {
 	// CacheExportSeconds is the "exporting cache to registry" vertex.
 	CacheExportSeconds float64 `json:"cache_export_s"`
 	// CachedSteps and TotalSteps count the Dockerfile steps ([stage] lines)
-	// and how many of them BuildKit answered from cache.
+	// and how many of them BuildKit answered from cache, or another build on
+	// the same daemon had run to its end before this one started (BuildKit
+	// reports those as run, with the other build's times).
 	CachedSteps int `json:"cached_steps"`
 	TotalSteps  int `json:"total_steps"`
 	// ImageBytes is the compressed size of the pushed image (config and

@@ -2,11 +2,13 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/hostload"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/regproxy"
 	"github.com/buildtune/buildtune/internal/workload"
@@ -51,6 +53,10 @@ type StackRunner struct {
 	// then stops the sweep as a registry down (exit 3), instead of
 	// failing every image after it.
 	Health func(ctx context.Context) error
+	// Load, when set, measures the host's CPU during each trial's builds
+	// (the trial record's host_cpu and foreign_cpu); nil when the stack's
+	// processes are not known.
+	Load *hostload.Meter
 
 	mu         sync.Mutex
 	namespaces map[int]string // unit -> registry namespace of its cold trial
@@ -163,6 +169,11 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 	if px != nil {
 		before = px.Stats()
 	}
+	var load0 hostload.Reading
+	loadErr := errors.New("not measured")
+	if r.Load != nil {
+		load0, loadErr = r.Load.Read()
+	}
 	tr, err := fleet.Run(ctx, fleet.Options{
 		Workload: &wl, Instances: r.Instances, Strategy: t.Cell.Strategy, Cache: t.Cell.Cache,
 		Workers: t.Cell.Workers, Batch: t.Cell.Batch, Daemons: r.Daemons, DaemonLimits: r.DaemonLimits, Attempts: r.Attempts,
@@ -179,6 +190,15 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 		after := px.Stats()
 		tr.BytesPushed = after.BytesUp - before.BytesUp
 		tr.BytesPulled = after.BytesDown - before.BytesDown
+	}
+	if loadErr == nil {
+		// A reading that fails (the stack went away) leaves the trial
+		// unmeasured; the trial's own error says what happened.
+		if load1, err := r.Load.Read(); err == nil {
+			if busy, foreign, ok := hostload.Shares(load0, load1); ok {
+				tr.HostCPU, tr.ForeignCPU = busy, foreign
+			}
+		}
 	}
 	return tr, err
 }

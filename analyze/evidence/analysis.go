@@ -200,6 +200,7 @@ func Analyze(run *Run, o Options) (*Analysis, error) {
 				c.Name, c.Images))
 		}
 	}
+	a.Warnings = append(a.Warnings, hostLoadWarnings(run.Selected.Trials)...)
 	a.Setup = setupOf(run)
 	a.Adaptive = adaptiveOf(run.Selected.Events)
 	a.Comparisons = compareCells(a.Cells, o.Baseline, o.EquivalenceMargin, o.Alpha)

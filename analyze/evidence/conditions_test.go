@@ -322,8 +322,10 @@ func TestPlanStopsPromptly(t *testing.T) {
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("%s: %v, want context.Canceled", name, err)
 			}
-			if d := time.Since(start); d > 300*time.Millisecond {
-				t.Errorf("%s: stopped %v after the cancel, want within 300ms", name, d)
+			// A second: a loaded host (other tests, a compile) delays the
+			// goroutine's wake-up by tenths; the whole prediction takes many.
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("%s: stopped %v after the cancel, want within a second", name, d)
 			}
 		case <-time.After(10 * time.Second):
 			t.Errorf("%s: still running 10s after the cancel", name)

@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/buildtune/buildtune/analyze"
+	"github.com/buildtune/buildtune/analyze/evidence"
 	"github.com/buildtune/buildtune/fixtures"
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/hostload"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/progress"
 	"github.com/buildtune/buildtune/internal/regproxy"
@@ -428,6 +430,9 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		Proxy: proxy, Attempts: attempts, Prune: fleet.PrunePolicy{ThresholdBytes: int64(threshold), KeepBytes: int64(keep)},
 		Host: host, BuildKitVersion: bkVersion, TraceDir: env.TraceDir, Direct: !stack.Loopback(env.Stack.Registry.Addr),
 		Health: env.Stack.Registry.Ping}
+	if roots, ok := env.Stack.OwnProcesses(); ok {
+		runner.Load = hostload.New(roots...)
+	}
 	opts.Info = sweep.RunInfo{BuildKitVersion: bkVersion, CommandLine: os.Args, Workload: w.Name, Warmup: &warmup,
 		Stack: &sweep.StackInfo{Source: env.Stack.Source, Private: env.Stack.Private != nil, RegistryKind: string(env.Stack.Registry.Kind),
 			Daemons: len(env.Daemons), PruneThresholdBytes: int64(threshold), PruneKeepBytes: int64(keep)}}
@@ -668,6 +673,10 @@ func (p *sweepProgress) Trial(ev sweep.TrialEvent) {
 		return
 	}
 	p.d.Done()
+	if r := ev.Record; r.ForeignCPU >= evidence.ForeignLoadWarn {
+		p.d.Log("trial %d/%d ran beside other work: %.0f%% of the host's CPU went to processes outside buildtune and its stack; its timings are slower for it",
+			ev.N, ev.Of, 100*r.ForeignCPU)
+	}
 }
 
 func (p *sweepProgress) Images(t sweep.Trial, done, total int) {

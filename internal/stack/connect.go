@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,20 @@ type Env struct {
 	Private *Stack
 	// Source says where the stack came from, for messages.
 	Source string
+	// kept are the processes of a reused `stack up` (nil otherwise).
+	kept []int
+}
+
+// OwnProcesses returns the roots of the process trees that are this
+// command's and its stack's: this process (a private stack's daemons and
+// registry are its children) and a reused `stack up`'s processes. ok is
+// false when the daemons were given (their processes, if on this host,
+// are not known).
+func (e *Env) OwnProcesses() (roots []int, ok bool) {
+	if e.Private == nil && len(e.kept) == 0 {
+		return nil, false
+	}
+	return append([]int{os.Getpid()}, e.kept...), true
 }
 
 // Connect resolves u into a connected Env. Given daemon addresses are
@@ -84,6 +99,7 @@ func Connect(ctx context.Context, u Use) (*Env, error) {
 				env.Registry = &Registry{Addr: st.Registry, Kind: st.RegistryKind}
 			}
 			env.Source = "stack in " + u.StateDir
+			env.kept = slices.Clone(st.Pids)
 		case err != nil && !errors.Is(err, os.ErrNotExist):
 			return nil, err
 		}

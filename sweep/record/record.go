@@ -230,6 +230,14 @@ type Trial struct {
 	// tell whether the tag was there (see EventRemoteCheck); their images
 	// were built anyway. 0 in records written before it existed.
 	RemoteCheckErrors int `json:"remote_check_errors,omitempty"`
+	// HostCPU is the share of all the host's cores' time that was busy
+	// during the trial's builds (0-1), and ForeignCPU the share that went
+	// to processes other than buildtune and its stack: another job, a
+	// compiler. Both are measured only when the stack's processes are
+	// known (a private stack, or one kept by 'buildtune stack up'); absent
+	// (0) otherwise, and in records written before they existed.
+	HostCPU    float64 `json:"host_cpu,omitempty"`
+	ForeignCPU float64 `json:"foreign_cpu,omitempty"`
 	// Interrupted is set when the trial was stopped before it finished.
 	Interrupted bool   `json:"interrupted,omitempty"`
 	Error       string `json:"error,omitempty"`
@@ -282,7 +290,7 @@ func (r *Image) check() error {
 
 // check refuses a corrupt trial record.
 func (r *Trial) check() error {
-	return checkFields(field{"trial", float64(r.Trial)}, field{"wall_s", r.WallSeconds}, field{"images", float64(r.Images)},
+	if err := checkFields(field{"trial", float64(r.Trial)}, field{"wall_s", r.WallSeconds}, field{"images", float64(r.Images)},
 		field{"built", float64(r.Built)}, field{"skipped", float64(r.Skipped)}, field{"failed", float64(r.Failed)},
 		field{"infra_failed", float64(r.InfraFailed)}, field{"images_per_hour", r.ImagesPerHour},
 		field{"exec_s", r.ExecSeconds}, field{"image_export_s", r.ImageExportSeconds}, field{"layer_push_s", r.LayerPushSeconds},
@@ -291,5 +299,11 @@ func (r *Trial) check() error {
 		field{"cached_steps", float64(r.CachedSteps)}, field{"total_steps", float64(r.TotalSteps)},
 		field{"disk_before", float64(r.DiskBefore)}, field{"disk_after", float64(r.DiskAfter)},
 		field{"prunes", float64(r.Prunes)}, field{"prune_s", r.PruneSeconds},
-		field{"remote_check_errors", float64(r.RemoteCheckErrors)})
+		field{"remote_check_errors", float64(r.RemoteCheckErrors)}, field{"host_cpu", r.HostCPU}, field{"foreign_cpu", r.ForeignCPU}); err != nil {
+		return err
+	}
+	if r.HostCPU > 1 || r.ForeignCPU > r.HostCPU {
+		return fmt.Errorf("host_cpu %v, foreign_cpu %v: want shares with 0 <= foreign_cpu <= host_cpu <= 1", r.HostCPU, r.ForeignCPU)
+	}
+	return nil
 }

@@ -28,3 +28,34 @@ func TestHostLoadWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateSaysBuildRanBesideWork: a full build whose trial record
+// says processes outside buildtune took 35% of the host's CPU is validated
+// with a warning saying so; one with 2% is not.
+func TestValidateSaysBuildRanBesideWork(t *testing.T) {
+	run, err := Load(constRun(t, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Analyze(run, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, foreign := range []float64{0.02, 0.35} {
+		fullDir := t.TempDir()
+		writeRun(t, fullDir, []cellSpec{{cfg: w2, seconds: 10, reps: 1}}, instances, 0, nil, false)
+		full, err := Load(fullDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full.Selected.Trials[0].HostCPU, full.Selected.Trials[0].ForeignCPU = 0.9, foreign
+		v, err := Validate(a, full, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		said := strings.Contains(strings.Join(v.Warnings, "\n"), "ran beside other work on the host: processes outside buildtune and its stack took 35%")
+		if said != (foreign >= ForeignLoadWarn) {
+			t.Errorf("foreign %.2f: warned %v; warnings %q", foreign, said, v.Warnings)
+		}
+	}
+}

@@ -74,6 +74,9 @@ func Validate(sweep *Analysis, full *Run, cfg Config) (Validation, error) {
 	if len(trials) > 1 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("%s has %d trials that count: validating against the first, trial %d", full.Dir, len(trials), t.Trial))
 	}
+	if t.ForeignCPU >= ForeignLoadWarn {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("the full build ran beside other work on the host: processes outside buildtune and its stack took %.0f%% of its CPU, so it may be slower than its settings alone make it, and the error larger", 100*t.ForeignCPU))
+	}
 	own := configOf(t.Config)
 	if cfg.Workers == 0 {
 		cfg = own

@@ -319,6 +319,10 @@ func TestBuild(t *testing.T) {
 	if tr.Images != 2 || tr.Built != 2 || tr.Failed != 0 || tr.CacheMode != "min" || tr.Workers != 2 || tr.Interrupted {
 		t.Errorf("trial record %+v: want 2 images built, cache min, 2 workers", tr)
 	}
+	// A private stack's processes are known: the host's load is measured.
+	if tr.HostCPU <= 0 || tr.ForeignCPU > tr.HostCPU {
+		t.Errorf("trial record: host_cpu %v, foreign_cpu %v; want the host's load measured", tr.HostCPU, tr.ForeignCPU)
+	}
 }
 
 func TestStackUpBuildDown(t *testing.T) {

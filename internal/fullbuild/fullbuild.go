@@ -25,6 +25,7 @@ import (
 
 	"github.com/buildtune/buildtune/internal/engine"
 	"github.com/buildtune/buildtune/internal/fleet"
+	"github.com/buildtune/buildtune/internal/hostload"
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/manifest"
 	"github.com/buildtune/buildtune/internal/regproxy"
@@ -568,6 +569,16 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	// covers them all, not only the last phase.
 	var phaseMu sync.Mutex
 	phases := map[string][]*record.Image{}
+	// The host's load over the builds, when the stack's processes are
+	// known: validate says when a build ran beside other work.
+	var load *hostload.Meter
+	var load0 hostload.Reading
+	if roots, ok := env.Stack.OwnProcesses(); ok {
+		load = hostload.New(roots...)
+		if load0, err = load.Read(); err != nil {
+			load = nil
+		}
+	}
 	tr, runErr := fleet.Run(ctx, fleet.Options{
 		Workload: w, Instances: todo, Strategy: o.Strategy, Cache: o.Cache, Workers: o.Workers, Batch: o.Batch,
 		Daemons: env.Daemons, DaemonLimits: env.DaemonLimits, Attempts: o.Attempts, RetryDelay: o.RetryDelay, SkipExisting: o.SkipExisting,
@@ -642,6 +653,13 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	if px != nil {
 		res.Proxy = px.Stats()
 		tr.BytesPushed, tr.BytesPulled = res.Proxy.BytesUp, res.Proxy.BytesDown
+	}
+	if load != nil {
+		if load1, err := load.Read(); err == nil {
+			if busy, foreign, ok := hostload.Shares(load0, load1); ok {
+				tr.HostCPU, tr.ForeignCPU = busy, foreign
+			}
+		}
 	}
 	res.Trial = tr
 	if err := recs.Write(&tr); err != nil && runErr == nil {

@@ -159,3 +159,14 @@ func countCPUs(t *testing.T) int {
 	}
 	return max(n, 1)
 }
+
+// BenchmarkRead is one reading of the host and this process's tree: two
+// per trial of a sweep or a build.
+func BenchmarkRead(b *testing.B) {
+	m := New(os.Getpid())
+	for b.Loop() {
+		if _, err := m.Read(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

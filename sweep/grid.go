@@ -572,6 +572,9 @@ func (g *Grid) UnmarshalJSON(data []byte) error {
 		case "configs":
 			var list []string
 			if err = decodeScalar(k, v, &list); err == nil {
+				if len(list) == 0 {
+					return fmt.Errorf("grid key configs: empty list, want at least one cell such as \"workers=4,batch=15,cache=max\" (or leave the key out for the cross product)")
+				}
 				out.Configs = nil
 				for _, item := range list {
 					c, cerr := ParseCell(item)
@@ -671,6 +674,9 @@ func LoadGrid(path string) (Grid, error) {
 	if err == nil {
 		err = configsAndDimensions(data)
 	}
+	if err == nil {
+		err = keysWithoutValue(data)
+	}
 	if err != nil {
 		return Grid{}, fmt.Errorf("grid file %s: %w", path, err)
 	}
@@ -681,6 +687,27 @@ func LoadGrid(path string) (Grid, error) {
 		g.Profile = filepath.Join(filepath.Dir(path), g.Profile)
 	}
 	return g, nil
+}
+
+// keysWithoutValue refuses a grid file key given no value (`reps:`,
+// `profile: ~`, `configs:`): decoded as null, it kept the default without
+// a word, and the sweep ran another grid than the file seemed to ask for.
+// The dimensions' keys say it themselves (parseDim).
+func keysWithoutValue(data []byte) error {
+	j, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil // ParseGrid reports it
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(j, &keys) != nil {
+		return nil
+	}
+	for _, k := range []string{"reps", "sample", "seed", "profile", "configs"} {
+		if v, ok := keys[k]; ok && bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			return fmt.Errorf("grid key %s: no value (null); want a value, or leave the key out for the default", k)
+		}
+	}
+	return nil
 }
 
 // configsAndDimensions refuses a grid file that gives explicit cells
@@ -868,7 +895,13 @@ func CheckAdaptiveBudget(g Grid, initialReps int, perImageSeconds float64, cores
 // fixed number of reps, as --reps is, so that a --budget with it checks
 // the grid rather than starting an adaptive sweep that would ignore them.
 // A file that cannot be read or parsed says false (LoadGrid reports it).
-func GridFileSetsReps(path string) bool {
+func GridFileSetsReps(path string) bool { return GridFileSets(path, "reps") }
+
+// GridFileSets reports whether the grid file at path gives key a value,
+// so that a problem of that value is named as the file's rather than as a
+// flag nobody gave. A file that cannot be read or parsed says false
+// (LoadGrid reports it).
+func GridFileSets(path, key string) bool {
 	if path == "" {
 		return false
 	}
@@ -884,6 +917,6 @@ func GridFileSetsReps(path string) bool {
 	if json.Unmarshal(j, &keys) != nil {
 		return false
 	}
-	v, ok := keys["reps"]
+	v, ok := keys[key]
 	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
 }

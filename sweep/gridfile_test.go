@@ -44,3 +44,40 @@ func TestGridFileConfigsAndDimensions(t *testing.T) {
 		t.Errorf("dimensions alone: %v", err)
 	}
 }
+
+// TestGridFileNoValue: a grid file key given no value (`reps:`,
+// `profile: ~`, `configs:`) or an empty list of cells decoded to nothing
+// and kept the default without a word, so the sweep ran the default
+// reps, profile or the cross product instead of what the file seemed to
+// ask for. Each is refused naming the key; a key left out still keeps
+// the default.
+func TestGridFileNoValue(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"reps null", "workers: [1]\nreps:\n", "grid key reps: no value"},
+		{"sample null", "sample: ~\n", "grid key sample: no value"},
+		{"seed null", "seed: null\n", "grid key seed: no value"},
+		{"profile null", "profile:\n", "grid key profile: no value"},
+		{"configs null", "configs:\n", "grid key configs: "},
+		{"configs empty", "configs: []\n", "grid key configs: empty list"},
+		{"workers null", "workers: ~\n", "grid key workers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".yaml")
+			if err := os.WriteFile(p, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			g, err := LoadGrid(p)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%q: %v (grid %+v); want one line with %q", tc.yaml, err, g, tc.want)
+			}
+		})
+	}
+	p := filepath.Join(dir, "left-out.yaml")
+	if err := os.WriteFile(p, []byte("workers: [1]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := LoadGrid(p); err != nil || g.Reps != DefaultGrid().Reps {
+		t.Errorf("keys left out: %+v, %v; want the default reps", g, err)
+	}
+}

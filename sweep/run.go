@@ -378,6 +378,15 @@ func (s *session) resume() error {
 	if err != nil {
 		return input.Bad("resuming "+dir, err)
 	}
+	// A trial is found again by its index alone, so a trial record of
+	// another run (another sweep's records joined to these, or a build's
+	// records.jsonl copied in) would pass for this sweep's trial of the
+	// same index: the resume would skip a trial it never ran and append
+	// to records that are not this sweep's. Checked before the torn line
+	// is cut, so a refused folder is left as it is.
+	if err := ownRecords(set, info.ID); err != nil {
+		return input.Bad("resuming "+dir, err)
+	}
 	if set.Torn {
 		fmt.Fprintf(s.log, "records: the last line was torn (interrupted write); it is cut off\n")
 	}
@@ -392,6 +401,24 @@ func (s *session) resume() error {
 		if e.Type == record.EventDrop {
 			s.drops[e.Cell] = true
 		}
+	}
+	return nil
+}
+
+// ownRecords refuses a set holding a trial record of another run than id
+// (run.json's): the resume matches trials by index, so another run's
+// trial 3 would stand for this sweep's. A record that names no run, or a
+// run.json without an id, is not judged.
+func ownRecords(set *record.Set, id string) error {
+	if id == "" {
+		return nil
+	}
+	for _, t := range set.Trials {
+		if t.Run == "" || t.Run == id {
+			continue
+		}
+		return fmt.Errorf("%s: trial %d (%s) is a record of run %s, and %s is of run %s: want this sweep's own records (records joined from another sweep or a build can be analysed, not resumed)",
+			RecordsFile, t.Trial, t.Cell, t.Run, RunInfoFile, id)
 	}
 	return nil
 }

@@ -308,5 +308,19 @@ func CheckNewOutDir(dir string) error {
 	if st, err := os.Stat(filepath.Join(dir, RecordsFile)); err == nil && st.Size() > 0 {
 		return input.Errorf(dir, "already holds records (%s): choose another folder", RecordsFile)
 	}
+	// A build's folder without records (a merge's, the real script's, a
+	// shard that drew no instances) was taken: the sweep's run.json and
+	// records joined its manifest, and the folder passed for a sweep and a
+	// build at once (a later merge into it was refused, validate read it
+	// as the sweep).
+	for _, name := range buildFiles {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return input.Errorf(dir, "already holds a build (%s): choose another folder", name)
+		}
+	}
 	return nil
 }
+
+// buildFiles are the files of a build's folder (manifest.ManifestFile and
+// manifest.SummaryFile, named here as the sweep does not read them).
+var buildFiles = []string{"manifest.jsonl", "build-summary.json"}

@@ -203,8 +203,8 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	proxy.Seed = wf.seed
 	if proxy == (regproxy.Settings{Seed: wf.seed}) {
 		proxy = regproxy.Settings{}
-	} else if err := proxy.Validate(); err != nil {
-		return input.Bad("--registry-*", err)
+	} else if err := checkProxy(proxy); err != nil {
+		return err
 	}
 	if out == "" {
 		out = defaultOut()

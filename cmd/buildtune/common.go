@@ -530,7 +530,9 @@ func sampleFromList(fs *pflag.FlagSet, list string, listed, sample int, from str
 		return input.Errorf(fmt.Sprintf("--sample %d", sample), "more than the %d instances of %s, the list the sample is drawn from; want 1..%d", listed, list, listed)
 	}
 	if list == "" {
-		return nil
+		// Only a --grid file's sample gets here (the defaults fit): it was
+		// refused as a --sample nobody gave.
+		return input.Errorf(from, "sample %d, more than the %d SWT-Bench instances; want 1..%d", sample, listed, listed)
 	}
 	all := ""
 	if fs.Lookup("all") != nil {

@@ -414,6 +414,14 @@ func (c *cli) report(_ context.Context, args []string) error {
 	}
 	var vs []evidence.Validation
 	for _, dir := range validations {
+		// The file validate wrote, given for its folder, was refused as
+		// "open FILE/validation.json: not a directory".
+		if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+			if filepath.Base(dir) != evidence.ValidationFile {
+				return input.Errorf("--validation "+dir, "a file; want a full build folder validated with 'buildtune validate' (it holds %s)", evidence.ValidationFile)
+			}
+			dir = filepath.Dir(dir)
+		}
 		v, err := evidence.ReadValidation(dir)
 		if err != nil {
 			return fmt.Errorf("--validation: %w", err)
@@ -460,7 +468,9 @@ func (c *cli) report(_ context.Context, args []string) error {
 				f.Close()
 			}
 			if ferr != nil {
-				fmt.Fprintf(c.stderr, "buildtune: writing $GITHUB_STEP_SUMMARY: %v\n", ferr)
+				// A warning, as build's: the report is written, and exit 0
+				// says so; "buildtune: ..." read as the command's failure.
+				fmt.Fprintf(c.stderr, "warning: writing the step summary ($GITHUB_STEP_SUMMARY): %v (the report is written)\n", ferr)
 			}
 		}
 	}

@@ -77,6 +77,19 @@ func (c *cli) prove(ctx context.Context, args []string) error {
 	if err := emptyValues(fs, sourceWants); err != nil {
 		return err
 	}
+	if head == "" && *resume != "" {
+		// A resumed proof is given the pair it was started with: name the
+		// folder's problem, or the cells to give, rather than only --head.
+		info, err := sweep.ReadRunInfo(*resume)
+		if err != nil {
+			return input.Errorf("--resume "+*resume, "%v; want the folder of a proof (with run.json)", err)
+		}
+		var cells []string
+		for _, c := range info.Grid.Cells() {
+			cells = append(cells, c.String())
+		}
+		return input.Errorf("--head", "missing: a resumed proof takes the --base and --head it was started with (the proof in %s measured %s)", *resume, strings.Join(cells, " and "))
+	}
 	if head == "" {
 		return input.Errorf("--head", "missing: want the proposed settings, e.g. workers=16,batch=50,cache=min")
 	}

@@ -260,7 +260,7 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 			}
 		}
 		if err := g.Validate(); err != nil {
-			return usagef("%v", err)
+			return gridInputError(fs, gridFile, err)
 		}
 		if err := checkGridBounds(g, gridFile); err != nil {
 			return err
@@ -292,15 +292,19 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return err
 	}
 	proxy := regproxy.Settings{Latency: latency, ErrorRate: errorRate, DropRate: dropRate, Seed: g.Seed}
-	if err := proxy.Validate(); err != nil {
-		return usagef("registry conditions: %v", err)
+	if err := checkProxy(proxy); err != nil {
+		return err
 	}
 	opts := sweep.Options{Grid: g, OutDir: out, Resume: resume != "", Budget: budget, Adaptive: adaptive,
 		Alpha: alpha, EquivalenceMargin: margin, MaxReps: repsCap, PerImageSeconds: perImage, Warmup: warmup}
 	if resume != "" {
 		opts.Grid = sweep.Grid{}
 	}
-	prof, err := c.sweepProfile(resume, started, g.Profile, fs.Changed("profile"), profile)
+	profileFrom := "--profile"
+	if resume == "" && !fs.Changed("profile") && sweep.GridFileSets(gridFile, "profile") {
+		profileFrom = "--grid " + gridFile + ": profile"
+	}
+	prof, err := c.sweepProfile(resume, started, g.Profile, fs.Changed("profile"), profile, profileFrom)
 	if err != nil {
 		return err
 	}
@@ -336,8 +340,8 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		return err
 	}
 	from := "the default"
-	if gridFile != "" {
-		from = "the default, or --grid " + gridFile
+	if gridFile != "" && !fs.Changed("sample") && sweep.GridFileSets(gridFile, "sample") {
+		from = "--grid " + gridFile
 	}
 	if resume == "" {
 		if err := sampleFromList(fs, listFlag(src.Source), len(all), g.Sample, from); err != nil {
@@ -761,16 +765,17 @@ func instanceList(src fleet.Source, all []workload.Instance) (*sweep.InstanceLis
 	return l, nil
 }
 
-// sweepProfile loads the fixture profile of a sweep: path (the grid's, run.json's when resuming).
+// sweepProfile loads the fixture profile of a sweep: path (the grid's, run.json's when resuming;
+// from names where a new sweep's came from: --profile, or the --grid file).
 // A resumed sweep's records were built from the profile as it was, which run.json keeps by its
 // digest only: a file edited since is refused (it would mix two workloads under one name), and
 // a file moved since may be given as --profile NEWPATH, which is taken when its digest is
 // run.json's (the records keep naming the profile as the sweep started with it).
-func (c *cli) sweepProfile(resume string, started sweep.RunInfo, path string, given bool, givenPath string) (*fixtures.Profile, error) {
+func (c *cli) sweepProfile(resume string, started sweep.RunInfo, path string, given bool, givenPath, from string) (*fixtures.Profile, error) {
 	if resume == "" {
 		prof, err := fixtures.LoadProfile(path)
 		if err != nil {
-			return nil, usagef("--profile: %v", err)
+			return nil, usagef("%s: %v", from, err)
 		}
 		return prof, nil
 	}
@@ -958,4 +963,57 @@ func batchLabels(bs []int) []string {
 		out[i] = input.BatchLabel(b)
 	}
 	return out
+}
+
+// gridInputError names the input each problem of the grid assembled from
+// the defaults, --grid and the flags came from: the flag when it was given
+// (--sample 0, --temp warm, a --config given twice), else the grid file.
+// Validate's own "invalid grid" named none of them.
+func gridInputError(fs *pflag.FlagSet, gridFile string, err error) error {
+	var ge *sweep.GridError
+	if !errors.As(err, &ge) {
+		return usagef("%v", err)
+	}
+	parts := make([]string, 0, len(ge.Problems))
+	for _, p := range ge.Problems {
+		key, _, _ := strings.Cut(p, " ")
+		key = strings.TrimSuffix(key, ":")
+		flag := key
+		if key == "cache" && fs.Changed("cache-mode") {
+			flag = "cache-mode"
+		}
+		switch {
+		case fs.Lookup(flag) != nil && fs.Changed(flag):
+			parts = append(parts, "--"+flag+p[len(key):])
+		case gridFile != "":
+			parts = append(parts, "--grid "+gridFile+": "+p)
+		default:
+			parts = append(parts, "invalid grid: "+p)
+		}
+	}
+	return usagef("%s", strings.Join(parts, "; "))
+}
+
+// checkProxy refuses the registry conditions regproxy.Settings.Validate
+// refuses, naming the flag of each (--registry-latency,
+// --registry-error-rate, --registry-drop-rate) rather than "registry
+// conditions" or "--registry-*".
+func checkProxy(p regproxy.Settings) error {
+	for _, f := range []struct {
+		flag string
+		s    regproxy.Settings
+	}{
+		{"--registry-bandwidth", regproxy.Settings{BandwidthBytesPerSec: p.BandwidthBytesPerSec}},
+		{"--registry-latency", regproxy.Settings{Latency: p.Latency}},
+		{"--registry-error-rate", regproxy.Settings{ErrorRate: p.ErrorRate}},
+		{"--registry-drop-rate", regproxy.Settings{DropRate: p.DropRate}},
+	} {
+		if err := f.s.Validate(); err != nil {
+			return input.Bad(f.flag, err)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return input.Bad("--registry-error-rate and --registry-drop-rate", err)
+	}
+	return nil
 }

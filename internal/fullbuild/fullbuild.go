@@ -362,7 +362,7 @@ func sameBuild(out string, plan []workload.Instance, now manifest.Settings, cach
 	}
 	if prev != nil {
 		if was := prev.Settings.SDKSha; was != "" && sdkSha != "" && was != sdkSha {
-			return input.Errorf("--out "+out, "holds a build of SDK %s, and this one is SDK %s: want a new folder, or the same --sdk-sha to resume", was, sdkSha)
+			return input.Errorf("--out "+out, "holds a build of SDK %s, and this one is SDK %s: want a new folder, or the same --sdk-sha to resume (without --sdk-sha, the SDK sha follows --seed: give the folder's --seed)", was, sdkSha)
 		}
 		if was := prev.Settings.Shard; was != shardSpec {
 			return wrongShard(was)

@@ -245,6 +245,14 @@ func TestLoadDurations(t *testing.T) {
 			t.Errorf("%s: %v, want bad input", p, err)
 		}
 	}
+	// A missing path or a file that is no manifest said what was wrong
+	// ("stat nope: no such file or directory", "g.jsonl:1: invalid
+	// character 'o' in literal null") but not what the flag takes.
+	for _, p := range []string{filepath.Join(empty, "nope"), garbage} {
+		if _, err := LoadDurations(p); err == nil || !strings.Contains(err.Error(), "want an earlier build's folder, its manifest.jsonl or its records.jsonl") {
+			t.Errorf("%s: %v, want it to say what --durations-from takes", p, err)
+		}
+	}
 }
 
 func TestMarkdown(t *testing.T) {

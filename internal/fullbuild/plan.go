@@ -85,9 +85,11 @@ func Pending(plan []workload.Instance, prior []manifest.Output) (todo []workload
 // unreadable, or without a single built image, is bad input.
 func LoadDurations(path string) (map[string]float64, error) {
 	const what = "--durations-from"
+	// want is what the flag takes, said after any problem with what it got.
+	const want = "want an earlier build's folder, its manifest.jsonl or its records.jsonl"
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, input.Bad(what, err)
+		return nil, input.Errorf(what, "%v; %s", err, want)
 	}
 	file := path
 	if fi.IsDir() {
@@ -104,7 +106,7 @@ func LoadDurations(path string) (map[string]float64, error) {
 	}
 	isRecords, err := sniffRecords(file)
 	if err != nil {
-		return nil, input.Bad(what, err)
+		return nil, input.Errorf(what, "%v; %s", err, want)
 	}
 	var d map[string]float64
 	if isRecords {
@@ -113,7 +115,7 @@ func LoadDurations(path string) (map[string]float64, error) {
 		d, err = manifestDurations(file)
 	}
 	if err != nil {
-		return nil, input.Bad(what, err)
+		return nil, input.Errorf(what, "%v; %s", err, want)
 	}
 	if len(d) == 0 {
 		return nil, input.Errorf(what, "%s has no built image to take durations from", file)

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 
 	"github.com/buildtune/buildtune/sweep/record"
 )
@@ -69,7 +72,7 @@ func decode(r io.Reader, name string) ([]Output, bool, error) {
 					// No final newline and cut short: a crash mid-write.
 					return outs, true, nil
 				}
-				return outs, false, fmt.Errorf("%s:%d: %w", name, lineNo, perr)
+				return outs, false, fmt.Errorf("%s:%d: %w", name, lineNo, lineError(line, perr))
 			}
 			if verr := o.Validate(); verr != nil {
 				return outs, false, fmt.Errorf("%s:%d: %w", name, lineNo, verr)
@@ -80,6 +83,37 @@ func decode(r io.Reader, name string) ([]Output, bool, error) {
 			return outs, false, nil
 		}
 	}
+}
+
+// lineError says what is wrong with a manifest line json.Unmarshal
+// refused, in the manifest's terms: a line that is not a JSON object was
+// reported as "cannot unmarshal array into Go value of type struct {
+// *manifest.plain; ... }", a field of another type as "Go struct field
+// .attempt_count of type int". Other errors (bad JSON, a bad time) pass as
+// they are.
+func lineError(line []byte, err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	if te.Field == "" {
+		return fmt.Errorf("a JSON %s, not an object; want one JSON object per line (a build output)", te.Value)
+	}
+	want := "another type"
+	switch te.Type.Kind() {
+	case reflect.String:
+		want = "a string"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		want = "a number"
+	case reflect.Slice:
+		want = "a list"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Pointer:
+		want = "a string or null"
+	}
+	// The field path starts at the embedded struct UnmarshalJSON decodes into.
+	return fmt.Errorf("%s: a JSON %s, want %s", strings.TrimPrefix(te.Field, "plain."), te.Value, want)
 }
 
 // writeAtomic writes data to path through a temporary file in the same

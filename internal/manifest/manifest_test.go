@@ -187,6 +187,12 @@ func TestReadErrors(t *testing.T) {
 		{"built with error", `{"instance":"x","status":"built","error":"e"}` + "\n", `:1: output "x": status built with an error`},
 		{"failed without error", `{"instance":"x","status":"failed","error":null}`, `:1: output "x": status failed without an error`},
 		{"bad time", `{"instance":"x","status":"built","started_at":"yesterday"}` + "\n", ":1: started_at: "},
+		// Lines of another shape named Go's types ("cannot unmarshal array
+		// into Go value of type struct { *manifest.plain; ... }").
+		{"array line", string(good) + "\n[1]\n" + string(good) + "\n", ":2: a JSON array, not an object; want one JSON object per line"},
+		{"string line", `"built"` + "\n", ":1: a JSON string, not an object"},
+		{"number field", `{"instance":"x","status":"built","attempt_count":"two"}` + "\n", ":1: attempt_count: a JSON string, want a number"},
+		{"list field", `{"instance":"x","status":"built","tags":"r/x:1"}` + "\n", ":1: tags: a JSON string, want a list"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".jsonl")
 		os.WriteFile(path, []byte(tc.content), 0o644)

@@ -176,3 +176,45 @@ func TestRewriteNotYAMLSaysWhatIsWanted(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteOtherEncodings: a workflow in UTF-16 (or UTF-32), or with a
+// carriage return alone ending its lines, parsed (yaml.v3 takes both) but
+// could not be edited in place by line: every knob was "a multi-line,
+// tagged or escaped value" and the file was refused as having no knobs.
+// Each is now one line of ErrSyntax saying what is wrong; CRLF files and
+// a CR inside a CRLF line end still rewrite.
+func TestRewriteOtherEncodings(t *testing.T) {
+	src := "on: push\nenv:\n  MAX_WORKERS: 16\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: ./b\n"
+	utf16 := func(bigEndian bool) string {
+		out := []byte{0xff, 0xfe}
+		if bigEndian {
+			out = []byte{0xfe, 0xff}
+		}
+		for _, c := range []byte(src) {
+			if bigEndian {
+				out = append(out, 0, c)
+			} else {
+				out = append(out, c, 0)
+			}
+		}
+		return string(out)
+	}
+	for _, tc := range []struct{ name, src, want string }{
+		{"utf-16le", utf16(false), "UTF-16 text"},
+		{"utf-16be", utf16(true), "UTF-16 text"},
+		{"cr only", strings.ReplaceAll(src, "\n", "\r"), "line 1 ends in a carriage return alone"},
+		{"one cr", strings.Replace(src, "16\n", "16\r", 1), "line 3 ends in a carriage return alone"},
+		{"cr at the end", strings.TrimSuffix(src, "\n") + "\r", "line 8 ends in a carriage return alone"},
+	} {
+		_, err := Rewrite([]byte(tc.src), Knobs{Workers: ptr(4)}, Options{})
+		if !errors.Is(err, ErrSyntax) || errors.Is(err, ErrNoKnobs) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line of ErrSyntax with %q", tc.name, err, tc.want)
+		}
+	}
+	for name, s := range map[string]string{"lf": src, "crlf": strings.ReplaceAll(src, "\n", "\r\n")} {
+		r, err := Rewrite([]byte(s), Knobs{Workers: ptr(4)}, Options{})
+		if err != nil || !strings.Contains(string(r.Output), "MAX_WORKERS: 4") {
+			t.Errorf("%s: %v, want MAX_WORKERS rewritten", name, err)
+		}
+	}
+}

@@ -12,6 +12,22 @@ import (
 // parse reads the one YAML document of a workflow. A second document and a mapping key given
 // twice are errors (GitHub rejects both), as is a file that is not YAML.
 func parse(src []byte) (*yaml.Node, error) {
+	// yaml.v3 decodes UTF-16 (after its byte order mark) and takes a
+	// carriage return alone as a line break, but the rewrite edits the
+	// file's bytes by line: every knob of such a file was reported as a
+	// "multi-line, tagged or escaped value" and the file as having no
+	// knobs, which was not what was wrong with it.
+	for _, bom := range []struct{ mark, enc string }{
+		{"\xff\xfe\x00\x00", "UTF-32"}, {"\x00\x00\xfe\xff", "UTF-32"}, {"\xff\xfe", "UTF-16"}, {"\xfe\xff", "UTF-16"},
+	} {
+		if bytes.HasPrefix(src, []byte(bom.mark)) {
+			return nil, fmt.Errorf("%w: %s text (it starts with a byte order mark); want %s", ErrSyntax, bom.enc, wantYAML)
+		}
+	}
+	if i := loneCR(src); i >= 0 {
+		line := bytes.Count(src[:i], []byte("\n")) + 1
+		return nil, fmt.Errorf("%w: line %d ends in a carriage return alone (classic Mac line ends); want a workflow with LF or CRLF line ends", ErrSyntax, line)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -31,6 +47,22 @@ func parse(src []byte) (*yaml.Node, error) {
 		return nil, err
 	}
 	return &doc, nil
+}
+
+// loneCR returns the offset of the first carriage return in src that is
+// not followed by a line feed, or -1.
+func loneCR(src []byte) int {
+	for i := bytes.IndexByte(src, '\r'); i >= 0; {
+		if i+1 >= len(src) || src[i+1] != '\n' {
+			return i
+		}
+		j := bytes.IndexByte(src[i+1:], '\r')
+		if j < 0 {
+			return -1
+		}
+		i += 1 + j
+	}
+	return -1
 }
 
 // wantYAML says what a file that does not parse should have been.

@@ -209,6 +209,11 @@ type Model struct {
 	// BuildKit's disk growth per image and BarrierLossPct the share of
 	// wall time lost to batch barriers.
 	PruneS, DiskGrowthBytes, BarrierLossPct [3]float64
+	// BarrierCell is the cell BarrierLossPct was simulated for and
+	// BarrierRole what the decision made of it ("recommended", "best so
+	// far", "best measured"): a stream pick runs no barrier, and the loss
+	// then is another cell's ("": not named).
+	BarrierCell, BarrierRole string
 	// PruneWithWarm says PruneS counts prunes of warm trials too.
 	PruneWithWarm bool
 	// Crowding is the fitted slowdown per other image in flight, per

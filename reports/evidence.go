@@ -217,10 +217,19 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		if len(recs) == 0 && name != bestCell {
 			continue
 		}
-		i := slices.IndexFunc(a.Models.Barrier, func(b evidence.Barrier) bool { return b.Cell == name })
-		if i >= 0 {
-			b := a.Models.Barrier[i]
+		// For the build the report predicts, which --images or
+		// --instances may make another than the analysis' default.
+		if b, ok := a.BarrierFor(name, target.Count()); ok {
 			d.Model.BarrierLossPct = [3]float64{100 * b.Median, 100 * b.Lo, 100 * b.Hi}
+			// Named, with what the decision made of it: the pick's own
+			// loss, or (a stream pick has no barrier) the best cell's.
+			d.Model.BarrierCell, d.Model.BarrierRole = name, "best measured"
+			if len(recs) > 0 && name == rec.Recommended.Config.Name() {
+				d.Model.BarrierRole = "best so far"
+				if rec.Confident {
+					d.Model.BarrierRole = "recommended"
+				}
+			}
 			break
 		}
 	}
@@ -456,7 +465,9 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 		k := key{cl.Config.CacheMode, cl.Config.Strategy, cl.Config.Registry, cl.Config.Batch}
 		s, ok := series[k]
 		if !ok {
-			s = &plot.ThroughputSeries{Name: seriesName(k.cache, k.strategy, k.batch)}
+			// A batched series runs at most its batch at once: its
+			// curve stops there.
+			s = &plot.ThroughputSeries{Name: seriesName(k.cache, k.strategy, k.batch), MaxWorkers: k.batch}
 			if several {
 				s.Name += ", registry " + evidence.RegistryLabel(k.registry)
 			}
@@ -593,10 +604,10 @@ func AnalysisSummary(a *evidence.Analysis) string {
 	if len(cm.Conditions) > 0 {
 		// The registry bandwidth is a condition, not a setting: one
 		// ranking per condition, each against its own best.
-		fmt.Fprintf(&b, "%s, %s planned, under %d registry bandwidths (conditions, not settings: cells are ranked within each); images/hour median (95%% CI), Holm p against the best of the same registry bandwidth\n",
+		fmt.Fprintf(&b, "%s, %s planned, under %d registry bandwidths (conditions, not settings: cells are ranked within each); images/hour median (95%% CI; with fewer than 6 trials, their range and its coverage), Holm p against the best of the same registry bandwidth\n",
 			analyze.Plural(len(a.Cells), "cold cell"), analyze.Plural(a.Reps, "rep"), len(cm.Conditions))
 	} else {
-		fmt.Fprintf(&b, "%s, %s planned; images/hour median (95%% CI), Holm p against the best %s\n",
+		fmt.Fprintf(&b, "%s, %s planned; images/hour median (95%% CI; with fewer than 6 trials, their range and its coverage), Holm p against the best %s\n",
 			analyze.Plural(len(a.Cells), "cold cell"), analyze.Plural(a.Reps, "rep"), cm.Best)
 	}
 	cells := map[string]*evidence.Cell{}
@@ -620,11 +631,20 @@ func AnalysisSummary(a *evidence.Analysis) string {
 			mark = "worse"
 		}
 		ci := fmt.Sprintf("(%.1f-%.1f)", c.ImagesPerHour.Lo, c.ImagesPerHour.Hi)
-		if c.N < 2 {
+		switch cf := c.ImagesPerHour.Confidence; {
+		case c.N < 2:
 			// One trial has no interval: its "range" is the value itself.
 			ci = "(no CI: " + analyze.Plural(c.N, "trial") + ")"
+		case cf > 0 && cf < 0.95-1e-9:
+			// Too few trials for a 95% interval: their range, marked
+			// with its coverage, as the report and the sweep's summary.
+			ci = fmt.Sprintf("(%.1f-%.1f range, %.0f%%)", c.ImagesPerHour.Lo, c.ImagesPerHour.Hi, 100*cf)
 		}
-		fmt.Fprintf(&b, "  %2d %-32s %7.1f %s n=%d p=%.3g %s\n", r.Position, r.Name, c.ImagesPerHour.Median, ci, c.N, r.PAdjusted, mark)
+		p := fmt.Sprintf("%.3g", r.PAdjusted)
+		if r.Best {
+			p = "–" // the best is not tested against itself
+		}
+		fmt.Fprintf(&b, "  %2d %-32s %7.1f %s n=%d p=%s %s\n", r.Position, r.Name, c.ImagesPerHour.Median, ci, c.N, p, mark)
 	}
 	for _, k := range a.Comparisons.Knobs {
 		if k.Registry != "" {
@@ -664,7 +684,11 @@ func RecommendationText(r evidence.Recommendation) string {
 			fmt.Fprintf(&b, "Runner-up: %s, predicted %s (%s-%s); the gap in throughput is %s\n", r.RunnerUp.Name, duration(q.Median), duration(q.Lo), duration(q.Hi), sig)
 		}
 	}
-	if r.Baseline != nil {
+	if r.Baseline != nil && r.Baseline.Name == r.Recommended.Name {
+		// The pick is the baseline: nothing to save ("0s (0s to 0s)"),
+		// as the report says it.
+		fmt.Fprintf(&b, "Baseline: %s, the same settings: keep them\n", r.Baseline.Name)
+	} else if r.Baseline != nil {
 		q := r.Baseline.PredictedS
 		ex := ""
 		if r.Baseline.Extrapolated {

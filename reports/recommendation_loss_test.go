@@ -29,3 +29,15 @@ func TestRecommendationTextLoss(t *testing.T) {
 		t.Errorf("a positive saving:\n%s", got)
 	}
 }
+
+// TestRecommendationTextBaselinePicked: when the pick is the baseline,
+// `recommend` says to keep it, not "Saving against the baseline: 0s (0s
+// to 0s)".
+func TestRecommendationTextBaselinePicked(t *testing.T) {
+	c := evidence.Choice{Name: "w2-stream-off-single", PredictedS: evidence.Interval{Median: 241, Lo: 125, Hi: 471}}
+	r := evidence.Recommendation{Recommended: c, Baseline: &c, SavingS: &evidence.Interval{}, Confident: true}
+	got := RecommendationText(r)
+	if strings.Contains(got, "Saving against the baseline") || !strings.Contains(got, "Baseline: w2-stream-off-single, the same settings: keep them") {
+		t.Errorf("the baseline picked:\n%s", got)
+	}
+}

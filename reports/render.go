@@ -886,7 +886,18 @@ func model(b *builder, d Data) {
 	}
 	add("One prune", m.PruneS, duration, prune)
 	add("BuildKit disk growth", m.DiskGrowthBytes, byteSize, " per image")
-	add("Lost to batch barriers", m.BarrierLossPct, percent1, " of wall time")
+	if v := m.BarrierLossPct; v != ([3]float64{}) {
+		// Whose loss it is, as the fixed cost names its cell: with a
+		// stream pick, another cell's.
+		who := ""
+		if m.BarrierCell != "" {
+			who = " of " + m.BarrierCell
+			if m.BarrierRole != "" {
+				who += " (" + m.BarrierRole + ")"
+			}
+		}
+		facts = append(facts, []span{{Text: "Lost to batch barriers", Bold: true}, {Text: who + ": " + estimate(v, percent1) + " of wall time"}})
+	}
 	for _, c := range m.Crowding {
 		facts = append(facts, []span{{Text: "Crowding, " + c.Series, Bold: true}, {Text: fmt.Sprintf(
 			": an image beside one other takes %.2fx its time alone (β %.3g, from %s seen at different crowding); predictions run batch tails and drains at their own crowding",

@@ -126,6 +126,41 @@ type Barrier struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// barrierOf is the loss to batch barriers of a build of images images at
+// c's workers and batch, resampled from c's images (false: c is a stream
+// or built no image).
+func barrierOf(c *Cell, images int, seed uint64) (Barrier, bool) {
+	if c.Config.Batch <= 0 || c.Images == 0 {
+		return Barrier{}, false
+	}
+	var ds []float64
+	for _, im := range c.images {
+		ds = append(ds, im.WallSeconds)
+	}
+	l := model.BarrierLoss(ds, c.Config.Workers, c.Config.Batch, images, 0, seed)
+	return Barrier{Cell: c.Name, Workers: c.Config.Workers, Batch: c.Config.Batch, Images: images,
+		Median: finite(l.Median), Lo: finite(l.Lo), Hi: finite(l.Hi), Warnings: l.Warnings}, true
+}
+
+// BarrierFor is the loss to batch barriers of the cold cell named cell
+// in a build of images images: Models.Barrier's when it was computed for
+// that many (the analysis' default build), else resampled the same way
+// for that count, since the share a barrier costs depends on how many
+// batches the build runs (a report for --images or --instances predicts
+// another build than the default). false: no such cell, or a stream.
+func (a *Analysis) BarrierFor(cell string, images int) (Barrier, bool) {
+	for _, b := range a.Models.Barrier {
+		if b.Cell == cell && (b.Images == images || images <= 0) {
+			return b, true
+		}
+	}
+	c := a.cellNamed(cell)
+	if c == nil || images <= 0 {
+		return Barrier{}, false
+	}
+	return barrierOf(c, images, a.Options.Seed)
+}
+
 // Crowding is how much an image slows down per other image in flight,
 // fitted over the cold cells that share cache mode, strategy and registry
 // (model.FitCrowding): g(n) = 1 + Beta·(n−1). Predictions at a measured
@@ -512,14 +547,8 @@ func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Mo
 		pool[i] = model.CellTrials{Images: ims, Trials: trs}
 		fixed, ci, warns := model.FixedCost(trs, c.Config.Workers, c.Config.Batch)
 		m.Fixed = append(m.Fixed, FixedCost{Cell: c.Name, Seconds: finite(fixed), Lo: finite(ci[0]), Hi: finite(ci[1]), Warnings: warns})
-		if c.Config.Batch > 0 && c.Images > 0 {
-			var ds []float64
-			for _, im := range c.images {
-				ds = append(ds, im.WallSeconds)
-			}
-			l := model.BarrierLoss(ds, c.Config.Workers, c.Config.Batch, images, 0, seed)
-			m.Barrier = append(m.Barrier, Barrier{Cell: c.Name, Workers: c.Config.Workers, Batch: c.Config.Batch, Images: images,
-				Median: finite(l.Median), Lo: finite(l.Lo), Hi: finite(l.Hi), Warnings: l.Warnings})
+		if b, ok := barrierOf(c, images, seed); ok {
+			m.Barrier = append(m.Barrier, b)
 		}
 	}
 	m.Prune = pruneCost(events)

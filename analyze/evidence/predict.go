@@ -176,10 +176,21 @@ func (a *Analysis) sourceFor(cfg Config, images int) (source, error) {
 		// crowding fit, when there is one, runs the images at the
 		// build's own count; without one the seconds are used as they
 		// were measured, which assumes no slowdown, and that is said.
-		if m, t := cell.Concurrency(), Concurrency(cfg, images); m < t && a.Models.crowdFitFor(cfg) == nil {
+		m, t := cell.Concurrency(), Concurrency(cfg, images)
+		switch {
+		case a.Models.crowdFitFor(cfg) != nil:
+		case m < t:
 			s.warnings = append(s.warnings, fmt.Sprintf(
 				"%s was measured at %s at once only (its trials had fewer images than workers), and the build runs %d: its per-image seconds are used as measured, with no model of the slowdown at %d; sweep a sample of at least %d images",
 				cell.Name, analyze.Plural(m, "build"), t, t, t))
+		case t < m:
+			// A build of fewer images than the cell's builds at once: its
+			// images run less crowded than the cell's did, yet take their
+			// crowded seconds, so the same build at fewer workers (the
+			// same builds at once) is predicted faster.
+			s.warnings = append(s.warnings, fmt.Sprintf(
+				"%s was measured at %s at once, and a build of %s runs only %d at once: its per-image seconds are used as measured, crowded, with no crowding fit to run them at %d, so the prediction overstates the build",
+				cell.Name, analyze.Plural(m, "build"), analyze.Plural(images, "image"), t, t))
 		}
 		return s, nil
 	}

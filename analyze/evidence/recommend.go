@@ -238,18 +238,37 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 			all = append(all, cell.throughput())
 		}
 	}
-	for _, cell := range a.Cells {
-		if cell.Config.Registry != reg {
+	// Every such cell, in the ranking's order (the closest to the best
+	// first), not just the first in analysis.json's order, which may be
+	// the slowest.
+	var unseparated []*Cell
+	for _, rk := range a.Comparisons.Ranking {
+		cell := a.cellNamed(rk.Name)
+		if cell == nil || cell.Config.Registry != reg {
 			continue
 		}
 		if cell != best && best != nil && !analyze.CanSeparate(cell.N, best.N, a.Options.Alpha) &&
 			!separatedByTTests(best.throughput(), cell.throughput(), all, a.Options.Alpha) {
-			r.Confident = false
-			r.Warnings = append(r.Warnings, fmt.Sprintf(
-				"too few reps: %s (%s) cannot be separated from %s (%s) at alpha=%v whatever the data; run more reps before trusting this choice",
-				cell.Name, analyze.Plural(cell.N, "trial"), best.Name, analyze.Plural(best.N, "trial"), a.Options.Alpha))
-			break
+			unseparated = append(unseparated, cell)
 		}
+	}
+	if len(unseparated) > 0 {
+		r.Confident = false
+		var names []string
+		for i, cell := range unseparated {
+			if i == maxNamedCells {
+				names = append(names, fmt.Sprintf("%d more", len(unseparated)-maxNamedCells))
+				break
+			}
+			names = append(names, fmt.Sprintf("%s (%s)", cell.Name, analyze.Plural(cell.N, "trial")))
+		}
+		list := names[0]
+		if n := len(names); n > 1 {
+			list = strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+		}
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"too few reps: %s cannot be separated from %s (%s) at alpha=%v whatever the data; run more reps before trusting this choice",
+			list, best.Name, analyze.Plural(best.N, "trial"), a.Options.Alpha))
 	}
 
 	// Baseline and saving.
@@ -429,6 +448,10 @@ func (a *Analysis) condition(label string) (string, error) {
 	}
 	return reg, nil
 }
+
+// maxNamedCells is how many cells a warning names before it counts the
+// rest.
+const maxNamedCells = 3
 
 // cellNamed returns the cold cell of that name, nil if none.
 func (a *Analysis) cellNamed(name string) *Cell {

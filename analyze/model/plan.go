@@ -499,10 +499,12 @@ func limit(pl *Plan, in PlanInput, o PlanOption) {
 	pl.Reason = capitalize(fmt.Sprintf("%s: the limit is %s.", strings.Join(parts, "; "), pl.Limit))
 }
 
-// FormatHours formats runner-hours: 12.3, 0.8, or 0.0042 below 0.1 (never
-// a rounded 0.0 for a build that takes time).
+// FormatHours formats runner-hours: 12.3, 0.84, or 0.0042 below 1, with
+// two significant digits (never a rounded 0.0 for a build that takes
+// time, and never 0.11 and 0.14 both as "0.1" in a plan table whose rows
+// are ranked by them beside a 0.077).
 func FormatHours(h float64) string {
-	if h > 0 && h < 0.1 {
+	if h > 0 && h < 1 {
 		return fmt.Sprintf("%.2g", h)
 	}
 	return fmt.Sprintf("%.1f", h)

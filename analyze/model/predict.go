@@ -371,9 +371,15 @@ func PredictContext(ctx context.Context, in PredictInput) (Prediction, error) {
 		stratum[i] = k
 	}
 	if unseenImages > 0 {
+		// "1 of 25 target images (1 repo) has no observations of its
+		// repo", "7 of 40 ... have no observations of their repo".
+		verb, whose := "have", "their"
+		if unseenImages == 1 {
+			verb, whose = "has", "its"
+		}
 		p.Warnings = append(p.Warnings, fmt.Sprintf(
-			"%d of %d target images (%s) have no observations of their repo: drawn from the pooled set",
-			unseenImages, n, analyze.Plural(len(unseenRepos), "repo")))
+			"%d of %d target images (%s) %s no observations of %s repo: drawn from the pooled set",
+			unseenImages, n, analyze.Plural(len(unseenRepos), "repo"), verb, whose))
 	}
 	if len(cell.pooled) < 30 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf(

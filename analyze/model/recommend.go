@@ -509,6 +509,11 @@ func saving(rec *Recommendation, cands []Candidate, name string) {
 	s := &Saving{Baseline: name, Confidence: conf, Pairs: n}
 	s.Median, _, s.Lo, s.Hi = summarize(diffs, conf)
 	rec.Saving = s
+	if name == rec.Best.Config.Name {
+		// The pick is the baseline: "it saves 0s [0s, 0s]" says nothing.
+		rec.Reasons = append(rec.Reasons, fmt.Sprintf("It is the baseline, %s: keep it.", name))
+		return
+	}
 	verb, m, lo, hi := "saves", s.Median, s.Lo, s.Hi
 	if m < 0 {
 		verb, m, lo, hi = "takes longer by", -m, -hi, -lo

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/buildtune/buildtune/analyze"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -32,8 +33,9 @@ type PredictedConfig struct {
 }
 
 // Predictions draws one row per configuration (first at the top): the
-// median as a dot and the interval as a bar, labelled with its value. The
-// unit (s, min or h) is chosen by magnitude and named in the axis label.
+// median as a dot and the interval as a bar, labelled with its value in
+// the report's duration format. The axis unit (s, min or h) is chosen by
+// magnitude and named in the axis label.
 // Baseline rows are highlighted; the deadline, when given, is a vertical
 // dashed line.
 func Predictions(d PredictionData) (*Chart, error) {
@@ -88,7 +90,7 @@ func Predictions(d PredictionData) (*Chart, error) {
 		x := d.DeadlineSeconds / per
 		sty := draw.LineStyle{Color: alertColor, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
 		p.Add(segment(x, -0.5, x, float64(n)-0.5, sty))
-		ch.addLegend("deadline "+num(x)+" "+unit, vlineThumb{sty})
+		ch.addLegend("deadline "+analyze.FormatSeconds(d.DeadlineSeconds), vlineThumb{sty})
 	}
 	var lxy, bxy plotter.XYs
 	var ls, bs []string
@@ -105,9 +107,12 @@ func Predictions(d PredictionData) (*Chart, error) {
 			p.Add(eb)
 		}
 		p.Add(&plotter.Scatter{XYs: plotter.XYs{{X: iv.Median, Y: y}}, GlyphStyle: draw.GlyphStyle{Color: col, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}})
-		s := num(iv.Median) + " " + unit
+		// Labelled as the report writes durations (51.7s, 1m04s, 1h52m):
+		// a decimal minute such as "1.06 min" reads as 1m06s, and would
+		// not match the tables' 1m04s.
+		s := analyze.FormatSeconds(c.Seconds.Median)
 		if !iv.noInterval() {
-			s += fmt.Sprintf(" (%s–%s)", num(iv.Lo), num(iv.Hi))
+			s += fmt.Sprintf(" (%s–%s)", analyze.FormatSeconds(c.Seconds.Lo), analyze.FormatSeconds(c.Seconds.Hi))
 		}
 		if c.Baseline {
 			bxy = append(bxy, plotter.XY{X: iv.hi(), Y: y})

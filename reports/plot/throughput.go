@@ -42,6 +42,41 @@ type ThroughputSeries struct {
 	Medians []WorkerInterval
 	// USL is the fitted Universal Scalability Law curve; nil draws none.
 	USL *USL
+	// MaxWorkers is the most builds at once the series can run, its batch
+	// size (0: no cap): its curve and N* stop there, since no worker count
+	// runs more builds at once than a batch holds.
+	MaxWorkers int
+}
+
+// curve is the points of s's USL curve on an axis up to xmax, from 1 to
+// xmax or to its MaxWorkers when that is nearer, without the points where
+// it is not a finite throughput (nil without a fit).
+func (s ThroughputSeries) curve(xmax float64) plotter.XYs {
+	if s.USL == nil {
+		return nil
+	}
+	end := xmax
+	if s.MaxWorkers > 0 {
+		end = math.Min(xmax, float64(s.MaxWorkers))
+	}
+	if end <= 1 {
+		return nil // one builds at once: no curve to draw
+	}
+	var xys plotter.XYs
+	const samples = 200
+	for k := 0; k <= samples; k++ {
+		x := 1 + (end-1)*float64(k)/samples
+		if y := s.USL.At(x); !math.IsNaN(y) && !math.IsInf(y, 0) && y >= 0 {
+			xys = append(xys, plotter.XY{X: x, Y: y})
+		}
+	}
+	return xys
+}
+
+// peakShown says s's N* n is a peak the series can reach: within its
+// MaxWorkers.
+func (s ThroughputSeries) peakShown(n float64) bool {
+	return s.MaxWorkers <= 0 || n <= float64(s.MaxWorkers)
 }
 
 // WorkerValue is one trial's throughput in images per hour.
@@ -83,8 +118,10 @@ const peakReach = 4
 
 // Throughput draws images/hour against workers: per-trial points (jittered
 // slightly in x), medians with 95% CI bars, the USL curve of each series for
-// x in [1, max(workers, N*)*1.2] and N* as a dashed vertical line when it is
-// finite and within peakReach times the largest measured worker count,
+// x in [1, max(workers, N*)*1.2] (up to its MaxWorkers, a batched series'
+// batch size) and N* as a dashed vertical line when it is finite, within
+// the series' MaxWorkers and within peakReach times the largest measured
+// worker count,
 // labelled at the top of the panel, the labels of close peaks stepped
 // down so that none prints over another (stackLabels).
 func Throughput(d ThroughputData) (*Chart, error) {
@@ -131,7 +168,7 @@ func Throughput(d ThroughputData) (*Chart, error) {
 		}
 		n := s.USL.Peak()
 		switch {
-		case math.IsInf(n, 1):
+		case math.IsInf(n, 1), !s.peakShown(n):
 		case n > peakReach*maxW:
 			offChart = append(offChart, fmt.Sprintf("%s N*≈%s", s.Name, num(n)))
 		default:
@@ -185,14 +222,9 @@ func Throughput(d ThroughputData) (*Chart, error) {
 		}
 		var curve *plotter.Line
 		if s.USL != nil {
-			var xys plotter.XYs
-			const samples = 200
-			for k := 0; k <= samples; k++ {
-				x := 1 + (xmax-1)*float64(k)/samples
-				if y := s.USL.At(x); !math.IsNaN(y) && !math.IsInf(y, 0) && y >= 0 {
-					xys = append(xys, plotter.XY{X: x, Y: y})
-					ys.add(min(y, curveCap))
-				}
+			xys := s.curve(xmax)
+			for _, xy := range xys {
+				ys.add(min(xy.Y, curveCap))
 			}
 			if len(xys) > 1 {
 				curve = &plotter.Line{XYs: xys, LineStyle: draw.LineStyle{Color: col, Width: vg.Points(1.6)}}
@@ -236,7 +268,7 @@ func Throughput(d ThroughputData) (*Chart, error) {
 			continue
 		}
 		n := s.USL.Peak()
-		if math.IsInf(n, 1) || n > peakReach*maxW || n < 1 {
+		if math.IsInf(n, 1) || n > peakReach*maxW || n < 1 || !s.peakShown(n) {
 			continue
 		}
 		sty := draw.LineStyle{Color: colorAt(i), Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
@@ -387,6 +419,9 @@ func (d ThroughputData) check() error {
 			if err := nonNegative(m.ImagesPerHour.Median, m.ImagesPerHour.lo()); err != nil {
 				return fmt.Errorf("series %q median at %d workers: %w", s.Name, m.Workers, err)
 			}
+		}
+		if s.MaxWorkers < 0 {
+			return fmt.Errorf("series %q: max workers %d", s.Name, s.MaxWorkers)
 		}
 		if s.USL != nil {
 			if err := finite(s.USL.Lambda, s.USL.Sigma, s.USL.Kappa); err != nil {

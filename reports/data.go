@@ -169,6 +169,9 @@ type CellRow struct {
 	Verdict string
 	// Outliers is the number of trials flagged as outliers.
 	Outliers int
+	// HostCPU is the median share of the host's cores busy during the
+	// cell's trials (0: not measured).
+	HostCPU float64
 }
 
 // WarmRow is one cell measured by warm trials: its throughput as CellRow

@@ -84,7 +84,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		}
 		row := CellRow{Name: r.Name, Registry: r.Registry, Position: r.Position, N: cl.N, MedianIPH: cl.ImagesPerHour.Median, LoIPH: cl.ImagesPerHour.Lo,
 			HiIPH: cl.ImagesPerHour.Hi, IQR: cl.ImagesPerHour.IQR, CIConfidence: cl.ImagesPerHour.Confidence, PerImageMedianS: cl.ImageWall.Median,
-			PAdj: r.PAdjusted, Outliers: len(cl.Outliers)}
+			PAdj: r.PAdjusted, Outliers: len(cl.Outliers), HostCPU: cl.HostCPU}
 		if cl.Images == 0 {
 			row.PerImageMedianS = math.NaN() // no built image: "n/a", not 0s
 		}
@@ -171,7 +171,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		sorted[i], table[i] = preds[k], d.Predictions[k]
 	}
 	preds, d.Predictions = sorted, table
-	d.Charts.Predictions = plot.PredictionData{Configs: preds, DeadlineSeconds: c.Deadline.Seconds(),
+	d.Charts.Predictions = plot.PredictionData{Configs: preds, DeadlineSeconds: c.Deadline.Seconds(), Duration: analyze.FormatSeconds,
 		Title:         "Predicted wall time of a build of " + analyze.Plural(target.Count(), "image"),
 		IntervalLabel: fmt.Sprintf("%.0f%% prediction interval", 100*predictionConfidence)}
 

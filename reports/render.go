@@ -642,6 +642,10 @@ func cells(b *builder, d Data) {
 			break
 		}
 	}
+	cpu := slices.ContainsFunc(rows, func(c CellRow) bool { return c.HostCPU > 0 })
+	if cpu {
+		intro += " CPU busy is the median share of the host's cores busy during a trial's builds, every process counted: near 100%, the CPU was the limit, and more builds at once can add little on this machine."
+	}
 	if len(d.Warm) > 0 {
 		intro += " " + coldOnly(d)
 	}
@@ -671,14 +675,27 @@ func cells(b *builder, d Data) {
 			if pos == 0 {
 				pos = len(out) + 1
 			}
-			out = append(out, []string{
+			row := []string{
 				fmt.Sprint(pos), c.Name, fmt.Sprint(c.N), throughput(c.MedianIPH),
 				ci, throughput(c.IQR),
-				duration(c.PerImageMedianS), p, c.Verdict, fmt.Sprint(c.Outliers),
-			})
+				duration(c.PerImageMedianS),
+			}
+			if cpu {
+				busy := "n/a"
+				if c.HostCPU > 0 {
+					busy = fmt.Sprintf("%.0f%%", 100*c.HostCPU)
+				}
+				row = append(row, busy)
+			}
+			out = append(out, append(row, p, c.Verdict, fmt.Sprint(c.Outliers)))
 		}
-		b.table([]string{"#", "cell", "n", "img/h", "95% CI", "IQR", "per image", "p (Holm)", "verdict", "outliers"},
-			[]bool{true, false, true, true, true, true, true, true, false, true}, out)
+		head := []string{"#", "cell", "n", "img/h", "95% CI", "IQR", "per image", "p (Holm)", "verdict", "outliers"}
+		right := []bool{true, false, true, true, true, true, true, true, false, true}
+		if cpu {
+			head = slices.Insert(head, 7, "CPU busy")
+			right = slices.Insert(right, 7, true)
+		}
+		b.table(head, right, out)
 	}
 	b.chart("throughput")
 	b.chart("heatmap")

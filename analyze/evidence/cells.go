@@ -90,10 +90,14 @@ type Cell struct {
 	// CachedStepFraction the share of build steps that were cache hits,
 	// DiskPerImage the median over trials of BuildKit's disk growth per
 	// built image (0 when no trial grew).
-	BytesPushedPerImage float64  `json:"bytes_pushed_per_image"`
-	CachedStepFraction  float64  `json:"cached_step_fraction"`
-	DiskPerImage        float64  `json:"disk_per_image"`
-	Warnings            []string `json:"warnings,omitempty"`
+	BytesPushedPerImage float64 `json:"bytes_pushed_per_image"`
+	CachedStepFraction  float64 `json:"cached_step_fraction"`
+	DiskPerImage        float64 `json:"disk_per_image"`
+	// HostCPU is the median over the trials that measured it of the share
+	// of the host's cores busy during the trial's builds (record.Trial's
+	// host_cpu), 0 when none did: near 1, the CPU was the limit.
+	HostCPU  float64  `json:"host_cpu,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 
 	trials []record.Trial
 	// images are the built instance jobs (jobsOf), in record order.
@@ -206,6 +210,13 @@ func newCell(g *record.Group) *Cell {
 		c.BytesPushedPerImage = float64(pushed) / float64(built)
 	}
 	c.DiskPerImage = med(disk)
+	var busy []float64
+	for _, t := range g.Trials {
+		if t.HostCPU > 0 {
+			busy = append(busy, t.HostCPU)
+		}
+	}
+	c.HostCPU = med(busy)
 	c.Warnings = append(c.Warnings, c.warmupWarnings()...)
 	if c.Images == 0 {
 		c.Warnings = append(c.Warnings, "no built image records: per-image statistics and predictions are not available")

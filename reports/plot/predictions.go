@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/buildtune/buildtune/analyze"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -22,6 +21,11 @@ type PredictionData struct {
 	// IntervalLabel names the intervals in the legend (default "95%
 	// interval"); predictions are usually 90% prediction intervals.
 	IntervalLabel string
+	// Duration writes a number of seconds as the labels and the deadline
+	// show it, the report's format (1m04s: a decimal "1.06 min" reads as
+	// 1m06s beside tables that say 1m04s); nil writes the number in the
+	// axis' unit.
+	Duration func(seconds float64) string
 }
 
 // PredictedConfig is one configuration's predicted full-build time in
@@ -33,8 +37,8 @@ type PredictedConfig struct {
 }
 
 // Predictions draws one row per configuration (first at the top): the
-// median as a dot and the interval as a bar, labelled with its value in
-// the report's duration format. The axis unit (s, min or h) is chosen by
+// median as a dot and the interval as a bar, labelled with its value
+// (written by d.Duration when set). The axis unit (s, min or h) is chosen by
 // magnitude and named in the axis label.
 // Baseline rows are highlighted; the deadline, when given, is a vertical
 // dashed line.
@@ -86,11 +90,15 @@ func Predictions(d PredictionData) (*Chart, error) {
 			hasBase = true
 		}
 	}
+	dur := d.Duration
+	if dur == nil {
+		dur = func(sec float64) string { return num(sec/per) + " " + unit }
+	}
 	if d.DeadlineSeconds > 0 {
 		x := d.DeadlineSeconds / per
 		sty := draw.LineStyle{Color: alertColor, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
 		p.Add(segment(x, -0.5, x, float64(n)-0.5, sty))
-		ch.addLegend("deadline "+analyze.FormatSeconds(d.DeadlineSeconds), vlineThumb{sty})
+		ch.addLegend("deadline "+dur(d.DeadlineSeconds), vlineThumb{sty})
 	}
 	var lxy, bxy plotter.XYs
 	var ls, bs []string
@@ -107,12 +115,9 @@ func Predictions(d PredictionData) (*Chart, error) {
 			p.Add(eb)
 		}
 		p.Add(&plotter.Scatter{XYs: plotter.XYs{{X: iv.Median, Y: y}}, GlyphStyle: draw.GlyphStyle{Color: col, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}})
-		// Labelled as the report writes durations (51.7s, 1m04s, 1h52m):
-		// a decimal minute such as "1.06 min" reads as 1m06s, and would
-		// not match the tables' 1m04s.
-		s := analyze.FormatSeconds(c.Seconds.Median)
+		s := dur(c.Seconds.Median)
 		if !iv.noInterval() {
-			s += fmt.Sprintf(" (%s–%s)", analyze.FormatSeconds(c.Seconds.Lo), analyze.FormatSeconds(c.Seconds.Hi))
+			s += fmt.Sprintf(" (%s–%s)", dur(c.Seconds.Lo), dur(c.Seconds.Hi))
 		}
 		if c.Baseline {
 			bxy = append(bxy, plotter.XY{X: iv.hi(), Y: y})

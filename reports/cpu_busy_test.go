@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-
-	"github.com/buildtune/buildtune/analyze/evidence"
 )
 
 // TestCellsTableCPUBusy: a sweep whose trials measured the host's CPU
@@ -25,7 +23,7 @@ func TestCellsTableCPUBusy(t *testing.T) {
 		}
 		return [][]byte{l}
 	})
-	md := cellsMarkdown(t, a)
+	md := markdownOf(t, a)
 	for _, want := range []string{"| per image | CPU busy | p (Holm) |", "CPU busy is the median share of the host's cores busy"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
@@ -38,23 +36,10 @@ func TestCellsTableCPUBusy(t *testing.T) {
 		}
 	}
 
-	plain := cellsMarkdown(t, editedRun(t, func(l []byte) [][]byte { return [][]byte{l} }))
+	plain := markdownOf(t, editedRun(t, func(l []byte) [][]byte { return [][]byte{l} }))
 	if strings.Contains(plain, "CPU busy") {
 		t.Error("a sweep that measured no host CPU has a CPU busy column")
 	}
-}
-
-func cellsMarkdown(t *testing.T, a *evidence.Analysis) string {
-	t.Helper()
-	d, err := FromAnalysis(a, evidence.Constraints{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	md, err := Markdown(d, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(md)
 }
 
 func lineWith(s, sub string) string {

@@ -363,6 +363,10 @@ func TestStackUpBuildDown(t *testing.T) {
 	}
 	if set := readRecords(t, filepath.Join(out, "records.jsonl")); len(set.Images) != 2 || len(set.Trials) != 1 {
 		t.Errorf("build on the running stack: %d image and %d trial records, want 2 and 1", len(set.Images), len(set.Trials))
+	} else if tr := set.Trials[0]; tr.HostCPU <= 0 || tr.ForeignCPU > tr.HostCPU {
+		// The kept stack's processes are known (its state's pids): the
+		// host's load is measured, as with a private stack.
+		t.Errorf("build on the running stack: host_cpu %v, foreign_cpu %v; want the host's load measured", tr.HostCPU, tr.ForeignCPU)
 	}
 
 	r = runBT(t, 60*time.Second, "stack", "down", "--state", state)

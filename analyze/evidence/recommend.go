@@ -137,7 +137,13 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 	// the same registry, whatever registry --baseline names. So too for a
 	// run of one condition, which may be a capped one only: its baseline
 	// is the baseline's knobs under that cap, not a cell at an unlimited
-	// registry it never measured.
+	// registry it never measured. A --baseline that names another
+	// bandwidth is told so rather than silently moved.
+	if b := baseline.Registry; b != "" && b != reg {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"the baseline names registry bandwidth %s, a condition the build runs under and not a setting: it is compared under the run's %s, as every candidate is",
+			RegistryLabel(b), RegistryLabel(reg)))
+	}
 	baseline.Registry = reg
 	if len(conds) > 1 {
 		r.Registry = RegistryLabel(reg)

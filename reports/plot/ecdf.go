@@ -71,7 +71,10 @@ func ECDF(d ECDFData) (*Chart, error) {
 		name string
 	}{{0.5, "median"}, {0.9, "p90"}} {
 		p.Add(segment(lo, q.y, hi, q.y, ref))
-		p.Add(label(lo, q.y, q.name, labelStyle{xalign: draw.XLeft, yalign: draw.YBottom, color: refColor, dx: vg.Points(3), dy: vg.Points(1)}))
+		// At the right end, under the line: every curve has risen past
+		// it there (an ECDF only rises), so none crosses the label, as
+		// the fastest series did at the left.
+		p.Add(label(hi, q.y, q.name, labelStyle{xalign: draw.XRight, yalign: draw.YTop, color: refColor, dx: vg.Points(-3), dy: vg.Points(-1)}))
 	}
 	p.X.Min, p.X.Max = lo, hi
 	p.Y.Min, p.Y.Max = 0, 1.02

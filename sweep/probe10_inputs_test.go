@@ -21,18 +21,7 @@ import (
 // naming the records and both runs, before any trial runs or any record
 // is written.
 func TestResumeRefusesOtherRunsRecords(t *testing.T) {
-	clock := newFakeClock()
-	g := smallGrid(Cold)
-	opts := testOptions(t, g, clock)
-	first := &fakeRunner{clock: clock, sample: g.Sample, behave: func(ctx context.Context, tr Trial) error {
-		if tr.Index == 3 {
-			return context.Canceled
-		}
-		return nil
-	}}
-	if _, err := Run(context.Background(), opts, first); !errors.Is(err, context.Canceled) {
-		t.Fatalf("first run: %v; want it stopped at trial 3", err)
-	}
+	opts, first := interruptedSweep(t, 3)
 	path := filepath.Join(opts.OutDir, RecordsFile)
 	orig, err := os.ReadFile(path)
 	if err != nil {
@@ -55,7 +44,7 @@ func TestResumeRefusesOtherRunsRecords(t *testing.T) {
 			if err := os.WriteFile(path, tc.records, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			r := &fakeRunner{clock: clock, sample: g.Sample}
+			r := &fakeRunner{clock: first.clock, sample: first.sample}
 			ro := opts
 			ro.Resume, ro.Grid = true, Grid{}
 			_, err := Run(context.Background(), ro, r)
@@ -76,7 +65,7 @@ func TestResumeRefusesOtherRunsRecords(t *testing.T) {
 	}
 	ro := opts
 	ro.Resume, ro.Grid = true, Grid{}
-	if _, err := Run(context.Background(), ro, &fakeRunner{clock: clock, sample: g.Sample}); err != nil {
+	if _, err := Run(context.Background(), ro, &fakeRunner{clock: first.clock, sample: first.sample}); err != nil {
 		t.Errorf("resume of its own records: %v", err)
 	}
 }

@@ -21,18 +21,7 @@ import (
 // Each is bad input naming run.json and the key, before any trial runs or
 // any record is written.
 func TestResumeRefusesBadPlan(t *testing.T) {
-	clock := newFakeClock()
-	g := smallGrid(Cold)
-	opts := testOptions(t, g, clock)
-	first := &fakeRunner{clock: clock, sample: g.Sample, behave: func(ctx context.Context, tr Trial) error {
-		if tr.Index == 2 {
-			return context.Canceled
-		}
-		return nil
-	}}
-	if _, err := Run(context.Background(), opts, first); !errors.Is(err, context.Canceled) {
-		t.Fatalf("first run: %v; want it stopped after trial 2", err)
-	}
+	opts, first := interruptedSweep(t, 2)
 	runJSON := filepath.Join(opts.OutDir, RunInfoFile)
 	orig, err := os.ReadFile(runJSON)
 	if err != nil {
@@ -67,7 +56,7 @@ func TestResumeRefusesBadPlan(t *testing.T) {
 			if err := os.WriteFile(runJSON, b, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			r := &fakeRunner{clock: clock, sample: g.Sample}
+			r := &fakeRunner{clock: first.clock, sample: first.sample}
 			ro := opts
 			ro.Resume, ro.Grid = true, Grid{}
 			done := make(chan error, 1)
@@ -88,4 +77,24 @@ func TestResumeRefusesBadPlan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// interruptedSweep runs a small fake sweep (smallGrid, cold) that is
+// stopped as trial stop starts, and returns its options, for a resume,
+// and its runner.
+func interruptedSweep(t *testing.T, stop int) (Options, *fakeRunner) {
+	t.Helper()
+	clock := newFakeClock()
+	g := smallGrid(Cold)
+	opts := testOptions(t, g, clock)
+	first := &fakeRunner{clock: clock, sample: g.Sample, behave: func(ctx context.Context, tr Trial) error {
+		if tr.Index == stop {
+			return context.Canceled
+		}
+		return nil
+	}}
+	if _, err := Run(context.Background(), opts, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("first run: %v; want it stopped at trial %d", err, stop)
+	}
+	return opts, first
 }

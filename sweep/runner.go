@@ -2,7 +2,6 @@ package sweep
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -169,11 +168,7 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 	if px != nil {
 		before = px.Stats()
 	}
-	var load0 hostload.Reading
-	loadErr := errors.New("not measured")
-	if r.Load != nil {
-		load0, loadErr = r.Load.Read()
-	}
+	load := r.Load.Begin()
 	tr, err := fleet.Run(ctx, fleet.Options{
 		Workload: &wl, Instances: r.Instances, Strategy: t.Cell.Strategy, Cache: t.Cell.Cache,
 		Workers: t.Cell.Workers, Batch: t.Cell.Batch, Daemons: r.Daemons, DaemonLimits: r.DaemonLimits, Attempts: r.Attempts,
@@ -191,14 +186,10 @@ func (r *StackRunner) RunTrial(ctx context.Context, t Trial, w *record.Writer) (
 		tr.BytesPushed = after.BytesUp - before.BytesUp
 		tr.BytesPulled = after.BytesDown - before.BytesDown
 	}
-	if loadErr == nil {
-		// A reading that fails (the stack went away) leaves the trial
-		// unmeasured; the trial's own error says what happened.
-		if load1, err := r.Load.Read(); err == nil {
-			if busy, foreign, ok := hostload.Shares(load0, load1); ok {
-				tr.HostCPU, tr.ForeignCPU = busy, foreign
-			}
-		}
+	// Unmeasured when a reading fails (the stack went away: the trial's
+	// own error says what happened).
+	if busy, foreign, ok := load.End(); ok {
+		tr.HostCPU, tr.ForeignCPU = busy, foreign
 	}
 	return tr, err
 }

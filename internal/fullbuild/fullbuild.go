@@ -571,13 +571,9 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	phases := map[string][]*record.Image{}
 	// The host's load over the builds, when the stack's processes are
 	// known: validate says when a build ran beside other work.
-	var load *hostload.Meter
-	var load0 hostload.Reading
+	var load *hostload.Span
 	if roots, ok := env.Stack.OwnProcesses(); ok {
-		load = hostload.New(roots...)
-		if load0, err = load.Read(); err != nil {
-			load = nil
-		}
+		load = hostload.New(roots...).Begin()
 	}
 	tr, runErr := fleet.Run(ctx, fleet.Options{
 		Workload: w, Instances: todo, Strategy: o.Strategy, Cache: o.Cache, Workers: o.Workers, Batch: o.Batch,
@@ -654,12 +650,8 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 		res.Proxy = px.Stats()
 		tr.BytesPushed, tr.BytesPulled = res.Proxy.BytesUp, res.Proxy.BytesDown
 	}
-	if load != nil {
-		if load1, err := load.Read(); err == nil {
-			if busy, foreign, ok := hostload.Shares(load0, load1); ok {
-				tr.HostCPU, tr.ForeignCPU = busy, foreign
-			}
-		}
+	if busy, foreign, ok := load.End(); ok {
+		tr.HostCPU, tr.ForeignCPU = busy, foreign
 	}
 	res.Trial = tr
 	if err := recs.Write(&tr); err != nil && runErr == nil {

@@ -92,6 +92,38 @@ func (m *Meter) Read() (Reading, error) {
 	return r, nil
 }
 
+// Span is a stretch of time being measured: Begin starts it, End ends it.
+type Span struct {
+	m     *Meter
+	start Reading
+}
+
+// Begin starts measuring; nil (nothing measured) when m is nil or the
+// first reading fails.
+func (m *Meter) Begin() *Span {
+	if m == nil {
+		return nil
+	}
+	r, err := m.Read()
+	if err != nil {
+		return nil
+	}
+	return &Span{m: m, start: r}
+}
+
+// End returns the shares of the span (see Shares); ok is false for a nil
+// span, a reading that fails (the stack went away) or no time passed.
+func (s *Span) End() (busy, foreign float64, ok bool) {
+	if s == nil {
+		return 0, 0, false
+	}
+	r, err := s.m.Read()
+	if err != nil {
+		return 0, 0, false
+	}
+	return Shares(s.start, r)
+}
+
 // Shares returns, between readings a and b, the share of all cores' time
 // that was busy and the share that went to processes outside the meter's
 // trees (both 0-1). ok is false when no time passed between them.
@@ -106,7 +138,7 @@ func Shares(a, b Reading) (busy, foreign float64, ok bool) {
 		ours = float64(b.Ours - a.Ours)
 	}
 	busy = min(hb/total, 1)
-	foreign = max(0, min(hb-ours, hb)/total)
+	foreign = max(0, hb-ours) / total
 	return busy, foreign, true
 }
 

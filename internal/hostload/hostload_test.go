@@ -90,6 +90,14 @@ func TestSharesTree(t *testing.T) {
 	if _, err := m.Read(); err == nil {
 		t.Error("no root alive: no error")
 	}
+	// A span that could not start (no meter, no root alive) measures
+	// nothing, without failing.
+	var none *Meter
+	for _, sp := range []*Span{none.Begin(), m.Begin()} {
+		if _, _, ok := sp.End(); ok {
+			t.Error("a span that could not start: ok")
+		}
+	}
 }
 
 // TestRealForeign measures a busy loop on this host, once as foreign

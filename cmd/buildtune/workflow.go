@@ -120,7 +120,7 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 	header = append(header, workflow.Summary(res.Changes)...)
 	header = append(header, res.Warnings...)
 	if !write {
-		fmt.Fprint(c.stdout, workflow.Diff(filepath.Base(path), src, res.Output, header))
+		fmt.Fprint(c.stdout, workflow.Diff(diffName(path), src, res.Output, header))
 		return nil
 	}
 	if bytes.Equal(res.Output, src) {
@@ -140,6 +140,16 @@ func (c *cli) rewriteWorkflow(path string, src []byte, rec evidence.Recommendati
 	return nil
 }
 
+// diffName is the name the diff gives the workflow at path: the path as given when it is a
+// relative one inside the working folder (.github/workflows/build.yml), so that patch -p1 or
+// git apply run there applies the diff; otherwise (absolute, or ../) its base name.
+func diffName(path string) string {
+	if p := filepath.Clean(path); filepath.IsLocal(p) {
+		return filepath.ToSlash(p)
+	}
+	return filepath.Base(path)
+}
+
 // appendGitHubOutput appends the KEY=VALUE lines to path, GitHub's $GITHUB_OUTPUT. Unlike
 // $GITHUB_STEP_SUMMARY (a copy of the result for people, whose loss is a warning), these lines
 // are the step's result for the steps after it: a file that cannot take them is bad input
@@ -149,6 +159,17 @@ func appendGitHubOutput(path, text string) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return input.Errorf(what, "%v: want a file this step can append its KEY=VALUE lines to", input.PathCause(err))
+	}
+	// An earlier command may have left its output without a final newline (printf 'x=1'):
+	// the lines start on their own, or the first would join that value.
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+		if r, err := os.Open(path); err == nil {
+			last := make([]byte, 1)
+			if _, err := r.ReadAt(last, fi.Size()-1); err == nil && last[0] != '\n' {
+				text = "\n" + text
+			}
+			r.Close()
+		}
 	}
 	_, err = f.WriteString(text)
 	if cerr := f.Close(); err == nil {

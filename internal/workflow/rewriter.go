@@ -55,6 +55,8 @@ type rewriter struct {
 	scopes []string            // ...at these paths
 	scope  string              // ...described as `job "x"`
 	job    *yaml.Node          // the job being visited, nil outside jobs
+	calls  []string            // the reusable workflows and local actions called in scope
+	vars   []string            // the configuration variables read before a rewritten fallback
 }
 
 func newRewriter(src []byte, ks []knob, ix *index) *rewriter {
@@ -218,6 +220,12 @@ func (rw *rewriter) scalar(n *yaml.Node, q knob, path, name, step string, follow
 	if !ok {
 		sp, line, ok = rw.blockSpan(n)
 		value = sp.raw
+	}
+	if (!ok && n.Tag == "!!null" || ok && value == "" && !q.valid(value)) && !follow {
+		// An input's empty default ("leave empty for the fallback") holds no value, like an
+		// input without a default.
+		rw.warnf(n.Line, "%s is empty; nothing to rewrite there", path)
+		return
 	}
 	if !ok {
 		if n.Tag == "!!null" {
@@ -474,7 +482,11 @@ func (rw *rewriter) expr(x string, off int, sq string, q knob, line int, path, n
 				path, strings.TrimSpace(x), set)
 			return
 		}
-		rw.warnf(line, "%s: %s has no literal fallback; left as is", path, strings.TrimSpace(x))
+		var where string
+		if vs := varsRefs(x); follow && len(vs) > 0 && len(resultLiterals(x, sq)) == 0 {
+			where = fmt.Sprintf(" (its value is the configuration variable vars.%s, set in the repository, environment or organization settings, not in this file: change it there)", vs[0])
+		}
+		rw.warnf(line, "%s: %s has no literal fallback; left as is%s", path, strings.TrimSpace(x), where)
 		return
 	}
 	if !q.valid(lit.value) {
@@ -486,6 +498,25 @@ func (rw *rewriter) expr(x string, off int, sq string, q knob, line int, path, n
 		text = sq + text + sq
 	}
 	rw.setText(off+lit.start, off+lit.end, lit.value, text, q, line, path, name, step)
+	if !q.same(lit.value) && follow {
+		// A matrix value read before the fallback is the value on the jobs of the matrix that
+		// set it: there the new fallback is not what the build reads.
+		for _, k := range matrixRefs(x) {
+			if vals := matrixValues(rw.job, k); len(vals) > 0 {
+				rw.warnf(line, "%s: the matrix gives matrix.%s %s, which wins over the new fallback %s on the jobs that set it; the matrix is left as is (change it by hand)",
+					path, k, strings.Join(vals, ", "), q.value)
+			}
+		}
+	}
+	if !q.same(lit.value) {
+		// A configuration variable before the fallback is the value wherever it is set: the
+		// new fallback only applies where it is not.
+		for _, v := range varsRefs(x) {
+			if a := "vars." + v + " (" + path + ")"; !slices.Contains(rw.vars, a) {
+				rw.vars = append(rw.vars, a)
+			}
+		}
+	}
 }
 
 func (rw *rewriter) addRef(input string, q knob, line int, path string) {

@@ -182,6 +182,35 @@ func inputRefs(x string) []string {
 	return out
 }
 
+var varsRe = regexp.MustCompile(`(?:^|[^\w.\-])vars(?:\.([A-Za-z_][\w-]*)|\[\s*'+([^'\]]+)'+\s*\])`)
+
+// varsRefs returns the configuration variables (vars.X, vars['X']) whose value an expression
+// can take: those not compared (vars.BIG == 'true' only picks between other values).
+func varsRefs(x string) []string {
+	compared := func(s string) bool {
+		for _, op := range []string{"==", "!=", "<", ">"} {
+			if strings.HasPrefix(s, op) || strings.HasSuffix(s, op) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	for _, m := range varsRe.FindAllStringSubmatchIndex(x, -1) {
+		name := ""
+		if m[2] >= 0 {
+			name = x[m[2]:m[3]]
+		} else if m[4] >= 0 {
+			name = x[m[4]:m[5]]
+		}
+		if name == "" || compared(strings.TrimSpace(x[m[1]:])) || compared(strings.TrimSpace(x[:m[0]+1])) || slices.Contains(out, name) {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
 // shellVal is the rewritable part of a shell assignment's value: either a literal at
 // [start, end) or a ${{ }} expression at [start, end).
 type shellVal struct {

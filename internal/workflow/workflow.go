@@ -24,6 +24,15 @@
 // per command), a literal knob flag in the args: of a Docker container action, and an env
 // entry whose name only suggests a knob (BATCH_SIZE, NUM_WORKERS, CACHE_MODE).
 //
+// A fallback rewritten behind a configuration variable (${{ vars.BATCH || '15' }}) or a matrix
+// value the job's matrix sets (${{ matrix.workers || 16 }}) is not the value where those are
+// set: a warning names them. A knob set nowhere in a file that calls a reusable workflow or a
+// local action names those calls, where it may be set; one named in a place that is not
+// rewritten (an action's build-args) names that place. With Options.Job, a knob the job sets
+// only in some steps while the workflow env sets it too is warned about: the other steps read
+// the workflow's value. A choice input's default becomes the option holding the new value, as
+// that option is written (OFF for off, '04' for 4).
+//
 // A file that names a knob only where no knob is read (another tool's CI file, such as GitLab
 // CI's variables:, or a github-script's script) is refused with ErrNoKnobs naming that place,
 // not with "not set anywhere"; so is a file whose knob reaches the build only through a flag
@@ -288,15 +297,37 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 	for _, c := range rw.changes {
 		found[c.Knob] = true
 	}
+	if o.Job != "" && o.Step == "" && !isAction(root) {
+		jobEnv(rw, root, o, ks, found)
+	}
+	var unset []knob
 	for _, q := range ks {
 		if !found[q.id] && !rw.mentioned[q.id] {
-			where := " anywhere"
-			if rw.scoped {
-				where = scopeText(o)
-				where += widerEnv(root, o, q)
-			}
-			rw.warnf(0, "%s: %s is not set%s", q.id, strings.Join(q.names, " or "), where)
+			unset = append(unset, q)
 		}
+	}
+	if len(unset) > 0 && len(rw.calls) > 0 {
+		// The build may run in a called workflow or a local action, which is another file:
+		// that is where such a knob is set. Named first, so that a long refusal still
+		// shows it.
+		calls := rw.calls
+		if len(calls) > 3 {
+			calls = append(slices.Clone(calls[:3]), fmt.Sprintf("and %d more", len(rw.calls)-3))
+		}
+		rw.warnf(0, "a knob not set in this file may be set in a file it calls; rewrite that file instead (one file is rewritten at a time): %s", strings.Join(calls, "; "))
+	}
+	for _, q := range unset {
+		where := " anywhere"
+		if rw.scoped {
+			where = scopeText(o)
+			where += widerEnv(root, o, q)
+		} else if line, path, name := namedAt(root, "", []knob{q}, notSetting, 0); line > 0 {
+			// Set, but where the rewrite does not read (an action's build-args): saying it
+			// is set nowhere would be false.
+			rw.warnf(0, "%s: line %d: %s names %s, but not as a value this rewrite changes; left as is (change it by hand)", q.id, line, path, name)
+			continue
+		}
+		rw.warnf(0, "%s: %s is not set%s", q.id, strings.Join(q.names, " or "), where)
 	}
 	if len(rw.changes) == 0 {
 		if len(rw.mentioned) == 0 && !rw.scoped {
@@ -304,7 +335,7 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 			// file (GitLab CI's variables:, CircleCI's environment:, a compose file), or a
 			// place of a workflow that is not rewritten. Saying the knob is not set would be
 			// false.
-			if line, path, name := foreignKnob(root, "", ks, 0); line > 0 {
+			if line, path, name := namedAt(root, "", ks, nil, 0); line > 0 {
 				var missing []string
 				for _, key := range []string{"on", "jobs"} {
 					if mapGet(root, key) == nil {
@@ -324,6 +355,10 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 		}
 		return Result{}, fmt.Errorf("%w%s", ErrNoKnobs, scopeText(o))
 	}
+	if len(rw.vars) > 0 {
+		rw.warnf(0, "%s: a configuration variable read before a rewritten fallback wins over it wherever the repository, environment or organization settings set it; change it there too if it is set",
+			strings.Join(rw.vars, ", "))
+	}
 	if o.Job == "" && o.Step == "" {
 		sharedNames(rw)
 	}
@@ -338,6 +373,51 @@ func Rewrite(src []byte, k Knobs, o Options) (Result, error) {
 		return strings.Compare(a.Path, b.Path)
 	})
 	return Result{Output: out, Changes: rw.changes, Warnings: rw.warnings}, nil
+}
+
+// jobEnv warns, for a rewrite limited to a job, about a knob found in the job's steps only
+// while the workflow's env sets it too: the limit leaves that value alone, and the steps of the
+// job that set no value of their own still read it.
+func jobEnv(rw *rewriter, root *yaml.Node, o Options, ks []knob, found map[string]bool) {
+	job := mapGet(mapGet(root, "jobs"), o.Job)
+	if mapGet(job, "uses") != nil {
+		return // a called workflow does not read the caller's env
+	}
+	for _, q := range ks {
+		if !found[q.id] {
+			continue
+		}
+		own := false
+		for _, n := range q.names {
+			if mapGet(mapGet(job, "env"), n) != nil || mapGet(mapGet(mapGet(job, "container"), "env"), n) != nil {
+				own = true
+			}
+		}
+		// Every step setting it itself reads no other value.
+		steps := mapGet(job, "steps")
+		if steps != nil && steps.Kind == yaml.SequenceNode {
+			all := true
+			for i := range steps.Content {
+				sp := fmt.Sprintf("jobs.%s.steps[%d].", o.Job, i)
+				if !slices.ContainsFunc(rw.changes, func(c Change) bool { return c.Knob == q.id && strings.HasPrefix(c.Path, sp) }) {
+					all = false
+				}
+			}
+			own = own || all
+		}
+		if own {
+			continue
+		}
+		for _, n := range q.names {
+			v := mapGet(mapGet(root, "env"), n)
+			if v == nil || v.Kind != yaml.ScalarNode || q.same(v.Value) {
+				continue
+			}
+			rw.warnf(0, "the workflow's env sets %s at line %d (%s), which a job limit leaves alone: the steps of job %q that set no %s of their own still read it (rewrite without the limit, or set it in the job's env)",
+				n, v.Line, v.Value, o.Job, n)
+			break
+		}
+	}
 }
 
 // widerEnv says where a knob not set within a job or step limit is set for it instead: in the
@@ -402,8 +482,13 @@ func (rw *rewriter) walk(root *yaml.Node, o Options) error {
 			rw.env(mapGet(job, "env"), jp+".env", "")
 			rw.env(mapGet(mapGet(job, "container"), "env"), jp+".container.env", "")
 			rw.services(mapGet(job, "services"), jp+".services")
-			if mapGet(job, "uses") != nil {
-				rw.with(mapGet(job, "with"), jp+".with", scalarValue(mapGet(job, "uses")), "")
+			if uses := mapGet(job, "uses"); uses != nil {
+				rw.with(mapGet(job, "with"), jp+".with", scalarValue(uses), "")
+				call := fmt.Sprintf("line %d: %s calls %s", uses.Line, jp, scalarValue(uses))
+				if !strings.HasPrefix(scalarValue(uses), "./") {
+					call += " (another repository's workflow: its knobs reach it as with: inputs)"
+				}
+				rw.calls = append(rw.calls, call)
 			}
 		}
 		if rw.steps(root, job, mapGet(job, "steps"), jp, o) {
@@ -455,8 +540,15 @@ func (rw *rewriter) steps(root, job, steps *yaml.Node, jp string, o Options) boo
 		}
 		rw.env(mapGet(step, "env"), sp+".env", label)
 		rw.run(mapGet(step, "run"), sp+".run", label, stepShell(step, job, root))
-		if mapGet(step, "uses") != nil {
-			rw.with(mapGet(step, "with"), sp+".with", scalarValue(mapGet(step, "uses")), label)
+		if uses := mapGet(step, "uses"); uses != nil {
+			rw.with(mapGet(step, "with"), sp+".with", scalarValue(uses), label)
+			if strings.HasPrefix(scalarValue(uses), "./") {
+				at := sp
+				if label != "" {
+					at += fmt.Sprintf(" (step %q)", label)
+				}
+				rw.calls = append(rw.calls, fmt.Sprintf("line %d: %s uses %s", uses.Line, at, scalarValue(uses)))
+			}
 		}
 	}
 	return matched
@@ -596,14 +688,22 @@ func (rw *rewriter) inputs(root *yaml.Node) error {
 			if input.Kind != yaml.MappingNode {
 				continue
 			}
+			q := ref.knob
 			if opts := mapGet(input, "options"); opts != nil && opts.Kind == yaml.SequenceNode {
 				var values []string
 				for _, v := range opts.Content {
 					values = append(values, v.Value)
 				}
-				if !slices.ContainsFunc(values, ref.knob.same) {
+				// The default is written as the option that holds the new value is ('04' for
+				// 4, OFF for off): a choice's default is one of its options.
+				i := slices.IndexFunc(values, q.same)
+				if i < 0 && !q.numeric {
+					i = slices.IndexFunc(values, func(v string) bool { return strings.EqualFold(v, q.value) })
+				}
+				if i < 0 {
 					return &OptionError{Input: ref.input, Line: opts.Line, Knob: ref.knob.id, Value: ref.knob.value, Options: values}
 				}
+				q.value = values[i]
 			}
 			def := mapGet(input, "default")
 			if def == nil {
@@ -614,7 +714,7 @@ func (rw *rewriter) inputs(root *yaml.Node) error {
 				rw.warnf(def.Line, "%s.default is not a scalar; left as is", path)
 				continue
 			}
-			rw.scalar(def, ref.knob, path+".default", name, "", false)
+			rw.scalar(def, q, path+".default", name, "", false)
 		}
 		if !declared {
 			rw.warnf(ref.line, "%s reads inputs.%s, which is not declared under %s", ref.knob.names[0], ref.input, where)
@@ -819,10 +919,17 @@ func (rw *rewriter) argsFlags(val *yaml.Node, path, uses string) {
 	}
 }
 
-// foreignKnob finds the first place (in document order) of a file that is neither a workflow
-// nor an action where a knob's name appears: a mapping key, or a word of a scalar (a script
-// line). It returns the line, the path and the name; line 0 when there is none.
-func foreignKnob(n *yaml.Node, path string, ks []knob, depth int) (int, string, string) {
+// notSetting are keys whose values may name a knob without setting it: a script reads it
+// (a run: that set it was read already), a name or description mentions it, a condition tests it.
+var notSetting = []string{"run", "name", "run-name", "description", "if"}
+
+// namedAt finds the first place (in document order) where a name of one of the knobs ks
+// appears as a mapping key or a word of a scalar (a script line), skipping the values of the
+// keys in skip. It returns the line (of a block scalar, the line of the word), the path and
+// the name; line 0 when there is none. It is asked of a file that is neither a workflow nor an
+// action (skip nil), and of a workflow about a knob found in no place the rewrite reads (skip
+// notSetting).
+func namedAt(n *yaml.Node, path string, ks []knob, skip []string, depth int) (int, string, string) {
 	if n == nil || depth > maxDepth {
 		return 0, "", ""
 	}
@@ -830,28 +937,41 @@ func foreignKnob(n *yaml.Node, path string, ks []knob, depth int) (int, string, 
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if slices.Contains(skip, k.Value) {
+				continue
+			}
 			p := join(path, k.Value)
 			for _, q := range ks {
 				if slices.Contains(q.names, k.Value) {
 					return k.Line, p, k.Value
 				}
 			}
-			if line, fp, name := foreignKnob(v, p, ks, depth+1); line > 0 {
+			if line, fp, name := namedAt(v, p, ks, skip, depth+1); line > 0 {
 				return line, fp, name
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if line, fp, name := foreignKnob(c, fmt.Sprintf("%s[%d]", path, i), ks, depth+1); line > 0 {
+			if line, fp, name := namedAt(c, fmt.Sprintf("%s[%d]", path, i), ks, skip, depth+1); line > 0 {
 				return line, fp, name
 			}
 		}
 	case yaml.ScalarNode:
 		for _, q := range ks {
 			for _, name := range q.names {
-				if containsWord(n.Value, name) {
-					return n.Line, path, name
+				if !containsWord(n.Value, name) {
+					continue
 				}
+				line := n.Line
+				if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+					for i, l := range strings.Split(n.Value, "\n") {
+						if containsWord(l, name) {
+							line = n.Line + 1 + i
+							break
+						}
+					}
+				}
+				return line, path, name
 			}
 		}
 	}

@@ -100,8 +100,10 @@ func (c *cli) merge(_ context.Context, args []string) error {
 		fmt.Fprintf(c.stderr, "buildtune: warning: %s\n", w)
 	}
 	s := m.Summary
+	// A previous merge's folder counts as the shards it joined.
+	shards := max(len(s.Shards), len(dirs))
 	fmt.Fprintf(c.stdout, "%d shards, %d images: %d built, %d skipped, %d failed; wall %.1fs\n",
-		len(dirs), s.Total, s.Built, s.Skipped, s.Failed, s.WallSeconds)
+		shards, s.Total, s.Built, s.Skipped, s.Failed, s.WallSeconds)
 	fmt.Fprintf(c.stdout, "manifest: %s\nsummary: %s\n", filepath.Join(out, manifest.ManifestFile), filepath.Join(out, manifest.SummaryFile))
 	if cov != nil {
 		return &failedError{cov.Error()}

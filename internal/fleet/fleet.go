@@ -213,7 +213,10 @@ func (r *fleetRun) add(rec *record.Image) error {
 	r.mu.Unlock()
 	if r.o.Out != nil {
 		if err := r.o.Out.Write(rec); err != nil {
-			return err
+			// The records' file, not the build, failed (a full disk):
+			// the run stops as for a daemon gone, and the image, its
+			// record lost, is left for the resume.
+			return infraError{fmt.Errorf("recording %s: %w", labelOf(rec.Instance), err)}
 		}
 	}
 	if r.o.OnRecord != nil {
@@ -304,7 +307,7 @@ func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst str
 		if ctx.Err() != nil {
 			return nil, -1, nil // interrupted before it started: no record
 		}
-		return nil, -1, fmt.Errorf("%w: %s: %v", ErrInfra, labelOf(inst), err)
+		return nil, -1, infraError{fmt.Errorf("%s: %v", labelOf(inst), err)}
 	}
 	wait := time.Since(queued).Seconds()
 	daemonWait := time.Since(took).Seconds()
@@ -328,7 +331,7 @@ func (r *fleetRun) phases(ctx context.Context, builds []workload.Build, inst str
 				if werr := r.add(rec); werr != nil {
 					return rec, -1, werr
 				}
-				return rec, -1, fmt.Errorf("%w: %s: %v; the last: %v", ErrInfra, labelOf(inst), errNoDaemon, down)
+				return rec, -1, infraError{fmt.Errorf("%s: %v; the last: %v", labelOf(inst), errNoDaemon, down)}
 			}
 			moved := time.Since(t0).Seconds()
 			wait += moved
@@ -367,7 +370,7 @@ func (r *fleetRun) checkRegistry() error {
 	hctx, hcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer hcancel()
 	if herr := r.o.Health(hctx); herr != nil {
-		return fmt.Errorf("%w: %v", ErrInfra, herr)
+		return infraError{herr}
 	}
 	return nil
 }
@@ -395,7 +398,7 @@ func (r *fleetRun) event(ev *record.Event) {
 	if err := r.o.Out.Write(ev); err != nil {
 		r.mu.Lock()
 		if r.eventErr == nil {
-			r.eventErr = fmt.Errorf("recording %q: %w", ev.Message, err)
+			r.eventErr = infraError{fmt.Errorf("recording %q: %w", ev.Message, err)}
 		}
 		r.mu.Unlock()
 	}
@@ -535,7 +538,7 @@ func (r *fleetRun) prune(ctx context.Context, di int, when string) error {
 		if ctx.Err() == nil && r.pool.check(di) != nil {
 			return nil // it left the pool; its builds go to the others
 		}
-		return fmt.Errorf("%w: disk use of daemon %d: %v", ErrInfra, di, err)
+		return infraError{fmt.Errorf("disk use of daemon %d: %v", di, err)}
 	}
 	if u < p.ThresholdBytes {
 		return nil
@@ -543,7 +546,7 @@ func (r *fleetRun) prune(ctx context.Context, di int, when string) error {
 	t0 := time.Now()
 	freed, err := d.Prune(ctx, p.KeepBytes, false)
 	if err != nil {
-		return fmt.Errorf("%w: pruning daemon %d: %v", ErrInfra, di, err)
+		return infraError{fmt.Errorf("pruning daemon %d: %v", di, err)}
 	}
 	secs := time.Since(t0).Seconds()
 	r.mu.Lock()

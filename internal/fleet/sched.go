@@ -21,6 +21,16 @@ type infraError struct{ error }
 func (e infraError) Unwrap() error      { return e.error }
 func (infraError) Is(target error) bool { return target == ErrInfra }
 
+// Infra marks err as an infrastructure failure (IsInfra), its text
+// unchanged: for a failure around the builds, such as an output file that
+// cannot be written.
+func Infra(err error) error {
+	if err == nil {
+		return nil
+	}
+	return infraError{err}
+}
+
 // IsInfra reports whether err is an infrastructure failure: it wraps
 // ErrInfra, or engine.ClassOf classes it engine.ErrInfra.
 func IsInfra(err error) bool {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -60,7 +62,7 @@ func Open(ctx context.Context, s Setup) (*Env, error) {
 	if u.Start.Dir == "" {
 		// Unix socket paths are limited to about 100 bytes, so a private
 		// stack's state does not live under Out.
-		d, err := os.MkdirTemp("", "buildtune-")
+		d, err := newPrivateDir(os.TempDir())
 		if err != nil {
 			return nil, fmt.Errorf("creating state folder: %w", err)
 		}
@@ -89,6 +91,9 @@ func Open(ctx context.Context, s Setup) (*Env, error) {
 	s.Source.attachAuth(env.Daemons, warn)
 	if e.Workload, err = s.Source.Prepare(ctx, env.Registry.Addr, s.Out, s.Profile, s.Instances, s.SDKSha); err != nil {
 		e.Close()
+		if ferr := outputError(s.Out, err); ferr != nil {
+			return nil, ferr
+		}
 		if registryDown(err) {
 			return nil, infraError{err} // the base images could not be pushed: exit 3
 		}
@@ -145,4 +150,35 @@ func registryDown(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// outputError classes a failure to write a file under out while preparing
+// the workload (the fixtures' build context and its bases' digests): a
+// full disk is the host's (exit 3, as a daemon's), any other (a "context"
+// that is a file, no permission) is the folder given as --out (bad input,
+// exit 2), not a failed build nor a registry down (a syscall.Errno has
+// net.Error's methods, which registryDown would take for a network
+// error). It returns nil for any other error.
+func outputError(out string, err error) error {
+	var pe *fs.PathError
+	if out == "" || errors.Is(err, input.ErrBad) || !errors.As(err, &pe) || !within(out, pe.Path) {
+		return nil
+	}
+	if diskFull(err) {
+		return infraError{err}
+	}
+	return input.Errorf("--out "+out, "%v: want a folder this user can write", err)
+}
+
+// diskFull says err is a write that found no space left (ENOSPC, or a
+// quota reached): an infrastructure failure of the host, not of the build
+// nor of the input.
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// within says path is dir or inside it.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

@@ -107,6 +107,10 @@ type Result struct {
 	// (their summary's, each killed one's up to its last summary update),
 	// part of Summary.WallSeconds.
 	PriorWallSeconds float64
+	// StopReason says why the run stopped before its end ("interrupted",
+	// or the infrastructure failure), for the job page; "" when it ran
+	// to its end.
+	StopReason string
 	// Trial is this run's totals (zero when there was nothing to build).
 	Trial   record.Trial
 	Summary manifest.Summary
@@ -294,11 +298,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	sum.setPrunes(res.Trial.Prunes, res.Trial.PruneSeconds)
 	if err := sum.load(res.ManifestPath); err != nil {
-		return res, errors.Join(runErr, err)
+		return res, also(runErr, err)
 	}
 	if res.Summary, err = sum.write(); err != nil {
-		return res, errors.Join(runErr, err)
+		return res, also(runErr, fleet.Infra(err))
 	}
+	res.StopReason = stopReason(runErr)
 	if o.StepSummary != "" {
 		// The job page's copy: a file that cannot be written is said,
 		// and changes nothing of the build's outcome (its exit status
@@ -308,6 +313,30 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	return res, runErr
+}
+
+// stopReason is why a run stopped, short, for the job page: its log has
+// the whole error.
+func stopReason(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	case fleet.IsInfra(err):
+		return "infrastructure failure: " + cutText(err.Error(), 200)
+	}
+	return cutText(err.Error(), 200)
+}
+
+// also is the run's error (first) with a failure to write its outputs
+// after it, on one line (errors.Join's would take two): both stay
+// reachable by errors.Is and errors.As.
+func also(runErr, err error) error {
+	if runErr == nil {
+		return err
+	}
+	return fmt.Errorf("%w; then %w", runErr, err)
 }
 
 // removeStaleTemps removes the temporary files that an atomic write of name in dir
@@ -631,7 +660,9 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 			defer mu.Unlock()
 			if err != nil {
 				if writeErr == nil {
-					writeErr = fmt.Errorf("recording %s: %w", rec.Instance, err)
+					// The output, not the image, failed (a full disk):
+					// an infrastructure failure, not a failed build.
+					writeErr = fleet.Infra(fmt.Errorf("recording %s: %w", rec.Instance, err))
 					cancel()
 				}
 				return
@@ -655,7 +686,7 @@ func build(ctx context.Context, o Options, todo []workload.Instance, mw *manifes
 	}
 	res.Trial = tr
 	if err := recs.Write(&tr); err != nil && runErr == nil {
-		runErr = fmt.Errorf("writing trial record: %w", err)
+		runErr = fleet.Infra(fmt.Errorf("writing trial record: %w", err))
 	}
 	mu.Lock()
 	defer mu.Unlock()

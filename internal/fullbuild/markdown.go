@@ -31,23 +31,33 @@ func Markdown(r *Result) string {
 	if left := r.Planned - s.Total; left > 0 {
 		// A stopped run (interrupted, the infrastructure lost): its
 		// table counts only what it recorded.
-		fmt.Fprintf(&b, " **Stopped: %d of %d planned images not built yet**; the same --out resumes it.", left, r.Planned)
+		why := ""
+		if r.StopReason != "" {
+			why = " (" + strings.ReplaceAll(r.StopReason, "\n", " ") + ")"
+		}
+		fmt.Fprintf(&b, " **Stopped: %d of %d planned images not built yet**%s; the same --out resumes it.", left, r.Planned, why)
 	}
 	b.WriteString("\n")
 	if len(s.FailedImages) > 0 {
 		b.WriteString("\n**Failed images**\n\n")
 		for _, f := range s.FailedImages {
-			msg := strings.ReplaceAll(f.Error, "\n", " ")
-			if len(msg) > 200 {
-				cut := 200
-				for cut > 0 && !utf8.RuneStart(msg[cut]) {
-					cut-- // not inside a character
-				}
-				msg = msg[:cut] + "..."
-			}
+			msg := cutText(strings.ReplaceAll(f.Error, "\n", " "), 200)
 			fmt.Fprintf(&b, "- `%s` (%d attempts): %s\n", f.Instance, f.AttemptCount, msg)
 		}
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// cutText cuts msg to at most n bytes, on a character boundary, marking
+// the cut with "...".
+func cutText(msg string, n int) string {
+	if len(msg) <= n {
+		return msg
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut-- // not inside a character
+	}
+	return msg[:cut] + "..."
 }

@@ -121,6 +121,12 @@ func Merge(dirs []string, expected []string) (Merged, error) {
 		sum, err := ReadSummary(filepath.Join(dir, SummaryFile))
 		var shardWall time.Duration
 		switch {
+		case errors.Is(err, os.ErrNotExist) && len(outs) == 0:
+			// No line and no summary (written once building starts): a
+			// build killed while its stack started. It holds none of
+			// its shard's images, and names no shard: missingShards
+			// names the one it should have held.
+			cov.Incomplete = append(cov.Incomplete, fmt.Sprintf("%s (no image and no %s: its build stopped before building)", dir, SummaryFile))
 		case errors.Is(err, os.ErrNotExist):
 			shardWall = Span(outs)
 			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: no %s, wall taken from timestamps (%.0f s)", dir, SummaryFile, shardWall.Seconds()))
@@ -279,6 +285,9 @@ func missingShards(infos []ShardInfo) ([]string, string) {
 	count := 0
 	have := map[int]bool{}
 	for _, info := range infos {
+		if info.Shard == "" && info.Images == 0 && info.Planned == 0 {
+			continue // a folder that says nothing of its shard (Merge names it stopped)
+		}
 		sp, err := shard.ParseSpec(info.Shard)
 		if err != nil {
 			return nil, "" // a folder that is not a shard: nothing to say

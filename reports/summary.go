@@ -34,7 +34,8 @@ type SweepInfo struct {
 func SweepSummary(set *record.Set, info SweepInfo) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Sweep %s\n", info.RunID)
-	groups := record.GroupByCell(record.Select(set))
+	sel := record.Select(set)
+	groups := record.GroupByCell(sel)
 	// The registry bandwidth is a condition, not a setting: cells are
 	// ranked only among the cells of the same condition.
 	var conds []string
@@ -62,7 +63,15 @@ func SweepSummary(set *record.Set, info SweepInfo) string {
 			summaryTable(&b, temp+" trials"+under, cells)
 		}
 	}
-	fmt.Fprintf(&b, "\n%d trials run, %d resumed, %s elapsed. Records: `%s`.\n", info.Ran, info.Resumed, info.Elapsed.Round(time.Second), info.Records)
+	// A cell none of whose trials counts is in no table: say so, or it
+	// reads as never swept.
+	if un := evidence.UncountedCells(set, sel); len(un) > 0 {
+		b.WriteString("\nNot ranked:\n")
+		for _, u := range un {
+			fmt.Fprintf(&b, "- %s\n", u)
+		}
+	}
+	fmt.Fprintf(&b, "\n%s run, %d resumed, %s elapsed. Records: `%s`.\n", analyze.Plural(info.Ran, "trial"), info.Resumed, info.Elapsed.Round(time.Second), info.Records)
 	if info.Stop != "" {
 		fmt.Fprintf(&b, "\nAdaptive: %s (best %s).\n", info.Stop, info.Best)
 		for _, d := range info.Dropped {

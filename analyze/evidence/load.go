@@ -355,8 +355,187 @@ func Load(dir string) (*Run, error) {
 	}
 	if n := len(set.Trials) - warmups - len(run.Selected.Trials); n > 0 {
 		run.Warnings = append(run.Warnings, fmt.Sprintf("%d of %d measured trial records do not count (retried, interrupted or failed)", n, len(set.Trials)-warmups))
+		run.Warnings = append(run.Warnings, UncountedCells(set, run.Selected)...)
+	}
+	if w := unsweptCells(info, set); w != "" {
+		run.Warnings = append(run.Warnings, w)
 	}
 	return run, nil
+}
+
+// unsweptCells names the cells of the grid run.json records that have no
+// trial record at all ("" when none): a sweep stopped before it reached
+// them. Like a cell whose trials all failed, such a cell is in no table or
+// knob verdict ("cache_mode: not varied" for a grid of three cache modes
+// stopped in its first cells), and only the grid in the Method section
+// would show that it was planned.
+func unsweptCells(info *RunInfo, set *record.Set) string {
+	if info == nil {
+		return ""
+	}
+	g := info.Grid
+	var planned []Config
+	if len(g.Configs) > 0 {
+		for _, s := range g.Configs {
+			c, err := ParseConfig(s)
+			if err != nil {
+				return "" // not a grid this can expand: say nothing rather than guess
+			}
+			planned = append(planned, c)
+		}
+	} else {
+		regs := g.Registry
+		if len(regs) == 0 {
+			regs = []string{""}
+		}
+		for _, w := range g.Workers {
+			for _, b := range g.Batch {
+				for _, cm := range g.Cache {
+					for _, st := range g.Strategy {
+						for _, r := range regs {
+							planned = append(planned, Config{Workers: w, Batch: b, CacheMode: cm, Strategy: st, Registry: r})
+						}
+					}
+				}
+			}
+		}
+	}
+	// A sweep runs every cell's rep 1 before any cell's rep 2 (and an
+	// adaptive one its first round the same way): a cell with no record
+	// beside cells with a second rep was not cut off by a stop, and a grid
+	// that does not describe the records says nothing here.
+	seen := map[string]bool{}
+	for _, t := range set.Trials {
+		if t.Temp == record.TempWarmup {
+			continue
+		}
+		if t.Rep > 1 {
+			return ""
+		}
+		seen[t.Cell] = true
+	}
+	var missing []string
+	for _, c := range planned {
+		if c.Registry == "unlimited" || c.Registry == "direct" {
+			c.Registry = ""
+		}
+		name := canonicalCell(c.Name())
+		if !seen[name] && !slices.Contains(missing, name) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 || len(missing) == len(planned) {
+		// None missing, or none found: a grid that does not name the
+		// records' cells (another run's records) says nothing here.
+		return ""
+	}
+	return fmt.Sprintf("%s of the sweep's grid %s no trial record: the sweep stopped before it ran %s (buildtune sweep --resume on this folder runs %s); %s in no table, knob verdict or prediction",
+		analyze.Plural(len(missing), "cell"), map[bool]string{true: "has", false: "have"}[len(missing) == 1], listNames(missing),
+		map[bool]string{true: "it", false: "them"}[len(missing) == 1], map[bool]string{true: "it is", false: "they are"}[len(missing) == 1])
+}
+
+// listNames writes at most 6 names, then how many more.
+func listNames(names []string) string {
+	if len(names) <= 6 {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:6], ", "), len(names)-6)
+}
+
+// UncountedCells names each cell (at a temperature) with trial records
+// in set but none that counts in sel (record.Select's output), and why: such a cell is in no table, knob verdict
+// or recommendation, so without a word it reads as never swept (a cache
+// mode every trial of which failed left "cache_mode: not varied" and "the
+// only feasible candidate").
+func UncountedCells(set, sel *record.Set) []string {
+	type key struct{ cell, temp string }
+	counted := map[key]bool{}
+	for _, t := range sel.Trials {
+		counted[key{t.Cell, t.Temp}] = true
+	}
+	type why struct {
+		trials, infra, failed, errored, interrupted int
+		first                                       string
+	}
+	var order []key
+	whys := map[key]*why{}
+	// The first error of a failed image, by run and trial.
+	type trialKey struct {
+		run   string
+		trial int
+	}
+	firstErr := map[trialKey]string{}
+	for _, im := range set.Images {
+		k := trialKey{im.Run, im.Trial}
+		if im.Error != "" && firstErr[k] == "" {
+			firstErr[k] = im.Error
+		}
+	}
+	// The latest record of each trial says how it ended (a resumed trial
+	// is recorded again).
+	last := map[trialKey]int{}
+	for i, t := range set.Trials {
+		last[trialKey{t.Run, t.Trial}] = i
+	}
+	for i, t := range set.Trials {
+		k := key{t.Cell, t.Temp}
+		if last[trialKey{t.Run, t.Trial}] != i || t.Temp == record.TempWarmup || counted[k] {
+			continue
+		}
+		w := whys[k]
+		if w == nil {
+			w = &why{}
+			whys[k] = w
+			order = append(order, k)
+		}
+		w.trials++
+		switch {
+		case t.Interrupted:
+			w.interrupted++
+		case t.Error != "":
+			w.errored++
+			if w.first == "" {
+				w.first = t.Error
+			}
+		case t.InfraFailed > 0:
+			w.infra++
+		default:
+			w.failed++
+		}
+		if w.first == "" {
+			w.first = firstErr[trialKey{t.Run, t.Trial}]
+		}
+	}
+	var out []string
+	for _, k := range order {
+		w := whys[k]
+		var parts []string
+		for _, p := range []struct {
+			n    int
+			what string
+		}{{w.infra, "with infrastructure failures"}, {w.errored, "that ended in an error"}, {w.interrupted, "interrupted"}, {w.failed, "that did not count"}} {
+			if p.n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %s", analyze.Plural(p.n, "trial"), p.what))
+			}
+		}
+		temp := ""
+		if k.temp != "" && k.temp != record.TempCold {
+			temp = " " + k.temp
+		}
+		if w.interrupted == w.trials {
+			// Cut off by a stop, not failed: its error is the stop's.
+			out = append(out, fmt.Sprintf("cell %s%s has no trial that counts: %s; it is left out of every table, knob verdict and prediction until the sweep is resumed",
+				k.cell, temp, strings.Join(parts, ", ")))
+			continue
+		}
+		first := ""
+		if w.first != "" {
+			first = fmt.Sprintf(" (first error: %s)", w.first)
+		}
+		out = append(out, fmt.Sprintf("cell %s%s has no trial that counts: %s%s; it is left out of every table, knob verdict and prediction, as if it had not been swept",
+			k.cell, temp, strings.Join(parts, ", "), first))
+	}
+	return out
 }
 
 func readRunInfo(dir string) (*RunInfo, error) {

@@ -495,6 +495,13 @@ func fitModels(cells []*Cell, events []record.Event, images int, seed uint64) Mo
 	var order []key
 	pts := map[key][2][]float64{}
 	for _, c := range cells {
+		// A cell that built no image has a throughput of 0 in every
+		// trial: a count of failed builds, not of contention. As a point
+		// of the fit it bent the curve down to 0 and scaled every
+		// extrapolation by it.
+		if c.Images == 0 {
+			continue
+		}
 		k := key{c.Config.CacheMode, c.Config.Strategy, c.Config.Registry, c.Config.Batch}
 		if series[k] == nil {
 			series[k] = &USLSeries{CacheMode: k.cache, Strategy: k.strategy, Batch: k.batch, Registry: k.registry}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -227,6 +228,29 @@ func (a *Analysis) PlanTargetContext(ctx context.Context, basis string, target T
 			"more cores are taken not to speed up one build", analyze.Plural(cp.SweepCores, "core")))
 	}
 
+	// A list whose repos the sweep never built draws those images from
+	// the pooled sample: said once for the plan, as recommend says it for
+	// its prediction of the same list.
+	if len(target.Repos) > 0 {
+		seen := map[string]bool{}
+		ims, _ := basisCell.observations()
+		for _, im := range ims {
+			seen[im.Repo] = true
+		}
+		unseen, unseenRepos := 0, map[string]bool{}
+		for _, r := range target.Repos {
+			if !seen[r] {
+				unseen++
+				unseenRepos[r] = true
+			}
+		}
+		if unseen > 0 {
+			cp.Warnings = append(cp.Warnings, fmt.Sprintf("%s in %s: drawn from the pooled set (%s)",
+				model.UnseenRepos(unseen, images, len(unseenRepos)), basisCell.Name,
+				strings.Join(slices.Sorted(maps.Keys(unseenRepos)), ", ")))
+		}
+	}
+
 	// Registry bytes per image, both directions, as the link carries them.
 	var moved int64
 	built := 0
@@ -254,7 +278,27 @@ func (a *Analysis) PlanTargetContext(ctx context.Context, basis string, target T
 			return sub.predictOnCores(ctx, cfgAt(w), n, shardRepos(repos, n), cells, cp.Cores, cp.SweepCores)
 		}
 		p, src, err := sub.predictFrom(ctx, cfgAt(w), Target{Images: n, Repos: shardRepos(repos, n), Seed: a.Options.Seed})
-		return p, src.by, src.fit, err
+		if err != nil || !src.exact {
+			return p, src.by, src.fit, err
+		}
+		// A measured cell whose trials had fewer images than its workers
+		// ran fewer builds at once than a runner's build of it will: its
+		// per-image seconds used there, with no crowding fit to run them
+		// at the runner's count, assume a perfectly linear speed-up. That
+		// is not measured: without any scaling model of its series the
+		// workers value is left out, as an unmeasured one is; with one,
+		// its rows are extrapolated.
+		m, k := src.cell.Concurrency(), Concurrency(cfgAt(w), n)
+		if m >= k || a.Models.crowdFitFor(cfgAt(w)) != nil {
+			return p, src.by, src.fit, nil
+		}
+		if a.Models.fitFor(src.cell.Config) == nil {
+			return p, "", nil, input.Bad("config", fmt.Errorf(
+				"%s: cannot be planned from this sweep (%w): its cell %s was measured at %s at once only (its trials had fewer images than workers), and a runner's build runs %d, with no USL or crowding fit to scale to it; sweep a sample of at least %d images",
+				cfgAt(w), ErrNoScalingModel, src.cell.Name, analyze.Plural(m, "build"), k, k))
+		}
+		p.Extrapolated = true
+		return p, fmt.Sprintf("per-image seconds of %s, measured at %s at once, used unscaled", src.cell.Name, analyze.Plural(m, "build")), nil, nil
 	}
 	// Every workers value must be predictable before the predictor is
 	// handed to the model, which cannot take errors. A value the sweep
@@ -270,7 +314,7 @@ func (a *Analysis) PlanTargetContext(ctx context.Context, basis string, target T
 		if err := ctx.Err(); err != nil {
 			return cp, fmt.Errorf("planning %s stopped: %w", analyze.Plural(images, "image"), err)
 		}
-		_, by, fit, err := predictOne(w, min(w, images))
+		p, by, fit, err := predictOne(w, min(w, images))
 		switch {
 		case errors.Is(err, ErrNoScalingModel):
 			if w <= most {
@@ -284,7 +328,7 @@ func (a *Analysis) PlanTargetContext(ctx context.Context, basis string, target T
 			return cp, fmt.Errorf("planning at %d workers: %w", w, err)
 		}
 		planned = append(planned, w)
-		if (scaled || !slices.Contains(measured, w)) && w <= most {
+		if (scaled || !slices.Contains(measured, w) || p.Extrapolated) && w <= most {
 			cp.Extrapolated = append(cp.Extrapolated, w)
 			if by == "" {
 				by = "a cell measured at the same builds at once, unscaled"

@@ -152,16 +152,20 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 	var cands []model.Candidate
 	byName := map[string]Config{}
 	baseName := ""
+	// Cells that are no candidate are said after the pick's own warnings:
+	// the first warning is the report's reason why the pick is not
+	// confident, which another cell's failed builds are not.
+	var notCands []string
 	for _, cell := range a.Cells {
 		if cell.Config.Registry != reg {
 			continue
 		}
 		if cell.Images == 0 {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s has no built images: not a candidate", cell.Name))
+			notCands = append(notCands, fmt.Sprintf("%s has no built images: not a candidate", cell.Name))
 			continue
 		}
 		if !cell.timed() {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: its %d built images record no build time (wall_s 0): not a candidate", cell.Name, cell.Images))
+			notCands = append(notCands, fmt.Sprintf("%s: its %d built images record no build time (wall_s 0): not a candidate", cell.Name, cell.Images))
 			continue
 		}
 		p, err := a.Predict(cell.Config, t)
@@ -201,6 +205,7 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 		r.Excluded = append(r.Excluded, fmt.Sprintf("%s: %s (%s)", ex.Name, ex.Constraint, ex.Detail))
 	}
 	if err != nil {
+		r.Warnings = append(r.Warnings, notCands...)
 		return r, fmt.Errorf("recommending for %s: %w", analyze.Plural(r.Images, "image"), err)
 	}
 	r.Recommended = choiceOf(byName[mr.Best.Config.Name], mr.Best.Prediction)
@@ -337,6 +342,7 @@ func (a *Analysis) Recommend(c Constraints) (Recommendation, error) {
 				baseline.Name(), mr.Best.Config.Name, analyze.FormatSeconds(-s.Median), analyze.FormatSeconds(-s.Hi), analyze.FormatSeconds(-s.Lo)))
 		}
 	}
+	r.Warnings = append(r.Warnings, notCands...)
 	return r, nil
 }
 

@@ -260,6 +260,11 @@ type Verdict struct {
 	// HeadFaster and HeadSlower say the interval excludes 0.
 	HeadFaster bool `json:"head_faster"`
 	HeadSlower bool `json:"head_slower"`
+	// Thin says why the predictions cannot carry a verdict ("": they
+	// can): a side that rests on one trial, or whose interval has no
+	// width, leaves the machine's between-trial spread out of its
+	// interval, so neither the difference nor the claim is tested.
+	Thin string `json:"thin,omitempty"`
 	// ClaimS is the claimed wall time in seconds (0: none) and Claim the
 	// verdict: holds when head's Hi is within it, refuted when head's Lo
 	// exceeds it.
@@ -319,8 +324,14 @@ func (v *Verdict) prove(bp, hp model.Prediction, base, head Config) {
 	v.Confidence = confOr(bp.Confidence)
 	v.HeadFaster = d.Lo > 0
 	v.HeadSlower = d.Hi < 0
+	v.Thin = thinProof(bp, hp)
+	if v.Thin != "" {
+		v.HeadFaster, v.HeadSlower = false, false
+	}
 	if v.ClaimS > 0 {
 		switch {
+		case v.Thin != "":
+			v.Claim = ClaimInconclusive
 		case hp.Hi <= v.ClaimS:
 			v.Claim = ClaimHolds
 		case hp.Lo > v.ClaimS:
@@ -337,6 +348,31 @@ func (v *Verdict) prove(bp, hp model.Prediction, base, head Config) {
 	default:
 		v.ExitCode = ExitInconclusive
 	}
+}
+
+// thinProof says why base's and head's predictions cannot test anything
+// ("": they can): one trial speed factor behind a side (the machine's
+// spread from trial to trial unknown, unless a pooled spread stands in
+// for it), or an interval of zero width (every simulated build the same).
+// Their paired difference would then exclude 0 from the image draws
+// alone, which is not evidence that one setting is faster.
+func thinProof(bp, hp model.Prediction) string {
+	var why []string
+	for _, side := range []struct {
+		name string
+		p    model.Prediction
+	}{{"base", bp}, {"head", hp}} {
+		switch p := side.p; {
+		case len(p.TrialFactors) < 2 && !p.SpreadPooled:
+			why = append(why, fmt.Sprintf("%s rests on %s", side.name, analyze.Plural(len(p.TrialFactors), "trial")))
+		case !(p.Hi > p.Lo):
+			why = append(why, fmt.Sprintf("%s's interval has zero width (%s-%s)", side.name, analyze.FormatSeconds(p.Lo), analyze.FormatSeconds(p.Hi)))
+		}
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return strings.Join(why, " and ") + ": the machine's spread from trial to trial is not in the intervals, so they test nothing; run at least 2 reps (3 or more to test a difference)"
 }
 
 func prefixed(p string, ws []string) []string {
@@ -380,6 +416,8 @@ func (v *Verdict) markdown() string {
 	row("head", v.Head)
 	fmt.Fprintf(&b, "\nHead saves %s [%s, %s] over paired simulated builds: ", analyze.FormatSeconds(v.DiffS.Median), analyze.FormatSeconds(v.DiffS.Lo), analyze.FormatSeconds(v.DiffS.Hi))
 	switch {
+	case v.Thin != "":
+		fmt.Fprintf(&b, "not tested: %s.\n", v.Thin)
 	case v.HeadFaster:
 		b.WriteString("significantly faster.\n")
 	case v.HeadSlower:
@@ -394,6 +432,9 @@ func (v *Verdict) markdown() string {
 			why = fmt.Sprintf("even head's fastest plausible build, %s, is slower", analyze.FormatSeconds(v.Head.PredictedS.Lo))
 		case ClaimHolds:
 			why = fmt.Sprintf("head's interval ends at %s", analyze.FormatSeconds(v.Head.PredictedS.Hi))
+		}
+		if v.Thin != "" {
+			why = "the predictions test nothing, see above"
 		}
 		fmt.Fprintf(&b, "\nClaim: %s or less. Verdict: **%s** (%s).\n", analyze.FormatSeconds(v.ClaimS), v.Claim, why)
 	}

@@ -371,15 +371,7 @@ func PredictContext(ctx context.Context, in PredictInput) (Prediction, error) {
 		stratum[i] = k
 	}
 	if unseenImages > 0 {
-		// "1 of 25 target images (1 repo) has no observations of its
-		// repo", "7 of 40 ... have no observations of their repo".
-		verb, whose := "have", "their"
-		if unseenImages == 1 {
-			verb, whose = "has", "its"
-		}
-		p.Warnings = append(p.Warnings, fmt.Sprintf(
-			"%d of %d target images (%s) %s no observations of %s repo: drawn from the pooled set",
-			unseenImages, n, analyze.Plural(len(unseenRepos), "repo"), verb, whose))
+		p.Warnings = append(p.Warnings, UnseenRepos(unseenImages, n, len(unseenRepos))+": drawn from the pooled set")
 	}
 	if len(cell.pooled) < 30 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf(
@@ -931,4 +923,16 @@ func median(xs []float64) float64 {
 
 func newRNG(seed uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+}
+
+// UnseenRepos says how many of a target's images belong to repos the
+// sweep never built: "1 of 25 target images (1 repo) has no observations
+// of its repo", "7 of 40 ... (2 repos) have no observations of their repo".
+func UnseenRepos(unseen, images, repos int) string {
+	verb, whose := "have", "their"
+	if unseen == 1 {
+		verb, whose = "has", "its"
+	}
+	return fmt.Sprintf("%d of %d target images (%s) %s no observations of %s repo",
+		unseen, images, analyze.Plural(repos, "repo"), verb, whose)
 }

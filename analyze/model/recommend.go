@@ -472,8 +472,10 @@ func cacheReasons(cd Candidate) []string {
 		return nil
 	}
 	p := cd.Prediction
-	// Worker-seconds of wall time per image.
-	perImage := safeDiv(p.Median*float64(max(cd.Config.Workers, 1)), float64(p.Images))
+	// Worker-seconds of wall time per image, over the builds that run at
+	// once (workers capped by the batch and the images), not the workers
+	// named: 16 workers at batch 3 keep 3 busy.
+	perImage := safeDiv(p.Median*float64(Concurrency(cd.Config.Workers, cd.Config.Batch, p.Images)), float64(p.Images))
 	share := ""
 	if perImage > 0 {
 		share = fmt.Sprintf(" (%.0f%% of the %.0f worker-seconds per image)", 100*cd.CacheExportSeconds/perImage, perImage)

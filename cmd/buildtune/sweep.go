@@ -516,7 +516,7 @@ func sweepFailures(out string) string {
 	if err != nil {
 		return ""
 	}
-	images, trials, all := 0, 0, 0
+	images, trials, infra, all := 0, 0, 0, 0
 	for _, t := range record.Latest(set).Trials {
 		if t.Interrupted {
 			continue
@@ -526,12 +526,23 @@ func sweepFailures(out string) string {
 			images += t.Failed
 			trials++
 		}
+		if t.InfraFailed > 0 {
+			infra++
+		}
 	}
 	if images == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s failed to build in %d of %d trials; their errors are in %s, and the statistics count the built images only",
-		analyze.Plural(images, "image"), trials, all, filepath.Join(out, sweep.RecordsFile))
+	// A trial with an infrastructure failure (a registry or daemon that
+	// did not answer, such as a --cache-ref registry that is down) does
+	// not count at all, not even its built images.
+	left := ""
+	if infra > 0 {
+		left = fmt.Sprintf(" (%s with infrastructure failures, a registry or daemon that did not answer: %s left out of the statistics altogether)",
+			analyze.Plural(infra, "trial"), map[bool]string{true: "it is", false: "they are"}[infra == 1])
+	}
+	return fmt.Sprintf("%s failed to build in %d of %d trials%s; their errors are in %s, and the statistics count the built images only",
+		analyze.Plural(images, "image"), trials, all, left, filepath.Join(out, sweep.RecordsFile))
 }
 
 // cacheFrom names the input a sweep's cache mode came from, for a message

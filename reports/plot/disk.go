@@ -121,7 +121,7 @@ func DiskUse(d DiskData) (*Chart, error) {
 	}
 	p.X.Min, p.X.Max = xlo, xhi
 	p.Y.Min, p.Y.Max = ylo, yhi
-	p.X.Tick.Marker = ticks{}
+	p.X.Tick.Marker = countTicks{}
 	p.Y.Tick.Marker = ticks{}
 	ch.Panels = []*gplot.Plot{p}
 	return ch, nil

@@ -178,6 +178,28 @@ func (ticks) Ticks(min, max float64) []gplot.Tick {
 	return ts
 }
 
+// countTicks is ticks for an axis of whole things (images built): no
+// labelled or minor tick falls between two whole numbers, so a short axis
+// (a sweep of one or two images) shows 0, 1, 2 rather than 0.2, 0.4, ...
+type countTicks struct{}
+
+func (countTicks) Ticks(min, max float64) []gplot.Tick {
+	var ts []gplot.Tick
+	for _, t := range (ticks{}).Ticks(min, max) {
+		if t.Value == math.Trunc(t.Value) {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) >= 2 || !(max > min) || max-min > 100 {
+		return ts
+	}
+	ts = ts[:0]
+	for v := math.Ceil(min); v <= max; v++ {
+		ts = append(ts, gplot.Tick{Value: v, Label: num(v)})
+	}
+	return ts
+}
+
 // niceStep rounds x up to 1, 2, 2.5 or 5 times a power of ten.
 func niceStep(x float64) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(x)))

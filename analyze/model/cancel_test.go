@@ -37,7 +37,7 @@ func stopsWithin(t *testing.T, delay, limit time.Duration, want string, f func(c
 // TestPredictContextStops: a prediction of a big build (200,000 images
 // at 5,000 workers: each simulated build takes over a second, each of its
 // events some microseconds) stops within a fraction of one simulated
-// build (300 ms: room for a loaded machine or -race) when its context is
+// build (600 ms: room for a loaded machine or -race; it failed at 337 ms at a load of 7 on 2 cores) when its context is
 // cancelled, with an error wrapping context.Canceled that names what
 // stopped; so does a crowded batched one. Looking at the context only
 // between simulated builds would take up to a second.
@@ -47,7 +47,7 @@ func TestPredictContextStops(t *testing.T) {
 		{Images: ims, Trials: trials, N: 200_000, Workers: 5000, Reps: 1000},
 		{Images: ims, Trials: trials, N: 1_000_000, Workers: 64, Batch: 5000, Crowding: 0.2, Reps: 1000},
 	} {
-		stopsWithin(t, 50*time.Millisecond, 300*time.Millisecond, "images at", func(ctx context.Context) error {
+		stopsWithin(t, 50*time.Millisecond, 600*time.Millisecond, "images at", func(ctx context.Context) error {
 			_, err := PredictContext(ctx, in)
 			return err
 		})
@@ -67,7 +67,7 @@ func TestSimulateContextStops(t *testing.T) {
 	for i := range ds {
 		ds[i] = 1 + float64(i%97)/97
 	}
-	stopsWithin(t, 20*time.Millisecond, 300*time.Millisecond, "simulating 200000 images at 5000 workers stopped", func(ctx context.Context) error {
+	stopsWithin(t, 20*time.Millisecond, 600*time.Millisecond, "simulating 200000 images at 5000 workers stopped", func(ctx context.Context) error {
 		_, err := SimulateContext(ctx, Schedule{Durations: ds, Workers: 5000})
 		return err
 	})

@@ -236,7 +236,7 @@ func universe(src fleet.Source) ([]workload.Instance, error) {
 	var err error
 	if src.Instances == "" {
 		insts, err = src.Universe()
-	} else if insts, err = workload.LoadInstanceList(src.Instances); err != nil {
+	} else if insts, err = loadInstances(src); err != nil {
 		err = input.Bad("--instances", err)
 	}
 	if err != nil {
@@ -245,7 +245,49 @@ func universe(src fleet.Source) ([]workload.Instance, error) {
 	if err := src.CheckInstances(insts); err != nil {
 		return nil, err
 	}
+	if src.Context != "" {
+		// The one-Dockerfile workload as Prepare makes it, with stand-ins
+		// for the registry and the SDK commit: its references are checked
+		// by the grammar BuildKit parses them by, before the stack starts.
+		if _, err := workload.Simple(workload.SimpleOptions{Instances: insts, Registry: "127.0.0.1:5000", SDKSha: "0123456789abcdef0123456789abcdef01234567",
+			BaseImage: src.BaseImage, ContextDir: src.Context, Dockerfile: src.Dockerfile, Target: src.Target, BuildArgs: src.BuildArgs,
+			Tag: src.Tag, CacheRef: src.CacheRef}); err != nil {
+			return nil, input.Bad("custom workload (--tag, --cache-ref, --base-image)", err)
+		}
+	}
+	if src.Workload != "" {
+		// A phase with a Dockerfile (or context) per instance, a template,
+		// is checked for the instances that will be built.
+		w, err := workload.Load(src.Workload)
+		if err != nil {
+			return nil, input.Bad("--workload", err)
+		}
+		if err := w.CheckFiles(insts); err != nil {
+			return nil, input.Bad("--workload "+src.Workload, err)
+		}
+	}
 	return insts, nil
+}
+
+// loadInstances reads the --instances file of src: with a --workload file
+// that lists its instances, the ids pick among them, each taken as the file
+// gives it (its org, repo and name expand its templates) and refused when
+// the file does not list it; else each is an SWT-Bench id.
+func loadInstances(src fleet.Source) ([]workload.Instance, error) {
+	if src.Workload != "" {
+		w, err := workload.Load(src.Workload)
+		if err != nil {
+			return nil, input.Bad("--workload", err)
+		}
+		if len(w.Instances) > 0 {
+			data, err := os.ReadFile(src.Instances)
+			if err != nil {
+				return nil, fmt.Errorf("instance list: %w", err)
+			}
+			return workload.ParseInstanceSubset(data, src.Instances, w.Instances, "workload "+src.Workload)
+		}
+	}
+	return workload.LoadInstanceList(src.Instances)
 }
 
 // defaultBuildkitd looks beside the buildtune binary, then in ./bin, then PATH.

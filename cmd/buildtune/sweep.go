@@ -193,6 +193,12 @@ func (c *cli) sweep(ctx context.Context, args []string) error {
 		if err := src.check(); err != nil {
 			return err
 		}
+		// A profile shapes the generated fixtures only: with a custom
+		// workload it was read and then ignored, and the user believed the
+		// sweep measured it.
+		if src.Custom() && fs.Changed("profile") {
+			return input.Errorf("--profile "+profile, "a fixture profile shapes the generated fixtures, and this sweep builds a custom workload (--workload or --context) instead; leave --profile out")
+		}
 		g = def
 		if gridFile != "" {
 			if fi, err := os.Stat(gridFile); err == nil && fi.IsDir() {
@@ -517,7 +523,8 @@ func sweepFailures(out string) string {
 		return ""
 	}
 	images, trials, infra, all := 0, 0, 0, 0
-	for _, t := range record.Latest(set).Trials {
+	latest := record.Latest(set)
+	for _, t := range latest.Trials {
 		if t.Interrupted {
 			continue
 		}
@@ -541,8 +548,61 @@ func sweepFailures(out string) string {
 		left = fmt.Sprintf(" (%s with infrastructure failures, a registry or daemon that did not answer: %s left out of the statistics altogether)",
 			analyze.Plural(infra, "trial"), map[bool]string{true: "it is", false: "they are"}[infra == 1])
 	}
-	return fmt.Sprintf("%s failed to build in %d of %d trials%s; their errors are in %s, and the statistics count the built images only",
-		analyze.Plural(images, "image"), trials, all, left, filepath.Join(out, sweep.RecordsFile))
+	return fmt.Sprintf("%s failed to build in %d of %d trials%s%s; their errors are in %s, and the statistics count the built images only",
+		analyze.Plural(images, "image"), trials, all, left, failedInstances(latest), filepath.Join(out, sweep.RecordsFile))
+}
+
+// failedInstances names the instances whose builds failed in set (the
+// latest trials' image records), most often first, with the first error
+// on one line: ": a (in 2 trials), b (in 1); first error (a): ...", or ""
+// when no image record says which failed. An instance that fails in every
+// trial (a RUN that exits 1 for it alone) is not a slow cell's noise.
+func failedInstances(set *record.Set) string {
+	const maxNamed, maxError = 5, 300
+	count := map[string]int{}
+	var order []string
+	first, firstID := "", ""
+	for _, im := range set.Images {
+		if im.Status != record.StatusFailed {
+			continue
+		}
+		name := im.Instance
+		if name == "" {
+			// A three-phase plan's shared phase, built once per trial:
+			// every instance of its trial failed with it.
+			name = "shared phase " + im.Phase
+		}
+		if count[name] == 0 {
+			order = append(order, name)
+		}
+		count[name]++
+		if first == "" && im.Error != "" {
+			first, firstID = strings.Join(strings.Fields(im.Error), " "), name
+		}
+	}
+	if len(order) == 0 {
+		return ""
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return count[b] - count[a] })
+	var names []string
+	for i, id := range order[:min(len(order), maxNamed)] {
+		unit := ""
+		if i == 0 {
+			unit = map[bool]string{true: " trial", false: " trials"}[count[id] == 1]
+		}
+		names = append(names, fmt.Sprintf("%s (in %d%s)", id, count[id], unit))
+	}
+	out := ": " + strings.Join(names, ", ")
+	if len(order) > maxNamed {
+		out += fmt.Sprintf(" and %d more", len(order)-maxNamed)
+	}
+	if first != "" {
+		if r := []rune(first); len(r) > maxError {
+			first = string(r[:maxError]) + "…"
+		}
+		out += fmt.Sprintf("; first error (%s): %s", firstID, first)
+	}
+	return out
 }
 
 // cacheFrom names the input a sweep's cache mode came from, for a message
@@ -860,7 +920,7 @@ func (c *cli) resumeInstances(dir string, kept *sweep.InstanceList, src fleet.So
 	}
 	ids := kept.IDs
 	if given != "" {
-		insts, err := workload.LoadInstanceList(given)
+		insts, err := loadInstances(fleet.Source{Workload: src.Workload, Instances: given})
 		if err != nil {
 			return nil, input.Bad("--instances", err)
 		}
@@ -880,8 +940,32 @@ func (c *cli) resumeInstances(dir string, kept *sweep.InstanceList, src fleet.So
 		}
 		return w.Instances, nil
 	}
+	// An --instances list of a workload file's instances picked among
+	// them: each is taken as the file gives it, as the sweep took it.
+	var listed map[string]workload.Instance
+	if src.Workload != "" {
+		w, err := workload.Load(src.Workload)
+		if err != nil {
+			return nil, input.Bad("--workload", err)
+		}
+		if len(w.Instances) > 0 {
+			listed = make(map[string]workload.Instance, len(w.Instances))
+			for _, in := range w.Instances {
+				listed[in.ID] = in
+			}
+		}
+	}
 	insts := make([]workload.Instance, len(ids))
 	for i, id := range ids {
+		if listed != nil {
+			in, ok := listed[id]
+			if !ok {
+				return nil, input.Errorf("--resume "+dir, "the workload file %s no longer lists instance %s of the instance_list %s keeps (the sweep started with it); want the file as it was, or start a new sweep",
+					src.Workload, input.Quote(id), runJSON)
+			}
+			insts[i] = in
+			continue
+		}
 		in, err := workload.ParseInstance(id)
 		if err != nil {
 			return nil, input.Bad("--resume "+dir, fmt.Errorf("%s instance_list: %w", runJSON, err))
@@ -889,7 +973,7 @@ func (c *cli) resumeInstances(dir string, kept *sweep.InstanceList, src fleet.So
 		insts[i] = in
 	}
 	if given == "" && src.Instances != "" {
-		if now, err := workload.LoadInstanceList(src.Instances); err == nil && !sameIDs(now, ids) {
+		if now, err := loadInstances(src); err == nil && !sameIDs(now, ids) {
 			fmt.Fprintf(c.stderr, "warning: --resume %s: the instance list %s has changed since the sweep started (%s now); resuming with the %s that %s keeps (instance_list), the list the sweep started with\n",
 				dir, src.Instances, analyze.Plural(len(now), "id"), analyze.Plural(len(ids), "id"), runJSON)
 		}

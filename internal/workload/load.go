@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"unicode"
 
+	"github.com/buildtune/buildtune/internal/engine"
+	"github.com/buildtune/buildtune/internal/input"
 	"github.com/google/go-containerregistry/pkg/name"
+	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 )
 
@@ -58,6 +62,51 @@ func ParseInstanceList(data []byte, source string) ([]Instance, error) {
 	return out, nil
 }
 
+// ParseInstanceSubset parses an instance list, as ParseInstanceList does,
+// whose ids pick among listed, the instances a workload file lists (from
+// names it in errors): each is taken as the file gives it, with the org,
+// repo and name its templates expand, and may be of any shape the file
+// allows. An id the file does not list is an error naming its line.
+func ParseInstanceSubset(data []byte, source string, listed []Instance, from string) ([]Instance, error) {
+	byID := make(map[string]Instance, len(listed))
+	byKey := make(map[string]string, len(listed))
+	for _, in := range listed {
+		byID[in.ID] = in
+		byKey[strings.ToLower(in.ID)] = in.ID
+	}
+	var out []Instance
+	seen := map[string]int{}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		id := strings.TrimSpace(sc.Text())
+		if id == "" || strings.HasPrefix(id, "#") {
+			continue
+		}
+		in, ok := byID[id]
+		if !ok {
+			hint := ""
+			if other, ok := byKey[strings.ToLower(id)]; ok {
+				hint = " (it lists " + other + ")"
+			}
+			return nil, fmt.Errorf("%s line %d: instance %s is not one of the %d instances of %s%s; want ids the workload file lists",
+				source, n, input.Quote(id), len(listed), from, hint)
+		}
+		if prev, dup := seen[id]; dup {
+			return nil, fmt.Errorf("%s line %d: instance %s repeats line %d", source, n, id, prev)
+		}
+		seen[id] = n
+		out = append(out, in)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", source, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no instance ids", source)
+	}
+	return out, nil
+}
+
 // LoadInstanceList reads an instance list file.
 func LoadInstanceList(path string) ([]Instance, error) {
 	data, err := os.ReadFile(path)
@@ -81,27 +130,62 @@ func Load(path string) (*Workload, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := w.checkFiles(); err != nil {
+	if err := w.CheckFiles(w.Instances); err != nil {
 		return nil, fmt.Errorf("workload %s: %w", path, err)
 	}
 	return w, nil
 }
 
-// checkFiles checks that every phase's context folder and Dockerfile
-// exist (folders resolved as Parse resolves them).
-func (w *Workload) checkFiles() error {
+// CheckFiles checks that every phase's context folder and Dockerfile exist
+// (folders resolved as Parse resolves them), and that its target is a stage
+// of the Dockerfile. A phase whose context_dir, dockerfile_dir,
+// dockerfile_name or target is a template is checked for each of insts (an
+// instance's own Dockerfile, "Dockerfile.{{.Repo}}"); with no insts, only
+// the phases that name one Dockerfile for all are.
+func (w *Workload) CheckFiles(insts []Instance) error {
+	checked := map[[3]string]bool{}
+	check := func(r engine.Request) error {
+		df := filepath.Join(cmp.Or(r.DockerfileDir, r.ContextDir), cmp.Or(r.DockerfileName, "Dockerfile"))
+		key := [3]string{r.ContextDir, df, r.Target}
+		if checked[key] {
+			return nil
+		}
+		checked[key] = true
+		if st, err := os.Stat(r.ContextDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("context_dir %s is not a folder; want the build context folder (relative to the workload file)", r.ContextDir)
+		}
+		if st, err := os.Stat(df); err != nil || st.IsDir() {
+			return fmt.Errorf("Dockerfile %s: no such file; want dockerfile_dir and dockerfile_name (default: context_dir/Dockerfile) naming the phase's Dockerfile", df)
+		}
+		return CheckTarget(df, r.Target)
+	}
 	for _, name := range w.StrategyNames() {
 		p := w.Plans[name]
-		for _, ph := range append(append([]Phase(nil), p.Shared...), p.PerInstance...) {
-			if st, err := os.Stat(ph.ContextDir); err != nil || !st.IsDir() {
-				return fmt.Errorf("plan %s phase %q: context_dir %s is not a folder; want the build context folder (relative to the workload file)", name, ph.Name, ph.ContextDir)
+		shared, err := w.SharedBuilds(name, engine.CacheOff)
+		if err != nil {
+			return fmt.Errorf("plan %s: %w", name, err)
+		}
+		for _, b := range shared {
+			if err := check(b.Request); err != nil {
+				return fmt.Errorf("plan %s phase %q: %w", name, b.Phase, err)
 			}
-			df := filepath.Join(cmp.Or(ph.DockerfileDir, ph.ContextDir), cmp.Or(ph.DockerfileName, "Dockerfile"))
-			if st, err := os.Stat(df); err != nil || st.IsDir() {
-				return fmt.Errorf("plan %s phase %q: Dockerfile %s: no such file; want dockerfile_dir and dockerfile_name (default: context_dir/Dockerfile) naming the phase's Dockerfile", name, ph.Name, df)
+		}
+		for i, ph := range p.PerInstance {
+			if !strings.Contains(ph.ContextDir+ph.DockerfileDir+ph.DockerfileName+ph.Target, "{{") {
+				r := engine.Request{ContextDir: ph.ContextDir, DockerfileDir: ph.DockerfileDir, DockerfileName: ph.DockerfileName, Target: ph.Target}
+				if err := check(r); err != nil {
+					return fmt.Errorf("plan %s phase %q: %w", name, ph.Name, err)
+				}
+				continue
 			}
-			if err := CheckTarget(df, ph.Target); err != nil {
-				return fmt.Errorf("plan %s phase %q: %w", name, ph.Name, err)
+			for _, in := range insts {
+				builds, err := w.InstanceBuilds(name, in, engine.CacheOff)
+				if err != nil {
+					return fmt.Errorf("plan %s: instance %s: %w", name, in.ID, err)
+				}
+				if err := check(builds[i].Request); err != nil {
+					return fmt.Errorf("plan %s phase %q, instance %s: %w", name, ph.Name, in.ID, err)
+				}
 			}
 		}
 	}
@@ -112,10 +196,14 @@ func (w *Workload) checkFiles() error {
 // relative context and Dockerfile folders are taken relative to dir.
 func Parse(data []byte, source, dir string) (*Workload, error) {
 	path := source
+	if line := secondDocument(data); line > 0 {
+		return nil, fmt.Errorf("workload %s: line %d: a second YAML document (after ---); want one workload per file", path, line)
+	}
 	var w Workload
 	if err := yaml.UnmarshalStrict(data, &w); err != nil {
 		return nil, fmt.Errorf("workload %s: %w", path, err)
 	}
+	literalBuildArgs(data, &w)
 	for name, p := range w.Plans {
 		for _, phases := range [][]Phase{p.Shared, p.PerInstance} {
 			for i := range phases {
@@ -147,6 +235,84 @@ func Parse(data []byte, source, dir string) (*Workload, error) {
 	return &w, nil
 }
 
+// secondDocument returns the line of a second YAML document in data (after
+// ---), 0 when there is none: the YAML-to-JSON conversion reads the first
+// one only, and would drop the rest without a word. A --- with nothing
+// after it is no document; YAML that does not parse is left to the
+// decoder to report.
+func secondDocument(data []byte) int {
+	dec := yamlv3.NewDecoder(bytes.NewReader(data))
+	for n := 0; ; n++ {
+		var doc yamlv3.Node
+		if err := dec.Decode(&doc); err != nil {
+			return 0
+		}
+		empty := len(doc.Content) == 0 || doc.Content[0].Kind == yamlv3.ScalarNode && doc.Content[0].ShortTag() == "!!null"
+		if n > 0 && !empty {
+			return doc.Line
+		}
+	}
+}
+
+// literalBuildArgs sets the build args of w's phases to the text data gives
+// them. Build args are strings, but the YAML-to-JSON conversion reads a
+// scalar by YAML 1.1's types first: PYTHON_VERSION: 3.10 became "3.1", 010
+// "8", yes and on "true", 0x1F "31", and a key N "false". A mapping that
+// is not plain (a merge key) keeps the conversion's values.
+func literalBuildArgs(data []byte, w *Workload) {
+	type phase struct {
+		BuildArgs yamlv3.Node `yaml:"build_args"`
+	}
+	var raw struct {
+		Plans map[string]struct {
+			Shared      []phase `yaml:"shared"`
+			PerInstance []phase `yaml:"per_instance"`
+		} `yaml:"plans"`
+	}
+	if err := yamlv3.Unmarshal(data, &raw); err != nil {
+		return
+	}
+	literal := func(n *yamlv3.Node) (map[string]string, bool) {
+		for n.Kind == yamlv3.AliasNode {
+			n = n.Alias
+		}
+		if n.Kind != yamlv3.MappingNode {
+			return nil, false
+		}
+		out := make(map[string]string, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			for v.Kind == yamlv3.AliasNode {
+				v = v.Alias
+			}
+			if k.Kind != yamlv3.ScalarNode || k.Value == "<<" || v.Kind != yamlv3.ScalarNode {
+				return nil, false
+			}
+			out[k.Value] = v.Value
+			if v.ShortTag() == "!!null" {
+				out[k.Value] = ""
+			}
+		}
+		return out, true
+	}
+	for name, rp := range raw.Plans {
+		p, ok := w.Plans[name]
+		if !ok || len(rp.Shared) != len(p.Shared) || len(rp.PerInstance) != len(p.PerInstance) {
+			continue
+		}
+		for _, l := range []struct {
+			raw    []phase
+			phases []Phase
+		}{{rp.Shared, p.Shared}, {rp.PerInstance, p.PerInstance}} {
+			for i := range l.raw {
+				if args, ok := literal(&l.raw[i].BuildArgs); ok && len(args) == len(l.phases[i].BuildArgs) {
+					l.phases[i].BuildArgs = args
+				}
+			}
+		}
+	}
+}
+
 // maxID is the longest instance id of a workload file, in bytes: a file
 // name's limit.
 const maxID = 255
@@ -154,9 +320,26 @@ const maxID = 255
 // Validate checks that the workload can be built: instances, at least one
 // plan, phases with a context and a tag, templates that parse and expand.
 func (w *Workload) Validate() error {
+	// A workload file need not name its registry or SDK commit (a sweep
+	// or a build gives them): its templates are checked with stand-ins,
+	// as a sweep's would expand.
+	if w.Registry == "" || w.SDKSha == "" {
+		c := *w
+		c.Registry = cmp.Or(c.Registry, "127.0.0.1:5000")
+		c.SDKSha = cmp.Or(c.SDKSha, "0123456789abcdef0123456789abcdef01234567")
+		return c.validate()
+	}
+	return w.validate()
+}
+
+func (w *Workload) validate() error {
 	// Each instance once: ids that differ only in case share the image tag.
-	seen := map[string]string{}
-	for _, in := range w.Instances {
+	type listed struct {
+		index int
+		id    string
+	}
+	seen := map[string]listed{}
+	for i, in := range w.Instances {
 		// A workload file's ids need not be SWT-Bench's, but they name
 		// records, manifest lines and log files: one line each, and a
 		// length a file name can hold.
@@ -165,9 +348,12 @@ func (w *Workload) Validate() error {
 		}
 		key := strings.ToLower(in.ID)
 		if prev, dup := seen[key]; dup {
-			return fmt.Errorf("instances: %s is listed twice (also as %s; ids that differ only in case name one image): want each instance once", in.ID, prev)
+			if prev.id == in.ID {
+				return fmt.Errorf("instances[%d]: %s repeats instances[%d]: want each instance once", i, in.ID, prev.index)
+			}
+			return fmt.Errorf("instances: %s is listed twice (also as %s; ids that differ only in case name one image): want each instance once", in.ID, prev.id)
 		}
-		seen[key] = in.ID
+		seen[key] = listed{i, in.ID}
 	}
 	if len(w.Plans) == 0 {
 		return fmt.Errorf("no plans: want at least %q", Single)
@@ -178,6 +364,9 @@ func (w *Workload) Validate() error {
 		}
 		if len(p.PerInstance) == 0 {
 			return fmt.Errorf("plan %s: no per_instance phases", name)
+		}
+		if err := p.checkNames(); err != nil {
+			return fmt.Errorf("plan %s: %w", name, err)
 		}
 		for _, ph := range append(append([]Phase(nil), p.Shared...), p.PerInstance...) {
 			if ph.ContextDir == "" {
@@ -191,12 +380,55 @@ func (w *Workload) Validate() error {
 		if _, err := w.InstanceBuilds(name, probe, "max"); err != nil {
 			return fmt.Errorf("plan %s: %w", name, err)
 		}
-		if _, err := w.SharedBuilds(name, "max"); err != nil {
+		shared, err := w.SharedBuilds(name, "max")
+		if err != nil {
+			return fmt.Errorf("plan %s: %w", name, err)
+		}
+		if err := checkSharedRefs(shared); err != nil {
 			return fmt.Errorf("plan %s: %w", name, err)
 		}
 		if err := w.distinctTags(name); err != nil {
 			return fmt.Errorf("plan %s: %w", name, err)
 		}
+	}
+	return nil
+}
+
+// checkNames refuses two phases of a plan with one name, or a phase without
+// one beside others: a phase's name is its builds' id beside the instance's
+// (records, trace files), and two builds of an instance with one id cannot
+// be told apart.
+func (p Plan) checkNames() error {
+	type at struct {
+		list string
+		i    int
+	}
+	var all []at
+	for i := range p.Shared {
+		all = append(all, at{"shared", i})
+	}
+	for i := range p.PerInstance {
+		all = append(all, at{"per_instance", i})
+	}
+	phase := func(a at) Phase {
+		if a.list == "shared" {
+			return p.Shared[a.i]
+		}
+		return p.PerInstance[a.i]
+	}
+	seen := map[string]at{}
+	for _, a := range all {
+		name := strings.TrimSpace(phase(a).Name)
+		if name == "" {
+			if len(all) == 1 {
+				continue
+			}
+			return fmt.Errorf("%s[%d] has no name; want a name for each phase of a plan of several (the records name a build by it)", a.list, a.i)
+		}
+		if prev, dup := seen[name]; dup {
+			return fmt.Errorf("%s[%d] and %s[%d] are both named %q; want each phase of a plan named once (the records name a build by it)", prev.list, prev.i, a.list, a.i, name)
+		}
+		seen[name] = a
 	}
 	return nil
 }
@@ -222,7 +454,13 @@ func (w *Workload) distinctTags(plan string) error {
 		for _, b := range builds {
 			for _, t := range b.Request.Tags {
 				if prev, dup := seen[t]; dup && prev.inst != in.ID {
-					return fmt.Errorf("instances %s and %s are both tagged %s (phase %s): want a tag template that names the instance, such as {{.Slug}}", prev.inst, in.ID, t, b.Phase)
+					want := "a tag template that names the instance, such as {{.Slug}}"
+					if in.Org == "" || in.Name == "" {
+						// {{.Org}}, {{.Name}}, {{.Repo}} and {{.Slug}} come from an
+						// id {org}__{name}, or from the org and name the file gives.
+						want = fmt.Sprintf("{{.ID}} in the tag: instance %s is no id of the form {org}__{name} and the file gives it no org and name, so {{.Org}}, {{.Name}} and {{.Slug}} do not name it", in.ID)
+					}
+					return fmt.Errorf("instances %s and %s are both tagged %s (phase %s): want %s", prev.inst, in.ID, t, b.Phase, want)
 				}
 				seen[t] = owner{in.ID, b.Phase}
 			}
@@ -246,13 +484,13 @@ func (w *Workload) checkRefs(in Instance, builds []Build) error {
 		if err != nil {
 			return fmt.Errorf("instance %s: base image: %w", in.ID, err)
 		}
-		if _, err := name.ParseReference(base); err != nil {
+		if err := CheckRef(base); err != nil {
 			return bad("base image", base, err)
 		}
 	}
 	for _, b := range builds {
 		for _, t := range b.Request.Tags {
-			if _, err := name.ParseReference(t); err != nil {
+			if err := CheckRef(t); err != nil {
 				return bad("phase "+b.Phase+" tag", t, err)
 			}
 		}
@@ -260,8 +498,53 @@ func (w *Workload) checkRefs(in Instance, builds []Build) error {
 			if c == "" {
 				continue
 			}
-			if _, err := name.ParseReference(c); err != nil {
+			if err := CheckRef(c); err != nil {
 				return bad("phase "+b.Phase+" cache ref", c, err)
+			}
+		}
+	}
+	return nil
+}
+
+// tagRE is a tag of an image reference (the distribution grammar).
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+// CheckRef checks that ref is an image reference as BuildKit parses it (the
+// distribution grammar). go-containerregistry's parser checks the
+// characters of a repository and a tag only: an empty path component
+// ("r//img:x", from a template naming an empty {{.Org}}), one that ends in
+// "-", or a tag that starts with "-" or "." passed it, and every build of
+// such a reference failed when it pushed.
+func CheckRef(ref string) error {
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return err
+	}
+	for _, c := range strings.Split(r.Context().RepositoryStr(), "/") {
+		if !slugRE.MatchString(c) {
+			return fmt.Errorf("repository path component %q: want lower-case letters and digits, with single ., _, __ or -s between them", c)
+		}
+	}
+	if t, ok := r.(name.Tag); ok && !tagRE.MatchString(t.TagStr()) {
+		return fmt.Errorf("tag %q: want letters, digits, _, . and - not starting with . or -", t.TagStr())
+	}
+	return nil
+}
+
+// checkSharedRefs checks that the tags and cache refs of a plan's shared
+// builds are image references: a shared phase is built once per trial, for
+// no instance, and a template naming one ("{{.Registry}}/b:{{.Slug}}")
+// expands to none, which fails every trial when it pushes.
+func checkSharedRefs(builds []Build) error {
+	for _, b := range builds {
+		refs := append(append(append([]string(nil), b.Request.Tags...), b.Request.CacheFrom...), b.Request.CacheTo)
+		for _, r := range refs {
+			if r == "" {
+				continue
+			}
+			if err := CheckRef(r); err != nil {
+				return fmt.Errorf("shared phase %s: %s is not an image reference (%v): want lower-case [registry/]repository[:tag]; a shared phase is built once, for no instance, so {{.ID}}, {{.Org}}, {{.Repo}}, {{.Name}}, {{.Slug}} and {{.Base}} are empty in it",
+					b.Phase, r, err)
 			}
 		}
 	}

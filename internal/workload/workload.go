@@ -259,13 +259,10 @@ func (w *Workload) expand(phases []Phase, inst Instance, id string, mode engine.
 	var out []Build
 	for _, ph := range phases {
 		req := engine.Request{
-			ID:             id,
-			ContextDir:     ph.ContextDir,
-			DockerfileDir:  ph.DockerfileDir,
-			DockerfileName: ph.DockerfileName,
-			Push:           true,
-			CacheMode:      mode,
-			BuildArgs:      map[string]string{},
+			ID:        id,
+			Push:      true,
+			CacheMode: mode,
+			BuildArgs: map[string]string{},
 		}
 		if len(phases) > 1 || id == "shared" {
 			req.ID = id + "/" + ph.Name
@@ -282,6 +279,10 @@ func (w *Workload) expand(phases []Phase, inst Instance, id string, mode engine.
 			}
 			return s
 		}
+		// A Dockerfile (or a context) per instance: "Dockerfile.{{.Repo}}".
+		req.ContextDir = expand("context_dir", ph.ContextDir)
+		req.DockerfileDir = expand("dockerfile_dir", ph.DockerfileDir)
+		req.DockerfileName = expand("dockerfile_name", ph.DockerfileName)
 		req.Target = expand("target", ph.Target)
 		for k, v := range ph.BuildArgs {
 			req.BuildArgs[k] = expand("build arg "+k, v)

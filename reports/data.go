@@ -139,6 +139,13 @@ const (
 	VerdictWorse        = "worse"
 	VerdictEquivalent   = "equivalent"
 	VerdictNotSeparable = "not separable: too few reps"
+	// VerdictNoImage is a cell whose every build failed: its 0 images/hour
+	// is a failure, not a slower setting.
+	VerdictNoImage = "no image built"
+	// VerdictDropped is a cell the adaptive sweep stopped measuring once
+	// its tests showed it plainly slower (the Adaptive sweep section says
+	// how), though the table's Mann-Whitney cannot separate its few trials.
+	VerdictDropped      = "dropped by the adaptive sweep"
 	VerdictInconclusive = ""
 )
 
@@ -343,10 +350,13 @@ type Method struct {
 // Charts are the inputs of the charts of package plot. A chart whose data
 // is empty is skipped with a note.
 type Charts struct {
-	Throughput  plot.ThroughputData
-	Heatmap     plot.HeatData
-	Phases      plot.PhaseData
-	ECDF        plot.ECDFData
+	Throughput plot.ThroughputData
+	Heatmap    plot.HeatData
+	Phases     plot.PhaseData
+	ECDF       plot.ECDFData
+	// ECDFShown says which cells the ECDF draws when it leaves some out
+	// ("12 of 60 cells, ..."); empty when it draws every cell.
+	ECDFShown   string
 	Predictions plot.PredictionData
 	Validation  *plot.ValidationData
 	Bytes       plot.BytesData

@@ -75,6 +75,12 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	for _, e := range a.Comparisons.EquivalentToBest {
 		equiv[e.Name] = e.Equivalent
 	}
+	dropped := map[string]bool{}
+	if a.Adaptive != nil {
+		for _, dr := range a.Adaptive.Drops {
+			dropped[dr.Cell] = true
+		}
+	}
 	// Cells are ranked within their registry bandwidth condition (one
 	// ranking when the run measured one): each against its condition's best.
 	for _, r := range a.Comparisons.Ranking {
@@ -90,10 +96,16 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		}
 		best := cells[a.Comparisons.BestUnder(r.Registry)]
 		switch {
+		case cl.Images == 0:
+			row.Verdict = VerdictNoImage
 		case r.Best:
 			row.Verdict = VerdictBest
 		case r.Worse:
 			row.Verdict = VerdictWorse
+		case dropped[r.Name]:
+			// The sweep's own tests (t-tests on logs after the first
+			// round) separated it; the table's cannot on so few trials.
+			row.Verdict = VerdictDropped
 		case equiv[r.Name]:
 			row.Verdict = VerdictEquivalent
 		case best != nil && !analyze.CanSeparate(cl.N, best.N, a.Comparisons.Alpha):
@@ -108,10 +120,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 		}
 	}
 	for _, k := range a.Comparisons.Knobs {
-		f := k.Verdict
-		if len(k.Details) > 0 {
-			f += ": " + strings.Join(k.Details, "; ")
-		}
+		f := knobFinding(k)
 		name := k.Knob
 		if k.Registry != "" {
 			name += " (registry bandwidth " + k.Registry + ")"
@@ -252,9 +261,10 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	for _, cl := range a.Cells {
 		if cl.Images == 0 {
 			// No built image: no per-image phases or times to draw (a bar
-			// of 0 s would read as a cell that built in no time).
-			d.Charts.Heatmap.Cells = append(d.Charts.Heatmap.Cells, plot.HeatCell{CacheMode: cl.Config.CacheMode + " " + cl.Config.Strategy, Row: heatRow(cl.Config, several),
-				Workers: cl.Config.Workers, Batch: cl.Config.Batch, ImagesPerHour: cl.ImagesPerHour.Median})
+			// of 0 s would read as a cell that built in no time), and in
+			// the heat map "failed", not 0 images/hour on its scale.
+			d.Charts.Heatmap.Failed = append(d.Charts.Heatmap.Failed, plot.HeatCell{CacheMode: cl.Config.CacheMode + " " + cl.Config.Strategy, Row: heatRow(cl.Config, several),
+				Workers: cl.Config.Workers, Batch: cl.Config.Batch})
 			continue
 		}
 		// Stacked, the export counts once: its part besides the pushes,
@@ -268,6 +278,7 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 			Workers: cl.Config.Workers, Batch: cl.Config.Batch, ImagesPerHour: cl.ImagesPerHour.Median})
 	}
 	d.Charts.Phases.Stat = "median"
+	d.Charts.ECDF, d.Charts.ECDFShown = fewestECDF(d.Charts.ECDF, d)
 	d.Charts.Throughput = throughputChart(a)
 	d.Charts.Bytes = bytesChart(a)
 	d.Charts.Disk = diskChart(a, c.Target.PruneThreshold)
@@ -277,6 +288,80 @@ func FromAnalysis(a *evidence.Analysis, c evidence.Constraints) (Data, error) {
 	m.Warnings = append(m.Warnings, a.Comparisons.Warnings...)
 	d.Method = m
 	return d, nil
+}
+
+// maxECDFSeries is how many cells the ECDF chart draws: beyond about a
+// dozen step lines over each other no curve can be followed.
+const maxECDFSeries = 12
+
+// fewestECDF keeps, of a chart of more than maxECDFSeries cells, the
+// fastest cells of each condition (the cells table's order) and every
+// decision's pick, and returns what it drew ("12 of 60 cells: ...") for
+// the title and caption; it returns "" when it keeps every cell.
+func fewestECDF(e plot.ECDFData, d Data) (plot.ECDFData, string) {
+	if len(e.Series) <= maxECDFSeries {
+		return e, ""
+	}
+	keep := map[string]bool{}
+	for _, dec := range append([]Decision{d.Decision}, d.Decisions...) {
+		if c := dec.Recommended.Cell; c != "" {
+			keep[c] = true
+		}
+	}
+	picks := len(keep)
+	conds := map[string]int{}
+	for _, r := range d.Cells {
+		conds[r.Registry]++
+	}
+	per := max(1, (maxECDFSeries-picks)/len(conds))
+	taken := map[string]int{}
+	for _, r := range d.Cells {
+		if keep[r.Name] || r.Verdict == VerdictNoImage || taken[r.Registry] >= per {
+			continue
+		}
+		keep[r.Name] = true
+		taken[r.Registry]++
+	}
+	var out []plot.ECDFSeries
+	for _, s := range e.Series {
+		if keep[s.Name] {
+			out = append(out, s)
+		}
+	}
+	which := "the fastest by throughput"
+	if len(conds) > 1 {
+		which += " under each registry bandwidth"
+	}
+	if picks > 0 {
+		which += " and the recommended"
+	}
+	shown := fmt.Sprintf("%d of %d cells, %s", len(out), len(e.Series), which)
+	e.Title = fmt.Sprintf("Per-image wall time, cumulative distribution (%d of %d cells)", len(out), len(e.Series))
+	e.Series = out
+	return e, shown
+}
+
+// knobDetailsShown is how many of a knob's pairs the report lists; a grid
+// of many cells has dozens, which analysis.json lists in full.
+const knobDetailsShown = 6
+
+// knobFinding is a knob's verdict and its pairs: every pair when they are
+// few, else their counts and the first knobDetailsShown (the pairs that
+// differ come first).
+func knobFinding(k evidence.Knob) string {
+	f := k.Verdict
+	if len(k.Details) == 0 {
+		return f
+	}
+	if len(k.Details) <= knobDetailsShown {
+		return f + ": " + strings.Join(k.Details, "; ")
+	}
+	neither := k.Pairs - k.Different - k.Equivalent
+	head := fmt.Sprintf("%s over %s (%d differ, %d equivalent, %d neither different nor shown equivalent)",
+		f, analyze.Plural(k.Pairs, "pair"), k.Different, k.Equivalent, neither)
+	rest := len(k.Details) - knobDetailsShown
+	return head + ": " + strings.Join(k.Details[:knobDetailsShown], "; ") +
+		fmt.Sprintf("; and %d more, listed in analysis.json", rest)
 }
 
 // fixedRows are the cells' fixed per-run costs: first each decision's
@@ -297,9 +382,15 @@ func fixedRows(a *evidence.Analysis, d Data, bestCell string) []FixedRow {
 		added[cell] = true
 		row := FixedRow{Cell: cell, Seconds: [3]float64{f.Seconds, f.Lo, f.Hi}, PerImageS: math.NaN(), Role: role}
 		for _, cl := range a.Cells {
-			if cl.Name == cell && cl.Images > 0 {
-				row.PerImageS = cl.ImageWall.Median
+			if cl.Name != cell {
+				continue
 			}
+			if cl.Images == 0 {
+				// Every build failed: there is no schedule of images for
+				// the wall time to go beyond, and no fixed cost to show.
+				return
+			}
+			row.PerImageS = cl.ImageWall.Median
 		}
 		rows = append(rows, row)
 	}
@@ -462,6 +553,12 @@ func throughputChart(a *evidence.Analysis) plot.ThroughputData {
 	byBatch, bySample := false, false
 	several := len(a.Conditions()) > 1
 	for _, cl := range a.Cells {
+		if cl.Images == 0 {
+			// Every build failed: its 0 images/hour is no point of the
+			// throughput curve (the cells table and the heat map say
+			// it failed).
+			continue
+		}
 		k := key{cl.Config.CacheMode, cl.Config.Strategy, cl.Config.Registry, cl.Config.Batch}
 		s, ok := series[k]
 		if !ok {
@@ -625,9 +722,12 @@ func AnalysisSummary(a *evidence.Analysis) string {
 			fmt.Fprintf(&b, "registry bandwidth %s (best %s):\n", cond, cm.BestUnder(cond))
 		}
 		mark := ""
-		if r.Best {
+		switch {
+		case c.Images == 0:
+			mark = VerdictNoImage // a failure, not a slower setting
+		case r.Best:
 			mark = "best"
-		} else if r.Worse {
+		case r.Worse:
 			mark = "worse"
 		}
 		ci := fmt.Sprintf("(%.1f-%.1f)", c.ImagesPerHour.Lo, c.ImagesPerHour.Hi)

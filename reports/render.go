@@ -120,6 +120,10 @@ func chartSpecs(d Data) []chartSpec {
 	if len(d.Warm) > 0 {
 		cold = " (cold trials)"
 	}
+	ecdf := "Distribution of per-image wall time" + cold
+	if c.ECDFShown != "" {
+		ecdf += ": " + c.ECDFShown
+	}
 	return []chartSpec{
 		{"predictions", "Predicted wall time of the full build", len(c.Predictions.Configs) == 0,
 			func() (*plot.Chart, error) { return plot.Predictions(c.Predictions) }},
@@ -127,7 +131,7 @@ func chartSpecs(d Data) []chartSpec {
 			func() (*plot.Chart, error) { return plot.Throughput(c.Throughput) }},
 		{"heatmap", "Median throughput by workers x batch size, per cache mode" + cold, len(c.Heatmap.Cells) == 0,
 			func() (*plot.Chart, error) { return plot.Heatmap(c.Heatmap) }},
-		{"ecdf", "Distribution of per-image wall time" + cold, ecdfEmpty(c.ECDF),
+		{"ecdf", ecdf, ecdfEmpty(c.ECDF),
 			func() (*plot.Chart, error) { return plot.ECDF(c.ECDF) }},
 		{"phases", "Where each image's time goes" + cold, len(c.Phases.Cells) == 0,
 			func() (*plot.Chart, error) { return plot.Phases(c.Phases) }},
@@ -1170,7 +1174,7 @@ func method(b *builder, m Method) {
 	add("Grid", span{Text: m.Grid})
 	var trials []string
 	if m.Reps > 0 {
-		trials = append(trials, fmt.Sprintf("%d reps per cell, interleaved", m.Reps))
+		trials = append(trials, analyze.Plural(m.Reps, "rep")+" per cell, interleaved")
 	}
 	if len(m.Temps) > 0 {
 		t := strings.Join(m.Temps, " and ") + " trials"

@@ -581,13 +581,28 @@ func knobMatters(cells []*Cell, knob string, tp map[string][]float64, margin, al
 	}
 	type pair struct{ a, b *Cell }
 	var pairs []pair
+	// A cell that built no image has a throughput of 0 because its builds
+	// failed, not because of its setting: a pair with it says nothing
+	// about the knob, and is left out with the cell named.
+	var failed []string
 	for _, key := range keys {
 		g := groups[key]
 		for i := range g {
 			for j := i + 1; j < len(g); j++ {
+				if g[i].Images == 0 || g[j].Images == 0 {
+					for _, c := range []*Cell{g[i], g[j]} {
+						if c.Images == 0 && !slices.Contains(failed, c.Name) {
+							failed = append(failed, c.Name)
+						}
+					}
+					continue
+				}
 				pairs = append(pairs, pair{g[i], g[j]})
 			}
 		}
+	}
+	for _, name := range failed {
+		k.Details = append(k.Details, fmt.Sprintf("%s built no image: its pairs are left out", name))
 	}
 	k.Pairs = len(pairs)
 	if len(pairs) == 0 {
@@ -601,18 +616,23 @@ func knobMatters(cells []*Cell, knob string, tp map[string][]float64, margin, al
 		eq[i] = analyze.Equivalent(tp[p.a.Name], tp[p.b.Name], margin, alpha).Equivalent
 	}
 	adj := holm(ps)
+	// The pairs that differ first, then the equivalent ones, then the
+	// rest: a grid of many cells has many pairs, and a reader of the first
+	// few should see what the knob does.
+	var differ, equiv, neither []string
 	for i, p := range pairs {
 		switch {
 		case eq[i]:
 			k.Equivalent++
-			k.Details = append(k.Details, fmt.Sprintf("%s and %s are equivalent within ±%.0f%%", p.a.Name, p.b.Name, 100*margin))
+			equiv = append(equiv, fmt.Sprintf("%s and %s are equivalent within ±%.0f%%", p.a.Name, p.b.Name, 100*margin))
 		case adj[i] < alpha:
 			k.Different++
-			k.Details = append(k.Details, fmt.Sprintf("%s and %s differ (Holm-adjusted p=%.3g)", p.a.Name, p.b.Name, adj[i]))
+			differ = append(differ, fmt.Sprintf("%s and %s differ (Holm-adjusted p=%.3g)", p.a.Name, p.b.Name, adj[i]))
 		default:
-			k.Details = append(k.Details, fmt.Sprintf("%s and %s: neither different nor shown equivalent (p=%.3g)", p.a.Name, p.b.Name, adj[i]))
+			neither = append(neither, fmt.Sprintf("%s and %s: neither different nor shown equivalent (p=%.3g)", p.a.Name, p.b.Name, adj[i]))
 		}
 	}
+	k.Details = append(append(append(k.Details, differ...), equiv...), neither...)
 	switch {
 	case k.Equivalent == k.Pairs:
 		k.Verdict = KnobDoesNot

@@ -34,7 +34,8 @@ type Chart struct {
 	// Title is drawn centred above the panels.
 	Title string
 	// Panels are drawn left to right with aligned axes, in one row, or in
-	// rows of Cols panels when Cols is above 0.
+	// rows of Cols panels when Cols is above 0; a nil panel is a blank
+	// tile.
 	Panels []*gplot.Plot
 	Cols   int
 	// Legend is drawn to the right of the panels, top aligned. A legend with
@@ -90,6 +91,22 @@ func (ch *Chart) addLegend(name string, thumbs ...gplot.Thumbnailer) {
 // hasLegend reports whether the legend has entries.
 func (ch *Chart) hasLegend() bool {
 	return ch.Legend.Rectangle(draw.Canvas{}).Size().X > 0
+}
+
+// minHeight is the height the chart needs for its legend: a legend of
+// many series (a cell each, on a large grid) is not cut off at the bottom.
+func (ch *Chart) minHeight() vg.Length {
+	if !ch.hasLegend() {
+		return 0
+	}
+	h := ch.Legend.Rectangle(draw.Canvas{}).Size().Y + vg.Points(8+6+18+6)
+	if ch.Title != "" {
+		h += textStyle(sansBold, titleSize, color.Black).Rectangle(ch.Title).Size().Y
+	}
+	if ch.Note != "" {
+		h += textStyle(sans, noteSize, color.Black).Rectangle(ch.Note).Size().Y + vg.Points(4)
+	}
+	return h
 }
 
 // newPanel returns a plot with the house style: sans fonts, light grid,
@@ -159,7 +176,9 @@ func (ch *Chart) Draw(c draw.Canvas) {
 		tiles := draw.Tiles{Rows: len(grid), Cols: cols, PadX: vg.Points(10), PadY: vg.Points(14)}
 		cs := gplot.Align(grid, tiles, c)
 		for i, p := range ch.Panels {
-			p.Draw(cs[i/cols][i%cols])
+			if p != nil { // a blank tile
+				p.Draw(cs[i/cols][i%cols])
+			}
 		}
 	}
 }
@@ -194,7 +213,9 @@ func rgb(r, g, b uint8) color.RGBA { return color.RGBA{R: r, G: g, B: b, A: 255}
 
 func colorAt(i int) color.Color { return palette[i%len(palette)] }
 
-func glyphAt(i int) draw.GlyphDrawer { return glyphs[i%len(glyphs)] }
+// glyphAt shifts the glyphs by one each time the colours wrap around, so
+// that no two of the first len(palette) x len(glyphs) series look alike.
+func glyphAt(i int) draw.GlyphDrawer { return glyphs[(i+i/len(palette))%len(glyphs)] }
 
 // dashAt changes dash pattern each time the colours wrap around.
 func dashAt(i int) []vg.Length { return dashes[(i/len(palette))%len(dashes)] }

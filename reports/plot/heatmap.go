@@ -20,6 +20,10 @@ type HeatData struct {
 	// Title replaces the default title when not empty.
 	Title string
 	Cells []HeatCell
+	// Failed are the cells whose every build failed (ImagesPerHour is
+	// ignored): each is labelled "failed" in grey, outside the colour
+	// scale, and is never the best.
+	Failed []HeatCell
 }
 
 // HeatCell is one grid cell. Batch 0 means stream (no batch barrier).
@@ -53,8 +57,10 @@ func Heatmap(d HeatData) (*Chart, error) {
 		batch     int
 	}
 	vals := map[key]float64{}
+	failed := map[key]bool{}
 	vs := newSpan()
-	for _, c := range d.Cells {
+	all := slices.Concat(d.Cells, d.Failed)
+	for i, c := range all {
 		if c.Workers < 1 || c.Batch < 0 {
 			return nil, fmt.Errorf("heatmap chart: cell %s workers %d batch %d is out of range", c.CacheMode, c.Workers, c.Batch)
 		}
@@ -73,6 +79,10 @@ func Heatmap(d HeatData) (*Chart, error) {
 		}
 		vals[k] = c.ImagesPerHour
 		wset[c.Workers], bset[c.Batch] = true, true
+		if i >= len(d.Cells) {
+			failed[k] = true
+			continue
+		}
 		vs.add(c.ImagesPerHour)
 	}
 	best := bestByRow(d.Cells)
@@ -98,17 +108,31 @@ func Heatmap(d HeatData) (*Chart, error) {
 		title = "Median throughput by workers x batch size (images/hour)"
 	}
 	ch := newChart(title)
-	type panel struct{ row, mode string }
+	// More than three panels of one row wrap into rows of three, so that
+	// each keeps the width of its title; a row of panels never holds two
+	// conditions (the last one of a condition is padded with blanks).
+	cols := min(len(modes), maxHeatCols)
+	type panel struct {
+		row, mode string
+		blank     bool
+	}
 	var panels []panel
 	for _, r := range rowNames {
 		for _, m := range modes {
-			panels = append(panels, panel{r, m})
+			panels = append(panels, panel{row: r, mode: m})
+		}
+		for len(rowNames) > 1 && r != rowNames[len(rowNames)-1] && len(panels)%cols != 0 {
+			panels = append(panels, panel{blank: true})
 		}
 	}
 	for i, pn := range panels {
+		if pn.blank {
+			ch.Panels = append(ch.Panels, nil)
+			continue
+		}
 		m := pn.mode
 		ylabel := ""
-		if i%len(modes) == 0 && (len(rowNames) > 1 || i == 0) {
+		if i%cols == 0 {
 			ylabel = "workers"
 		}
 		// The row's condition is in each panel's title: as a y label it
@@ -127,10 +151,14 @@ func Heatmap(d HeatData) (*Chart, error) {
 			for wi, w := range workers {
 				x, y := float64(bi), float64(wi)
 				v, ok := vals[key{pn.row, m, w, b}]
-				if !ok {
+				if !ok || failed[key{pn.row, m, w, b}] {
 					p.Add(rect(x-0.5, x+0.5, y-0.5, y+0.5, color.Gray{Y: 245}, color.White))
 					lxy = append(lxy, plotter.XY{X: x, Y: y})
-					ls = append(ls, "n/a")
+					if ok {
+						ls = append(ls, "failed")
+					} else {
+						ls = append(ls, "n/a")
+					}
 					continue
 				}
 				t := norm(v, vs)
@@ -144,7 +172,7 @@ func Heatmap(d HeatData) (*Chart, error) {
 				}
 			}
 		}
-		if b := best[pn.row]; b.CacheMode == m {
+		if b, ok := best[pn.row]; ok && b.CacheMode == m {
 			x, y := float64(slices.Index(batches, b.Batch)), float64(slices.Index(workers, b.Workers))
 			box := rect(x-0.46, x+0.46, y-0.46, y+0.46, nil, color.Black)
 			box.LineStyle.Width = vg.Points(2.5)
@@ -178,6 +206,9 @@ func Heatmap(d HeatData) (*Chart, error) {
 	// Colour key: three swatches spanning the scale, and the best cell.
 	lo, hi := vs.min, vs.max
 	for _, v := range []float64{hi, (lo + hi) / 2, lo} {
+		if vs.empty() { // every cell failed
+			break
+		}
 		ch.addLegend(num(v)+" img/h", rectThumb{fill: heatColor(norm(v, vs))})
 		if lo == hi {
 			break
@@ -188,18 +219,20 @@ func Heatmap(d HeatData) (*Chart, error) {
 		bestLabel = "best cell of its row"
 	}
 	ch.addLegend(bestLabel, rectThumb{fill: color.White, outline: color.Black})
-	// One row of panels per Row value; more than three panels in one row
-	// wrap into rows of three, so that each keeps the width of its title.
-	cols, rows := len(modes), len(rowNames)
-	switch {
-	case rows > 1:
+	rows := (len(panels) + cols - 1) / cols
+	if len(panels) > cols {
 		ch.Cols = cols
-	case cols > 3:
-		ch.Cols = 3
-		cols, rows = 3, (len(modes)+2)/3
 	}
-	// Cells are square-ish when each panel gets at least ~0.6in per column.
-	if w := vg.Length(cols*len(batches))*0.6*vg.Inch + 2.5*vg.Inch; w > ch.Width {
+	// Cells are square-ish when each panel gets at least ~0.6in per
+	// column; a panel is never narrower than its title.
+	panelW := vg.Length(len(batches)) * 0.6 * vg.Inch
+	tsty := textStyle(sansBold, panelSize, color.Black)
+	for _, p := range ch.Panels {
+		if p != nil {
+			panelW = max(panelW, tsty.Rectangle(p.Title.Text).Size().X+0.3*vg.Inch)
+		}
+	}
+	if w := vg.Length(cols)*panelW + 2.5*vg.Inch; w > ch.Width {
 		ch.Width = w
 	}
 	if h := vg.Length(rows)*(vg.Length(len(workers))*0.6*vg.Inch+0.9*vg.Inch) + 0.6*vg.Inch; h > ch.Height {
@@ -207,6 +240,9 @@ func Heatmap(d HeatData) (*Chart, error) {
 	}
 	return ch, nil
 }
+
+// maxHeatCols is the most heat-map panels side by side.
+const maxHeatCols = 3
 
 // norm maps v into [0, 1] over the span; a span of one value maps to 0.75.
 func norm(v float64, s span) float64 {

@@ -200,6 +200,44 @@ func (countTicks) Ticks(min, max float64) []gplot.Tick {
 	return ts
 }
 
+// wideRange is the ratio of largest to smallest value above which an axis
+// of durations is drawn on a log scale.
+const wideRange = 20
+
+// logTicks is a plot.Ticker for a log axis: labelled ticks at 1, 2 and 5
+// times each power of ten within the range (1 and 10 alone when those are
+// too many), unlabelled ones at the other whole multiples. Labels use num.
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []gplot.Tick {
+	if !(min > 0) || !(max > min) || math.IsInf(max, 0) {
+		return ticks{}.Ticks(min, max)
+	}
+	decades := math.Log10(max / min)
+	labelled := []float64{1, 2, 5}
+	if decades > 4 {
+		labelled = []float64{1}
+	}
+	var ts []gplot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		p := math.Pow(10, e)
+		for m := 1.0; m < 10; m++ {
+			v := m * p
+			if v < min || v > max {
+				continue
+			}
+			tk := gplot.Tick{Value: v}
+			for _, l := range labelled {
+				if m == l {
+					tk.Label = num(v)
+				}
+			}
+			ts = append(ts, tk)
+		}
+	}
+	return ts
+}
+
 // niceStep rounds x up to 1, 2, 2.5 or 5 times a power of ten.
 func niceStep(x float64) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(x)))

@@ -16,7 +16,8 @@ import (
 
 // Save writes d as dir/base.png (at DPI dots per inch) and dir/base.svg,
 // creating dir if needed, and returns both paths. A zero w or h means the
-// chart's suggested size (DefaultWidth x DefaultHeight for a bare plot).
+// chart's suggested size (DefaultWidth x DefaultHeight for a bare plot), a
+// chart's made tall enough for its legend.
 func Save(d Drawer, dir, base string, w, h vg.Length) (pngPath, svgPath string, err error) {
 	if base == "" || strings.ContainsAny(base, `/\`) {
 		return "", "", fmt.Errorf("saving chart: base name %q must be a plain file name", base)
@@ -92,7 +93,7 @@ func size(d Drawer, w, h vg.Length) (vg.Length, vg.Length, error) {
 			w = ch.Width
 		}
 		if h == 0 {
-			h = ch.Height
+			h = max(ch.Height, ch.minHeight())
 		}
 	}
 	if w == 0 {

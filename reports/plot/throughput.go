@@ -227,7 +227,7 @@ func Throughput(d ThroughputData) (*Chart, error) {
 				ys.add(min(xy.Y, curveCap))
 			}
 			if len(xys) > 1 {
-				curve = &plotter.Line{XYs: xys, LineStyle: draw.LineStyle{Color: col, Width: vg.Points(1.6)}}
+				curve = &plotter.Line{XYs: xys, LineStyle: draw.LineStyle{Color: col, Width: vg.Points(1.6), Dashes: dashAt(i)}}
 				p.Add(curve)
 			}
 		}

@@ -384,7 +384,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		return runErr
 	}
 	if s := res.Summary; s.Failed > 0 {
-		return &failedError{fmt.Sprintf("%d of %d images failed; see %s", s.Failed, s.Total, res.ManifestPath)}
+		return &failedError{fmt.Sprintf("%d of %d images failed%s; see %s", s.Failed, s.Total, failedNames(s.FailedImages), res.ManifestPath)}
 	}
 	return nil
 }
@@ -670,4 +670,46 @@ func (c *cli) checkRecommendationWorkload(dir string, src fleet.Source, prof *fi
 			mine, sweptName, sweptProfile)
 	}
 	return nil
+}
+
+// failedNames names a build's failed images for its closing line (exit 1),
+// on one line: ": a, b and 3 more; first error (a): ...", or "" when the
+// summary lists none. A CI log shows this line, not the manifest.
+func failedNames(failed []manifest.Failed) string {
+	if len(failed) == 0 {
+		return ""
+	}
+	var names []string
+	for _, f := range failed {
+		names = append(names, f.Instance)
+	}
+	out := ": " + someNames(names)
+	for _, f := range failed {
+		if e := errorLine(f.Error); e != "" {
+			return out + fmt.Sprintf("; first error (%s): %s", f.Instance, e)
+		}
+	}
+	return out
+}
+
+// someNames joins the first 5 names, then says how many more: "a, b, c, d,
+// e and 3 more".
+func someNames(names []string) string {
+	const most = 5
+	out := strings.Join(names[:min(len(names), most)], ", ")
+	if len(names) > most {
+		out += fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return out
+}
+
+// errorLine puts a build error (BuildKit's are several lines) on one line
+// of at most 300 characters, for a closing message.
+func errorLine(e string) string {
+	const most = 300
+	e = strings.Join(strings.Fields(e), " ")
+	if r := []rune(e); len(r) > most {
+		e = string(r[:most]) + "…"
+	}
+	return e
 }

@@ -109,7 +109,7 @@ func (c *cli) merge(_ context.Context, args []string) error {
 		return &failedError{cov.Error()}
 	}
 	if s.Failed > 0 {
-		return &failedError{fmt.Sprintf("%d of %d images failed", s.Failed, s.Total)}
+		return &failedError{fmt.Sprintf("%d of %d images failed%s", s.Failed, s.Total, failedNames(s.FailedImages))}
 	}
 	return nil
 }

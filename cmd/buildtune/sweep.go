@@ -558,7 +558,6 @@ func sweepFailures(out string) string {
 // when no image record says which failed. An instance that fails in every
 // trial (a RUN that exits 1 for it alone) is not a slow cell's noise.
 func failedInstances(set *record.Set) string {
-	const maxNamed, maxError = 5, 300
 	count := map[string]int{}
 	var order []string
 	first, firstID := "", ""
@@ -577,29 +576,23 @@ func failedInstances(set *record.Set) string {
 		}
 		count[name]++
 		if first == "" && im.Error != "" {
-			first, firstID = strings.Join(strings.Fields(im.Error), " "), name
+			first, firstID = errorLine(im.Error), name
 		}
 	}
 	if len(order) == 0 {
 		return ""
 	}
 	slices.SortStableFunc(order, func(a, b string) int { return count[b] - count[a] })
-	var names []string
-	for i, id := range order[:min(len(order), maxNamed)] {
+	names := make([]string, len(order))
+	for i, id := range order {
 		unit := ""
 		if i == 0 {
 			unit = map[bool]string{true: " trial", false: " trials"}[count[id] == 1]
 		}
-		names = append(names, fmt.Sprintf("%s (in %d%s)", id, count[id], unit))
+		names[i] = fmt.Sprintf("%s (in %d%s)", id, count[id], unit)
 	}
-	out := ": " + strings.Join(names, ", ")
-	if len(order) > maxNamed {
-		out += fmt.Sprintf(" and %d more", len(order)-maxNamed)
-	}
+	out := ": " + someNames(names)
 	if first != "" {
-		if r := []rune(first); len(r) > maxError {
-			first = string(r[:maxError]) + "…"
-		}
 		out += fmt.Sprintf("; first error (%s): %s", firstID, first)
 	}
 	return out

@@ -15,7 +15,6 @@ import (
 	"github.com/buildtune/buildtune/internal/input"
 	"github.com/buildtune/buildtune/internal/workload"
 	"github.com/docker/cli/cli/config"
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/buildkit/session/auth/authprovider"
 )
 
@@ -94,8 +93,8 @@ func (s *Source) checkTemplates() error {
 		if err != nil {
 			return input.Errorf(r.flag, "%v; want a template over %s", err, templateNames)
 		}
-		if _, err := name.ParseReference(v); err != nil {
-			return input.Errorf(r.flag, "%q expands to %q, which is not an image reference (want lower-case [registry/]repository[:tag])", r.tmpl, v)
+		if err := workload.CheckRef(v); err != nil {
+			return input.Errorf(r.flag, "%q expands to %q, which is not an image reference (%v); want lower-case [registry/]repository[:tag]", r.tmpl, v, err)
 		}
 		if r.flag == "--base-image" {
 			vars.Base = v
@@ -161,7 +160,7 @@ func (s *Source) CheckInstances(insts []workload.Instance) error {
 				if err != nil {
 					return input.Errorf(r.flag, "instance %s: %v; want a template over %s", in.ID, err, templateNames)
 				}
-				if _, err := name.ParseReference(v); err != nil {
+				if err := workload.CheckRef(v); err != nil {
 					return input.Errorf(r.flag, "%q expands to %q for instance %s, which is not an image reference (%v); want lower-case [registry/]repository[:tag], a tag of at most 128 characters", r.tmpl, v, in.ID, err)
 				}
 				switch r.flag {

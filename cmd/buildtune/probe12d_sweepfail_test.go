@@ -18,10 +18,6 @@ import (
 // the first error, on one line.
 func TestProbe12dSweepFailuresNameInstances(t *testing.T) {
 	dir := t.TempDir()
-	w, err := record.Create(filepath.Join(dir, sweep.RecordsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	cfg := record.Config{Cell: "w2-b4-off-single", Workers: 2, Batch: 4, CacheMode: "off", Strategy: "single", Temp: "cold", Rep: 1}
 	fail := "failed to solve: process \"/bin/sh -c exit 1\" did not complete successfully:\nexit code: 1"
@@ -40,12 +36,7 @@ func TestProbe12dSweepFailuresNameInstances(t *testing.T) {
 		recs = append(recs, &record.Trial{Trial: trial, Config: cfg, Start: start, End: start.Add(2 * time.Second), WallSeconds: 2,
 			Images: 3, Built: 3 - failed, Failed: failed, ImagesPerHour: 1})
 	}
-	for _, r := range recs {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.Close()
+	writeSweepRecords(t, dir, recs...)
 	got := sweepFailures(dir)
 	for _, want := range []string{"3 images failed to build in 2 of 2 trials", "bad__fail-1 (in 2 trials), acme__web-2 (in 1)",
 		`first error (bad__fail-1): failed to solve: process "/bin/sh -c exit 1" did not complete successfully: exit code: 1`} {
@@ -62,15 +53,9 @@ func TestProbe12dSweepFailuresNameInstances(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, sweep.RecordsFile)); err != nil {
 		t.Fatal(err)
 	}
-	w, err = record.Create(filepath.Join(dir, sweep.RecordsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	im := record.Image{Trial: 1, Config: shared, Phase: "builder", Status: record.StatusFailed}
 	im.Start, im.End, im.ErrClass, im.Error = t0, t0.Add(time.Second), record.ErrBuild, "exit code: 1"
-	w.Write(&im)
-	w.Write(&record.Trial{Trial: 1, Config: shared, Start: t0, End: t0.Add(time.Second), WallSeconds: 1, Images: 2, Failed: 2, Error: "shared phase builder failed: exit code: 1"})
-	w.Close()
+	writeSweepRecords(t, dir, &im, &record.Trial{Trial: 1, Config: shared, Start: t0, End: t0.Add(time.Second), WallSeconds: 1, Images: 2, Failed: 2, Error: "shared phase builder failed: exit code: 1"})
 	got = sweepFailures(dir)
 	if want := ": shared phase builder (in 1 trial); first error (shared phase builder): exit code: 1"; !strings.Contains(got, want) {
 		t.Errorf("shared phase failed: %q, want %q", got, want)

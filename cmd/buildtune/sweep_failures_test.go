@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/buildtune/buildtune/sweep"
+	"github.com/buildtune/buildtune/sweep/record"
 )
 
 // TestSweepFailuresExitOne: a sweep whose builds failed says how many, in
@@ -45,5 +46,23 @@ func TestSweepFailuresExitOne(t *testing.T) {
 	}
 	if code := (&cli{stdout: io.Discard, stderr: io.Discard}).exit(&failedError{msg}); code != exitFailed {
 		t.Errorf("exit %d, want %d", code, exitFailed)
+	}
+}
+
+// writeSweepRecords writes recs (records of package record) as dir's
+// records file, replacing any there.
+func writeSweepRecords(t *testing.T, dir string, recs ...any) {
+	t.Helper()
+	w, err := record.Create(filepath.Join(dir, sweep.RecordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
